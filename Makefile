@@ -1,0 +1,85 @@
+# ngx_http_oauth_module: the C++ core (a static library), the nginx module built
+# through nginx's own configure, oauthctl, and the tests.
+NGINX_SRC ?= /usr/share/nginx/src
+BUILD     ?= build
+PYTHON    ?= /usr/bin/python3
+
+CXX       ?= g++
+CXXFLAGS  ?= -O2 -g
+CXXFLAGS  += -std=c++23 -fPIC -Wall -Wextra -Werror=return-type \
+             -Iinclude -Isrc/core -MMD -MP
+CORE_LIBS := -lcrypto -ljansson -lhiredis
+
+CORE_SRCS := $(shell find src/core -name '*.cpp' | sort)
+CORE_OBJS := $(CORE_SRCS:%.cpp=$(BUILD)/obj/%.o)
+CLI_SRCS  := $(shell find src/cli -name '*.cpp' | sort)
+CLI_OBJS  := $(CLI_SRCS:%.cpp=$(BUILD)/obj/%.o)
+UNIT_SRCS := $(shell find t/unit -name '*.cpp' | sort)
+UNIT_OBJS := $(UNIT_SRCS:%.cpp=$(BUILD)/obj/%.o)
+NGX_SRCS  := $(sort $(wildcard src/nginx/*.c))
+NGX_HDRS  := $(wildcard src/nginx/*.h include/*.h)
+NGX_BUILD := $(BUILD)/nginx
+
+MODULE    := $(BUILD)/ngx_http_oauth_module.so
+CORE_LIB  := $(BUILD)/liboauth_core.a
+
+.PHONY: all deps core unit test run bench clean
+all: $(MODULE) $(BUILD)/oauthctl
+
+deps:
+	@scripts/install-deps.sh
+
+core: $(CORE_LIB)
+
+$(BUILD)/obj/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) -c $< -o $@
+
+$(CORE_LIB): $(CORE_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/oauthctl: $(CLI_OBJS) $(CORE_LIB)
+	$(CXX) -o $@ $(CLI_OBJS) $(CORE_LIB) $(CORE_LIBS)
+
+# nginx's configure runs once per list of glue sources (and per config script);
+# after that nginx's own Makefile rebuilds what changed.
+$(BUILD)/nginx-srcs.list: FORCE
+	@mkdir -p $(BUILD)
+	@echo "$(NGX_SRCS) $(NGINX_SRC)" | cmp -s - $@ || echo "$(NGX_SRCS) $(NGINX_SRC)" > $@
+
+$(NGX_BUILD)/Makefile: config $(BUILD)/nginx-srcs.list
+	rm -rf $(NGX_BUILD)
+	cp -a $(NGINX_SRC) $(NGX_BUILD)
+	cd $(NGX_BUILD) && OAUTH_CORE_LIB=$(abspath $(CORE_LIB)) \
+	    OAUTH_TOP=$(CURDIR) $(CURDIR)/scripts/configure-nginx.sh
+
+$(MODULE): $(NGX_BUILD)/Makefile $(CORE_LIB) $(NGX_SRCS) $(NGX_HDRS)
+	rm -f $(NGX_BUILD)/objs/ngx_http_oauth_module.so
+	$(MAKE) -C $(NGX_BUILD) -f objs/Makefile modules
+	cp $(NGX_BUILD)/objs/ngx_http_oauth_module.so $@
+
+$(BUILD)/unit_tests: $(UNIT_OBJS) $(CORE_LIB)
+	$(CXX) -o $@ $(UNIT_OBJS) $(CORE_LIB) $(CORE_LIBS) -lgtest -lgtest_main -lpthread
+
+unit: $(BUILD)/unit_tests
+	$(BUILD)/unit_tests
+
+test: deps
+	$(MAKE) all $(BUILD)/unit_tests
+	$(BUILD)/unit_tests --gtest_brief=1
+	$(PYTHON) -m pytest -q t/
+
+run: deps
+	$(MAKE) all
+	scripts/quickstart.sh
+
+bench: deps
+	$(MAKE) all
+	scripts/bench.sh
+
+clean:
+	rm -rf $(BUILD)
+
+FORCE:
+-include $(CORE_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(UNIT_OBJS:.o=.d)

@@ -1,0 +1,156 @@
+/*
+ * The C ABI between the nginx glue and the C++ core.  This is the only core
+ * header the glue includes; it is plain C (t/unit/abi_c_test.c proves it).
+ *
+ * Shape ("sans-I/O"): the core decides, the glue does the I/O.  A request to an
+ * endpoint becomes a flow; each call on a flow answers one step:
+ *   OAUTH_STEP_REDIS    run these RESP-formatted commands, then call
+ *                       oauth_flow_resume_redis() with their replies in order;
+ *   OAUTH_STEP_OFFLOAD  call oauth_flow_offload_run() on a thread-pool thread,
+ *                       then oauth_flow_resume_offload() on the event loop;
+ *   OAUTH_STEP_RESPOND  send this HTTP response; the flow is finished.
+ * Strings in a step stay valid until the next call on the same flow.
+ * No entry point throws; surprises become a 500 step.
+ */
+
+#ifndef OAUTH_CORE_H
+#define OAUTH_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+    const char *data;
+    size_t      len;
+} oauth_str_t;
+
+/* ---- keys (read once, at configuration time) ---- */
+
+typedef struct oauth_key_s  oauth_key_t;
+
+/* Loads a PEM private key: RSA >= 2048 bits (RS256), P-256 (ES256) or Ed25519
+ * (EdDSA).  kid NULL or "" means the RFC 7638 thumbprint.  NULL on failure
+ * with a message in err. */
+oauth_key_t *oauth_key_load(const char *path, const char *kid, char *err,
+    size_t errlen);
+/* The key's kid, NUL-terminated, valid while the key lives. */
+const char *oauth_key_kid(const oauth_key_t *key);
+/* Keys are reference-counted: a server built from a key holds its own ref. */
+void oauth_key_free(oauth_key_t *key);
+
+/* ---- a server's configuration ---- */
+
+typedef enum {
+    OAUTH_EP_DISCOVERY = 0,
+    OAUTH_EP_JWKS,
+    OAUTH_EP_TOKEN,
+    OAUTH_EP_INTROSPECT,
+    OAUTH_EP_REVOKE,
+    OAUTH_EP_AUTHORIZE,
+    OAUTH_EP_LOGIN,
+    OAUTH_EP_CONSENT,
+    OAUTH_EP_USERINFO,
+    OAUTH_EP_DEVICE_AUTHORIZATION,
+    OAUTH_EP_DEVICE_VERIFICATION,
+    OAUTH_EP_LOGIN_ACCEPT,
+    OAUTH_EP_COUNT
+} oauth_endpoint_e;
+
+typedef enum {
+    OAUTH_TTL_ACCESS_TOKEN = 0,
+    OAUTH_TTL_REFRESH_TOKEN,
+    OAUTH_TTL_CODE,
+    OAUTH_TTL_SESSION,
+    OAUTH_TTL_DEVICE_CODE,
+    OAUTH_TTL_DEVICE_INTERVAL,
+    OAUTH_TTL_COUNT
+} oauth_ttl_e;
+
+typedef struct {
+    oauth_str_t         issuer;
+    oauth_str_t         audience;       /* empty: the issuer */
+    oauth_str_t         redis_prefix;   /* e.g. "oauth:" */
+    oauth_str_t         login_url;      /* empty: the oauth_login location */
+    int64_t             ttl[OAUTH_TTL_COUNT];         /* seconds */
+    const oauth_key_t  *const *keys;    /* the first signs */
+    size_t              nkeys;
+    oauth_str_t         endpoint_path[OAUTH_EP_COUNT]; /* empty: absent */
+} oauth_server_params_t;
+
+typedef struct oauth_server_s  oauth_server_t;
+
+/* Copies everything it is given; NULL with a message in err on failure. */
+oauth_server_t *oauth_server_new(const oauth_server_params_t *params,
+    char *err, size_t errlen);
+void oauth_server_free(oauth_server_t *server);
+
+/* ---- endpoint flows ---- */
+
+typedef struct {
+    oauth_str_t  method;         /* "GET", "POST", ... */
+    oauth_str_t  path;           /* the request's URI path (r->uri) */
+    oauth_str_t  query;          /* raw query string, without '?' */
+    oauth_str_t  content_type;
+    oauth_str_t  body;
+    oauth_str_t  authorization;  /* Authorization header, raw */
+    oauth_str_t  cookie;         /* all Cookie headers, joined with "; " */
+    int          duplicate_authorization; /* more than one Authorization */
+    int64_t      now;            /* unix seconds */
+} oauth_http_request_t;
+
+typedef enum {
+    OAUTH_STEP_RESPOND = 0,
+    OAUTH_STEP_REDIS,
+    OAUTH_STEP_OFFLOAD
+} oauth_step_kind_e;
+
+typedef struct {
+    oauth_str_t  name;
+    oauth_str_t  value;
+} oauth_header_t;
+
+typedef struct {
+    oauth_step_kind_e      kind;
+
+    /* OAUTH_STEP_REDIS: redis_count commands, RESP-formatted back to back */
+    oauth_str_t            redis_commands;
+    size_t                 redis_count;
+
+    /* OAUTH_STEP_RESPOND */
+    unsigned               status;
+    oauth_str_t            content_type;
+    const oauth_header_t  *headers;     /* Cache-Control, Location, ... */
+    size_t                 nheaders;
+    oauth_str_t            body;
+
+    /* any step: why, for the log at info level; never a secret; may be empty */
+    oauth_str_t            log_reason;
+} oauth_step_t;
+
+typedef struct oauth_flow_s  oauth_flow_t;
+
+/* NULL only when out of memory.  The server must outlive the flow. */
+oauth_flow_t *oauth_flow_start(const oauth_server_t *server,
+    oauth_endpoint_e endpoint, const oauth_http_request_t *request,
+    oauth_step_t *step);
+/* replies: hiredis redisReply pointers, one per command, in order; the core
+ * only reads them during the call. */
+void oauth_flow_resume_redis(oauth_flow_t *flow, void *const *replies,
+    size_t nreplies, oauth_step_t *step);
+/* Redis could not answer (down, timeout, protocol error): the flow ends with
+ * 503 temporarily_unavailable and issues nothing. */
+void oauth_flow_resume_unavailable(oauth_flow_t *flow, oauth_step_t *step);
+/* CPU work only (password hashing); safe on any thread. */
+void oauth_flow_offload_run(oauth_flow_t *flow);
+void oauth_flow_resume_offload(oauth_flow_t *flow, oauth_step_t *step);
+void oauth_flow_free(oauth_flow_t *flow);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* OAUTH_CORE_H */

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the build, the quickstart and the tests need,
+# only those missing, so a second run costs nothing.
+set -euo pipefail
+pkgs=(build-essential g++ make nginx nginx-dev libssl-dev libjansson-dev
+      libhiredis-dev redis-server googletest libgtest-dev python3 python3-pytest
+      python3-authlib python3-jwcrypto python3-requests wrk curl openssl)
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+        || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing: ${missing[*]}"
+sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Debian starts the packaged services; the project runs its own instances.
+$sudo systemctl disable --now nginx redis-server >/dev/null 2>&1 || true

@@ -1,0 +1,210 @@
+// The extern "C" entry points of include/oauth_core.h. Every one catches
+// everything: no exception crosses into nginx.
+#include <hiredis/hiredis.h>
+
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <new>
+
+#include "flow/flow.h"
+#include "jose/key.h"
+#include "oauth/errors.h"
+#include "oauth_core.h"
+
+struct oauth_key_s {
+    oauth::jose::KeyPtr key;
+};
+
+struct oauth_server_s {
+    oauth::flow::ServerConfig config;
+};
+
+struct oauth_flow_s {
+    std::unique_ptr<oauth::flow::Flow> flow;
+    // What the last step's oauth_str_t point into.
+    oauth::flow::Step step;
+    std::string commands;
+    std::vector<oauth_header_t> headers;
+};
+
+namespace {
+
+using oauth::flow::Step;
+
+std::string to_string(oauth_str_t s) { return s.data ? std::string(s.data, s.len) : std::string(); }
+oauth_str_t view(const std::string& s) { return {s.data(), s.size()}; }
+
+void set_error(char* err, size_t errlen, const char* msg) {
+    if (err && errlen) std::snprintf(err, errlen, "%s", msg);
+}
+
+// One RESP byte string for all the step's commands, through hiredis.
+std::string format_commands(const std::vector<oauth::flow::Command>& cmds) {
+    std::string out;
+    for (const auto& argv : cmds) {
+        std::vector<const char*> ptrs;
+        std::vector<size_t> lens;
+        for (const auto& a : argv) {
+            ptrs.push_back(a.data());
+            lens.push_back(a.size());
+        }
+        char* buf = nullptr;
+        int n = redisFormatCommandArgv(&buf, static_cast<int>(argv.size()), ptrs.data(), lens.data());
+        if (n < 0 || !buf) throw std::bad_alloc();
+        out.append(buf, static_cast<size_t>(n));
+        redisFreeCommand(buf);
+    }
+    return out;
+}
+
+// Publishes f->step through the C view, keeping the storage in f.
+void export_step(oauth_flow_s* f, oauth_step_t* out) {
+    std::memset(out, 0, sizeof(*out));
+    const Step& s = f->step;
+    out->log_reason = view(s.log_reason);
+    switch (s.kind) {
+    case Step::Kind::Redis:
+        f->commands = format_commands(s.commands);
+        out->kind = OAUTH_STEP_REDIS;
+        out->redis_commands = view(f->commands);
+        out->redis_count = s.commands.size();
+        return;
+    case Step::Kind::Offload:
+        out->kind = OAUTH_STEP_OFFLOAD;
+        return;
+    case Step::Kind::Respond:
+        out->kind = OAUTH_STEP_RESPOND;
+        out->status = s.response.status;
+        out->content_type = view(s.response.content_type);
+        out->body = view(s.response.body);
+        f->headers.clear();
+        for (const auto& [name, value] : s.response.headers)
+            f->headers.push_back({view(name), view(value)});
+        out->headers = f->headers.data();
+        out->nheaders = f->headers.size();
+        return;
+    }
+}
+
+// Runs one core call, turning any exception into a 500 so the worker lives.
+template <typename Fn>
+void run_step(oauth_flow_s* f, oauth_step_t* out, Fn&& fn) {
+    try {
+        f->step = fn();
+        export_step(f, out);
+    } catch (const std::exception& e) {
+        f->step = Step::respond(oauth::flow::internal_error(), std::string("internal error: ") + e.what());
+        f->commands.clear();
+        try { export_step(f, out); } catch (...) { std::memset(out, 0, sizeof(*out)); out->status = 500; }
+    } catch (...) {
+        std::memset(out, 0, sizeof(*out));
+        out->status = 500;
+    }
+}
+
+}  // namespace
+
+extern "C" {
+
+oauth_key_t* oauth_key_load(const char* path, const char* kid, char* err, size_t errlen) {
+    try {
+        auto key = oauth::jose::Key::load_file(path ? path : "", kid ? kid : "");
+        if (!key) {
+            set_error(err, errlen, key.error().c_str());
+            return nullptr;
+        }
+        return new oauth_key_s{std::move(*key)};
+    } catch (const std::exception& e) {
+        set_error(err, errlen, e.what());
+    } catch (...) {
+        set_error(err, errlen, "unexpected error");
+    }
+    return nullptr;
+}
+
+const char* oauth_key_kid(const oauth_key_t* key) { return key ? key->key->kid().c_str() : ""; }
+
+void oauth_key_free(oauth_key_t* key) { delete key; }
+
+oauth_server_t* oauth_server_new(const oauth_server_params_t* p, char* err, size_t errlen) {
+    try {
+        auto s = std::make_unique<oauth_server_s>();
+        auto& c = s->config;
+        c.issuer = to_string(p->issuer);
+        c.audience = p->audience.len ? to_string(p->audience) : c.issuer;
+        c.prefix = to_string(p->redis_prefix);
+        for (size_t i = 0; i < OAUTH_EP_COUNT; i++) c.endpoint_path[i] = to_string(p->endpoint_path[i]);
+        c.login_url = p->login_url.len ? to_string(p->login_url) : c.endpoint_url(OAUTH_EP_LOGIN);
+        for (size_t i = 0; i < OAUTH_TTL_COUNT; i++) c.ttl[i] = p->ttl[i];
+        for (size_t i = 0; i < p->nkeys; i++) c.keys.push_back(p->keys[i]->key);
+        return s.release();
+    } catch (const std::exception& e) {
+        set_error(err, errlen, e.what());
+    } catch (...) {
+        set_error(err, errlen, "unexpected error");
+    }
+    return nullptr;
+}
+
+void oauth_server_free(oauth_server_t* server) { delete server; }
+
+oauth_flow_t* oauth_flow_start(const oauth_server_t* server, oauth_endpoint_e endpoint,
+                               const oauth_http_request_t* req, oauth_step_t* step) {
+    oauth_flow_s* f = new (std::nothrow) oauth_flow_s;
+    if (!f) return nullptr;
+    run_step(f, step, [&]() -> Step {
+        oauth::flow::Request r;
+        r.method = to_string(req->method);
+        r.path = to_string(req->path);
+        r.query = to_string(req->query);
+        r.content_type = to_string(req->content_type);
+        r.body = to_string(req->body);
+        r.authorization = to_string(req->authorization);
+        r.cookie = to_string(req->cookie);
+        r.duplicate_authorization = req->duplicate_authorization != 0;
+        r.now = req->now;
+        f->flow = oauth::flow::make_flow(endpoint, server->config, std::move(r));
+        if (!f->flow) return Step::respond(oauth::flow::internal_error(), "endpoint has no flow");
+        return f->flow->start();
+    });
+    return f;
+}
+
+void oauth_flow_resume_redis(oauth_flow_t* f, void* const* replies, size_t n, oauth_step_t* step) {
+    run_step(f, step, [&]() -> Step {
+        if (!f->flow) return Step::respond(oauth::flow::internal_error());
+        std::vector<const redisReply*> rs;
+        for (size_t i = 0; i < n; i++) rs.push_back(static_cast<const redisReply*>(replies[i]));
+        if (rs.size() != f->step.commands.size() || f->step.kind != Step::Kind::Redis)
+            return Step::respond(oauth::flow::internal_error(), "reply count mismatch");
+        return f->flow->on_redis(rs);
+    });
+}
+
+void oauth_flow_resume_unavailable(oauth_flow_t* f, oauth_step_t* step) {
+    run_step(f, step, [&]() -> Step {
+        return Step::respond(oauth::error_response(oauth::Error::TemporarilyUnavailable,
+                                                   "the session store is unavailable"),
+                             "redis unavailable");
+    });
+}
+
+void oauth_flow_offload_run(oauth_flow_t* f) {
+    try {
+        if (f->flow) f->flow->offload();
+    } catch (...) {
+        // on_offload() sees the missing result and answers 500.
+    }
+}
+
+void oauth_flow_resume_offload(oauth_flow_t* f, oauth_step_t* step) {
+    run_step(f, step, [&]() -> Step {
+        if (!f->flow) return Step::respond(oauth::flow::internal_error());
+        return f->flow->on_offload();
+    });
+}
+
+void oauth_flow_free(oauth_flow_t* f) { delete f; }
+
+}  // extern "C"

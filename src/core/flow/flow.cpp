@@ -1,0 +1,23 @@
+#include "flow/flow.h"
+
+#include "oauth/errors.h"
+
+namespace oauth::flow {
+
+Step Flow::on_redis(Replies) { return Step::respond(internal_error(), "unexpected redis step"); }
+
+Step Flow::on_offload() { return Step::respond(internal_error(), "unexpected offload step"); }
+
+Response json_response(unsigned status, std::string body) {
+    Response r;
+    r.status = status;
+    r.content_type = "application/json";
+    r.body = std::move(body);
+    return r;
+}
+
+Response internal_error() {
+    return oauth::error_response(oauth::Error::ServerError, "internal error");
+}
+
+}  // namespace oauth::flow

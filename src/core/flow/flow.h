@@ -1,0 +1,100 @@
+// The step protocol on the C++ side: a Flow is one request to one endpoint;
+// each call returns the next Step (run Redis commands, offload CPU work to a
+// thread, or respond). See include/oauth_core.h for the glue's view.
+#pragma once
+#include <hiredis/hiredis.h>
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "flow/server.h"
+
+namespace oauth::flow {
+
+struct Request {
+    std::string method;
+    std::string path;
+    std::string query;
+    std::string content_type;
+    std::string body;
+    std::string authorization;
+    std::string cookie;
+    bool duplicate_authorization = false;
+    int64_t now = 0;
+};
+
+struct Response {
+    unsigned status = 200;
+    std::string content_type;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+
+    Response& header(std::string name, std::string value) {
+        headers.emplace_back(std::move(name), std::move(value));
+        return *this;
+    }
+};
+
+using Command = std::vector<std::string>;  // one Redis command's argv
+
+struct Step {
+    enum class Kind { Respond, Redis, Offload };
+    Kind kind = Kind::Respond;
+    std::vector<Command> commands;  // Kind::Redis
+    Response response;              // Kind::Respond
+    std::string log_reason;         // why, for the info log; never a secret
+
+    static Step respond(Response r, std::string reason = {}) {
+        Step s;
+        s.response = std::move(r);
+        s.log_reason = std::move(reason);
+        return s;
+    }
+    static Step redis(std::vector<Command> cmds) {
+        Step s;
+        s.kind = Kind::Redis;
+        s.commands = std::move(cmds);
+        return s;
+    }
+    static Step offload() {
+        Step s;
+        s.kind = Kind::Offload;
+        return s;
+    }
+};
+
+using Replies = std::span<const redisReply* const>;
+
+class Flow {
+public:
+    Flow(const ServerConfig& server, Request request)
+        : server_(server), request_(std::move(request)) {}
+    virtual ~Flow() = default;
+    Flow(const Flow&) = delete;
+    Flow& operator=(const Flow&) = delete;
+
+    virtual Step start() = 0;
+    // Called with exactly as many replies as the last Redis step had commands.
+    virtual Step on_redis(Replies replies);
+    // Runs on a thread-pool thread: CPU work only, touches nothing shared.
+    virtual void offload() {}
+    virtual Step on_offload();
+
+protected:
+    const ServerConfig& server_;
+    Request request_;
+};
+
+// A flow for the endpoint, or nullptr when no flow serves it.
+std::unique_ptr<Flow> make_flow(oauth_endpoint_e endpoint, const ServerConfig& server,
+                                Request request);
+
+// Responses shared by every endpoint.
+Response json_response(unsigned status, std::string body);
+Response internal_error();
+
+}  // namespace oauth::flow

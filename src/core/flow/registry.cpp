@@ -1,0 +1,18 @@
+// Which flow serves which endpoint. Each endpoint's factory lives beside its
+// flow in src/core/oauth/.
+#include "flow/flow.h"
+#include "oauth/endpoints.h"
+
+namespace oauth::flow {
+
+std::unique_ptr<Flow> make_flow(oauth_endpoint_e endpoint, const ServerConfig& server,
+                                Request request) {
+    using namespace oauth::endpoints;
+    switch (endpoint) {
+    case OAUTH_EP_DISCOVERY: return make_discovery(server, std::move(request));
+    case OAUTH_EP_JWKS: return make_jwks(server, std::move(request));
+    default: return nullptr;
+    }
+}
+
+}  // namespace oauth::flow

@@ -1,0 +1,34 @@
+// A server's configuration as the core sees it, built once from the glue's
+// merged nginx configuration (oauth_server_params_t).
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "jose/key.h"
+#include "oauth_core.h"
+
+namespace oauth::flow {
+
+struct ServerConfig {
+    std::string issuer;
+    std::string audience;  // already defaulted to the issuer
+    std::string prefix;    // Redis key prefix, e.g. "oauth:"
+    std::string login_url; // already defaulted to the oauth_login location
+    std::array<int64_t, OAUTH_TTL_COUNT> ttl{};
+    std::vector<jose::KeyPtr> keys;  // the first signs
+    std::array<std::string, OAUTH_EP_COUNT> endpoint_path;
+
+    int64_t ttl_of(oauth_ttl_e which) const { return ttl[which]; }
+    const jose::Key& signing_key() const { return *keys.front(); }
+    // scheme://host[:port] of the issuer.
+    std::string origin() const;
+    bool has_endpoint(oauth_endpoint_e ep) const { return !endpoint_path[ep].empty(); }
+    // origin + the location path holding the endpoint; empty when absent.
+    std::string endpoint_url(oauth_endpoint_e ep) const;
+    // Cookies get the Secure attribute when the issuer is https.
+    bool secure() const { return issuer.starts_with("https://"); }
+};
+
+}  // namespace oauth::flow

@@ -1,0 +1,16 @@
+// Factories of the endpoint flows, one per endpoint (see flow/registry.cpp).
+#pragma once
+#include <memory>
+
+#include "flow/flow.h"
+
+namespace oauth::endpoints {
+
+using flow::Flow;
+using flow::Request;
+using flow::ServerConfig;
+
+std::unique_ptr<Flow> make_discovery(const ServerConfig& server, Request request);
+std::unique_ptr<Flow> make_jwks(const ServerConfig& server, Request request);
+
+}  // namespace oauth::endpoints

@@ -1,0 +1,41 @@
+// OAuth error codes: one enum, their wire strings and HTTP statuses in one
+// table (RFC 6749 §5.2, RFC 6750 §3.1, RFC 7009 §2.2.1, RFC 8628 §3.5, OIDC
+// Core §3.1.2.6).
+#pragma once
+#include <string>
+#include <string_view>
+
+#include "flow/flow.h"
+
+namespace oauth {
+
+enum class Error {
+    InvalidRequest,
+    InvalidClient,
+    InvalidGrant,
+    UnauthorizedClient,
+    UnsupportedGrantType,
+    UnsupportedResponseType,
+    UnsupportedTokenType,
+    InvalidScope,
+    AccessDenied,
+    ServerError,
+    TemporarilyUnavailable,
+    AuthorizationPending,
+    SlowDown,
+    ExpiredToken,
+    InvalidToken,
+    InsufficientScope,
+    LoginRequired,
+    ConsentRequired,
+    InteractionRequired,
+};
+
+std::string_view error_code(Error e);
+unsigned error_status(Error e);
+
+// {"error":...,"error_description":...} with the table's status,
+// Content-Type application/json and Cache-Control no-store.
+flow::Response error_response(Error e, std::string_view description);
+
+}  // namespace oauth

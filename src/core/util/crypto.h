@@ -1,0 +1,21 @@
+// Hashes, randomness and constant-time comparison, on OpenSSL.
+#pragma once
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace oauth::util {
+
+// RAND_bytes; throws std::runtime_error if the CSPRNG fails (never silently weak).
+std::string random_bytes(size_t n);
+// n random bytes as base64url: the shape of every opaque token we mint.
+std::string random_token(size_t n_bytes);
+
+std::string sha256(std::string_view data);      // 32 raw bytes
+std::string sha256_hex(std::string_view data);  // 64 hex digits
+std::string hmac_sha256(std::string_view key, std::string_view data);
+
+// CRYPTO_memcmp over equal lengths; different lengths compare unequal.
+bool constant_time_equal(std::string_view a, std::string_view b);
+
+}  // namespace oauth::util

@@ -1,0 +1,67 @@
+/*
+ * Redis from nginx workers, never blocking: hiredis formats and parses RESP,
+ * the sockets are nginx peer connections driven by nginx events and timers.
+ *
+ * Each worker keeps up to `keepalive` connections to the configured server;
+ * an operation is written to the least busy one and waits in its FIFO, so
+ * many requests pipeline over one socket.  Every connection sends AUTH and
+ * SELECT first and carries nothing else until both succeed.  `timeout` bounds
+ * the connect and every reply; on a timeout or error the connection is closed,
+ * its waiting operations fail, and new connections are attempted after a
+ * backoff (doubling, capped) so a dead Redis costs nothing per request.
+ */
+
+#ifndef _NGX_HTTP_OAUTH_REDIS_H_INCLUDED_
+#define _NGX_HTTP_OAUTH_REDIS_H_INCLUDED_
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+
+typedef struct {
+    ngx_addr_t          *addrs;        /* resolved at configuration time */
+    ngx_uint_t           naddrs;
+    ngx_str_t            name;         /* "host:port" or "unix:/path", logs */
+    ngx_uint_t           db;
+    ngx_str_t            username;     /* empty: AUTH with password only */
+    ngx_str_t            password;     /* empty: no AUTH */
+    ngx_msec_t           timeout;      /* connect and each reply */
+    ngx_uint_t           keepalive;    /* connections per worker */
+    ngx_str_t            prefix;       /* every key starts with it */
+} ngx_http_oauth_redis_conf_t;
+
+
+/*
+ * Called exactly once per operation, from an event handler (never from inside
+ * ngx_http_oauth_redis_run), unless the operation was cancelled first.
+ * rc is NGX_OK with n replies (hiredis redisReply *, freed when the handler
+ * returns), or NGX_ERROR (down, timeout, protocol error) with none.
+ */
+typedef void (*ngx_http_oauth_redis_done_pt)(void *data, ngx_int_t rc,
+    void **replies, ngx_uint_t n);
+
+typedef struct ngx_http_oauth_redis_op_s  ngx_http_oauth_redis_op_t;
+
+
+/* The `oauth_redis ADDRESS [db=N] [username=U] [password=P] [timeout=T]
+ * [keepalive=N] [prefix=S]` directive; conf is the module's main conf and
+ * cmd->offset the place of its ngx_http_oauth_redis_conf_t pointer. */
+char *ngx_http_oauth_redis_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+/*
+ * Sends `len` bytes holding `n` RESP commands; `done` gets their n replies.
+ * NULL when Redis is known to be unavailable right now (in backoff) or memory
+ * ran out: the caller answers 503 itself.
+ */
+ngx_http_oauth_redis_op_t *ngx_http_oauth_redis_run(
+    ngx_http_oauth_redis_conf_t *rcf, ngx_log_t *log, u_char *cmds,
+    size_t len, ngx_uint_t n, ngx_http_oauth_redis_done_pt done, void *data);
+
+/* The requester is gone: `done` will not be called; the replies, when they
+ * come, are read and dropped so the connection stays in step. */
+void ngx_http_oauth_redis_cancel(ngx_http_oauth_redis_op_t *op);
+
+
+#endif /* _NGX_HTTP_OAUTH_REDIS_H_INCLUDED_ */
