@@ -1,0 +1,62 @@
+/*
+ * ngx_http_oauth_module: configuration shared by the glue's files.
+ */
+
+#ifndef _NGX_HTTP_OAUTH_MODULE_H_INCLUDED_
+#define _NGX_HTTP_OAUTH_MODULE_H_INCLUDED_
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "oauth_core.h"
+#include "ngx_http_oauth_redis.h"
+
+
+typedef struct {
+    ngx_http_oauth_redis_conf_t  *redis;          /* NULL: no oauth_redis */
+    ngx_thread_pool_t            *thread_pool;    /* password hashing */
+} ngx_http_oauth_main_conf_t;
+
+
+typedef struct {
+    ngx_str_t                     issuer;
+    ngx_array_t                  *keys;           /* of oauth_key_t *  */
+    ngx_str_t                     audience;
+    ngx_str_t                     login_url;
+    time_t                        ttl[OAUTH_TTL_COUNT];
+    ngx_str_t                     endpoint_path[OAUTH_EP_COUNT];
+
+    oauth_server_t               *server;         /* built when merged */
+} ngx_http_oauth_srv_conf_t;
+
+
+typedef struct ngx_http_oauth_require_s  ngx_http_oauth_require_t;
+
+typedef struct {
+    ngx_int_t                     endpoint;       /* oauth_endpoint_e, or
+                                                     NGX_CONF_UNSET */
+    ngx_http_oauth_require_t     *require;        /* NULL: off; UNSET_PTR */
+    time_t                        leeway;
+    ngx_str_t                     realm;
+
+    /* where the endpoint or oauth_require was declared, for merge errors */
+    u_char                       *conf_file;
+    ngx_uint_t                    conf_line;
+} ngx_http_oauth_loc_conf_t;
+
+
+extern ngx_module_t  ngx_http_oauth_module;
+
+
+/* ngx_http_oauth_handler.c: the one content handler of every endpoint */
+ngx_int_t ngx_http_oauth_content_handler(ngx_http_request_t *r);
+
+/* ngx_http_oauth_require.c: edge protection */
+char *ngx_http_oauth_require_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_http_oauth_require_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_oauth_add_variables(ngx_conf_t *cf);
+
+
+#endif /* _NGX_HTTP_OAUTH_MODULE_H_INCLUDED_ */
