@@ -1,0 +1,561 @@
+/*
+ * The one content handler of every endpoint directive: it turns the request
+ * into an oauth_http_request_t, then drives the core's steps (Redis commands
+ * on the event loop, CPU work on the thread pool) until the core responds.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_oauth_module.h"
+
+
+typedef struct {
+    ngx_http_request_t          *request;
+    oauth_flow_t                *flow;
+    ngx_http_oauth_redis_op_t   *op;          /* pending Redis operation */
+    oauth_endpoint_e             endpoint;
+} ngx_http_oauth_ctx_t;
+
+
+static void ngx_http_oauth_start(ngx_http_request_t *r);
+static void ngx_http_oauth_drive(ngx_http_oauth_ctx_t *ctx,
+    oauth_step_t *step);
+static void ngx_http_oauth_redis_done(void *data, ngx_int_t rc,
+    void **replies, ngx_uint_t n);
+static ngx_int_t ngx_http_oauth_offload(ngx_http_oauth_ctx_t *ctx);
+static ngx_int_t ngx_http_oauth_respond(ngx_http_request_t *r,
+    oauth_step_t *step);
+static ngx_int_t ngx_http_oauth_collect_cookies(ngx_http_request_t *r,
+    ngx_str_t *out);
+static ngx_int_t ngx_http_oauth_read_body(ngx_http_request_t *r,
+    ngx_str_t *out);
+static void ngx_http_oauth_cleanup(void *data);
+
+
+ngx_int_t
+ngx_http_oauth_content_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                   rc;
+    ngx_pool_cleanup_t         *cln;
+    ngx_http_oauth_ctx_t       *ctx;
+    ngx_http_oauth_loc_conf_t  *olcf;
+
+    olcf = ngx_http_get_module_loc_conf(r, ngx_http_oauth_module);
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_oauth_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->request = r;
+    ctx->endpoint = (oauth_endpoint_e) olcf->endpoint;
+
+    /* frees the flow and forgets a pending Redis operation, however the
+     * request ends */
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    cln->handler = ngx_http_oauth_cleanup;
+    cln->data = ctx;
+
+    ngx_http_set_ctx(r, ctx, ngx_http_oauth_module);
+
+    if (r->method == NGX_HTTP_POST) {
+        /* forms are small: keep the body in one memory buffer */
+        r->request_body_in_single_buf = 1;
+
+        rc = ngx_http_read_client_request_body(r, ngx_http_oauth_start);
+        if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+            return rc;
+        }
+
+        return NGX_DONE;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    /* the same footing as after a body read: we hold the request */
+    r->main->count++;
+    ngx_http_oauth_start(r);
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_http_oauth_start(ngx_http_request_t *r)
+{
+    ngx_str_t                   body, cookie;
+    ngx_uint_t                  i, nauth;
+    oauth_step_t                step;
+    ngx_list_part_t            *part;
+    ngx_table_elt_t            *h;
+    oauth_http_request_t        req;
+    ngx_http_oauth_ctx_t       *ctx;
+    ngx_http_oauth_srv_conf_t  *oscf;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_oauth_module);
+    oscf = ngx_http_get_module_srv_conf(r, ngx_http_oauth_module);
+
+    if (ngx_http_oauth_read_body(r, &body) != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE);
+        return;
+    }
+
+    if (ngx_http_oauth_collect_cookies(r, &cookie) != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_memzero(&req, sizeof(oauth_http_request_t));
+
+    req.method.data = (const char *) r->method_name.data;
+    req.method.len = r->method_name.len;
+    req.path.data = (const char *) r->uri.data;
+    req.path.len = r->uri.len;
+    req.query.data = (const char *) r->args.data;
+    req.query.len = r->args.len;
+    req.body.data = (const char *) body.data;
+    req.body.len = body.len;
+    req.cookie.data = (const char *) cookie.data;
+    req.cookie.len = cookie.len;
+    req.now = ngx_time();
+
+    if (r->headers_in.content_type) {
+        req.content_type.data =
+                          (const char *) r->headers_in.content_type->value.data;
+        req.content_type.len = r->headers_in.content_type->value.len;
+    }
+
+    if (r->headers_in.authorization) {
+        req.authorization.data =
+                         (const char *) r->headers_in.authorization->value.data;
+        req.authorization.len = r->headers_in.authorization->value.len;
+    }
+
+    /* nginx keeps only the first Authorization; a second one is an attempt
+     * at two authentication methods (RFC 6749 §2.3) */
+    nauth = 0;
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == sizeof("Authorization") - 1
+            && ngx_strncasecmp(h[i].key.data, (u_char *) "Authorization",
+                               sizeof("Authorization") - 1) == 0)
+        {
+            nauth++;
+        }
+    }
+
+    req.duplicate_authorization = (nauth > 1);
+
+    ctx->flow = oauth_flow_start(oscf->server, ctx->endpoint, &req, &step);
+    if (ctx->flow == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_oauth_drive(ctx, &step);
+}
+
+
+/*
+ * Runs steps until one has to wait (Redis or the thread pool) or the core
+ * responds, which finalizes the request.
+ */
+static void
+ngx_http_oauth_drive(ngx_http_oauth_ctx_t *ctx, oauth_step_t *step)
+{
+    ngx_http_request_t          *r;
+    ngx_http_oauth_main_conf_t  *mcf;
+
+    r = ctx->request;
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_oauth_module);
+
+    for ( ;; ) {
+
+        if (step->log_reason.len) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "oauth: %*s", step->log_reason.len,
+                          step->log_reason.data);
+        }
+
+        switch (step->kind) {
+
+        case OAUTH_STEP_REDIS:
+            ctx->op = ngx_http_oauth_redis_run(mcf->redis, r->connection->log,
+                                               (u_char *)
+                                               step->redis_commands.data,
+                                               step->redis_commands.len,
+                                               step->redis_count,
+                                               ngx_http_oauth_redis_done, ctx);
+            if (ctx->op) {
+                return;
+            }
+
+            oauth_flow_resume_unavailable(ctx->flow, step);
+            continue;
+
+        case OAUTH_STEP_OFFLOAD:
+            if (ngx_http_oauth_offload(ctx) == NGX_OK) {
+                return;
+            }
+
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+
+        default: /* OAUTH_STEP_RESPOND */
+            ngx_http_finalize_request(r, ngx_http_oauth_respond(r, step));
+            return;
+        }
+    }
+}
+
+
+static void
+ngx_http_oauth_redis_done(void *data, ngx_int_t rc, void **replies,
+    ngx_uint_t n)
+{
+    ngx_http_oauth_ctx_t *ctx = data;
+
+    ngx_connection_t    *c;
+    oauth_step_t         step;
+    ngx_http_request_t  *r;
+
+    r = ctx->request;
+    c = r->connection;
+    ctx->op = NULL;
+
+    if (rc == NGX_OK) {
+        oauth_flow_resume_redis(ctx->flow, replies, n, &step);
+
+    } else {
+        oauth_flow_resume_unavailable(ctx->flow, &step);
+    }
+
+    ngx_http_oauth_drive(ctx, &step);
+    ngx_http_run_posted_requests(c);
+}
+
+
+#if (NGX_THREADS)
+
+static void
+ngx_http_oauth_offload_thread(void *data, ngx_log_t *log)
+{
+    ngx_http_oauth_ctx_t **ctxp = data;
+
+    oauth_flow_offload_run((*ctxp)->flow);
+}
+
+
+static void
+ngx_http_oauth_offload_event(ngx_event_t *ev)
+{
+    ngx_http_oauth_ctx_t *ctx = ev->data;
+
+    ngx_connection_t    *c;
+    oauth_step_t         step;
+    ngx_http_request_t  *r;
+
+    r = ctx->request;
+    c = r->connection;
+
+    r->main->blocked--;
+    r->aio = 0;
+
+    oauth_flow_resume_offload(ctx->flow, &step);
+    ngx_http_oauth_drive(ctx, &step);
+    ngx_http_run_posted_requests(c);
+}
+
+#endif
+
+
+/*
+ * Password hashing costs tens of milliseconds: it runs on nginx's thread
+ * pool, the request blocked (not freeable) meanwhile, as in thread-pool file
+ * reads.
+ */
+static ngx_int_t
+ngx_http_oauth_offload(ngx_http_oauth_ctx_t *ctx)
+{
+    ngx_http_request_t          *r;
+
+#if (NGX_THREADS)
+    ngx_thread_task_t           *task;
+    ngx_http_oauth_ctx_t       **ctxp;
+    ngx_http_oauth_main_conf_t  *mcf;
+
+    r = ctx->request;
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_oauth_module);
+
+    task = ngx_thread_task_alloc(r->pool, sizeof(ngx_http_oauth_ctx_t *));
+    if (task == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctxp = task->ctx;
+    *ctxp = ctx;
+
+    task->handler = ngx_http_oauth_offload_thread;
+    task->event.handler = ngx_http_oauth_offload_event;
+    task->event.data = ctx;
+
+    if (ngx_thread_task_post(mcf->thread_pool, task) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    r->main->blocked++;
+    r->aio = 1;
+
+    return NGX_OK;
+
+#else
+    oauth_step_t  step;
+
+    /* nginx built without threads: no choice but to hash in line */
+    r = ctx->request;
+    oauth_flow_offload_run(ctx->flow);
+    oauth_flow_resume_offload(ctx->flow, &step);
+    ngx_http_oauth_drive(ctx, &step);
+
+    return NGX_OK;
+#endif
+}
+
+
+static ngx_int_t
+ngx_http_oauth_copy(ngx_pool_t *pool, ngx_str_t *dst, const oauth_str_t *src)
+{
+    dst->len = src->len;
+    dst->data = ngx_pnalloc(pool, src->len ? src->len : 1);
+    if (dst->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(dst->data, src->data, src->len);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_oauth_respond(ngx_http_request_t *r, oauth_step_t *step)
+{
+    ngx_buf_t        *b;
+    ngx_int_t         rc;
+    ngx_str_t         body;
+    ngx_uint_t        i;
+    ngx_chain_t       out;
+    ngx_table_elt_t  *h;
+
+    r->headers_out.status = step->status;
+
+    if (step->content_type.len) {
+        if (ngx_http_oauth_copy(r->pool, &r->headers_out.content_type,
+                                &step->content_type)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        r->headers_out.content_type_len = r->headers_out.content_type.len;
+    }
+
+    for (i = 0; i < step->nheaders; i++) {
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (ngx_http_oauth_copy(r->pool, &h->key, &step->headers[i].name)
+            != NGX_OK
+            || ngx_http_oauth_copy(r->pool, &h->value,
+                                   &step->headers[i].value)
+               != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        h->hash = 1;
+    }
+
+    if (ngx_http_oauth_copy(r->pool, &body, &step->body) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->headers_out.content_length_n = body.len;
+
+    if (body.len == 0) {
+        r->header_only = 1;
+    }
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->pos = body.data;
+    b->last = body.data + body.len;
+    b->memory = 1;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+static ngx_int_t
+ngx_http_oauth_collect_cookies(ngx_http_request_t *r, ngx_str_t *out)
+{
+    u_char            *p;
+    size_t             len;
+    ngx_table_elt_t   *h;
+
+#if (nginx_version >= 1023000)
+    ngx_table_elt_t   *first = r->headers_in.cookie;
+
+    len = 0;
+    for (h = first; h; h = h->next) {
+        len += h->value.len + 2;
+    }
+#else
+    ngx_uint_t         i;
+    ngx_table_elt_t  **hh;
+
+    len = 0;
+    hh = r->headers_in.cookies.elts;
+    for (i = 0; i < r->headers_in.cookies.nelts; i++) {
+        len += hh[i]->value.len + 2;
+    }
+#endif
+
+    ngx_str_null(out);
+
+    if (len == 0) {
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    out->data = p;
+
+#if (nginx_version >= 1023000)
+    for (h = first; h; h = h->next) {
+#else
+    for (i = 0; i < r->headers_in.cookies.nelts; i++) {
+        h = hh[i];
+#endif
+        if (p != out->data) {
+            *p++ = ';'; *p++ = ' ';
+        }
+
+        p = ngx_cpymem(p, h->value.data, h->value.len);
+    }
+
+    out->len = p - out->data;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_oauth_read_body(ngx_http_request_t *r, ngx_str_t *out)
+{
+    u_char       *p;
+    size_t        len;
+    ngx_chain_t  *cl;
+
+    ngx_str_null(out);
+
+    if (r->request_body == NULL || r->request_body->bufs == NULL) {
+        return NGX_OK;
+    }
+
+    len = 0;
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        if (cl->buf->in_file) {
+            /* larger than client_body_buffer_size: no form is */
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "oauth: request body too large for memory");
+            return NGX_ERROR;
+        }
+
+        len += cl->buf->last - cl->buf->pos;
+    }
+
+    if (len == 0) {
+        return NGX_OK;
+    }
+
+    if (r->request_body->bufs->next == NULL) {
+        out->data = r->request_body->bufs->buf->pos;
+        out->len = len;
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    out->data = p;
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        p = ngx_cpymem(p, cl->buf->pos, cl->buf->last - cl->buf->pos);
+    }
+
+    out->len = len;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_oauth_cleanup(void *data)
+{
+    ngx_http_oauth_ctx_t *ctx = data;
+
+    if (ctx->op) {
+        ngx_http_oauth_redis_cancel(ctx->op);
+        ctx->op = NULL;
+    }
+
+    if (ctx->flow) {
+        oauth_flow_free(ctx->flow);
+        ctx->flow = NULL;
+    }
+}

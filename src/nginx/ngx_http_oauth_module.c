@@ -1,0 +1,613 @@
+/*
+ * ngx_http_oauth_module: directives, configuration merge, registration.
+ *
+ * Keys are read into OpenSSL objects while the configuration is parsed, so a
+ * bad key fails `nginx -t` with its file and line; each server that has an
+ * issuer and keys gets one immutable core object (oauth_server_t) at merge.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_oauth_module.h"
+
+
+static ngx_int_t ngx_http_oauth_preconfiguration(ngx_conf_t *cf);
+static ngx_int_t ngx_http_oauth_postconfiguration(ngx_conf_t *cf);
+static void *ngx_http_oauth_create_main_conf(ngx_conf_t *cf);
+static void *ngx_http_oauth_create_srv_conf(ngx_conf_t *cf);
+static char *ngx_http_oauth_merge_srv_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static void *ngx_http_oauth_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_oauth_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+
+static char *ngx_http_oauth_issuer(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_oauth_signing_key(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_oauth_endpoint(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static void ngx_http_oauth_key_cleanup(void *data);
+static void ngx_http_oauth_server_cleanup(void *data);
+
+
+/* defaults in seconds, indexed by oauth_ttl_e */
+static time_t  ngx_http_oauth_ttl_defaults[OAUTH_TTL_COUNT] = {
+    600,            /* oauth_access_token_ttl  10m */
+    30 * 86400,     /* oauth_refresh_token_ttl 30d */
+    60,             /* oauth_code_ttl          60s */
+    8 * 3600,       /* oauth_session_ttl       8h  */
+    600,            /* oauth_device_code_ttl   10m */
+    5               /* oauth_device_interval   5s  */
+};
+
+
+/* endpoint directives need Redis, but for discovery and JWKS */
+#define ngx_http_oauth_endpoint_needs_redis(ep)                              \
+    ((ep) != OAUTH_EP_DISCOVERY && (ep) != OAUTH_EP_JWKS)
+
+
+#define ngx_http_oauth_ttl_offset(i)                                         \
+    (offsetof(ngx_http_oauth_srv_conf_t, ttl) + (i) * sizeof(time_t))
+
+#define ngx_http_oauth_endpoint_command(name, ep)                            \
+    { ngx_string(name),                                                      \
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,                                     \
+      ngx_http_oauth_endpoint,                                               \
+      NGX_HTTP_LOC_CONF_OFFSET,                                              \
+      0,                                                                     \
+      (void *) (ep) }
+
+#define ngx_http_oauth_ttl_command(name, ttl)                                \
+    { ngx_string(name),                                                      \
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,                   \
+      ngx_conf_set_sec_slot,                                                 \
+      NGX_HTTP_SRV_CONF_OFFSET,                                              \
+      ngx_http_oauth_ttl_offset(ttl),                                        \
+      NULL }
+
+
+static ngx_command_t  ngx_http_oauth_commands[] = {
+
+    { ngx_string("oauth_redis"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_oauth_redis_directive,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_oauth_main_conf_t, redis),
+      NULL },
+
+    { ngx_string("oauth_issuer"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_http_oauth_issuer,
+      NGX_HTTP_SRV_CONF_OFFSET,
+      offsetof(ngx_http_oauth_srv_conf_t, issuer),
+      NULL },
+
+    { ngx_string("oauth_signing_key"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE12,
+      ngx_http_oauth_signing_key,
+      NGX_HTTP_SRV_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("oauth_audience"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_SRV_CONF_OFFSET,
+      offsetof(ngx_http_oauth_srv_conf_t, audience),
+      NULL },
+
+    { ngx_string("oauth_login_url"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_SRV_CONF_OFFSET,
+      offsetof(ngx_http_oauth_srv_conf_t, login_url),
+      NULL },
+
+    ngx_http_oauth_ttl_command("oauth_access_token_ttl",
+                               OAUTH_TTL_ACCESS_TOKEN),
+    ngx_http_oauth_ttl_command("oauth_refresh_token_ttl",
+                               OAUTH_TTL_REFRESH_TOKEN),
+    ngx_http_oauth_ttl_command("oauth_code_ttl", OAUTH_TTL_CODE),
+    ngx_http_oauth_ttl_command("oauth_session_ttl", OAUTH_TTL_SESSION),
+    ngx_http_oauth_ttl_command("oauth_device_code_ttl",
+                               OAUTH_TTL_DEVICE_CODE),
+    ngx_http_oauth_ttl_command("oauth_device_interval",
+                               OAUTH_TTL_DEVICE_INTERVAL),
+
+    { ngx_string("oauth_leeway"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_oauth_loc_conf_t, leeway),
+      NULL },
+
+    { ngx_string("oauth_realm"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_oauth_loc_conf_t, realm),
+      NULL },
+
+    { ngx_string("oauth_require"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF
+          |NGX_CONF_NOARGS|NGX_CONF_TAKE123,
+      ngx_http_oauth_require_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    ngx_http_oauth_endpoint_command("oauth_discovery", OAUTH_EP_DISCOVERY),
+    ngx_http_oauth_endpoint_command("oauth_jwks", OAUTH_EP_JWKS),
+    ngx_http_oauth_endpoint_command("oauth_token", OAUTH_EP_TOKEN),
+    ngx_http_oauth_endpoint_command("oauth_introspect", OAUTH_EP_INTROSPECT),
+    ngx_http_oauth_endpoint_command("oauth_revoke", OAUTH_EP_REVOKE),
+    ngx_http_oauth_endpoint_command("oauth_authorize", OAUTH_EP_AUTHORIZE),
+    ngx_http_oauth_endpoint_command("oauth_login", OAUTH_EP_LOGIN),
+    ngx_http_oauth_endpoint_command("oauth_consent", OAUTH_EP_CONSENT),
+    ngx_http_oauth_endpoint_command("oauth_userinfo", OAUTH_EP_USERINFO),
+    ngx_http_oauth_endpoint_command("oauth_device_authorization",
+                                    OAUTH_EP_DEVICE_AUTHORIZATION),
+    ngx_http_oauth_endpoint_command("oauth_device_verification",
+                                    OAUTH_EP_DEVICE_VERIFICATION),
+    ngx_http_oauth_endpoint_command("oauth_login_accept",
+                                    OAUTH_EP_LOGIN_ACCEPT),
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_oauth_module_ctx = {
+    ngx_http_oauth_preconfiguration,       /* preconfiguration */
+    ngx_http_oauth_postconfiguration,      /* postconfiguration */
+
+    ngx_http_oauth_create_main_conf,       /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    ngx_http_oauth_create_srv_conf,        /* create server configuration */
+    ngx_http_oauth_merge_srv_conf,         /* merge server configuration */
+
+    ngx_http_oauth_create_loc_conf,        /* create location configuration */
+    ngx_http_oauth_merge_loc_conf          /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_oauth_module = {
+    NGX_MODULE_V1,
+    &ngx_http_oauth_module_ctx,            /* module context */
+    ngx_http_oauth_commands,               /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_int_t
+ngx_http_oauth_preconfiguration(ngx_conf_t *cf)
+{
+    return ngx_http_oauth_add_variables(cf);
+}
+
+
+static ngx_int_t
+ngx_http_oauth_postconfiguration(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_oauth_require_handler;
+
+    return NGX_OK;
+}
+
+
+static void *
+ngx_http_oauth_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_oauth_main_conf_t  *mcf;
+
+    mcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_oauth_main_conf_t));
+    if (mcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     mcf->redis = NULL;
+     */
+
+#if (NGX_THREADS)
+    /* password hashing runs on nginx's "default" thread pool */
+    mcf->thread_pool = ngx_thread_pool_add(cf, NULL);
+    if (mcf->thread_pool == NULL) {
+        return NULL;
+    }
+#endif
+
+    return mcf;
+}
+
+
+static void *
+ngx_http_oauth_create_srv_conf(ngx_conf_t *cf)
+{
+    ngx_uint_t                  i;
+    ngx_http_oauth_srv_conf_t  *conf;
+
+    conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_oauth_srv_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     conf->issuer = { 0, NULL };
+     *     conf->audience = { 0, NULL };
+     *     conf->login_url = { 0, NULL };
+     *     conf->endpoint_path[] = { 0, NULL };
+     *     conf->server = NULL;
+     */
+
+    conf->keys = NGX_CONF_UNSET_PTR;
+
+    for (i = 0; i < OAUTH_TTL_COUNT; i++) {
+        conf->ttl[i] = NGX_CONF_UNSET;
+    }
+
+    return conf;
+}
+
+
+static ngx_inline oauth_str_t
+ngx_http_oauth_str(ngx_str_t *s)
+{
+    oauth_str_t  o;
+
+    o.data = (const char *) s->data;
+    o.len = s->len;
+
+    return o;
+}
+
+
+static char *
+ngx_http_oauth_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_oauth_srv_conf_t *prev = parent;
+    ngx_http_oauth_srv_conf_t *conf = child;
+
+    char                        err[256];
+    ngx_uint_t                  i;
+    ngx_pool_cleanup_t         *cln;
+    oauth_server_params_t       params;
+    ngx_http_oauth_main_conf_t *mcf;
+
+    ngx_conf_merge_str_value(conf->issuer, prev->issuer, "");
+    ngx_conf_merge_ptr_value(conf->keys, prev->keys, NULL);
+    ngx_conf_merge_str_value(conf->audience, prev->audience, "");
+    ngx_conf_merge_str_value(conf->login_url, prev->login_url, "");
+
+    for (i = 0; i < OAUTH_TTL_COUNT; i++) {
+        ngx_conf_merge_sec_value(conf->ttl[i], prev->ttl[i],
+                                 ngx_http_oauth_ttl_defaults[i]);
+
+        if (conf->ttl[i] <= 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "oauth time settings must be positive");
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    if (conf->issuer.len == 0 || conf->keys == NULL || conf->keys->nelts == 0)
+    {
+        /* endpoints and oauth_require in this server will say what lacks */
+        return NGX_CONF_OK;
+    }
+
+    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_oauth_module);
+
+    ngx_memzero(&params, sizeof(oauth_server_params_t));
+
+    params.issuer = ngx_http_oauth_str(&conf->issuer);
+    params.audience = ngx_http_oauth_str(&conf->audience);
+    params.login_url = ngx_http_oauth_str(&conf->login_url);
+
+    if (mcf->redis) {
+        params.redis_prefix = ngx_http_oauth_str(&mcf->redis->prefix);
+    }
+
+    for (i = 0; i < OAUTH_TTL_COUNT; i++) {
+        params.ttl[i] = conf->ttl[i];
+    }
+
+    params.keys = conf->keys->elts;
+    params.nkeys = conf->keys->nelts;
+
+    for (i = 0; i < OAUTH_EP_COUNT; i++) {
+        params.endpoint_path[i] = ngx_http_oauth_str(&conf->endpoint_path[i]);
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    conf->server = oauth_server_new(&params, err, sizeof(err));
+    if (conf->server == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "oauth: %s", err);
+        return NGX_CONF_ERROR;
+    }
+
+    cln->handler = ngx_http_oauth_server_cleanup;
+    cln->data = conf->server;
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_http_oauth_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_oauth_loc_conf_t  *conf;
+
+    conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_oauth_loc_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     conf->realm = { 0, NULL };
+     *     conf->conf_file = NULL;
+     *     conf->conf_line = 0;
+     */
+
+    conf->endpoint = NGX_CONF_UNSET;
+    conf->require = NGX_CONF_UNSET_PTR;
+    conf->leeway = NGX_CONF_UNSET;
+
+    return conf;
+}
+
+
+static char *
+ngx_http_oauth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_oauth_loc_conf_t *prev = parent;
+    ngx_http_oauth_loc_conf_t *conf = child;
+
+    const char                  *what;
+    ngx_http_oauth_srv_conf_t   *oscf;
+    ngx_http_oauth_main_conf_t  *mcf;
+
+    if (conf->require == NGX_CONF_UNSET_PTR) {
+        conf->require = prev->require;
+        conf->conf_file = prev->conf_file;
+        conf->conf_line = prev->conf_line;
+    }
+
+    if (conf->require == NGX_CONF_UNSET_PTR) {
+        conf->require = NULL;
+    }
+
+    ngx_conf_merge_sec_value(conf->leeway, prev->leeway, 30);
+    ngx_conf_merge_str_value(conf->realm, prev->realm, "api");
+
+    if (conf->require == NULL && conf->endpoint == NGX_CONF_UNSET) {
+        return NGX_CONF_OK;
+    }
+
+    /* the server{} being merged: its srv conf was merged before this */
+    oscf = ngx_http_conf_get_module_srv_conf(cf, ngx_http_oauth_module);
+    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_oauth_module);
+
+    what = (conf->endpoint != NGX_CONF_UNSET) ? "endpoint" : "oauth_require";
+
+    if (oscf->issuer.len == 0) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "oauth %s needs \"oauth_issuer\" in its server "
+                      "in %s:%ui", what, conf->conf_file, conf->conf_line);
+        return NGX_CONF_ERROR;
+    }
+
+    if (oscf->keys == NULL || oscf->keys->nelts == 0) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "oauth %s needs \"oauth_signing_key\" in its server "
+                      "in %s:%ui", what, conf->conf_file, conf->conf_line);
+        return NGX_CONF_ERROR;
+    }
+
+    if (mcf->redis == NULL
+        && (conf->require != NULL
+            || (conf->endpoint != NGX_CONF_UNSET
+                && ngx_http_oauth_endpoint_needs_redis(conf->endpoint))))
+    {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "oauth %s needs \"oauth_redis\" in http{} "
+                      "in %s:%ui", what, conf->conf_file, conf->conf_line);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_oauth_issuer(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_oauth_srv_conf_t *oscf = conf;
+
+    ngx_str_t  *value;
+
+    if (oscf->issuer.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    /* RFC 8414 §2: an https URL with no query or fragment; http is allowed
+     * for development and tests */
+    if ((ngx_strncmp(value[1].data, "https://", 8) != 0
+         && ngx_strncmp(value[1].data, "http://", 7) != 0)
+        || ngx_strlchr(value[1].data, value[1].data + value[1].len, '?')
+        || ngx_strlchr(value[1].data, value[1].data + value[1].len, '#')
+        || value[1].len < sizeof("http://x") - 1)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid issuer \"%V\": an http(s) URL without "
+                           "query or fragment is expected", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    oscf->issuer = value[1];
+
+    /* "https://as.example/" and "https://as.example" are one issuer */
+    while (oscf->issuer.len > 8
+           && oscf->issuer.data[oscf->issuer.len - 1] == '/')
+    {
+        oscf->issuer.len--;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_oauth_signing_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_oauth_srv_conf_t *oscf = conf;
+
+    char                 err[256];
+    u_char              *kid;
+    ngx_str_t           *value, path;
+    ngx_uint_t           i;
+    oauth_key_t         *key, **keyp, **keys;
+    ngx_pool_cleanup_t  *cln;
+
+    value = cf->args->elts;
+    kid = NULL;
+
+    if (cf->args->nelts == 3) {
+        if (ngx_strncmp(value[2].data, "kid=", 4) != 0 || value[2].len == 4) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\"", &value[2]);
+            return NGX_CONF_ERROR;
+        }
+
+        kid = value[2].data + 4;   /* NUL-terminated by the parser */
+    }
+
+    path = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    key = oauth_key_load((const char *) path.data, (const char *) kid, err,
+                         sizeof(err));
+    if (key == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "cannot use signing key \"%V\": %s", &path, err);
+        return NGX_CONF_ERROR;
+    }
+
+    cln->handler = ngx_http_oauth_key_cleanup;
+    cln->data = key;
+
+    if (oscf->keys == NGX_CONF_UNSET_PTR) {
+        oscf->keys = ngx_array_create(cf->pool, 2, sizeof(oauth_key_t *));
+        if (oscf->keys == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    keys = oscf->keys->elts;
+
+    for (i = 0; i < oscf->keys->nelts; i++) {
+        if (ngx_strcmp(oauth_key_kid(keys[i]), oauth_key_kid(key)) == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "duplicate signing key kid \"%s\"",
+                               oauth_key_kid(key));
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    keyp = ngx_array_push(oscf->keys);
+    if (keyp == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *keyp = key;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_oauth_endpoint(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_oauth_loc_conf_t *olcf = conf;
+
+    oauth_endpoint_e            ep;
+    ngx_http_core_loc_conf_t   *clcf;
+    ngx_http_oauth_srv_conf_t  *oscf;
+
+    if (olcf->endpoint != NGX_CONF_UNSET) {
+        return "is duplicate: one oauth endpoint per location";
+    }
+
+    ep = (oauth_endpoint_e) (uintptr_t) cmd->post;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    oscf = ngx_http_conf_get_module_srv_conf(cf, ngx_http_oauth_module);
+
+    clcf->handler = ngx_http_oauth_content_handler;
+
+    olcf->endpoint = ep;
+    olcf->conf_file = cf->conf_file->file.name.data;
+    olcf->conf_line = cf->conf_file->line;
+
+    /* discovery publishes the issuer's origin + this location's path */
+    if (oscf->endpoint_path[ep].len == 0 && clcf->regex == NULL) {
+        oscf->endpoint_path[ep] = clcf->name;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static void
+ngx_http_oauth_key_cleanup(void *data)
+{
+    oauth_key_free(data);
+}
+
+
+static void
+ngx_http_oauth_server_cleanup(void *data)
+{
+    oauth_server_free(data);
+}
