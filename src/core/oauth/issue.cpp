@@ -1,0 +1,124 @@
+#include "oauth/issue.h"
+
+#include <algorithm>
+
+#include "jose/jws.h"
+#include "store/keys.h"
+#include "store/reply.h"
+#include "store/scripts.h"
+#include "util/crypto.h"
+
+namespace oauth::token {
+
+std::string new_id() { return util::random_token(16); }
+
+AccessToken mint_access_token(const flow::ServerConfig& server, std::string_view client_id,
+                              std::string_view sub, std::string_view username,
+                              std::string_view scope, std::string_view family_id, int64_t now,
+                              int64_t ttl) {
+    AccessToken at;
+    at.jti = new_id();
+    at.iat = now;
+    at.exp = now + ttl;
+    // RFC 9068 §2.2: iss exp aud sub client_id iat jti, plus scope (§2.2.3).
+    json::Json claims(json_object());
+    json::set(claims.get(), "iss", server.issuer);
+    json::set(claims.get(), "sub", sub);
+    json::set(claims.get(), "aud", server.audience);
+    json::set(claims.get(), "exp", at.exp);
+    json::set(claims.get(), "iat", at.iat);
+    json::set(claims.get(), "jti", at.jti);
+    json::set(claims.get(), "client_id", client_id);
+    json::set(claims.get(), "scope", scope);
+    if (!username.empty()) json::set(claims.get(), "preferred_username", username);
+    at.token = jose::sign_compact(server.signing_key(), "at+jwt", claims.get());
+
+    store::AccessSession s;
+    s.client_id = client_id;
+    s.sub = sub;
+    s.scope = scope;
+    s.iat = at.iat;
+    s.exp = at.exp;
+    s.family = family_id;
+    at.session = store::serialize(s);
+    return at;
+}
+
+RefreshToken mint_refresh_token(std::string_view family_id, int64_t now) {
+    RefreshToken rt;
+    rt.token = util::random_token(32);  // SPEC §3: at least 256 random bits
+    rt.hash = store::secret_key_id(rt.token);
+    json::Json rec(json_object());
+    json::set(rec.get(), "fam", family_id);
+    json::set(rec.get(), "iat", now);
+    json::set(rec.get(), "rid", new_id());
+    rt.record = json::dump(rec.get());
+    return rt;
+}
+
+Issued issue(const flow::ServerConfig& server, const IssueRequest& req) {
+    Issued out;
+    out.family_id = req.family_id.empty() ? new_id() : req.family_id;
+    out.scope = req.scope;
+    int64_t at_ttl = std::max<int64_t>(1, server.ttl_of(OAUTH_TTL_ACCESS_TOKEN));
+    // The family lives as long as its refresh tokens may (absolute life), or
+    // exactly as long as its only access token when there is no refresh token.
+    int64_t fam_ttl = req.refresh_token
+                          ? std::max(at_ttl, server.ttl_of(OAUTH_TTL_REFRESH_TOKEN))
+                          : at_ttl;
+
+    AccessToken at = mint_access_token(server, req.client.id, req.sub, req.username, req.scope,
+                                       out.family_id, req.now, at_ttl);
+    out.access_token = std::move(at.token);
+    out.jti = at.jti;
+    out.exp = at.exp;
+    out.expires_in = at_ttl;
+
+    RefreshToken rt;
+    if (req.refresh_token) {
+        rt = mint_refresh_token(out.family_id, req.now);
+        out.refresh_token = rt.token;
+    }
+
+    std::vector<std::string> args = {
+        server.prefix, out.family_id, std::to_string(req.now), std::to_string(fam_ttl),
+        at.jti, at.session, std::to_string(at_ttl), rt.hash, rt.record,
+        "client_id", req.client.id, "sub", req.sub, "username", req.username,
+        "scope", req.scope, "exp", std::to_string(req.now + fam_ttl),
+    };
+    for (const auto& [k, v] : req.family_fields) {
+        args.push_back(k);
+        args.push_back(v);
+    }
+    out.command = store::issue_script().call({}, args);
+    return out;
+}
+
+bool issue_ok(const redisReply* reply) {
+    auto s = store::as_string(reply);
+    return !store::is_error(reply) && s && *s == "ok";
+}
+
+json::Json Issued::response() const {
+    json::Json body(json_object());
+    json::set(body.get(), "access_token", access_token);
+    json::set(body.get(), "token_type", "Bearer");
+    json::set(body.get(), "expires_in", expires_in);
+    json::set(body.get(), "scope", scope);
+    if (!refresh_token.empty()) json::set(body.get(), "refresh_token", refresh_token);
+    return body;
+}
+
+flow::Response no_cache(flow::Response r) {
+    bool has_cc = false;
+    for (const auto& [name, value] : r.headers) has_cc = has_cc || name == "Cache-Control";
+    if (!has_cc) r.header("Cache-Control", "no-store");
+    r.header("Pragma", "no-cache");
+    return r;
+}
+
+flow::Response token_response(const json_t* body) {
+    return no_cache(flow::json_response(200, json::dump(body)));
+}
+
+}  // namespace oauth::token

@@ -1,0 +1,91 @@
+// Minting: access tokens (RFC 9068 JWTs), refresh tokens and the Redis state
+// that makes them live (store/keys.h). Every grant ends here:
+//
+//   token::IssueRequest req{.client = client, .sub = user.sub,
+//                           .username = user.username, .scope = granted,
+//                           .refresh_token = client.allows_grant("refresh_token"),
+//                           .now = request.now};
+//   token::Issued issued = token::issue(server, req);
+//   return Step::redis({issued.command});          // alone in its step
+//   ... on the reply:
+//   if (!token::issue_ok(replies[0])) -> internal error
+//   json::Json body = issued.response();           // add id_token here if any
+//   return Step::respond(token::token_response(body.get()));
+//
+// One EVALSHA persists the family, the access-token session, the refresh
+// token (hashed) and the client/sub indexes atomically.
+#pragma once
+#include <hiredis/hiredis.h>
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "flow/flow.h"
+#include "json/json.h"
+#include "store/records.h"
+
+namespace oauth::token {
+
+// 128 random bits, base64url: jti, family ids, subs, handles.
+std::string new_id();
+
+struct IssueRequest {
+    const store::Client& client;
+    std::string sub;       // the user's sub, or the client id (client_credentials)
+    std::string username;  // "" unless a user: travels as preferred_username
+    std::string scope;     // granted, space-separated, already checked
+    bool refresh_token = false;
+    std::string family_id; // "" = a new random id; or one allocated earlier (a code's marker)
+    // Extra fields stored in the family hash (e.g. auth_time), for later grants.
+    std::vector<std::pair<std::string, std::string>> family_fields;
+    int64_t now = 0;
+};
+
+struct Issued {
+    std::string access_token;
+    std::string jti;
+    std::string family_id;
+    std::string refresh_token;  // empty when none was issued
+    std::string scope;
+    int64_t expires_in = 0;
+    int64_t exp = 0;
+    flow::Command command;      // the ISSUE script call
+
+    // {"access_token","token_type":"Bearer","expires_in","scope"[,"refresh_token"]}
+    json::Json response() const;
+};
+
+Issued issue(const flow::ServerConfig& server, const IssueRequest& req);
+// The ISSUE script's reply meant success.
+bool issue_ok(const redisReply* reply);
+
+// One signed access token and its session record, without persisting them
+// (used by issue() and by refresh-token rotation).
+struct AccessToken {
+    std::string token;
+    std::string jti;
+    int64_t iat = 0;
+    int64_t exp = 0;
+    std::string session;  // store::AccessSession JSON for P at:{jti}
+};
+AccessToken mint_access_token(const flow::ServerConfig& server, std::string_view client_id,
+                              std::string_view sub, std::string_view username,
+                              std::string_view scope, std::string_view family_id, int64_t now,
+                              int64_t ttl);
+
+// A new opaque refresh token (256 random bits) and its record for P rt:{hash}.
+struct RefreshToken {
+    std::string token;
+    std::string hash;    // store::secret_key_id(token)
+    std::string record;  // {"fam","iat","rid"}
+};
+RefreshToken mint_refresh_token(std::string_view family_id, int64_t now);
+
+// 200 with the body, Cache-Control: no-store and Pragma: no-cache (RFC 6749 §5.1).
+flow::Response token_response(const json_t* body);
+// Adds Pragma: no-cache to any response of the token endpoints.
+flow::Response no_cache(flow::Response r);
+
+}  // namespace oauth::token

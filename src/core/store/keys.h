@@ -1,0 +1,105 @@
+// Every Redis key of the product, in one place. All keys start with the
+// configured prefix (oauth_redis prefix=, default "oauth:"); "P" below.
+//
+// Identifiers minted here (jti, family id, sub, sid, handles) are base64url
+// random strings, so they never contain ':' and no two key families collide.
+// Secrets presented by clients (refresh tokens, codes, device codes) are never
+// part of a key: their SHA-256 in lowercase hex is (secret_key_id()).
+//
+// Registry (records.h has the JSON formats):
+//   P client:{client_id}        STRING  Client JSON (secret only as scrypt hash)
+//   P clients                   SET     every client_id (for `oauthctl client list`)
+//   P user:{username}           STRING  User JSON (password only as scrypt hash)
+//   P sub:{sub}                 STRING  username owning that sub (sub -> user index)
+//
+// Tokens and grants (see oauth/issue.h and store/scripts.h):
+//   P at:{jti}                  STRING  access-token session, TTL = the token's life.
+//                                       oauth_require does EXISTS on it. Value: JSON
+//                                       {"client_id","sub","scope","iat","exp","fam"}
+//   P fam:{fid}                 HASH    grant family: client_id sub username scope
+//                                       (granted at the original grant) iat exp
+//                                       (absolute end = iat + oauth_refresh_token_ttl,
+//                                       or the access token's exp when no refresh
+//                                       token was issued) rt (hash of the current
+//                                       refresh token, "" when none) plus optional
+//                                       fields a grant adds (auth_time, ...).
+//                                       TTL = exp - now.
+//   P fam:{fid}:at              ZSET    jti -> exp of every access token of the family
+//   P rt:{sha256hex(token)}     STRING  refresh token: JSON {"fam","iat","rid"}; kept
+//                                       after rotation until the family ends, so that a
+//                                       rotated token is recognised (reuse detection,
+//                                       RFC 9700 §4.14.2). "rid" is its public id (jti
+//                                       in introspection).
+//   P idx:client:{client_id}    ZSET    fid -> family exp: families of a client
+//   P idx:sub:{sub}             ZSET    fid -> family exp: families of a subject
+//                                       (both pruned of ended families on every add;
+//                                       `oauthctl session revoke --client/--sub`)
+//
+// Browser and device flows (owned by those flows; documented here so that the
+// whole layout is in one file):
+//   P code:{sha256hex(code)}    STRING  authorization code record (JSON), TTL
+//                                       oauth_code_ttl; consumed with the CONSUME
+//                                       script, which leaves a "used" marker naming
+//                                       the family issued so a replay revokes it.
+//   P authz:{handle}            STRING  pending authorize request (JSON), the handle is
+//                                       what the browser carries through login/consent.
+//   P sso:{sid}                 STRING  browser single-sign-on session (JSON with sub),
+//                                       TTL oauth_session_ttl; sid is the cookie value's
+//                                       identifier (store a hash if the cookie is secret).
+//   P idx:sso:{sub}             ZSET    sid -> exp: SSO sessions of a subject (so
+//                                       `session revoke --sub` can end them).
+//   P consent:{sub}:{client_id} STRING  remembered consent: space-separated scopes.
+//   P dc:{sha256hex(device_code)} STRING device authorization record (JSON), TTL
+//                                       oauth_device_code_ttl.
+//   P uc:{USERCODE}             STRING  sha256hex(device_code) for a normalised user
+//                                       code (8 letters, no dash, upper case).
+#pragma once
+#include <string>
+#include <string_view>
+
+#include "util/crypto.h"
+
+namespace oauth::store {
+
+// What a secret the client holds becomes in a key: SHA-256, lowercase hex.
+inline std::string secret_key_id(std::string_view secret) { return util::sha256_hex(secret); }
+
+class Keys {
+public:
+    explicit Keys(std::string prefix) : p_(std::move(prefix)) {}
+    const std::string& prefix() const { return p_; }
+
+    std::string client(std::string_view id) const { return cat("client:", id); }
+    std::string clients() const { return p_ + "clients"; }
+    std::string user(std::string_view username) const { return cat("user:", username); }
+    std::string sub(std::string_view sub) const { return cat("sub:", sub); }
+
+    std::string access(std::string_view jti) const { return cat("at:", jti); }
+    std::string family(std::string_view fid) const { return cat("fam:", fid); }
+    std::string family_tokens(std::string_view fid) const { return cat("fam:", fid) + ":at"; }
+    // hash: secret_key_id(refresh token)
+    std::string refresh(std::string_view hash) const { return cat("rt:", hash); }
+    std::string client_index(std::string_view client_id) const { return cat("idx:client:", client_id); }
+    std::string sub_index(std::string_view sub) const { return cat("idx:sub:", sub); }
+
+    std::string code(std::string_view hash) const { return cat("code:", hash); }
+    std::string pending(std::string_view handle) const { return cat("authz:", handle); }
+    std::string sso(std::string_view sid) const { return cat("sso:", sid); }
+    std::string sso_index(std::string_view sub) const { return cat("idx:sso:", sub); }
+    std::string consent(std::string_view sub, std::string_view client_id) const {
+        return cat("consent:", sub) + ":" + std::string(client_id);
+    }
+    std::string device_code(std::string_view hash) const { return cat("dc:", hash); }
+    std::string user_code(std::string_view normalised) const { return cat("uc:", normalised); }
+
+private:
+    std::string cat(std::string_view kind, std::string_view id) const {
+        std::string k;
+        k.reserve(p_.size() + kind.size() + id.size());
+        k.append(p_).append(kind).append(id);
+        return k;
+    }
+    std::string p_;
+};
+
+}  // namespace oauth::store

@@ -1,0 +1,173 @@
+#include "store/records.h"
+
+#include <algorithm>
+
+namespace oauth::store {
+
+namespace {
+
+json::Json string_array(const std::vector<std::string>& items) {
+    json::Json a(json_array());
+    for (const auto& s : items) json_array_append_new(a.get(), json_stringn(s.data(), s.size()));
+    return a;
+}
+
+// Reads an array of strings; nullopt when the member is not one.
+std::optional<std::vector<std::string>> get_strings(const json_t* obj, const char* key) {
+    json_t* a = json_object_get(obj, key);
+    if (!a) return std::vector<std::string>{};
+    if (!json_is_array(a)) return std::nullopt;
+    std::vector<std::string> out;
+    size_t i;
+    json_t* v;
+    json_array_foreach(a, i, v) {
+        if (!json_is_string(v)) return std::nullopt;
+        out.emplace_back(json_string_value(v), json_string_length(v));
+    }
+    return out;
+}
+
+std::vector<std::string> split_spaces(std::string_view s) {
+    std::vector<std::string> out;
+    size_t pos = 0;
+    while (pos < s.size()) {
+        size_t sp = s.find(' ', pos);
+        if (sp == std::string_view::npos) sp = s.size();
+        if (sp > pos) out.emplace_back(s.substr(pos, sp - pos));
+        pos = sp + 1;
+    }
+    return out;
+}
+
+std::string str(const json_t* obj, const char* key) {
+    auto v = json::get_string(obj, key);
+    return v ? std::string(*v) : std::string();
+}
+
+}  // namespace
+
+std::string_view consent_name(Consent c) {
+    switch (c) {
+    case Consent::Always: return "always";
+    case Consent::Skip: return "skip";
+    case Consent::Once: break;
+    }
+    return "once";
+}
+
+std::optional<Consent> consent_from_name(std::string_view name) {
+    if (name == "always") return Consent::Always;
+    if (name == "once") return Consent::Once;
+    if (name == "skip") return Consent::Skip;
+    return std::nullopt;
+}
+
+bool Client::allows_grant(std::string_view grant) const {
+    return std::find(grant_types.begin(), grant_types.end(), grant) != grant_types.end();
+}
+
+bool Client::has_redirect_uri(std::string_view uri) const {
+    return std::find(redirect_uris.begin(), redirect_uris.end(), uri) != redirect_uris.end();
+}
+
+std::string Client::scope() const {
+    std::string out;
+    for (const auto& s : scopes) {
+        if (!out.empty()) out.push_back(' ');
+        out += s;
+    }
+    return out;
+}
+
+json::Json public_view(const Client& c) {
+    json::Json o(json_object());
+    json::set(o.get(), "client_id", c.id);
+    json::set(o.get(), "name", c.name);
+    json_object_set_new(o.get(), "public", json_boolean(c.is_public));
+    json_object_set_new(o.get(), "redirect_uris", string_array(c.redirect_uris).release());
+    json_object_set_new(o.get(), "grant_types", string_array(c.grant_types).release());
+    json::set(o.get(), "scope", c.scope());
+    json::set(o.get(), "consent", consent_name(c.consent));
+    return o;
+}
+
+std::string serialize(const Client& c) {
+    json::Json o = public_view(c);
+    if (!c.is_public) json::set(o.get(), "secret_hash", c.secret_hash);
+    return json::dump(o.get());
+}
+
+std::optional<Client> parse_client(std::string_view text) {
+    json::Json o = json::parse_object(text);
+    if (!o) return std::nullopt;
+    Client c;
+    auto id = json::get_string(o.get(), "client_id");
+    if (!id || id->empty()) return std::nullopt;
+    c.id = *id;
+    c.name = str(o.get(), "name");
+    json_t* pub = json_object_get(o.get(), "public");
+    c.is_public = json_is_true(pub);
+    c.secret_hash = str(o.get(), "secret_hash");
+    // A confidential client without a secret could never authenticate; a
+    // record like that is corrupt, not "public".
+    if (!c.is_public && c.secret_hash.empty()) return std::nullopt;
+    auto uris = get_strings(o.get(), "redirect_uris");
+    auto grants = get_strings(o.get(), "grant_types");
+    if (!uris || !grants) return std::nullopt;
+    c.redirect_uris = std::move(*uris);
+    c.grant_types = std::move(*grants);
+    c.scopes = split_spaces(str(o.get(), "scope"));
+    auto consent = consent_from_name(str(o.get(), "consent"));
+    c.consent = consent.value_or(Consent::Once);
+    return c;
+}
+
+std::string serialize(const User& u) {
+    json::Json o(json_object());
+    json::set(o.get(), "sub", u.sub);
+    json::set(o.get(), "username", u.username);
+    json::set(o.get(), "password_hash", u.password_hash);
+    json_object_set(o.get(), "claims", u.claims ? u.claims.get() : json_object());
+    return json::dump(o.get());
+}
+
+std::optional<User> parse_user(std::string_view text) {
+    json::Json o = json::parse_object(text);
+    if (!o) return std::nullopt;
+    User u;
+    auto sub = json::get_string(o.get(), "sub");
+    auto name = json::get_string(o.get(), "username");
+    if (!sub || sub->empty() || !name) return std::nullopt;
+    u.sub = *sub;
+    u.username = *name;
+    u.password_hash = str(o.get(), "password_hash");
+    json_t* claims = json_object_get(o.get(), "claims");
+    u.claims = json_is_object(claims) ? json::share(claims) : json::Json(json_object());
+    return u;
+}
+
+std::string serialize(const AccessSession& s) {
+    json::Json o(json_object());
+    json::set(o.get(), "client_id", s.client_id);
+    json::set(o.get(), "sub", s.sub);
+    json::set(o.get(), "scope", s.scope);
+    json::set(o.get(), "iat", s.iat);
+    json::set(o.get(), "exp", s.exp);
+    json::set(o.get(), "fam", s.family);
+    return json::dump(o.get());
+}
+
+std::optional<AccessSession> parse_access_session(std::string_view text) {
+    json::Json o = json::parse_object(text);
+    if (!o) return std::nullopt;
+    AccessSession s;
+    s.client_id = str(o.get(), "client_id");
+    s.sub = str(o.get(), "sub");
+    s.scope = str(o.get(), "scope");
+    s.iat = json::get_int(o.get(), "iat").value_or(0);
+    s.exp = json::get_int(o.get(), "exp").value_or(0);
+    s.family = str(o.get(), "fam");
+    return s;
+}
+
+}  // namespace oauth::store

@@ -1,0 +1,74 @@
+// The records kept in Redis as one JSON string each (jansson): clients,
+// users and access-token sessions. oauthctl writes them, the flows read them;
+// both go through these functions so the format has one definition.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "json/json.h"
+
+namespace oauth::store {
+
+// Grant type names as they travel on the wire (RFC 6749 §4, RFC 8628 §3.4).
+inline constexpr std::string_view kGrantAuthorizationCode = "authorization_code";
+inline constexpr std::string_view kGrantRefreshToken = "refresh_token";
+inline constexpr std::string_view kGrantClientCredentials = "client_credentials";
+inline constexpr std::string_view kGrantPassword = "password";
+inline constexpr std::string_view kGrantDeviceCode = "urn:ietf:params:oauth:grant-type:device_code";
+
+enum class Consent { Always, Once, Skip };
+std::string_view consent_name(Consent c);
+std::optional<Consent> consent_from_name(std::string_view name);
+
+// P client:{id}:
+// {"client_id","name","public":bool,"secret_hash":"$scrypt$...","redirect_uris":[..],
+//  "grant_types":[..],"scope":"a b","consent":"always|once|skip"}
+struct Client {
+    std::string id;
+    std::string name;
+    bool is_public = false;
+    std::string secret_hash;  // util/password.h encoding; empty for public clients
+    std::vector<std::string> redirect_uris;
+    std::vector<std::string> grant_types;  // wire names (kGrant*)
+    std::vector<std::string> scopes;       // may ask for, and gets by default
+    Consent consent = Consent::Once;
+
+    bool allows_grant(std::string_view grant) const;
+    bool has_redirect_uri(std::string_view uri) const;  // exact match (RFC 9700 §4.1.3)
+    std::string scope() const;                           // space-separated
+};
+
+std::string serialize(const Client& c);
+// The client as `oauthctl client show` prints it: no secret_hash.
+json::Json public_view(const Client& c);
+std::optional<Client> parse_client(std::string_view text);
+
+// P user:{username}: {"sub","username","password_hash","claims":{...}}
+struct User {
+    std::string sub;       // random, assigned at creation, never reused
+    std::string username;
+    std::string password_hash;
+    json::Json claims;     // a JSON object (never null after parse)
+};
+
+std::string serialize(const User& u);
+std::optional<User> parse_user(std::string_view text);
+
+// P at:{jti}: {"client_id","sub","scope","iat","exp","fam"}; lives as long as
+// the access token.
+struct AccessSession {
+    std::string client_id;
+    std::string sub;
+    std::string scope;
+    int64_t iat = 0;
+    int64_t exp = 0;
+    std::string family;
+};
+
+std::string serialize(const AccessSession& s);
+std::optional<AccessSession> parse_access_session(std::string_view text);
+
+}  // namespace oauth::store
