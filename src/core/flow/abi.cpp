@@ -8,6 +8,7 @@
 #include <new>
 
 #include "flow/flow.h"
+#include "flow/server_handle.h"
 #include "jose/key.h"
 #include "oauth/errors.h"
 #include "oauth_core.h"
@@ -16,9 +17,6 @@ struct oauth_key_s {
     oauth::jose::KeyPtr key;
 };
 
-struct oauth_server_s {
-    oauth::flow::ServerConfig config;
-};
 
 struct oauth_flow_s {
     std::unique_ptr<oauth::flow::Flow> flow;

@@ -1,0 +1,97 @@
+/*
+ * The C ABI of edge protection (oauth_require, SPEC section 5).  Plain C,
+ * included by src/nginx/ngx_http_oauth_require.c next to oauth_core.h.
+ *
+ * One check per request:
+ *
+ *   h = oauth_require_check(server, &policy, authorization, now, &res);
+ *   res.verdict == OAUTH_REQUIRE_DENY   answer res.status with the
+ *                                       WWW-Authenticate value, if any;
+ *   res.verdict == OAUTH_REQUIRE_REDIS  send res.redis_command (one RESP
+ *                                       command), then call
+ *                                       oauth_require_resume(h, reply, &res)
+ *                                       with its reply, or NULL when Redis
+ *                                       failed; that yields ALLOW or DENY;
+ *   res.verdict == OAUTH_REQUIRE_ALLOW  the claims are readable through
+ *                                       oauth_require_claim() until
+ *                                       oauth_require_free(h).
+ *
+ * The handle holds a reference to the token's parsed claims (shared with the
+ * worker's cache of verified tokens); values returned by
+ * oauth_require_claim() stay valid until oauth_require_free().  Strings in a
+ * result stay valid until the next call on the same handle.  No entry point
+ * throws; a surprise becomes a 500 denial.  Never logs, never does I/O.
+ */
+
+#ifndef OAUTH_REQUIRE_H
+#define OAUTH_REQUIRE_H
+
+#include "oauth_core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    OAUTH_REQUIRE_DENY = 0,
+    OAUTH_REQUIRE_REDIS,
+    OAUTH_REQUIRE_ALLOW
+} oauth_require_verdict_e;
+
+/* A location's rule: the directive's arguments and the merged oauth_leeway
+ * and oauth_realm. */
+typedef struct {
+    const oauth_str_t  *scopes;      /* every one is required */
+    size_t              nscopes;
+    oauth_str_t         audience;    /* empty: aud is not checked */
+    int64_t             leeway;      /* seconds */
+    oauth_str_t         realm;
+} oauth_require_policy_t;
+
+typedef struct {
+    oauth_require_verdict_e  verdict;
+    unsigned                 status;            /* DENY: 400 401 403 503 500 */
+    oauth_str_t              www_authenticate;  /* DENY: empty for 503, 500 */
+    oauth_str_t              redis_command;     /* REDIS: one RESP command */
+    oauth_str_t              log_reason;        /* never token bytes */
+} oauth_require_result_t;
+
+typedef struct oauth_require_s  oauth_require_t;
+
+/*
+ * authorization: the Authorization header's value, NULL when absent.
+ * now: unix seconds.  Returns NULL only when out of memory (res then says
+ * DENY 500).
+ */
+oauth_require_t *oauth_require_check(const oauth_server_t *server,
+    const oauth_require_policy_t *policy, const oauth_str_t *authorization,
+    int64_t now, oauth_require_result_t *res);
+
+/* reply: the hiredis redisReply * of redis_command; NULL when Redis is down,
+ * timed out or broke the protocol (-> DENY 503). */
+void oauth_require_resume(oauth_require_t *h, const void *reply,
+    oauth_require_result_t *res);
+
+/*
+ * The value of a claim for the $oauth_* variables, only once the verdict is
+ * ALLOW: "sub", "client_id", "scope", "jti", "exp" (decimal), or any
+ * top-level string, number or boolean claim.  Returns 1 and sets value when
+ * the claim exists, 0 otherwise.
+ */
+int oauth_require_claim(const oauth_require_t *h, oauth_str_t name,
+    oauth_str_t *value);
+
+void oauth_require_free(oauth_require_t *h);
+
+/* RFC 6749 section 3.3 scope-token syntax, for checking the directive's
+ * arguments: 1 when valid. */
+int oauth_require_scope_valid(oauth_str_t scope);
+
+/* Verified tokens cached by this process, for tests and debugging. */
+size_t oauth_require_cache_size(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* OAUTH_REQUIRE_H */

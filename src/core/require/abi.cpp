@@ -1,0 +1,162 @@
+// The extern "C" entry points of include/oauth_require.h. Every one catches
+// everything: no exception crosses into nginx.
+#include <hiredis/hiredis.h>
+
+#include <cstring>
+#include <exception>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "flow/server_handle.h"
+#include "oauth_require.h"
+#include "require/bearer.h"
+#include "require/challenge.h"
+#include "require/session.h"
+#include "require/validate.h"
+
+using oauth::require::Reason;
+
+struct oauth_require_s {
+    oauth::require::ClaimsPtr claims;  // set once authenticated
+    bool allowed = false;
+    std::vector<std::string_view> scopes;  // the policy's, for the challenge
+    std::string realm;
+    // What the last result's oauth_str_t point into.
+    std::string command;
+    std::string www_authenticate;
+    std::string exp;  // $oauth_exp in decimal
+};
+
+namespace {
+
+oauth_str_t view(std::string_view s) { return {s.data(), s.size()}; }
+std::string_view sv(oauth_str_t s) { return s.data ? std::string_view(s.data, s.len) : std::string_view(); }
+
+void deny(oauth_require_s* h, Reason r, oauth_require_result_t* res) {
+    auto ch = oauth::require::challenge_for(r, h->realm, h->scopes);
+    h->www_authenticate = std::move(ch.www_authenticate);
+    h->allowed = false;
+    res->verdict = OAUTH_REQUIRE_DENY;
+    res->status = ch.status;
+    res->www_authenticate = view(h->www_authenticate);
+    res->log_reason = view(oauth::require::reason_text(r));
+}
+
+// The last resort when even building a denial failed.
+void internal(oauth_require_result_t* res) {
+    std::memset(res, 0, sizeof(*res));
+    res->verdict = OAUTH_REQUIRE_DENY;
+    res->status = 500;
+    static constexpr char kReason[] = "internal error";
+    res->log_reason = {kReason, sizeof(kReason) - 1};
+}
+
+void check(const oauth_server_t* server, const oauth_require_policy_t* p,
+           const oauth_str_t* authorization, int64_t now, oauth_require_s* h,
+           oauth_require_result_t* res) {
+    const auto& config = server->config;
+    h->realm.assign(sv(p->realm));
+    for (size_t i = 0; i < p->nscopes; i++) h->scopes.push_back(sv(p->scopes[i]));
+
+    auto bearer = oauth::require::parse_bearer(
+        authorization ? std::optional<std::string_view>(sv(*authorization)) : std::nullopt);
+    if (bearer.reason != Reason::Ok) return deny(h, bearer.reason, res);
+
+    auto claims = oauth::require::authenticate(bearer.token, config.keys,
+                                               &oauth::require::TokenCache::process(), now);
+    if (!claims) return deny(h, claims.error(), res);
+
+    oauth::require::Policy policy{h->scopes, sv(p->audience), p->leeway};
+    Reason r = oauth::require::evaluate(**claims, config.issuer, policy, now);
+    if (r != Reason::Ok) return deny(h, r, res);
+
+    h->claims = std::move(*claims);
+    h->command = oauth::require::session_command(config.prefix, h->claims->jti);
+    res->verdict = OAUTH_REQUIRE_REDIS;
+    res->redis_command = view(h->command);
+}
+
+}  // namespace
+
+extern "C" {
+
+oauth_require_t* oauth_require_check(const oauth_server_t* server, const oauth_require_policy_t* policy,
+                                     const oauth_str_t* authorization, int64_t now,
+                                     oauth_require_result_t* res) {
+    oauth_require_s* h = nullptr;
+    try {
+        std::memset(res, 0, sizeof(*res));
+        h = new oauth_require_s;
+        if (!server || !policy) {
+            internal(res);
+            return h;
+        }
+        check(server, policy, authorization, now, h, res);
+    } catch (...) {
+        internal(res);
+        if (h) h->claims.reset();
+    }
+    return h;
+}
+
+void oauth_require_resume(oauth_require_t* h, const void* reply, oauth_require_result_t* res) {
+    try {
+        std::memset(res, 0, sizeof(*res));
+        if (!h || !h->claims) return internal(res);
+        Reason r = oauth::require::judge_session(static_cast<const redisReply*>(reply));
+        if (r != Reason::Ok) return deny(h, r, res);
+        h->allowed = true;
+        h->exp = std::to_string(h->claims->exp);
+        res->verdict = OAUTH_REQUIRE_ALLOW;
+        res->status = 200;
+        res->log_reason = view(oauth::require::reason_text(Reason::Ok));
+    } catch (...) {
+        if (h) h->allowed = false;
+        internal(res);
+    }
+}
+
+int oauth_require_claim(const oauth_require_t* h, oauth_str_t name, oauth_str_t* value) {
+    try {
+        if (!h || !h->allowed || !h->claims || !value) return 0;
+        std::string_view n = sv(name);
+        const auto& c = *h->claims;
+        std::optional<std::string_view> v;
+        // The registered ones come from the parsed fields: $oauth_exp is the
+        // whole second even when exp was sent with a fraction.
+        if (n == "exp") v = h->exp;
+        else if (n == "sub" && !c.sub.empty()) v = c.sub;
+        else if (n == "client_id" && !c.client_id.empty()) v = c.client_id;
+        else if (n == "scope" && !c.scope.empty()) v = c.scope;
+        else if (n == "jti") v = c.jti;
+        else v = c.get(n);
+        if (!v) return 0;
+        *value = view(*v);
+        return 1;
+    } catch (...) {
+        return 0;
+    }
+}
+
+void oauth_require_free(oauth_require_t* h) { delete h; }
+
+int oauth_require_scope_valid(oauth_str_t scope) {
+    // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+    if (!scope.data || scope.len == 0) return 0;
+    for (size_t i = 0; i < scope.len; i++) {
+        unsigned char c = static_cast<unsigned char>(scope.data[i]);
+        if (c < 0x21 || c == 0x22 || c == 0x5c || c > 0x7e) return 0;
+    }
+    return 1;
+}
+
+size_t oauth_require_cache_size(void) {
+    try {
+        return oauth::require::TokenCache::process().size();
+    } catch (...) {
+        return 0;
+    }
+}
+
+}  // extern "C"

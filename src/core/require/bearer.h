@@ -1,0 +1,22 @@
+// The bearer token out of an Authorization header (RFC 6750 §2.1). Only the
+// header: a token in the query string or the body is never looked at.
+#pragma once
+#include <optional>
+#include <string_view>
+
+#include "require/reason.h"
+
+namespace oauth::require {
+
+struct BearerToken {
+    Reason reason = Reason::NoToken;  // Ok when token is set
+    std::string_view token;           // a view into the header value
+};
+
+// header: the raw field value, nullopt when the request has none.
+// "Bearer" is matched case-insensitively (RFC 7235 §2.1); another scheme
+// counts as no token; "Bearer" with nothing, with several tokens or with bytes
+// outside b64token is MalformedHeader.
+BearerToken parse_bearer(std::optional<std::string_view> header);
+
+}  // namespace oauth::require

@@ -1,0 +1,65 @@
+#include "require/cache.h"
+
+#include <openssl/sha.h>
+
+namespace oauth::require {
+
+namespace {
+
+std::string digest_of(std::string_view token) {
+    std::string d(SHA256_DIGEST_LENGTH, '\0');
+    SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(),
+           reinterpret_cast<unsigned char*>(d.data()));
+    return d;
+}
+
+}  // namespace
+
+ClaimsPtr TokenCache::find(std::string_view token, int64_t now) {
+    std::string d = digest_of(token);
+    std::lock_guard lock(mu_);
+    auto it = index_.find(d);
+    if (it == index_.end()) return nullptr;
+    if (now > it->second->claims->exp) {
+        lru_.erase(it->second);
+        index_.erase(it);
+        return nullptr;
+    }
+    lru_.splice(lru_.begin(), lru_, it->second);
+    return it->second->claims;
+}
+
+void TokenCache::insert(std::string_view token, ClaimsPtr claims, int64_t now) {
+    if (capacity_ == 0 || !claims || now > claims->exp) return;
+    std::string d = digest_of(token);
+    std::lock_guard lock(mu_);
+    if (auto it = index_.find(d); it != index_.end()) {
+        it->second->claims = std::move(claims);
+        lru_.splice(lru_.begin(), lru_, it->second);
+        return;
+    }
+    while (lru_.size() >= capacity_) {
+        index_.erase(lru_.back().digest);
+        lru_.pop_back();
+    }
+    lru_.push_front(Entry{std::move(d), std::move(claims)});
+    index_.emplace(lru_.front().digest, lru_.begin());
+}
+
+size_t TokenCache::size() const {
+    std::lock_guard lock(mu_);
+    return lru_.size();
+}
+
+void TokenCache::clear() {
+    std::lock_guard lock(mu_);
+    index_.clear();
+    lru_.clear();
+}
+
+TokenCache& TokenCache::process() {
+    static TokenCache cache;
+    return cache;
+}
+
+}  // namespace oauth::require

@@ -1,0 +1,25 @@
+// A refusal as HTTP (RFC 6750 §3): the status and the WWW-Authenticate
+// challenge. This is the only place where a Reason becomes a status code.
+#pragma once
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "require/reason.h"
+
+namespace oauth::require {
+
+struct Challenge {
+    unsigned status = 0;
+    std::string www_authenticate;  // empty: no header (503, 500)
+};
+
+// realm: the oauth_realm; scopes: what the location requires, announced with
+// insufficient_scope (RFC 6750 §3).
+Challenge challenge_for(Reason r, std::string_view realm, std::span<const std::string_view> scopes);
+
+// RFC 7230 §3.2.6 quoted-string: backslash before '"' and '\'; control
+// characters (which a quoted-string cannot carry) are dropped.
+std::string quoted_string(std::string_view s);
+
+}  // namespace oauth::require
