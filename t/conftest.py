@@ -1,0 +1,74 @@
+"""pytest fixtures for the integration tests: see rig.py."""
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import rig  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def workdir(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("oauth"))
+
+
+@pytest.fixture(scope="session")
+def keys(workdir):
+    """One key per supported algorithm (and two unsupported ones)."""
+    d = os.path.join(workdir, "keys")
+    os.makedirs(d, exist_ok=True)
+    return {alg: rig.gen_key(os.path.join(d, f"{alg}.pem"), alg)
+            for alg in ("RS256", "ES256", "EdDSA", "RS1024", "ES384")}
+
+
+@pytest.fixture
+def redis(workdir):
+    r = rig.Redis(workdir)
+    yield r
+    r.stop()
+
+
+@pytest.fixture
+def upstream():
+    u = rig.Upstream()
+    yield u
+    u.stop()
+
+
+@pytest.fixture
+def nginx_factory(workdir):
+    """make(http_body, port=None, workers=1) -> started rig.Nginx.
+    Every nginx is stopped after the test, and the test fails if its
+    error.log shows an alert, an emerg or a crashed worker."""
+    started = []
+
+    def make(http, port=None, workers=1, start=True):
+        port = port or rig.free_port()
+        n = rig.Nginx(workdir, http.replace("{port}", str(port)), port,
+                      workers=workers)
+        started.append(n)
+        return n.start() if start else n
+
+    yield make
+    fatal = []
+    for n in started:
+        n.stop()
+        fatal += n.fatal_log_lines()
+    assert not fatal, "error.log shows:\n" + "\n".join(fatal)
+
+
+@pytest.fixture
+def server(nginx_factory, redis, keys, upstream):
+    """The standard deployment (rig.standard_http) with an RS256 key."""
+    port = rig.free_port()
+    return nginx_factory(rig.standard_http(port, redis.address, [keys["RS256"]],
+                                           upstream_port=upstream.port),
+                         port=port)
+
+
+@pytest.fixture
+def ctl(redis):
+    """ctl(*args) runs oauthctl against the test's Redis."""
+    return lambda *args, **kw: rig.oauthctl(redis, *args, **kw)
