@@ -1,14 +1,16 @@
 /*
- * Redis from nginx workers, never blocking: hiredis formats and parses RESP,
- * the sockets are nginx peer connections driven by nginx events and timers.
+ * Redis from nginx workers, never blocking: hiredis parses RESP, the sockets
+ * are nginx peer connections driven by nginx events and timers.
  *
- * Each worker keeps up to `keepalive` connections to the configured server;
- * an operation is written to the least busy one and waits in its FIFO, so
- * many requests pipeline over one socket.  Every connection sends AUTH and
- * SELECT first and carries nothing else until both succeed.  `timeout` bounds
- * the connect and every reply; on a timeout or error the connection is closed,
- * its waiting operations fail, and new connections are attempted after a
- * backoff (doubling, capped) so a dead Redis costs nothing per request.
+ * Each worker keeps up to `keepalive` connections to the configured server,
+ * opened lazily; an operation is written to the least busy one and waits in
+ * its FIFO, so many requests pipeline over one socket.  A connection sends
+ * AUTH and SELECT first and carries nothing else until both succeed.
+ * `timeout` bounds the connect and every reply; on a timeout, an error or an
+ * EOF the connection is closed, its waiting operations fail, and new
+ * operations fail at once during a backoff (50ms doubling to 1s, reset by the
+ * next reply) so a dead Redis costs nothing per request.  After the backoff
+ * the next operation connects again: Redis coming back needs no reload.
  */
 
 #ifndef _NGX_HTTP_OAUTH_REDIS_H_INCLUDED_
@@ -19,16 +21,20 @@
 #include <ngx_http.h>
 
 
+typedef struct ngx_http_oauth_redis_worker_s  ngx_http_oauth_redis_worker_t;
+
 typedef struct {
-    ngx_addr_t          *addrs;        /* resolved at configuration time */
-    ngx_uint_t           naddrs;
-    ngx_str_t            name;         /* "host:port" or "unix:/path", logs */
-    ngx_uint_t           db;
-    ngx_str_t            username;     /* empty: AUTH with password only */
-    ngx_str_t            password;     /* empty: no AUTH */
-    ngx_msec_t           timeout;      /* connect and each reply */
-    ngx_uint_t           keepalive;    /* connections per worker */
-    ngx_str_t            prefix;       /* every key starts with it */
+    ngx_addr_t                     *addrs;    /* resolved at configuration */
+    ngx_uint_t                      naddrs;
+    ngx_str_t                       name;     /* "host:port", "unix:/path" */
+    ngx_uint_t                      db;
+    ngx_str_t                       username; /* empty: AUTH password only */
+    ngx_str_t                       password; /* empty: no AUTH */
+    ngx_msec_t                      timeout;  /* connect and each reply */
+    ngx_uint_t                      keepalive; /* connections per worker */
+    ngx_str_t                       prefix;   /* every key starts with it */
+
+    ngx_http_oauth_redis_worker_t  *worker;   /* connections, per process */
 } ngx_http_oauth_redis_conf_t;
 
 
@@ -37,6 +43,8 @@ typedef struct {
  * ngx_http_oauth_redis_run), unless the operation was cancelled first.
  * rc is NGX_OK with n replies (hiredis redisReply *, freed when the handler
  * returns), or NGX_ERROR (down, timeout, protocol error) with none.
+ * Once done is called the operation is gone: do not cancel it afterwards.
+ * The handler may call ngx_http_oauth_redis_run and _cancel.
  */
 typedef void (*ngx_http_oauth_redis_done_pt)(void *data, ngx_int_t rc,
     void **replies, ngx_uint_t n);
@@ -46,14 +54,16 @@ typedef struct ngx_http_oauth_redis_op_s  ngx_http_oauth_redis_op_t;
 
 /* The `oauth_redis ADDRESS [db=N] [username=U] [password=P] [timeout=T]
  * [keepalive=N] [prefix=S]` directive; conf is the module's main conf and
- * cmd->offset the place of its ngx_http_oauth_redis_conf_t pointer. */
+ * cmd->offset the place of its ngx_http_oauth_redis_conf_t pointer (NULL or
+ * NGX_CONF_UNSET_PTR until set). */
 char *ngx_http_oauth_redis_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 
 /*
- * Sends `len` bytes holding `n` RESP commands; `done` gets their n replies.
- * NULL when Redis is known to be unavailable right now (in backoff) or memory
- * ran out: the caller answers 503 itself.
+ * Sends `len` bytes holding `n` (>= 1) RESP commands, copied before it
+ * returns; `done` gets their n replies.  NULL when Redis is known to be
+ * unavailable right now (in backoff, cannot connect) or memory ran out: the
+ * caller answers 503 itself, and `done` will not be called.
  */
 ngx_http_oauth_redis_op_t *ngx_http_oauth_redis_run(
     ngx_http_oauth_redis_conf_t *rcf, ngx_log_t *log, u_char *cmds,

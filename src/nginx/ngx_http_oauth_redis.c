@@ -1,0 +1,1257 @@
+/*
+ * ngx_http_oauth_module: the Redis driver.  Sockets are nginx peer
+ * connections on the worker's event loop; hiredis only formats the AUTH and
+ * SELECT of the handshake and parses replies (redisReader).  See the header
+ * for the behaviour; this file is the how.
+ *
+ * All I/O happens in event handlers: ngx_http_oauth_redis_run() only queues
+ * bytes and posts the write event, so a failure it causes is reported from
+ * an event, never from inside the call that caused it.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_event.h>
+#include <ngx_event_connect.h>
+#include <ngx_http.h>
+
+#include <hiredis/hiredis.h>
+
+#include "ngx_http_oauth_redis.h"
+
+
+#define NGX_HTTP_OAUTH_REDIS_PORT           6379
+#define NGX_HTTP_OAUTH_REDIS_TIMEOUT        200
+#define NGX_HTTP_OAUTH_REDIS_KEEPALIVE      4
+#define NGX_HTTP_OAUTH_REDIS_MAX_KEEPALIVE  1024
+
+#define NGX_HTTP_OAUTH_REDIS_BACKOFF_MIN    50
+#define NGX_HTTP_OAUTH_REDIS_BACKOFF_MAX    1000
+
+/* replies stored inside an operation; more are allocated apart */
+#define NGX_HTTP_OAUTH_REDIS_NREPLIES       8
+/* finished operations kept for reuse, per worker */
+#define NGX_HTTP_OAUTH_REDIS_FREE_MAX       1024
+
+#define NGX_HTTP_OAUTH_REDIS_BUF_SIZE       4096
+#define NGX_HTTP_OAUTH_REDIS_READ_SIZE      16384
+
+
+typedef enum {
+    NGX_HTTP_OAUTH_REDIS_CLOSED = 0,
+    NGX_HTTP_OAUTH_REDIS_CONNECTING,
+    NGX_HTTP_OAUTH_REDIS_HANDSHAKE,      /* AUTH/SELECT sent, not answered */
+    NGX_HTTP_OAUTH_REDIS_READY
+} ngx_http_oauth_redis_status_e;
+
+
+typedef struct {
+    u_char                         *start;
+    u_char                         *pos;
+    u_char                         *last;
+    u_char                         *end;
+} ngx_http_oauth_redis_buf_t;
+
+
+typedef struct {
+    ngx_http_oauth_redis_worker_t  *worker;
+    ngx_peer_connection_t           peer;
+    ngx_log_t                       log;
+    ngx_http_oauth_redis_status_e   status;
+
+    ngx_queue_t                     ops;       /* FIFO awaiting replies */
+    ngx_uint_t                      nops;      /* its length */
+
+    redisReader                    *reader;
+    size_t                          hs_sent;   /* of worker->handshake */
+    ngx_http_oauth_redis_buf_t      out;       /* user commands to send */
+} ngx_http_oauth_redis_conn_t;
+
+
+struct ngx_http_oauth_redis_worker_s {
+    ngx_http_oauth_redis_conf_t    *conf;
+    ngx_http_oauth_redis_conn_t    *conns;     /* conf->keepalive slots */
+
+    ngx_str_t                       handshake; /* AUTH and SELECT, or empty */
+    ngx_uint_t                      handshake_n;
+
+    ngx_queue_t                     free_ops;
+    ngx_uint_t                      nfree;
+
+    ngx_msec_t                      backoff;   /* 0: healthy */
+    ngx_msec_t                      retry_at;
+    ngx_uint_t                      next_addr;
+};
+
+
+struct ngx_http_oauth_redis_op_s {
+    ngx_queue_t                     queue;     /* FIFO or free list */
+    ngx_http_oauth_redis_done_pt    done;      /* NULL: cancelled */
+    void                           *data;
+    ngx_uint_t                      n;
+    ngx_uint_t                      nreplies;
+    void                          **replies;
+    unsigned                        handshake:1;
+    unsigned                        pooled:1;  /* may go to the free list */
+    void                           *inline_replies[
+                                        NGX_HTTP_OAUTH_REDIS_NREPLIES];
+};
+
+
+static ngx_int_t ngx_http_oauth_redis_option(ngx_conf_t *cf,
+    ngx_http_oauth_redis_conf_t *rcf, ngx_str_t *value);
+static ngx_int_t ngx_http_oauth_redis_handshake(ngx_conf_t *cf,
+    ngx_http_oauth_redis_conf_t *rcf, ngx_http_oauth_redis_worker_t *w);
+static ngx_http_oauth_redis_conn_t *ngx_http_oauth_redis_pick(
+    ngx_http_oauth_redis_worker_t *w);
+static ngx_int_t ngx_http_oauth_redis_connect(
+    ngx_http_oauth_redis_conn_t *conn);
+static ngx_int_t ngx_http_oauth_redis_test_connect(ngx_connection_t *c);
+static void ngx_http_oauth_redis_write_handler(ngx_event_t *wev);
+static void ngx_http_oauth_redis_read_handler(ngx_event_t *rev);
+static ngx_int_t ngx_http_oauth_redis_send(ngx_http_oauth_redis_conn_t *conn);
+static ngx_int_t ngx_http_oauth_redis_replies(
+    ngx_http_oauth_redis_conn_t *conn);
+static ngx_int_t ngx_http_oauth_redis_check_handshake(
+    ngx_http_oauth_redis_conn_t *conn, ngx_http_oauth_redis_op_t *op);
+static void ngx_http_oauth_redis_fail(ngx_http_oauth_redis_conn_t *conn,
+    const char *reason);
+static void ngx_http_oauth_redis_close(ngx_http_oauth_redis_conn_t *conn);
+static void ngx_http_oauth_redis_backoff(ngx_http_oauth_redis_worker_t *w);
+static u_char *ngx_http_oauth_redis_log_error(ngx_log_t *log, u_char *buf,
+    size_t len);
+static ngx_http_oauth_redis_op_t *ngx_http_oauth_redis_op_alloc(
+    ngx_http_oauth_redis_worker_t *w, ngx_uint_t n, ngx_log_t *log);
+static void ngx_http_oauth_redis_op_free(ngx_http_oauth_redis_worker_t *w,
+    ngx_http_oauth_redis_op_t *op);
+static ngx_int_t ngx_http_oauth_redis_buf_append(
+    ngx_http_oauth_redis_buf_t *b, u_char *data, size_t len, ngx_log_t *log);
+
+
+/* ---- configuration ---- */
+
+char *
+ngx_http_oauth_redis_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char  *p = conf;
+
+    ngx_str_t                       *value;
+    ngx_url_t                        u;
+    ngx_uint_t                       i;
+    ngx_http_oauth_redis_conf_t     *rcf, **field;
+    ngx_http_oauth_redis_worker_t   *w;
+
+    field = (ngx_http_oauth_redis_conf_t **) (p + cmd->offset);
+
+    if (*field != NULL && *field != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    rcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_oauth_redis_conf_t));
+    if (rcf == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(&u, sizeof(ngx_url_t));
+
+    u.url = value[1];
+    u.default_port = NGX_HTTP_OAUTH_REDIS_PORT;
+
+    if (ngx_parse_url(cf->pool, &u) != NGX_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid oauth_redis address \"%V\"%s%s",
+                           &u.url, u.err ? ": " : "", u.err ? u.err : "");
+        return NGX_CONF_ERROR;
+    }
+
+    if (u.uri.len || u.naddrs == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid oauth_redis address \"%V\"", &u.url);
+        return NGX_CONF_ERROR;
+    }
+
+    rcf->addrs = u.addrs;
+    rcf->naddrs = u.naddrs;
+    rcf->name = u.url;
+    rcf->timeout = NGX_HTTP_OAUTH_REDIS_TIMEOUT;
+    rcf->keepalive = NGX_HTTP_OAUTH_REDIS_KEEPALIVE;
+    ngx_str_set(&rcf->prefix, "oauth:");
+
+    for (i = 2; i < cf->args->nelts; i++) {
+        if (ngx_http_oauth_redis_option(cf, rcf, &value[i]) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    if (rcf->username.len && rcf->password.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid oauth_redis parameters: "
+                           "\"username=\" needs \"password=\"");
+        return NGX_CONF_ERROR;
+    }
+
+    /*
+     * The worker state is allocated here and copied into each worker by
+     * fork(): every worker owns its connections without any init hook.
+     */
+
+    w = ngx_pcalloc(cf->pool, sizeof(ngx_http_oauth_redis_worker_t));
+    if (w == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    w->conns = ngx_pcalloc(cf->pool,
+                           rcf->keepalive
+                           * sizeof(ngx_http_oauth_redis_conn_t));
+    if (w->conns == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 0; i < rcf->keepalive; i++) {
+        w->conns[i].worker = w;
+        ngx_queue_init(&w->conns[i].ops);
+    }
+
+    w->conf = rcf;
+    ngx_queue_init(&w->free_ops);
+
+    if (ngx_http_oauth_redis_handshake(cf, rcf, w) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    rcf->worker = w;
+    *field = rcf;
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_oauth_redis_option(ngx_conf_t *cf, ngx_http_oauth_redis_conf_t *rcf,
+    ngx_str_t *value)
+{
+    ngx_int_t  n;
+    ngx_str_t  s;
+
+    if (ngx_strncmp(value->data, "db=", 3) == 0) {
+        n = ngx_atoi(value->data + 3, value->len - 3);
+        if (n == NGX_ERROR || n > 0x7fffffff) {
+            goto invalid;
+        }
+
+        rcf->db = n;
+        return NGX_OK;
+    }
+
+    if (ngx_strncmp(value->data, "username=", 9) == 0) {
+        rcf->username.data = value->data + 9;
+        rcf->username.len = value->len - 9;
+
+        if (rcf->username.len == 0) {
+            goto invalid;
+        }
+
+        return NGX_OK;
+    }
+
+    if (ngx_strncmp(value->data, "password=", 9) == 0) {
+        rcf->password.data = value->data + 9;
+        rcf->password.len = value->len - 9;
+
+        if (rcf->password.len == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid oauth_redis parameter "
+                               "\"password=\": empty");
+            return NGX_ERROR;
+        }
+
+        return NGX_OK;
+    }
+
+    if (ngx_strncmp(value->data, "timeout=", 8) == 0) {
+        s.data = value->data + 8;
+        s.len = value->len - 8;
+
+        n = ngx_parse_time(&s, 0);
+        if (n == NGX_ERROR || n == 0) {
+            goto invalid;
+        }
+
+        rcf->timeout = (ngx_msec_t) n;
+        return NGX_OK;
+    }
+
+    if (ngx_strncmp(value->data, "keepalive=", 10) == 0) {
+        n = ngx_atoi(value->data + 10, value->len - 10);
+        if (n == NGX_ERROR || n == 0
+            || n > NGX_HTTP_OAUTH_REDIS_MAX_KEEPALIVE)
+        {
+            goto invalid;
+        }
+
+        rcf->keepalive = n;
+        return NGX_OK;
+    }
+
+    if (ngx_strncmp(value->data, "prefix=", 7) == 0) {
+        rcf->prefix.data = value->data + 7;
+        rcf->prefix.len = value->len - 7;
+        return NGX_OK;
+    }
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid oauth_redis parameter \"%V\"", value);
+    return NGX_ERROR;
+}
+
+
+/* AUTH and SELECT, formatted once; they open every connection. */
+
+static ngx_int_t
+ngx_http_oauth_redis_handshake(ngx_conf_t *cf,
+    ngx_http_oauth_redis_conf_t *rcf, ngx_http_oauth_redis_worker_t *w)
+{
+    int      len[2];
+    char    *cmd[2];
+    u_char  *p, db[NGX_INT_T_LEN];
+    size_t   dblen;
+
+    ngx_uint_t  i, k;
+
+    k = 0;
+
+    if (rcf->password.len) {
+        if (rcf->username.len) {
+            len[k] = redisFormatCommand(&cmd[k], "AUTH %b %b",
+                                        rcf->username.data,
+                                        rcf->username.len,
+                                        rcf->password.data,
+                                        rcf->password.len);
+        } else {
+            len[k] = redisFormatCommand(&cmd[k], "AUTH %b",
+                                        rcf->password.data,
+                                        rcf->password.len);
+        }
+
+        if (len[k] < 0) {
+            return NGX_ERROR;
+        }
+
+        k++;
+    }
+
+    if (rcf->db) {
+        dblen = ngx_sprintf(db, "%ui", rcf->db) - db;
+
+        len[k] = redisFormatCommand(&cmd[k], "SELECT %b", db, dblen);
+        if (len[k] < 0) {
+            for (i = 0; i < k; i++) {
+                redisFreeCommand(cmd[i]);
+            }
+
+            return NGX_ERROR;
+        }
+
+        k++;
+    }
+
+    w->handshake_n = k;
+    w->handshake.len = 0;
+
+    for (i = 0; i < k; i++) {
+        w->handshake.len += len[i];
+    }
+
+    if (k == 0) {
+        return NGX_OK;
+    }
+
+    w->handshake.data = ngx_pnalloc(cf->pool, w->handshake.len);
+
+    p = w->handshake.data;
+
+    for (i = 0; i < k; i++) {
+        if (p) {
+            p = ngx_cpymem(p, cmd[i], len[i]);
+        }
+
+        /* the formatted AUTH holds the password: wipe the heap copy */
+        ngx_explicit_memzero(cmd[i], len[i]);
+        redisFreeCommand(cmd[i]);
+    }
+
+    return w->handshake.data ? NGX_OK : NGX_ERROR;
+}
+
+
+/* ---- operations ---- */
+
+ngx_http_oauth_redis_op_t *
+ngx_http_oauth_redis_run(ngx_http_oauth_redis_conf_t *rcf, ngx_log_t *log,
+    u_char *cmds, size_t len, ngx_uint_t n, ngx_http_oauth_redis_done_pt done,
+    void *data)
+{
+    ngx_connection_t               *c;
+    ngx_http_oauth_redis_op_t      *op;
+    ngx_http_oauth_redis_conn_t    *conn;
+    ngx_http_oauth_redis_worker_t  *w;
+
+    w = rcf->worker;
+
+    if (n == 0 || len == 0) {
+        ngx_log_error(NGX_LOG_ALERT, log, 0,
+                      "oauth_redis: operation without commands");
+        return NULL;
+    }
+
+    if (w->backoff
+        && (ngx_msec_int_t) (w->retry_at - ngx_current_msec) > 0)
+    {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, log, 0,
+                       "oauth redis: in backoff for %M ms",
+                       (ngx_msec_t) (w->retry_at - ngx_current_msec));
+        return NULL;
+    }
+
+    conn = ngx_http_oauth_redis_pick(w);
+    if (conn == NULL) {
+        return NULL;
+    }
+
+    op = ngx_http_oauth_redis_op_alloc(w, n, log);
+    if (op == NULL) {
+        return NULL;
+    }
+
+    if (ngx_http_oauth_redis_buf_append(&conn->out, cmds, len, log)
+        != NGX_OK)
+    {
+        ngx_http_oauth_redis_op_free(w, op);
+        return NULL;
+    }
+
+    op->done = done;
+    op->data = data;
+
+    ngx_queue_insert_tail(&conn->ops, &op->queue);
+    conn->nops++;
+
+    c = conn->peer.connection;
+    c->idle = 0;
+
+    ngx_log_debug4(NGX_LOG_DEBUG_HTTP, log, 0,
+                   "oauth redis: run %ui commands, %uz bytes on #%uA, "
+                   "%ui pending", n, len, c->number, conn->nops);
+
+    if (conn->status == NGX_HTTP_OAUTH_REDIS_CONNECTING) {
+        /* the connect handler sends and arms the reply timer */
+        return op;
+    }
+
+    if (!c->read->timer_set) {
+        ngx_add_timer(c->read, rcf->timeout);
+    }
+
+    /*
+     * Writing from the posted event batches every command queued during
+     * this pass of the event loop into one send().
+     */
+
+    if (conn->status == NGX_HTTP_OAUTH_REDIS_READY) {
+        ngx_post_event(c->write, &ngx_posted_events);
+    }
+
+    return op;
+}
+
+
+void
+ngx_http_oauth_redis_cancel(ngx_http_oauth_redis_op_t *op)
+{
+    /* stays in its FIFO: its replies must still be read, in order */
+
+    op->done = NULL;
+    op->data = NULL;
+}
+
+
+/*
+ * The least busy open connection; a new one while some slot is free and
+ * every open one has work.  NULL only when nothing is open and connecting
+ * failed (the failure started a backoff).
+ */
+
+static ngx_http_oauth_redis_conn_t *
+ngx_http_oauth_redis_pick(ngx_http_oauth_redis_worker_t *w)
+{
+    ngx_uint_t                    i;
+    ngx_http_oauth_redis_conn_t  *conn, *best, *spare;
+
+    best = NULL;
+    spare = NULL;
+
+    for (i = 0; i < w->conf->keepalive; i++) {
+        conn = &w->conns[i];
+
+        if (conn->status == NGX_HTTP_OAUTH_REDIS_CLOSED) {
+            if (spare == NULL) {
+                spare = conn;
+            }
+
+            continue;
+        }
+
+        if (best == NULL || conn->nops < best->nops) {
+            best = conn;
+        }
+    }
+
+    if (best && best->nops == 0) {
+        return best;
+    }
+
+    if (spare && ngx_http_oauth_redis_connect(spare) == NGX_OK) {
+        return spare;
+    }
+
+    return best;
+}
+
+
+/* ---- connections ---- */
+
+static ngx_int_t
+ngx_http_oauth_redis_connect(ngx_http_oauth_redis_conn_t *conn)
+{
+    ngx_int_t                       rc;
+    ngx_addr_t                     *addr;
+    ngx_connection_t               *c;
+    ngx_peer_connection_t          *pc;
+    ngx_http_oauth_redis_op_t      *op;
+    ngx_http_oauth_redis_conf_t    *rcf;
+    ngx_http_oauth_redis_worker_t  *w;
+
+    w = conn->worker;
+    rcf = w->conf;
+
+    /* one log per connection: ours carries the action, not the cycle's */
+
+    conn->log = *ngx_cycle->log;
+    conn->log.handler = ngx_http_oauth_redis_log_error;
+    conn->log.data = conn;
+    conn->log.action = "connecting";
+
+    addr = &rcf->addrs[w->next_addr % rcf->naddrs];
+
+    pc = &conn->peer;
+    ngx_memzero(pc, sizeof(ngx_peer_connection_t));
+
+    pc->sockaddr = addr->sockaddr;
+    pc->socklen = addr->socklen;
+    pc->name = &addr->name;
+    pc->get = ngx_event_get_peer;
+    pc->log = &conn->log;
+    pc->log_error = NGX_ERROR_ERR;
+    pc->tries = 1;
+
+    rc = ngx_event_connect_peer(pc);
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, &conn->log, 0,
+                   "oauth redis: connect to %V: %i", pc->name, rc);
+
+    if (rc == NGX_ERROR || rc == NGX_BUSY || rc == NGX_DECLINED) {
+        /* nginx closed the socket and logged why */
+
+        ngx_log_error(NGX_LOG_ERR, &conn->log, 0,
+                      "oauth_redis: cannot connect");
+
+        /* another address, if the name has several, next time */
+        w->next_addr++;
+
+        ngx_http_oauth_redis_backoff(w);
+        return NGX_ERROR;
+    }
+
+    c = pc->connection;
+    c->data = conn;
+    c->read->handler = ngx_http_oauth_redis_read_handler;
+    c->write->handler = ngx_http_oauth_redis_write_handler;
+
+    conn->reader = redisReaderCreate();
+    if (conn->reader == NULL) {
+        ngx_close_connection(c);
+        pc->connection = NULL;
+        return NGX_ERROR;
+    }
+
+    conn->status = NGX_HTTP_OAUTH_REDIS_CONNECTING;
+    conn->hs_sent = 0;
+    conn->out.pos = conn->out.start;
+    conn->out.last = conn->out.start;
+
+    if (w->handshake_n) {
+        op = ngx_http_oauth_redis_op_alloc(w, w->handshake_n, &conn->log);
+        if (op == NULL) {
+            ngx_http_oauth_redis_close(conn);
+            return NGX_ERROR;
+        }
+
+        op->handshake = 1;
+        ngx_queue_insert_tail(&conn->ops, &op->queue);
+        conn->nops++;
+    }
+
+    ngx_add_timer(c->write, rcf->timeout);
+
+    if (rc == NGX_OK) {
+        /* connected at once (a unix socket): finish from an event */
+        ngx_post_event(c->write, &ngx_posted_events);
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_oauth_redis_test_connect(ngx_connection_t *c)
+{
+    int        err;
+    socklen_t  len;
+
+#if (NGX_HAVE_KQUEUE)
+
+    if (ngx_event_flags & NGX_USE_KQUEUE_EVENT) {
+        if (c->write->pending_eof || c->read->pending_eof) {
+            err = c->write->pending_eof ? c->write->kq_errno
+                                        : c->read->kq_errno;
+
+            (void) ngx_connection_error(c, err, "connect() failed");
+            return NGX_ERROR;
+        }
+
+        return NGX_OK;
+    }
+
+#endif
+
+    err = 0;
+    len = sizeof(int);
+
+    if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, (void *) &err, &len) == -1) {
+        err = ngx_socket_errno;
+    }
+
+    if (err) {
+        (void) ngx_connection_error(c, err, "connect() failed");
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_oauth_redis_write_handler(ngx_event_t *wev)
+{
+    ngx_connection_t             *c;
+    ngx_http_oauth_redis_conn_t  *conn;
+
+    c = wev->data;
+    conn = c->data;
+
+    if (conn->status == NGX_HTTP_OAUTH_REDIS_CONNECTING) {
+
+        if (wev->timedout) {
+            ngx_http_oauth_redis_fail(conn, "connect timed out");
+            return;
+        }
+
+        if (ngx_http_oauth_redis_test_connect(c) != NGX_OK) {
+            ngx_http_oauth_redis_fail(conn, "cannot connect");
+            return;
+        }
+
+        if (wev->timer_set) {
+            ngx_del_timer(wev);
+        }
+
+        conn->log.action = NULL;
+        conn->status = conn->worker->handshake_n
+                       ? NGX_HTTP_OAUTH_REDIS_HANDSHAKE
+                       : NGX_HTTP_OAUTH_REDIS_READY;
+
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, c->log, 0,
+                       "oauth redis: connected #%uA", c->number);
+
+        if (conn->nops && !c->read->timer_set) {
+            ngx_add_timer(c->read, conn->worker->conf->timeout);
+        }
+    }
+
+    if (ngx_http_oauth_redis_send(conn) != NGX_OK) {
+        ngx_http_oauth_redis_fail(conn, "send failed");
+    }
+}
+
+
+/* Writes what the connection's state allows; waits on NGX_AGAIN. */
+
+static ngx_int_t
+ngx_http_oauth_redis_send(ngx_http_oauth_redis_conn_t *conn)
+{
+    u_char                         *p;
+    size_t                          size;
+    ssize_t                         n;
+    ngx_connection_t               *c;
+    ngx_http_oauth_redis_worker_t  *w;
+
+    c = conn->peer.connection;
+    w = conn->worker;
+
+    while (c->write->ready) {
+
+        if (conn->hs_sent < w->handshake.len) {
+            p = w->handshake.data + conn->hs_sent;
+            size = w->handshake.len - conn->hs_sent;
+
+        } else if (conn->status == NGX_HTTP_OAUTH_REDIS_READY
+                   && conn->out.pos < conn->out.last)
+        {
+            p = conn->out.pos;
+            size = conn->out.last - conn->out.pos;
+
+        } else {
+            break;
+        }
+
+        n = c->send(c, p, size);
+
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, c->log, 0,
+                       "oauth redis: send %uz: %z", size, n);
+
+        if (n == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+
+        if (n == NGX_AGAIN) {
+            break;
+        }
+
+        if (conn->hs_sent < w->handshake.len) {
+            conn->hs_sent += n;
+
+        } else {
+            conn->out.pos += n;
+        }
+    }
+
+    if (conn->out.pos == conn->out.last) {
+        conn->out.pos = conn->out.start;
+        conn->out.last = conn->out.start;
+    }
+
+    if (ngx_handle_write_event(c->write, 0) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_oauth_redis_read_handler(ngx_event_t *rev)
+{
+    u_char                        buf[NGX_HTTP_OAUTH_REDIS_READ_SIZE];
+    ssize_t                       n;
+    ngx_connection_t             *c;
+    ngx_http_oauth_redis_conn_t  *conn;
+
+    c = rev->data;
+    conn = c->data;
+
+    if (c->close) {
+        /* an idle connection of an exiting worker */
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, c->log, 0,
+                       "oauth redis: close idle #%uA", c->number);
+        ngx_http_oauth_redis_fail(conn, NULL);
+        return;
+    }
+
+    if (conn->status == NGX_HTTP_OAUTH_REDIS_CONNECTING) {
+        /* a refused connect shows as readable too: sort it out there */
+        if (rev->timedout) {
+            rev->timedout = 0;
+        }
+
+        ngx_http_oauth_redis_write_handler(c->write);
+        return;
+    }
+
+    if (rev->timedout) {
+        ngx_http_oauth_redis_fail(conn, "timed out waiting for a reply");
+        return;
+    }
+
+    while (rev->ready) {
+        n = c->recv(c, buf, sizeof(buf));
+
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, c->log, 0,
+                       "oauth redis: recv: %z", n);
+
+        if (n == NGX_AGAIN) {
+            break;
+        }
+
+        if (n == NGX_ERROR) {
+            ngx_http_oauth_redis_fail(conn, "receive failed");
+            return;
+        }
+
+        if (n == 0) {
+            if (conn->nops == 0) {
+                /* e.g. Redis's own idle timeout: not a failure */
+                ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                              "oauth_redis: idle connection closed "
+                              "by the server");
+                ngx_http_oauth_redis_fail(conn, NULL);
+                return;
+            }
+
+            ngx_http_oauth_redis_fail(conn, "connection closed by the server");
+            return;
+        }
+
+        if (redisReaderFeed(conn->reader, (char *) buf, n) != REDIS_OK) {
+            ngx_http_oauth_redis_fail(conn, "protocol error");
+            return;
+        }
+
+        if (ngx_http_oauth_redis_replies(conn) != NGX_OK) {
+            /* closed */
+            return;
+        }
+    }
+
+    if (ngx_handle_read_event(rev, 0) != NGX_OK) {
+        ngx_http_oauth_redis_fail(conn, "event error");
+    }
+}
+
+
+/*
+ * Hands every complete reply to the head of the FIFO.  NGX_OK: the
+ * connection is still open; otherwise it was closed (and its operations
+ * failed) and must not be touched.
+ */
+
+static ngx_int_t
+ngx_http_oauth_redis_replies(ngx_http_oauth_redis_conn_t *conn)
+{
+    void                           *reply;
+    ngx_uint_t                      got;
+    ngx_queue_t                    *q;
+    ngx_connection_t               *c;
+    ngx_http_oauth_redis_op_t      *op;
+    ngx_http_oauth_redis_worker_t  *w;
+
+    c = conn->peer.connection;
+    w = conn->worker;
+    got = 0;
+
+    for ( ;; ) {
+        reply = NULL;
+
+        if (redisReaderGetReply(conn->reader, &reply) != REDIS_OK) {
+            ngx_http_oauth_redis_fail(conn, "protocol error");
+            return NGX_ERROR;
+        }
+
+        if (reply == NULL) {
+            break;
+        }
+
+        if (ngx_queue_empty(&conn->ops)) {
+            freeReplyObject(reply);
+            ngx_http_oauth_redis_fail(conn, "unexpected reply");
+            return NGX_ERROR;
+        }
+
+        got++;
+        w->backoff = 0;
+
+        q = ngx_queue_head(&conn->ops);
+        op = ngx_queue_data(q, ngx_http_oauth_redis_op_t, queue);
+
+        op->replies[op->nreplies++] = reply;
+
+        if (op->nreplies < op->n) {
+            continue;
+        }
+
+        ngx_queue_remove(q);
+        conn->nops--;
+
+        if (op->handshake) {
+            if (ngx_http_oauth_redis_check_handshake(conn, op) != NGX_OK) {
+                ngx_http_oauth_redis_op_free(w, op);
+                ngx_http_oauth_redis_backoff(w);
+                ngx_http_oauth_redis_fail(conn, NULL);
+                return NGX_ERROR;
+            }
+
+            ngx_http_oauth_redis_op_free(w, op);
+
+            ngx_log_debug1(NGX_LOG_DEBUG_HTTP, c->log, 0,
+                           "oauth redis: #%uA ready", c->number);
+
+            conn->status = NGX_HTTP_OAUTH_REDIS_READY;
+
+            if (conn->out.pos < conn->out.last) {
+                ngx_post_event(c->write, &ngx_posted_events);
+            }
+
+            continue;
+        }
+
+        if (op->done) {
+            /* may queue more operations here or elsewhere, never close */
+            op->done(op->data, NGX_OK, op->replies, op->n);
+        }
+
+        ngx_http_oauth_redis_op_free(w, op);
+    }
+
+    if (got == 0) {
+        return NGX_OK;
+    }
+
+    if (!ngx_queue_empty(&conn->ops)) {
+
+        /*
+         * A reply arrived: the next one gets a full timeout.  Deleted first:
+         * ngx_add_timer() ignores moves under NGX_TIMER_LAZY_DELAY, longer
+         * than a typical timeout here.
+         */
+
+        if (c->read->timer_set) {
+            ngx_del_timer(c->read);
+        }
+
+        ngx_add_timer(c->read, w->conf->timeout);
+        return NGX_OK;
+    }
+
+    if (c->read->timer_set) {
+        ngx_del_timer(c->read);
+    }
+
+    if (ngx_exiting || ngx_terminate) {
+        ngx_http_oauth_redis_fail(conn, NULL);
+        return NGX_DONE;
+    }
+
+    /* an idle keepalive connection: closed by a graceful shutdown */
+    c->idle = 1;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_oauth_redis_check_handshake(ngx_http_oauth_redis_conn_t *conn,
+    ngx_http_oauth_redis_op_t *op)
+{
+    ngx_uint_t   i;
+    redisReply  *reply;
+
+    for (i = 0; i < op->n; i++) {
+        reply = op->replies[i];
+
+        if (reply->type == REDIS_REPLY_STATUS) {
+            continue;
+        }
+
+        /*
+         * Redis's error text names the failure (WRONGPASS, NOAUTH, "DB
+         * index is out of range"), never the password sent.
+         */
+
+        ngx_log_error(NGX_LOG_ERR, &conn->log, 0,
+                      "oauth_redis: %s refused: %*s",
+                      (i == 0 && conn->worker->conf->password.len)
+                      ? "AUTH" : "SELECT",
+                      (reply->type == REDIS_REPLY_ERROR)
+                      ? ngx_min(reply->len, 256) : 0,
+                      reply->str);
+
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * Closes the connection and fails everything it carried.  reason NULL: a
+ * quiet close (shutdown, idle EOF, an error already logged); otherwise one
+ * line at error level, and a backoff.
+ */
+
+static void
+ngx_http_oauth_redis_fail(ngx_http_oauth_redis_conn_t *conn,
+    const char *reason)
+{
+    ngx_uint_t                      nops;
+    ngx_queue_t                     ops, *q;
+    ngx_http_oauth_redis_op_t      *op;
+    ngx_http_oauth_redis_worker_t  *w;
+
+    w = conn->worker;
+    nops = 0;
+
+    ngx_queue_init(&ops);
+
+    while (!ngx_queue_empty(&conn->ops)) {
+        q = ngx_queue_head(&conn->ops);
+        ngx_queue_remove(q);
+        ngx_queue_insert_tail(&ops, q);
+
+        op = ngx_queue_data(q, ngx_http_oauth_redis_op_t, queue);
+        if (!op->handshake) {
+            nops++;
+        }
+    }
+
+    if (reason) {
+        ngx_log_error(NGX_LOG_ERR, &conn->log, 0,
+                      "oauth_redis: %s, %ui operation(s) failed",
+                      reason, nops);
+    }
+
+    if (reason || nops) {
+        ngx_http_oauth_redis_backoff(w);
+    }
+
+    /* closed first: a done handler that runs again sees the backoff */
+
+    ngx_http_oauth_redis_close(conn);
+
+    while (!ngx_queue_empty(&ops)) {
+        q = ngx_queue_head(&ops);
+        ngx_queue_remove(q);
+
+        op = ngx_queue_data(q, ngx_http_oauth_redis_op_t, queue);
+
+        if (op->done && !op->handshake) {
+            op->done(op->data, NGX_ERROR, NULL, 0);
+        }
+
+        ngx_http_oauth_redis_op_free(w, op);
+    }
+}
+
+
+static void
+ngx_http_oauth_redis_close(ngx_http_oauth_redis_conn_t *conn)
+{
+    ngx_http_oauth_redis_op_t  *op;
+    ngx_queue_t                *q;
+
+    while (!ngx_queue_empty(&conn->ops)) {
+        q = ngx_queue_head(&conn->ops);
+        ngx_queue_remove(q);
+
+        op = ngx_queue_data(q, ngx_http_oauth_redis_op_t, queue);
+        ngx_http_oauth_redis_op_free(conn->worker, op);
+    }
+
+    conn->nops = 0;
+
+    if (conn->peer.connection) {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, &conn->log, 0,
+                       "oauth redis: close #%uA",
+                       conn->peer.connection->number);
+
+        ngx_close_connection(conn->peer.connection);
+        conn->peer.connection = NULL;
+    }
+
+    if (conn->reader) {
+        redisReaderFree(conn->reader);
+        conn->reader = NULL;
+    }
+
+    conn->status = NGX_HTTP_OAUTH_REDIS_CLOSED;
+    conn->hs_sent = 0;
+    conn->out.pos = conn->out.start;
+    conn->out.last = conn->out.start;
+}
+
+
+/*
+ * Several connections failing together are one outage: the delay grows
+ * only once the previous one has passed.
+ */
+
+static void
+ngx_http_oauth_redis_backoff(ngx_http_oauth_redis_worker_t *w)
+{
+    if (w->backoff
+        && (ngx_msec_int_t) (w->retry_at - ngx_current_msec) > 0)
+    {
+        return;
+    }
+
+    if (w->backoff == 0) {
+        w->backoff = NGX_HTTP_OAUTH_REDIS_BACKOFF_MIN;
+
+    } else {
+        w->backoff = ngx_min(w->backoff * 2, NGX_HTTP_OAUTH_REDIS_BACKOFF_MAX);
+    }
+
+    w->retry_at = ngx_current_msec + w->backoff;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ngx_cycle->log, 0,
+                   "oauth redis: backoff %M ms", w->backoff);
+}
+
+
+/* Error lines end with ", redis: ADDRESS", as upstream ones name theirs. */
+
+static u_char *
+ngx_http_oauth_redis_log_error(ngx_log_t *log, u_char *buf, size_t len)
+{
+    u_char                       *p;
+    ngx_http_oauth_redis_conn_t  *conn;
+
+    conn = log->data;
+    p = buf;
+
+    if (log->action) {
+        p = ngx_snprintf(p, len, " while %s", log->action);
+        len -= p - buf;
+    }
+
+    return ngx_snprintf(p, len, ", redis: %V", &conn->worker->conf->name);
+}
+
+
+/* ---- memory: never the request's pool, which may die first ---- */
+
+static ngx_http_oauth_redis_op_t *
+ngx_http_oauth_redis_op_alloc(ngx_http_oauth_redis_worker_t *w, ngx_uint_t n,
+    ngx_log_t *log)
+{
+    ngx_queue_t                *q;
+    ngx_http_oauth_redis_op_t  *op;
+
+    if (n <= NGX_HTTP_OAUTH_REDIS_NREPLIES && !ngx_queue_empty(&w->free_ops)) {
+        q = ngx_queue_head(&w->free_ops);
+        ngx_queue_remove(q);
+        w->nfree--;
+
+        op = ngx_queue_data(q, ngx_http_oauth_redis_op_t, queue);
+
+    } else {
+        op = ngx_alloc(sizeof(ngx_http_oauth_redis_op_t), log);
+        if (op == NULL) {
+            return NULL;
+        }
+    }
+
+    ngx_memzero(op, offsetof(ngx_http_oauth_redis_op_t, inline_replies));
+
+    op->n = n;
+
+    if (n <= NGX_HTTP_OAUTH_REDIS_NREPLIES) {
+        op->replies = op->inline_replies;
+        op->pooled = 1;
+
+    } else {
+        op->replies = ngx_alloc(n * sizeof(void *), log);
+        if (op->replies == NULL) {
+            ngx_free(op);
+            return NULL;
+        }
+    }
+
+    return op;
+}
+
+
+static void
+ngx_http_oauth_redis_op_free(ngx_http_oauth_redis_worker_t *w,
+    ngx_http_oauth_redis_op_t *op)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < op->nreplies; i++) {
+        freeReplyObject(op->replies[i]);
+    }
+
+    if (!op->pooled) {
+        ngx_free(op->replies);
+        ngx_free(op);
+        return;
+    }
+
+    if (w->nfree >= NGX_HTTP_OAUTH_REDIS_FREE_MAX) {
+        ngx_free(op);
+        return;
+    }
+
+    ngx_queue_insert_head(&w->free_ops, &op->queue);
+    w->nfree++;
+}
+
+
+static ngx_int_t
+ngx_http_oauth_redis_buf_append(ngx_http_oauth_redis_buf_t *b, u_char *data,
+    size_t len, ngx_log_t *log)
+{
+    size_t   used, size;
+    u_char  *p;
+
+    if ((size_t) (b->end - b->last) >= len) {
+        b->last = ngx_cpymem(b->last, data, len);
+        return NGX_OK;
+    }
+
+    used = b->last - b->pos;
+
+    if ((size_t) (b->end - b->start) >= used + len) {
+        /* room once the sent part is dropped */
+        ngx_memmove(b->start, b->pos, used);
+
+    } else {
+        size = ngx_max((size_t) NGX_HTTP_OAUTH_REDIS_BUF_SIZE,
+                       (size_t) (b->end - b->start));
+
+        while (size < used + len) {
+            size *= 2;
+        }
+
+        p = ngx_alloc(size, log);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        if (used) {
+            ngx_memcpy(p, b->pos, used);
+        }
+
+        ngx_free(b->start);
+
+        b->start = p;
+        b->end = p + size;
+    }
+
+    b->pos = b->start;
+    b->last = ngx_cpymem(b->start + used, data, len);
+
+    return NGX_OK;
+}
