@@ -1,11 +1,13 @@
 // Signing keys: PEM private keys turned into OpenSSL objects once, at
 // configuration time, then used to sign and verify and published as JWKs.
 #pragma once
+#include <expected>
 #include <memory>
 #include <optional>
-#include <expected>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <openssl/evp.h>
 
@@ -44,17 +46,26 @@ public:
     std::string thumbprint() const;
 
     // JWS signature over signing_input: RSASSA-PKCS1-v1_5 SHA-256, ECDSA P-256
-    // SHA-256 as raw r||s (64 bytes, RFC 7518 §3.4), or Ed25519.
+    // SHA-256 as raw r||s (64 bytes, RFC 7518 §3.4), or Ed25519. Throws
+    // std::runtime_error only if OpenSSL itself fails (out of memory).
     std::string sign(std::string_view signing_input) const;
+    // ES256 accepts only the raw 64-byte r||s form, never DER.
     bool verify(std::string_view signing_input, std::string_view signature) const;
 
-    Key(PkeyPtr pkey, Alg alg, std::string kid)
-        : pkey_(std::move(pkey)), alg_(alg), kid_(std::move(kid)) {}
+    // pkey must match alg (from_pem guarantees it); it may be public-only, in
+    // which case the key can verify, publish and thumbprint but not sign.
+    // Reads the public members once, so publishing never re-derives them.
+    // Throws std::runtime_error if they cannot be read.
+    Key(PkeyPtr pkey, Alg alg, std::string kid);
 
 private:
     PkeyPtr pkey_;
     Alg alg_;
     std::string kid_;
+    // RFC 7638 §3.2 required members besides kty, in publishing order:
+    // n e (RSA), crv x y (EC), crv x (OKP).
+    std::string_view kty_;
+    std::vector<std::pair<const char*, std::string>> members_;
 };
 
 using KeyPtr = std::shared_ptr<const Key>;
