@@ -1,0 +1,278 @@
+// The challenge table, the session command and judgement, and the C ABI end
+// to end (check -> Redis -> resume -> claims), with garbage thrown at it.
+#include <gtest/gtest.h>
+#include <hiredis/hiredis.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "oauth_require.h"
+#include "require/cache.h"
+#include "require/challenge.h"
+#include "require/session.h"
+#include "require_helpers.h"
+
+namespace oauth::require {
+namespace {
+
+using namespace testing;
+
+std::string S(oauth_str_t s) { return s.data ? std::string(s.data, s.len) : std::string(); }
+oauth_str_t O(std::string_view s) { return {s.data(), s.size()}; }
+
+redisReply integer_reply(long long n) {
+    redisReply r{};
+    r.type = REDIS_REPLY_INTEGER;
+    r.integer = n;
+    return r;
+}
+
+TEST(RequireChallenge, Statuses) {
+    std::vector<std::string_view> none;
+    auto c = challenge_for(Reason::NoToken, "api", none);
+    EXPECT_EQ(c.status, 401u);
+    EXPECT_EQ(c.www_authenticate, R"(Bearer realm="api")");  // RFC 6750 §3.1: no error
+    c = challenge_for(Reason::MalformedHeader, "api", none);
+    EXPECT_EQ(c.status, 400u);
+    EXPECT_NE(c.www_authenticate.find(R"(error="invalid_request")"), std::string::npos);
+    for (Reason r : {Reason::Malformed, Reason::UnknownKid, Reason::AlgMismatch, Reason::BadSignature,
+                     Reason::BadType, Reason::BadClaim, Reason::ControlCharacter, Reason::MissingJti,
+                     Reason::MissingExp, Reason::WrongIssuer, Reason::Expired, Reason::NotYetValid,
+                     Reason::IssuedInFuture, Reason::WrongAudience, Reason::Revoked}) {
+        c = challenge_for(r, "api", none);
+        EXPECT_EQ(c.status, 401u) << reason_text(r);
+        EXPECT_TRUE(c.www_authenticate.starts_with(R"(Bearer realm="api", error="invalid_token", error_description=")"))
+            << c.www_authenticate;
+    }
+    std::vector<std::string_view> scopes{"orders:read", "orders:write"};
+    c = challenge_for(Reason::InsufficientScope, "api", scopes);
+    EXPECT_EQ(c.status, 403u);
+    EXPECT_NE(c.www_authenticate.find(R"(error="insufficient_scope")"), std::string::npos);
+    EXPECT_TRUE(c.www_authenticate.ends_with(R"(scope="orders:read orders:write")")) << c.www_authenticate;
+    c = challenge_for(Reason::StoreUnavailable, "api", none);
+    EXPECT_EQ(c.status, 503u);
+    EXPECT_TRUE(c.www_authenticate.empty());
+}
+
+TEST(RequireChallenge, RealmIsQuoted) {
+    std::vector<std::string_view> none;
+    auto c = challenge_for(Reason::NoToken, "my \"api\" \\ x\r\n", none);
+    EXPECT_EQ(c.www_authenticate, R"(Bearer realm="my \"api\" \\ x")");
+}
+
+TEST(RequireSession, Command) {
+    EXPECT_EQ(session_command("oauth:", "abc"), "*2\r\n$6\r\nEXISTS\r\n$12\r\noauth:at:abc\r\n");
+}
+
+TEST(RequireSession, Judge) {
+    auto one = integer_reply(1), zero = integer_reply(0), two = integer_reply(2);
+    EXPECT_EQ(judge_session(&one), Reason::Ok);
+    EXPECT_EQ(judge_session(&zero), Reason::Revoked);
+    EXPECT_EQ(judge_session(&two), Reason::StoreUnavailable);
+    EXPECT_EQ(judge_session(nullptr), Reason::StoreUnavailable);
+    char msg[] = "LOADING Redis is loading";
+    redisReply err{};
+    err.type = REDIS_REPLY_ERROR;
+    err.str = msg;
+    err.len = sizeof(msg) - 1;
+    EXPECT_EQ(judge_session(&err), Reason::StoreUnavailable);
+    redisReply nil{};
+    nil.type = REDIS_REPLY_NIL;
+    EXPECT_EQ(judge_session(&nil), Reason::StoreUnavailable);
+}
+
+// ---- through the C ABI -----------------------------------------------------
+
+class RequireAbi : public ::testing::Test {
+protected:
+    oauth_server_t* server = nullptr;
+    oauth_key_t* key = nullptr;
+    std::vector<oauth_str_t> scopes;
+    oauth_require_policy_t policy{};
+    std::string pem_path;
+
+    void SetUp() override {
+        TokenCache::process().clear();
+        char tmpl[] = "/tmp/require_abi_XXXXXX";
+        int fd = mkstemp(tmpl);
+        ASSERT_GE(fd, 0);
+        close(fd);
+        pem_path = tmpl;
+        std::ofstream(pem_path) << jose::generate_private_key_pem(jose::Alg::ES256);
+        char err[256] = "";
+        key = oauth_key_load(pem_path.c_str(), "k1", err, sizeof(err));
+        ASSERT_NE(key, nullptr) << err;
+        const oauth_key_t* keys[] = {key};
+        oauth_server_params_t p{};
+        p.issuer = O(kIssuer);
+        p.redis_prefix = O("px:");
+        p.keys = keys;
+        p.nkeys = 1;
+        server = oauth_server_new(&p, err, sizeof(err));
+        ASSERT_NE(server, nullptr) << err;
+        policy.realm = O("api");
+        policy.leeway = 30;
+    }
+    void TearDown() override {
+        oauth_server_free(server);
+        oauth_key_free(key);
+        std::remove(pem_path.c_str());
+    }
+
+    std::string token(const json::Json& claims) {
+        auto k = jose::Key::load_file(pem_path, "k1");
+        return sign(**k, claims.get());
+    }
+
+    oauth_require_t* run(const std::string* header, oauth_require_result_t* res) {
+        policy.scopes = scopes.data();
+        policy.nscopes = scopes.size();
+        oauth_str_t h = header ? O(*header) : oauth_str_t{};
+        return oauth_require_check(server, &policy, header ? &h : nullptr, kNow, res);
+    }
+};
+
+TEST_F(RequireAbi, AllowAfterTheSession) {
+    auto c = good_claims();
+    json::set(c.get(), "preferred_username", "alice");
+    json_object_set_new(c.get(), "admin", json_false());
+    std::string header = "Bearer " + token(c);
+    scopes = {O("orders:read")};
+    oauth_require_result_t res;
+    oauth_require_t* h = run(&header, &res);
+    ASSERT_NE(h, nullptr);
+    ASSERT_EQ(res.verdict, OAUTH_REQUIRE_REDIS) << S(res.log_reason);
+    EXPECT_EQ(S(res.redis_command), "*2\r\n$6\r\nEXISTS\r\n$14\r\npx:at:jti-0001\r\n");
+
+    oauth_str_t v;
+    EXPECT_EQ(oauth_require_claim(h, O("sub"), &v), 0);  // nothing before ALLOW
+
+    auto one = integer_reply(1);
+    oauth_require_resume(h, &one, &res);
+    EXPECT_EQ(res.verdict, OAUTH_REQUIRE_ALLOW);
+    ASSERT_EQ(oauth_require_claim(h, O("sub"), &v), 1);
+    EXPECT_EQ(S(v), "user-42");
+    ASSERT_EQ(oauth_require_claim(h, O("client_id"), &v), 1);
+    EXPECT_EQ(S(v), "app");
+    ASSERT_EQ(oauth_require_claim(h, O("scope"), &v), 1);
+    EXPECT_EQ(S(v), "orders:read profile");
+    ASSERT_EQ(oauth_require_claim(h, O("jti"), &v), 1);
+    EXPECT_EQ(S(v), "jti-0001");
+    ASSERT_EQ(oauth_require_claim(h, O("exp"), &v), 1);
+    EXPECT_EQ(S(v), std::to_string(kNow + 600));
+    ASSERT_EQ(oauth_require_claim(h, O("preferred_username"), &v), 1);
+    EXPECT_EQ(S(v), "alice");
+    ASSERT_EQ(oauth_require_claim(h, O("admin"), &v), 1);
+    EXPECT_EQ(S(v), "false");
+    EXPECT_EQ(oauth_require_claim(h, O("nope"), &v), 0);
+    EXPECT_EQ(oauth_require_cache_size(), 1u);
+    oauth_require_free(h);
+}
+
+TEST_F(RequireAbi, ClaimsOutliveTheCache) {
+    std::string header = "Bearer " + token(good_claims());
+    oauth_require_result_t res;
+    oauth_require_t* h = run(&header, &res);
+    auto one = integer_reply(1);
+    oauth_require_resume(h, &one, &res);
+    TokenCache::process().clear();  // the handle keeps its own reference
+    oauth_str_t v;
+    ASSERT_EQ(oauth_require_claim(h, O("sub"), &v), 1);
+    EXPECT_EQ(S(v), "user-42");
+    oauth_require_free(h);
+}
+
+TEST_F(RequireAbi, RevokedAndUnavailable) {
+    std::string header = "Bearer " + token(good_claims());
+    oauth_require_result_t res;
+    oauth_require_t* h = run(&header, &res);
+    auto zero = integer_reply(0);
+    oauth_require_resume(h, &zero, &res);
+    EXPECT_EQ(res.verdict, OAUTH_REQUIRE_DENY);
+    EXPECT_EQ(res.status, 401u);
+    EXPECT_NE(S(res.www_authenticate).find(R"(error="invalid_token")"), std::string::npos);
+    EXPECT_EQ(S(res.log_reason), "token revoked (no session)");
+    oauth_str_t v;
+    EXPECT_EQ(oauth_require_claim(h, O("sub"), &v), 0);
+    oauth_require_free(h);
+
+    h = run(&header, &res);
+    oauth_require_resume(h, nullptr, &res);
+    EXPECT_EQ(res.status, 503u);
+    EXPECT_EQ(res.www_authenticate.len, 0u);
+    oauth_require_free(h);
+}
+
+TEST_F(RequireAbi, Denials) {
+    oauth_require_result_t res;
+    oauth_require_t* h = run(nullptr, &res);
+    EXPECT_EQ(res.verdict, OAUTH_REQUIRE_DENY);
+    EXPECT_EQ(res.status, 401u);
+    EXPECT_EQ(S(res.www_authenticate), R"(Bearer realm="api")");
+    oauth_require_free(h);
+
+    std::string basic = "Basic YTpi";
+    h = run(&basic, &res);
+    EXPECT_EQ(res.status, 401u);
+    EXPECT_EQ(S(res.www_authenticate), R"(Bearer realm="api")");
+    oauth_require_free(h);
+
+    std::string two = "Bearer a b";
+    h = run(&two, &res);
+    EXPECT_EQ(res.status, 400u);
+    oauth_require_free(h);
+
+    scopes = {O("orders:write"), O("admin")};
+    std::string header = "Bearer " + token(good_claims());
+    h = run(&header, &res);
+    EXPECT_EQ(res.status, 403u);
+    EXPECT_NE(S(res.www_authenticate).find(R"(scope="orders:write admin")"), std::string::npos);
+    oauth_require_free(h);
+
+    scopes = {};
+    policy.audience = O("https://other");
+    h = run(&header, &res);
+    EXPECT_EQ(res.status, 401u);
+    EXPECT_EQ(S(res.log_reason), "audience not accepted");
+    oauth_require_free(h);
+}
+
+TEST_F(RequireAbi, GarbageDoesNotCrash) {
+    oauth_require_result_t res;
+    oauth_require_t* h = oauth_require_check(nullptr, nullptr, nullptr, 0, &res);
+    EXPECT_EQ(res.status, 500u);
+    oauth_require_resume(h, nullptr, &res);  // no claims: internal, not a crash
+    EXPECT_EQ(res.status, 500u);
+    oauth_require_free(h);
+    oauth_require_resume(nullptr, nullptr, &res);
+    EXPECT_EQ(res.status, 500u);
+    oauth_str_t v;
+    EXPECT_EQ(oauth_require_claim(nullptr, O("sub"), &v), 0);
+    oauth_require_free(nullptr);
+
+    for (std::string g : {std::string("Bearer ") + std::string(100000, 'A'), std::string("Bearer ....."),
+                          std::string("Bearer e30.e30.e30"), std::string("\xff\xfe"),
+                          std::string("Bearer eyJhbGciOiJFUzI1NiJ9.e30.AA")}) {
+        h = run(&g, &res);
+        EXPECT_EQ(res.verdict, OAUTH_REQUIRE_DENY);
+        EXPECT_GE(res.status, 400u);
+        EXPECT_LT(res.status, 500u);
+        oauth_require_free(h);
+    }
+}
+
+TEST(RequireScopeSyntax, Rfc6749) {
+    EXPECT_EQ(oauth_require_scope_valid(O("orders:read")), 1);
+    EXPECT_EQ(oauth_require_scope_valid(O("https://x/y!#$")), 1);
+    EXPECT_EQ(oauth_require_scope_valid(O("")), 0);
+    EXPECT_EQ(oauth_require_scope_valid(O("a b")), 0);
+    EXPECT_EQ(oauth_require_scope_valid(O("a\"b")), 0);
+    EXPECT_EQ(oauth_require_scope_valid(O("a\\b")), 0);
+    EXPECT_EQ(oauth_require_scope_valid(O("caf\xc3\xa9")), 0);
+}
+
+}  // namespace
+}  // namespace oauth::require

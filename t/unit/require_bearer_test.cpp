@@ -1,0 +1,55 @@
+// RFC 6750 §2.1 header parsing.
+#include <gtest/gtest.h>
+
+#include "require/bearer.h"
+
+using oauth::require::parse_bearer;
+using oauth::require::Reason;
+
+TEST(RequireBearer, NoHeaderIsNoToken) {
+    EXPECT_EQ(parse_bearer(std::nullopt).reason, Reason::NoToken);
+    EXPECT_EQ(parse_bearer("").reason, Reason::NoToken);
+}
+
+TEST(RequireBearer, OtherSchemesAreNoToken) {
+    EXPECT_EQ(parse_bearer("Basic YWxpY2U6c2VjcmV0").reason, Reason::NoToken);
+    EXPECT_EQ(parse_bearer("Digest username=x").reason, Reason::NoToken);
+    EXPECT_EQ(parse_bearer("Bearerx abc").reason, Reason::NoToken);
+    EXPECT_EQ(parse_bearer("DPoP abc").reason, Reason::NoToken);
+}
+
+TEST(RequireBearer, SchemeIsCaseInsensitive) {
+    for (const char* h : {"Bearer abc.def.ghi", "bearer abc.def.ghi", "BEARER abc.def.ghi",
+                          "bEaReR abc.def.ghi"}) {
+        auto b = parse_bearer(h);
+        EXPECT_EQ(b.reason, Reason::Ok) << h;
+        EXPECT_EQ(b.token, "abc.def.ghi") << h;
+    }
+}
+
+TEST(RequireBearer, ExtraSpacesAroundAreTolerated) {
+    auto b = parse_bearer("  Bearer   a.b.c  ");
+    EXPECT_EQ(b.reason, Reason::Ok);
+    EXPECT_EQ(b.token, "a.b.c");
+}
+
+TEST(RequireBearer, BearerWithoutTokenIsMalformed) {
+    EXPECT_EQ(parse_bearer("Bearer").reason, Reason::MalformedHeader);
+    EXPECT_EQ(parse_bearer("Bearer ").reason, Reason::MalformedHeader);
+    EXPECT_EQ(parse_bearer("bearer    ").reason, Reason::MalformedHeader);
+}
+
+TEST(RequireBearer, TwoTokensAreMalformed) {
+    EXPECT_EQ(parse_bearer("Bearer a.b.c d.e.f").reason, Reason::MalformedHeader);
+    EXPECT_EQ(parse_bearer("Bearer a.b.c\td.e.f").reason, Reason::MalformedHeader);
+}
+
+TEST(RequireBearer, B64TokenCharacters) {
+    EXPECT_EQ(parse_bearer("Bearer aZ09-._~+/==").reason, Reason::Ok);
+    EXPECT_EQ(parse_bearer("Bearer a=b").reason, Reason::MalformedHeader);  // '=' only at the end
+    EXPECT_EQ(parse_bearer("Bearer ===").reason, Reason::MalformedHeader);
+    EXPECT_EQ(parse_bearer("Bearer a,b").reason, Reason::MalformedHeader);
+    EXPECT_EQ(parse_bearer("Bearer a\"b").reason, Reason::MalformedHeader);
+    EXPECT_EQ(parse_bearer(std::string_view("Bearer a\0b", 10)).reason, Reason::MalformedHeader);
+    EXPECT_EQ(parse_bearer("Bearer a\xc3\xa9").reason, Reason::MalformedHeader);
+}

@@ -1,0 +1,66 @@
+// Shared by the require_*_test.cpp files: keys generated in the test, and a
+// token factory that signs whatever header and claims a test wants.
+#pragma once
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "jose/jws.h"
+#include "jose/key.h"
+#include "jose/keygen.h"
+#include "json/json.h"
+#include "util/crypto.h"
+#include "util/encoding.h"
+
+namespace oauth::require::testing {
+
+inline constexpr int64_t kNow = 1'700'000'000;
+inline constexpr const char* kIssuer = "https://auth.example.com";
+
+inline jose::KeyPtr make_key(jose::Alg alg, const char* kid) {
+    auto key = jose::Key::from_pem(jose::generate_private_key_pem(alg), kid);
+    EXPECT_TRUE(key.has_value());
+    return *key;
+}
+
+// One RSA and one EC key for the whole test binary: RSA generation is slow.
+inline const jose::KeyPtr& rsa_key() {
+    static jose::KeyPtr k = make_key(jose::Alg::RS256, "rsa1");
+    return k;
+}
+inline const jose::KeyPtr& ec_key() {
+    static jose::KeyPtr k = make_key(jose::Alg::ES256, "ec1");
+    return k;
+}
+
+// The claims of a good token; tests change one thing.
+inline json::Json good_claims() {
+    json::Json c(json_object());
+    json::set(c.get(), "iss", kIssuer);
+    json::set(c.get(), "sub", "user-42");
+    json::set(c.get(), "aud", "https://api.example.com");
+    json::set(c.get(), "client_id", "app");
+    json::set(c.get(), "scope", "orders:read profile");
+    json::set(c.get(), "jti", "jti-0001");
+    json::set(c.get(), "iat", kNow - 10);
+    json::set(c.get(), "exp", kNow + 600);
+    return c;
+}
+
+inline std::string b64(std::string_view s) { return util::base64url_encode(s); }
+
+// A token with exactly this header JSON, signed by `signer` (or with the
+// given raw signature when signer is null).
+inline std::string raw_token(std::string_view header_json, const json_t* claims,
+                             const jose::Key* signer, std::string_view raw_sig = {}) {
+    std::string input = b64(header_json) + "." + b64(json::dump(claims));
+    std::string sig = signer ? signer->sign(input) : std::string(raw_sig);
+    return input + "." + b64(sig);
+}
+
+inline std::string sign(const jose::Key& key, const json_t* claims, std::string_view typ = "at+jwt") {
+    return jose::sign_compact(key, typ, claims);
+}
+
+}  // namespace oauth::require::testing
