@@ -11,6 +11,9 @@ std::unique_ptr<Flow> make_flow(oauth_endpoint_e endpoint, const ServerConfig& s
     switch (endpoint) {
     case OAUTH_EP_DISCOVERY: return make_discovery(server, std::move(request));
     case OAUTH_EP_JWKS: return make_jwks(server, std::move(request));
+    case OAUTH_EP_TOKEN: return make_token(server, std::move(request));
+    case OAUTH_EP_INTROSPECT: return make_introspect(server, std::move(request));
+    case OAUTH_EP_REVOKE: return make_revoke(server, std::move(request));
     default: return nullptr;
     }
 }

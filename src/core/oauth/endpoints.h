@@ -12,5 +12,8 @@ using flow::ServerConfig;
 
 std::unique_ptr<Flow> make_discovery(const ServerConfig& server, Request request);
 std::unique_ptr<Flow> make_jwks(const ServerConfig& server, Request request);
+std::unique_ptr<Flow> make_token(const ServerConfig& server, Request request);
+std::unique_ptr<Flow> make_introspect(const ServerConfig& server, Request request);
+std::unique_ptr<Flow> make_revoke(const ServerConfig& server, Request request);
 
 }  // namespace oauth::endpoints

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "jose/jws.h"
+#include "oauth/errors.h"
 #include "store/keys.h"
 #include "store/reply.h"
 #include "store/scripts.h"
@@ -119,6 +120,15 @@ flow::Response no_cache(flow::Response r) {
 
 flow::Response token_response(const json_t* body) {
     return no_cache(flow::json_response(200, json::dump(body)));
+}
+
+flow::Step finish_issue(const Issued& issued, const redisReply* reply) {
+    if (!issue_ok(reply))
+        return flow::Step::respond(
+            no_cache(error_response(Error::TemporarilyUnavailable, "the session store is unavailable")),
+            "issue script failed");
+    json::Json body = issued.response();
+    return flow::Step::respond(token_response(body.get()));
 }
 
 }  // namespace oauth::token

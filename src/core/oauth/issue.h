@@ -34,12 +34,12 @@ std::string new_id();
 struct IssueRequest {
     const store::Client& client;
     std::string sub;       // the user's sub, or the client id (client_credentials)
-    std::string username;  // "" unless a user: travels as preferred_username
+    std::string username{};  // "" unless a user: travels as preferred_username
     std::string scope;     // granted, space-separated, already checked
     bool refresh_token = false;
-    std::string family_id; // "" = a new random id; or one allocated earlier (a code's marker)
+    std::string family_id{}; // "" = a new random id; or one allocated earlier (a code's marker)
     // Extra fields stored in the family hash (e.g. auth_time), for later grants.
-    std::vector<std::pair<std::string, std::string>> family_fields;
+    std::vector<std::pair<std::string, std::string>> family_fields{};
     int64_t now = 0;
 };
 
@@ -85,6 +85,10 @@ RefreshToken mint_refresh_token(std::string_view family_id, int64_t now);
 
 // 200 with the body, Cache-Control: no-store and Pragma: no-cache (RFC 6749 §5.1).
 flow::Response token_response(const json_t* body);
+// The answer once the ISSUE script replied: the token response, or 503 when
+// Redis answered an error (nothing was issued: the script is all or nothing).
+flow::Step finish_issue(const Issued& issued, const redisReply* reply);
+
 // Adds Pragma: no-cache to any response of the token endpoints.
 flow::Response no_cache(flow::Response r);
 

@@ -1,0 +1,70 @@
+// Grant types of the token endpoint (RFC 6749 §4, §6; RFC 8628 §3.4). The
+// token flow (oauth/token.cpp) parses the request, authenticates the client,
+// checks that the client may use the grant type, then hands over to a Grant
+// found by name in oauth/grant_table.cpp. A Grant is a small state machine
+// with the Flow protocol; its Redis steps may call Lua scripts (NOSCRIPT is
+// handled by the token flow).
+//
+// Adding a grant type (authorization_code, device_code):
+//   1. implement `std::unique_ptr<Grant> make_xxx_grant(const GrantContext&)`
+//      in its own file (class derived from Grant);
+//   2. add its declaration and one table row in oauth/grant_table.cpp.
+// Then mint with oauth/issue.h and answer with token::token_response().
+#pragma once
+#include <expected>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "flow/flow.h"
+#include "http/form.h"
+#include "oauth/errors.h"
+#include "store/keys.h"
+#include "store/records.h"
+
+namespace oauth::token {
+
+struct GrantContext {
+    const flow::ServerConfig& server;
+    const flow::Request& request;  // request.now is the clock
+    const http::Form& form;        // the parsed body; no duplicates, not malformed
+    const store::Client& client;   // authenticated; allowed this grant type
+    const store::Keys& keys;
+};
+
+class Grant {
+public:
+    explicit Grant(const GrantContext& ctx) : ctx_(ctx) {}
+    virtual ~Grant() = default;
+    Grant(const Grant&) = delete;
+    Grant& operator=(const Grant&) = delete;
+
+    virtual flow::Step start() = 0;
+    virtual flow::Step on_redis(flow::Replies replies);
+    virtual void offload() {}
+    virtual flow::Step on_offload();
+
+protected:
+    GrantContext ctx_;
+};
+
+using GrantFactory = std::unique_ptr<Grant> (*)(const GrantContext&);
+
+// The factory for a grant_type value; nullptr when unsupported.
+GrantFactory find_grant(std::string_view grant_type);
+// Every supported grant_type value (for discovery's grant_types_supported).
+std::vector<std::string_view> supported_grants();
+
+// An error answer of the token endpoint (no-store, Pragma), with a log reason.
+flow::Step fail(Error e, std::string_view description, std::string reason = {});
+// The answer when Redis replied with an error to a step.
+flow::Step store_error();
+
+// RFC 6749 §3.3: the scope asked for in the form, checked against `allowed`
+// (invalid_scope when it asks for more, or is malformed); a missing scope
+// means all of `allowed`.
+std::expected<std::vector<std::string>, flow::Step> requested_scope(
+    const http::Form& form, const std::vector<std::string>& allowed);
+
+}  // namespace oauth::token

@@ -1,0 +1,43 @@
+// RFC 6749 §4.4: the client acts on its own behalf. Confidential clients
+// only; the token's sub is the client id; no refresh token (§4.4.3).
+#include <optional>
+
+#include "oauth/grant.h"
+#include "oauth/issue.h"
+#include "oauth/scope.h"
+
+namespace oauth::token {
+
+namespace {
+
+class ClientCredentialsGrant final : public Grant {
+public:
+    using Grant::Grant;
+
+    flow::Step start() override {
+        const store::Client& client = ctx_.client;
+        if (client.is_public)
+            return fail(Error::UnauthorizedClient, "client_credentials needs a confidential client");
+        auto granted = requested_scope(ctx_.form, client.scopes);
+        if (!granted) return std::move(granted.error());
+        issued_ = issue(ctx_.server, IssueRequest{.client = client,
+                                                  .sub = client.id,
+                                                  .scope = scope::join(*granted),
+                                                  .refresh_token = false,
+                                                  .now = ctx_.request.now});
+        return flow::Step::redis({issued_->command});
+    }
+
+    flow::Step on_redis(flow::Replies replies) override { return finish_issue(*issued_, replies[0]); }
+
+private:
+    std::optional<Issued> issued_;
+};
+
+}  // namespace
+
+std::unique_ptr<Grant> make_client_credentials_grant(const GrantContext& ctx) {
+    return std::make_unique<ClientCredentialsGrant>(ctx);
+}
+
+}  // namespace oauth::token

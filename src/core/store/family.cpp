@@ -1,0 +1,80 @@
+#include "store/family.h"
+
+#include <charconv>
+
+#include "json/json.h"
+#include "store/reply.h"
+#include "store/scripts.h"
+
+namespace oauth::store {
+
+namespace {
+
+int64_t to_int(std::string_view s) {
+    int64_t v = 0;
+    std::from_chars(s.data(), s.data() + s.size(), v);
+    return v;
+}
+
+std::string field(const Family& f, std::string_view name) {
+    auto it = f.fields.find(name);
+    return it == f.fields.end() ? std::string() : it->second;
+}
+
+}  // namespace
+
+flow::Command refresh_lookup(const Keys& keys, std::string_view refresh_token, bool revoke_on_reuse) {
+    return refresh_lookup_script().call(
+        {}, {keys.prefix(), secret_key_id(refresh_token), revoke_on_reuse ? "1" : "0"});
+}
+
+RefreshLookup parse_refresh_lookup(const redisReply* reply) {
+    RefreshLookup out;
+    if (is_error(reply) || reply->type != REDIS_REPLY_ARRAY || reply->elements < 1) {
+        out.state = RefreshLookup::State::StoreError;
+        return out;
+    }
+    auto status = as_string(reply->element[0]);
+    if (!status) {
+        out.state = RefreshLookup::State::StoreError;
+        return out;
+    }
+    if (*status == "none") return out;
+    if (*status == "reused") {
+        out.state = RefreshLookup::State::Reused;
+        if (reply->elements > 1) out.family.id = as_string(reply->element[1]).value_or("");
+        return out;
+    }
+    if (*status != "ok" || reply->elements < 3 || (reply->elements - 3) % 2 != 0) {
+        out.state = RefreshLookup::State::StoreError;
+        return out;
+    }
+    Family& f = out.family;
+    f.id = as_string(reply->element[1]).value_or("");
+    for (size_t i = 3; i + 1 < reply->elements; i += 2) {
+        auto k = as_string(reply->element[i]);
+        auto v = as_string(reply->element[i + 1]);
+        if (k && v) f.fields.emplace(std::string(*k), std::string(*v));
+    }
+    f.client_id = field(f, "client_id");
+    f.sub = field(f, "sub");
+    f.username = field(f, "username");
+    f.scope = field(f, "scope");
+    f.iat = to_int(field(f, "iat"));
+    f.exp = to_int(field(f, "exp"));
+    if (auto rec = as_string(reply->element[2])) {
+        json::Json j = json::parse_object(*rec);
+        if (j) {
+            out.token_iat = json::get_int(j.get(), "iat").value_or(0);
+            out.token_id = json::get_string(j.get(), "rid").value_or("");
+        }
+    }
+    if (f.id.empty() || f.client_id.empty()) {
+        out.state = RefreshLookup::State::StoreError;
+        return out;
+    }
+    out.state = RefreshLookup::State::Ok;
+    return out;
+}
+
+}  // namespace oauth::store
