@@ -18,6 +18,8 @@ struct Parts {
 
 // Exactly three parts (RFC 7515 §7.1); the JWE five-part form and the
 // JSON serializations are not tokens we issue, so they are malformed here.
+// An empty signature is let through so that an unsecured JWS (RFC 7515
+// A.5, "alg":"none") is reported as the algorithm refusal it is.
 std::optional<Parts> split(std::string_view token) {
     size_t a = token.find('.');
     if (a == std::string_view::npos) return std::nullopt;
@@ -25,7 +27,7 @@ std::optional<Parts> split(std::string_view token) {
     if (b == std::string_view::npos || token.find('.', b + 1) != std::string_view::npos)
         return std::nullopt;
     Parts p{token.substr(0, a), token.substr(a + 1, b - a - 1), token.substr(b + 1)};
-    if (p.header.empty() || p.payload.empty() || p.signature.empty()) return std::nullopt;
+    if (p.header.empty() || p.payload.empty()) return std::nullopt;
     return p;
 }
 
