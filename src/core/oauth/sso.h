@@ -17,6 +17,7 @@
 //
 // No session: send the browser to the login page and bring it back:
 //   auto go = sso::send_to_login_for_device(server_, request_, user_code);
+//   if (go.commands.empty()) return Step::respond(std::move(go.response)); // no login page
 //   return Step::redis(go.commands);     // stores the pending record
 //   ... on_redis: if (store::is_error(replies[0])) -> 503;
 //                 return Step::respond(std::move(go.response));  // 303 to login

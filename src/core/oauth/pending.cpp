@@ -1,0 +1,155 @@
+#include "oauth/pending.h"
+
+#include "http/form.h"
+#include "util/crypto.h"
+
+namespace oauth::authz {
+
+namespace {
+
+std::string str(const json_t* obj, const char* key) {
+    auto v = json::get_string(obj, key);
+    return v ? std::string(*v) : std::string();
+}
+
+// Every member must be a string when present.
+bool strings_ok(const json_t* obj, std::initializer_list<const char*> keys) {
+    for (const char* k : keys) {
+        json_t* v = json_object_get(obj, k);
+        if (v && !json_is_string(v)) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+std::string serialize(const Pending& p) {
+    json::Json o(json_object());
+    json_t* j = o.get();
+    json::set(j, "kind", p.kind == Pending::Kind::Device ? "device" : "authorize");
+    if (p.kind == Pending::Kind::Authorize) {
+        json::set(j, "client_id", p.client_id);
+        json::set(j, "client_name", p.client_name);
+        json::set(j, "redirect_uri", p.redirect_uri);
+        json::set(j, "scope", p.scope);
+        json::set(j, "state", p.state);
+        json::set(j, "nonce", p.nonce);
+        json::set(j, "code_challenge", p.code_challenge);
+        json::set(j, "code_challenge_method", p.code_challenge_method);
+        json_object_set_new(j, "prompt_login", json_boolean(p.prompt_login));
+        json_object_set_new(j, "prompt_consent", json_boolean(p.prompt_consent));
+    } else {
+        json::set(j, "user_code", p.user_code);
+    }
+    json::set(j, "iat", p.iat);
+    json::set(j, "browser", p.browser);
+    if (p.accepted) {
+        json::Json a(json_object());
+        json::set(a.get(), "sub", p.accepted->sub);
+        json::set(a.get(), "username", p.accepted->username);
+        if (p.accepted->claims) json_object_set(a.get(), "claims", p.accepted->claims.get());
+        else json_object_set_new(a.get(), "claims", json_object());
+        json::set(a.get(), "auth_time", p.accepted->auth_time);
+        json::set(a.get(), "verifier_hash", p.accepted->verifier_hash);
+        json_object_set_new(j, "accepted", a.release());
+    }
+    return json::dump(j);
+}
+
+std::optional<Pending> parse_pending(std::string_view text) {
+    json::Json o = json::parse_object(text, 32);
+    if (!o) return std::nullopt;
+    const json_t* j = o.get();
+    if (!strings_ok(j, {"kind", "client_id", "client_name", "redirect_uri", "scope", "state",
+                        "nonce", "code_challenge", "code_challenge_method", "user_code",
+                        "browser"}))
+        return std::nullopt;
+    Pending p;
+    std::string kind = str(j, "kind");
+    if (kind == "device") p.kind = Pending::Kind::Device;
+    else if (kind == "authorize") p.kind = Pending::Kind::Authorize;
+    else return std::nullopt;
+    p.client_id = str(j, "client_id");
+    p.client_name = str(j, "client_name");
+    p.redirect_uri = str(j, "redirect_uri");
+    p.scope = str(j, "scope");
+    p.state = str(j, "state");
+    p.nonce = str(j, "nonce");
+    p.code_challenge = str(j, "code_challenge");
+    p.code_challenge_method = str(j, "code_challenge_method");
+    p.prompt_login = json_is_true(json_object_get(j, "prompt_login"));
+    p.prompt_consent = json_is_true(json_object_get(j, "prompt_consent"));
+    p.user_code = str(j, "user_code");
+    p.iat = json::get_int(j, "iat").value_or(0);
+    p.browser = str(j, "browser");
+    if (p.kind == Pending::Kind::Authorize && (p.client_id.empty() || p.redirect_uri.empty()))
+        return std::nullopt;
+    if (json_t* a = json_object_get(j, "accepted")) {
+        if (!json_is_object(a) || !strings_ok(a, {"sub", "username", "verifier_hash"}))
+            return std::nullopt;
+        Accepted acc;
+        acc.sub = str(a, "sub");
+        acc.username = str(a, "username");
+        json_t* claims = json_object_get(a, "claims");
+        acc.claims = json::share(json_is_object(claims) ? claims : nullptr);
+        if (!acc.claims) acc.claims.reset(json_object());
+        acc.auth_time = json::get_int(a, "auth_time").value_or(0);
+        acc.verifier_hash = str(a, "verifier_hash");
+        if (acc.sub.empty() || acc.verifier_hash.empty()) return std::nullopt;
+        p.accepted = std::move(acc);
+    }
+    return p;
+}
+
+std::string new_handle() { return util::random_token(16); }
+
+bool valid_handle(std::string_view h) {
+    if (h.size() != 22) return false;
+    for (char c : h) {
+        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                  c == '-' || c == '_';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+flow::Command store(const store::Keys& keys, std::string_view handle, const Pending& p) {
+    return {"SET", keys.pending(handle), serialize(p), "EX", std::to_string(kPendingTtl)};
+}
+
+flow::Command fetch(const store::Keys& keys, std::string_view handle) {
+    return {"GET", keys.pending(handle)};
+}
+
+flow::Command remove(const store::Keys& keys, std::string_view handle) {
+    return {"DEL", keys.pending(handle)};
+}
+
+std::string with_query(std::string_view url,
+                       std::initializer_list<std::pair<std::string_view, std::string_view>> kv) {
+    std::string q = http::build_query(kv);
+    std::string out(url);
+    if (q.empty()) return out;
+    out.push_back(out.find('?') == std::string::npos ? '?' : '&');
+    out += q;
+    return out;
+}
+
+std::string continue_url(const flow::ServerConfig& server, std::string_view handle,
+                         const Pending& p) {
+    if (p.kind == Pending::Kind::Device) {
+        std::string device = server.endpoint_url(OAUTH_EP_DEVICE_VERIFICATION);
+        if (device.empty()) return {};
+        return with_query(device, {{"user_code", p.user_code}});
+    }
+    std::string authorize = server.endpoint_url(OAUTH_EP_AUTHORIZE);
+    if (authorize.empty()) return {};
+    return with_query(authorize, {{"authz", handle}});
+}
+
+std::string login_url(const flow::ServerConfig& server, std::string_view handle) {
+    if (server.login_url.empty()) return {};
+    return with_query(server.login_url, {{"login_challenge", handle}});
+}
+
+}  // namespace oauth::authz
