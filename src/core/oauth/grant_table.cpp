@@ -4,6 +4,7 @@
 
 namespace oauth::token {
 
+std::unique_ptr<Grant> make_authorization_code_grant(const GrantContext& ctx);
 std::unique_ptr<Grant> make_client_credentials_grant(const GrantContext& ctx);
 std::unique_ptr<Grant> make_password_grant(const GrantContext& ctx);
 std::unique_ptr<Grant> make_refresh_token_grant(const GrantContext& ctx);
@@ -16,6 +17,7 @@ struct Row {
 };
 
 const Row kGrants[] = {
+    {store::kGrantAuthorizationCode, make_authorization_code_grant},
     {store::kGrantClientCredentials, make_client_credentials_grant},
     {store::kGrantPassword, make_password_grant},
     {store::kGrantRefreshToken, make_refresh_token_grant},
