@@ -14,6 +14,7 @@ std::unique_ptr<Flow> make_flow(oauth_endpoint_e endpoint, const ServerConfig& s
     case OAUTH_EP_TOKEN: return make_token(server, std::move(request));
     case OAUTH_EP_INTROSPECT: return make_introspect(server, std::move(request));
     case OAUTH_EP_REVOKE: return make_revoke(server, std::move(request));
+    case OAUTH_EP_USERINFO: return make_userinfo(server, std::move(request));
     default: return nullptr;
     }
 }

@@ -15,5 +15,6 @@ std::unique_ptr<Flow> make_jwks(const ServerConfig& server, Request request);
 std::unique_ptr<Flow> make_token(const ServerConfig& server, Request request);
 std::unique_ptr<Flow> make_introspect(const ServerConfig& server, Request request);
 std::unique_ptr<Flow> make_revoke(const ServerConfig& server, Request request);
+std::unique_ptr<Flow> make_userinfo(const ServerConfig& server, Request request);
 
 }  // namespace oauth::endpoints
