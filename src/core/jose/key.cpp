@@ -83,7 +83,7 @@ std::expected<Alg, std::string> classify(EVP_PKEY* pkey) {
         int bits = EVP_PKEY_get_bits(pkey);
         if (bits < kMinRsaBits)
             return std::unexpected("RSA key under 2048 bits (" + std::to_string(bits) +
-                                   " bits); RFC 7518 §3.3 requires 2048 or more");
+                                   " bits); RFC 7518 section 3.3 requires 2048 or more");
         if (bits > kMaxRsaBits)
             return std::unexpected("RSA key over 16384 bits (" + std::to_string(bits) +
                                    " bits) is not supported");

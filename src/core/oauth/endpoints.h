@@ -16,5 +16,9 @@ std::unique_ptr<Flow> make_token(const ServerConfig& server, Request request);
 std::unique_ptr<Flow> make_introspect(const ServerConfig& server, Request request);
 std::unique_ptr<Flow> make_revoke(const ServerConfig& server, Request request);
 std::unique_ptr<Flow> make_userinfo(const ServerConfig& server, Request request);
+std::unique_ptr<Flow> make_authorize(const ServerConfig& server, Request request);
+std::unique_ptr<Flow> make_login(const ServerConfig& server, Request request);
+std::unique_ptr<Flow> make_consent(const ServerConfig& server, Request request);
+std::unique_ptr<Flow> make_login_accept(const ServerConfig& server, Request request);
 
 }  // namespace oauth::endpoints
