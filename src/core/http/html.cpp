@@ -92,8 +92,7 @@ flow::Response redirect(std::string_view location, unsigned status) {
     flow::Response r;
     r.status = status;
     r.header("Location", std::string(location));
-    r.header("Cache-Control", "no-store");
-    r.header("Referrer-Policy", "no-referrer");
+    add_security_headers(r);
     return r;
 }
 

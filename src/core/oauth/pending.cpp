@@ -38,6 +38,8 @@ std::string serialize(const Pending& p) {
         json::set(j, "code_challenge_method", p.code_challenge_method);
         json_object_set_new(j, "prompt_login", json_boolean(p.prompt_login));
         json_object_set_new(j, "prompt_consent", json_boolean(p.prompt_consent));
+        json::set(j, "consent_policy", p.consent_policy);
+        json::set(j, "consent_prior", p.consent_prior);
     } else {
         json::set(j, "user_code", p.user_code);
     }
@@ -62,7 +64,7 @@ std::optional<Pending> parse_pending(std::string_view text) {
     const json_t* j = o.get();
     if (!strings_ok(j, {"kind", "client_id", "client_name", "redirect_uri", "scope", "state",
                         "nonce", "code_challenge", "code_challenge_method", "user_code",
-                        "browser"}))
+                        "browser", "consent_policy", "consent_prior"}))
         return std::nullopt;
     Pending p;
     std::string kind = str(j, "kind");
@@ -79,6 +81,8 @@ std::optional<Pending> parse_pending(std::string_view text) {
     p.code_challenge_method = str(j, "code_challenge_method");
     p.prompt_login = json_is_true(json_object_get(j, "prompt_login"));
     p.prompt_consent = json_is_true(json_object_get(j, "prompt_consent"));
+    p.consent_policy = str(j, "consent_policy");
+    p.consent_prior = str(j, "consent_prior");
     p.user_code = str(j, "user_code");
     p.iat = json::get_int(j, "iat").value_or(0);
     p.browser = str(j, "browser");

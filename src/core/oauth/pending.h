@@ -51,6 +51,11 @@ struct Pending {
     std::string code_challenge_method;  // "S256" or "" (no PKCE)
     bool prompt_login = false;   // OIDC Core §3.1.2.1: needs a login newer than iat
     bool prompt_consent = false;
+    // The client's consent policy (records.h: always, once, skip). With
+    // `once`, consent_prior is what the user had granted when the request was
+    // decided; approving stores the union.
+    std::string consent_policy;
+    std::string consent_prior;
     // Kind::Device
     std::string user_code;       // as the visitor typed it (may be empty)
     // Both

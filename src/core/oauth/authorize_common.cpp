@@ -1,0 +1,95 @@
+#include "oauth/authorize_common.h"
+
+#include "http/html.h"
+#include "oauth/scope.h"
+
+namespace oauth::authz {
+
+flow::Response error_redirect(const flow::ServerConfig& server, std::string_view redirect_uri,
+                              std::string_view state, Error e, std::string_view description,
+                              unsigned status) {
+    return html::redirect(with_query(redirect_uri, {{"error", error_code(e)},
+                                                    {"error_description", description},
+                                                    {"state", state},
+                                                    {"iss", server.issuer}}),
+                          status);
+}
+
+flow::Response code_redirect(const flow::ServerConfig& server, std::string_view redirect_uri,
+                             std::string_view code, std::string_view state, unsigned status) {
+    return html::redirect(
+        with_query(redirect_uri, {{"code", code}, {"state", state}, {"iss", server.issuer}}),
+        status);
+}
+
+bool session_satisfies(const Pending& p, const sso::Session& s) {
+    return !p.prompt_login || s.auth_time >= p.iat;
+}
+
+CodeRecord code_record(const Pending& p, const sso::Session& s, int64_t now) {
+    CodeRecord c;
+    c.client_id = p.client_id;
+    c.redirect_uri = p.redirect_uri;
+    c.code_challenge = p.code_challenge;
+    c.code_challenge_method = p.code_challenge_method;
+    c.nonce = p.nonce;
+    c.scope = p.scope;
+    c.sub = s.sub;
+    c.username = s.username;
+    c.auth_time = s.auth_time;
+    c.claims = s.claims ? json::share(s.claims.get()) : json::Json(json_object());
+    c.iat = now;
+    return c;
+}
+
+bool consent_covers(std::string_view remembered, std::string_view requested) {
+    auto have = scope::parse(remembered);
+    auto want = scope::parse(requested);
+    if (!have || !want) return false;
+    return scope::subset(*want, *have);
+}
+
+std::string consent_union(std::string_view remembered, std::string_view requested) {
+    auto have = scope::parse(remembered).value_or(std::vector<std::string>{});
+    for (auto& s : scope::parse(requested).value_or(std::vector<std::string>{}))
+        if (!scope::contains(have, s)) have.push_back(std::move(s));
+    return scope::join(have);
+}
+
+flow::Command remember_consent(const store::Keys& keys, std::string_view sub,
+                               std::string_view client_id, std::string_view scopes) {
+    return {"SET", keys.consent(sub, client_id), std::string(scopes)};
+}
+
+flow::Response bad_request_page(std::string_view message) {
+    return html::error_page(400, "Sign-in request refused", message);
+}
+
+namespace {
+
+class FixedFlow final : public flow::Flow {
+public:
+    FixedFlow(const flow::ServerConfig& server, flow::Request request, flow::Response response,
+              std::string reason)
+        : Flow(server, std::move(request)), response_(std::move(response)), reason_(std::move(reason)) {}
+    flow::Step start() override { return flow::Step::respond(std::move(response_), std::move(reason_)); }
+
+private:
+    flow::Response response_;
+    std::string reason_;
+};
+
+}  // namespace
+
+std::unique_ptr<flow::Flow> fixed_response(const flow::ServerConfig& server, flow::Request request,
+                                           flow::Response response, std::string reason) {
+    return std::make_unique<FixedFlow>(server, std::move(request), std::move(response),
+                                       std::move(reason));
+}
+
+flow::Response unavailable_page() {
+    return html::error_page(503, "Temporarily unavailable",
+                            "The sign-in service cannot answer right now. Try again in a moment.");
+}
+
+}  // namespace oauth::authz

@@ -1,0 +1,54 @@
+// What oauth_authorize, oauth_login, oauth_consent and the external-login
+// landing share: the answers to the client (RFC 6749 §4.1.2, RFC 9207) and
+// the decision "may this session finish this pending request now".
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "flow/flow.h"
+#include "oauth/code.h"
+#include "oauth/errors.h"
+#include "oauth/pending.h"
+#include "oauth/sso.h"
+
+namespace oauth::authz {
+
+// RFC 6749 §4.1.2.1 + RFC 9207: redirect_uri?error=..&error_description=..
+// &state=..&iss=.. (302 after a GET, 303 after a POST).
+flow::Response error_redirect(const flow::ServerConfig& server, std::string_view redirect_uri,
+                              std::string_view state, Error e, std::string_view description,
+                              unsigned status);
+
+// RFC 6749 §4.1.2 + RFC 9207: redirect_uri?code=..&state=..&iss=..
+flow::Response code_redirect(const flow::ServerConfig& server, std::string_view redirect_uri,
+                             std::string_view code, std::string_view state, unsigned status);
+
+// The session may finish the request: with prompt=login only a login at or
+// after the request counts (OIDC Core §3.1.2.1).
+bool session_satisfies(const Pending& p, const sso::Session& s);
+
+// The code's record for a pending request approved by a session.
+CodeRecord code_record(const Pending& p, const sso::Session& s, int64_t now);
+
+// Consent policy `once`: the remembered scopes cover the requested ones.
+bool consent_covers(std::string_view remembered, std::string_view requested);
+// The remembered scopes after approving `requested` (union, order kept).
+std::string consent_union(std::string_view remembered, std::string_view requested);
+// SET P consent:{sub}:{client_id} scopes (kept until the user or client goes).
+flow::Command remember_consent(const store::Keys& keys, std::string_view sub,
+                               std::string_view client_id, std::string_view scopes);
+
+// The HTML 400 page for a request we cannot trust enough to redirect
+// (RFC 6749 §4.1.2.1: unknown client, bad redirect_uri) or cannot continue.
+flow::Response bad_request_page(std::string_view message);
+// The page when Redis cannot answer: 503.
+flow::Response unavailable_page();
+
+// A flow that answers at once (request refused before any Redis work).
+std::unique_ptr<flow::Flow> fixed_response(const flow::ServerConfig& server, flow::Request request,
+                                           flow::Response response, std::string reason);
+
+}  // namespace oauth::authz

@@ -1,0 +1,198 @@
+// oauth_consent: the built-in consent page (SPEC §4.3).
+//   GET  CONSENT?authz=H  lists the client and the requested scopes with
+//                         Approve and Deny buttons (needs the SSO session;
+//                         without one the browser goes to the login page)
+//   POST CONSENT          authz, csrf, decision=approve|deny. The CSRF field
+//                         is bound to the browser, the pending handle and the
+//                         SSO session. Approve mints the code (and, with the
+//                         client's policy `once`, remembers the scopes); Deny
+//                         sends error=access_denied (RFC 6749 §4.1.2.1). Both
+//                         303 to the client with state and iss (RFC 9207).
+#include <optional>
+
+#include "http/form.h"
+#include "http/html.h"
+#include "oauth/authorize_common.h"
+#include "oauth/csrf.h"
+#include "oauth/endpoints.h"
+#include "oauth/form_request.h"
+#include "oauth/scope.h"
+#include "store/keys.h"
+#include "store/reply.h"
+#include "util/crypto.h"
+
+namespace oauth::endpoints {
+
+namespace {
+
+using authz::Pending;
+using flow::Replies;
+using flow::Step;
+
+constexpr std::string_view kPurpose = "consent";
+
+// What a scope lets the client do, in words a person reads; unknown scopes
+// are shown by name only.
+std::string_view describe(std::string_view scope) {
+    if (scope == "openid") return "Sign you in with your account";
+    if (scope == "profile") return "See your name and profile information";
+    if (scope == "email") return "See your email address";
+    if (scope == "address") return "See your postal address";
+    if (scope == "phone") return "See your phone number";
+    if (scope == "offline_access") return "Stay connected when you are not using it";
+    return {};
+}
+
+class ConsentFlow final : public Flow {
+public:
+    ConsentFlow(const ServerConfig& server, Request request, http::Form form)
+        : Flow(server, std::move(request)), form_(std::move(form)), keys_(server.prefix) {}
+
+    Step start() override {
+        posted_ = request_.method == "POST";
+        if (form_.duplicate)
+            return Step::respond(authz::bad_request_page("A field was sent twice."), "duplicate field");
+        handle_ = std::string(form_.value("authz"));
+        if (!authz::valid_handle(handle_))
+            return Step::respond(authz::bad_request_page("This consent link is not valid."), "bad handle");
+        sid_ = sso::sid_from_request(request_);
+        if (posted_) {
+            // RFC 9700 §4.7: checked before anything else happens.
+            if (!csrf::check(request_, form_, kPurpose, context()))
+                return Step::respond(csrf::forbidden(), "consent: csrf check failed");
+            std::string_view d = form_.value("decision");
+            if (d != "approve" && d != "deny")
+                return Step::respond(authz::bad_request_page("Choose Approve or Deny."), "no decision");
+            approve_ = d == "approve";
+        }
+        std::vector<flow::Command> cmds{authz::fetch(keys_, handle_)};
+        if (sid_) cmds.push_back(sso::fetch(keys_, *sid_));
+        return Step::redis(std::move(cmds));
+    }
+
+    Step on_redis(Replies replies) override {
+        for (const redisReply* r : replies)
+            if (store::is_error(r)) return Step::respond(authz::unavailable_page(), "redis error");
+        if (written_) return Step::respond(std::move(final_), std::move(final_reason_));
+
+        auto text = store::as_string(replies[0]);
+        if (text) pending_ = authz::parse_pending(*text);
+        if (!pending_ || pending_->kind != Pending::Kind::Authorize)
+            return Step::respond(authz::bad_request_page(
+                                     "This request has expired. Go back to the application and "
+                                     "start again."),
+                                 "unknown or expired handle");
+        if (pending_->browser.empty() ||
+            !util::constant_time_equal(pending_->browser, csrf::binding(request_)))
+            return Step::respond(authz::bad_request_page(
+                                     "This request was started in another browser. Go back to "
+                                     "the application and start again."),
+                                 "handle used by another browser");
+        if (sid_ && replies.size() > 1) session_ = sso::parse_reply(replies[1], *sid_);
+        if (!session_ || !authz::session_satisfies(*pending_, *session_)) {
+            // Signed out (or a forced login) meanwhile: sign in, then back
+            // through authorize, which comes here again.
+            std::string login = authz::login_url(server_, handle_);
+            if (login.empty())
+                return Step::respond(html::error_page(500, "Sign-in unavailable",
+                                                      "No login page is configured on this server."),
+                                     "no login page configured");
+            return Step::respond(html::redirect(login, posted_ ? 303 : 302), "consent: no session");
+        }
+        if (!posted_) return Step::respond(page(), {});
+
+        std::vector<flow::Command> cmds{authz::remove(keys_, handle_)};
+        if (!approve_) {
+            // RFC 6749 §4.1.2.1: the resource owner denied the request.
+            final_ = authz::error_redirect(server_, pending_->redirect_uri, pending_->state,
+                                           Error::AccessDenied, "the user denied the request", 303);
+            final_reason_ = "consent: denied";
+        } else {
+            auto minted = authz::mint_code(server_, authz::code_record(*pending_, *session_, request_.now));
+            cmds.push_back(minted.command);
+            if (pending_->consent_policy == "once")
+                cmds.push_back(authz::remember_consent(
+                    keys_, session_->sub, pending_->client_id,
+                    authz::consent_union(pending_->consent_prior, pending_->scope)));
+            final_ = authz::code_redirect(server_, pending_->redirect_uri, minted.code, pending_->state, 303);
+            final_reason_ = "consent: approved, code issued";
+        }
+        written_ = true;
+        return Step::redis(std::move(cmds));
+    }
+
+private:
+    // The token is bound to the request and to the session approving it.
+    std::string context() const { return handle_ + "\n" + sid_.value_or(""); }
+
+    flow::Response page() {
+        csrf::Browser browser = csrf::browser(request_, server_);
+        std::string action = server_.endpoint_path[OAUTH_EP_CONSENT];
+        if (action.empty()) action = request_.path;
+        const Pending& p = *pending_;
+        std::string who = session_->username.empty() ? session_->sub : session_->username;
+        std::string body;
+        body += "<p class=\"oauth-intro\"><strong class=\"oauth-client\">" + html::escape(p.client_name) +
+                "</strong> asks for access to your account.</p>\n";
+        body += "<p class=\"oauth-user\">Signed in as <strong>" + html::escape(who) + "</strong></p>\n";
+        auto scopes = scope::parse(p.scope).value_or(std::vector<std::string>{});
+        if (scopes.empty()) {
+            body += "<p class=\"oauth-scopes-none\">It asks for no particular permission.</p>\n";
+        } else {
+            body += "<p>It will be able to:</p>\n<ul class=\"oauth-scopes\">\n";
+            for (const auto& s : scopes) {
+                std::string_view d = describe(s);
+                body += "<li><code class=\"oauth-scope\">" + html::escape(s) + "</code>";
+                if (!d.empty()) body += " &mdash; " + html::escape(d);
+                body += "</li>\n";
+            }
+            body += "</ul>\n";
+        }
+        body += "<form class=\"oauth-form\" method=\"post\" action=\"" + html::escape(action) + "\">\n";
+        body += html::hidden_input("authz", handle_) + "\n";
+        body += csrf::hidden_field(browser.secret, kPurpose, context()) + "\n";
+        body += "<div class=\"oauth-actions\">"
+                "<button type=\"submit\" name=\"decision\" value=\"approve\" class=\"oauth-approve\">Approve</button>"
+                "<button type=\"submit\" name=\"decision\" value=\"deny\" class=\"oauth-deny\">Deny</button>"
+                "</div>\n</form>";
+        flow::Response r = html::page(200, "Authorize " + p.client_name, "consent", body);
+        csrf::attach(r, browser);
+        return r;
+    }
+
+    http::Form form_;
+    store::Keys keys_;
+    bool posted_ = false;
+    bool approve_ = false;
+    bool written_ = false;
+    std::string handle_;
+    std::optional<std::string> sid_;
+    std::optional<Pending> pending_;
+    std::optional<sso::Session> session_;
+    flow::Response final_;
+    std::string final_reason_;
+};
+
+}  // namespace
+
+std::unique_ptr<Flow> make_consent(const ServerConfig& server, Request request) {
+    if (request.method != "GET" && request.method != "POST" && request.method != "HEAD") {
+        auto r = html::error_page(405, "Method not allowed", "Use GET or POST.");
+        r.header("Allow", "GET, POST");
+        return authz::fixed_response(server, std::move(request), std::move(r), "method not allowed");
+    }
+    std::string_view text = request.query;
+    if (request.method == "POST") {
+        if (!form_request::is_form_content_type(request.content_type))
+            return authz::fixed_response(server, std::move(request),
+                                         authz::bad_request_page("Send the form as a form."), "not a form");
+        text = request.body;
+    }
+    http::Form form = http::parse_form(text);
+    if (form.malformed)
+        return authz::fixed_response(server, std::move(request),
+                                     authz::bad_request_page("The request is malformed."), "malformed form");
+    return std::make_unique<ConsentFlow>(server, std::move(request), std::move(form));
+}
+
+}  // namespace oauth::endpoints
