@@ -106,6 +106,9 @@ static ngx_http_oauth_redis_conn_t *ngx_http_oauth_redis_pick(
     ngx_http_oauth_redis_worker_t *w);
 static ngx_int_t ngx_http_oauth_redis_connect(
     ngx_http_oauth_redis_conn_t *conn);
+#if (NGX_HAVE_UNIX_DOMAIN)
+static ngx_int_t ngx_http_oauth_redis_unix_missing(ngx_addr_t *addr);
+#endif
 static ngx_int_t ngx_http_oauth_redis_test_connect(ngx_connection_t *c);
 static void ngx_http_oauth_redis_write_handler(ngx_event_t *wev);
 static void ngx_http_oauth_redis_read_handler(ngx_event_t *rev);
@@ -558,6 +561,24 @@ ngx_http_oauth_redis_connect(ngx_http_oauth_redis_conn_t *conn)
     pc->log_error = NGX_ERROR_ERR;
     pc->tries = 1;
 
+#if (NGX_HAVE_UNIX_DOMAIN)
+
+    /*
+     * A stopped Redis removes its socket file, and connect() failing with
+     * ENOENT is logged by nginx at crit: an outage is an error, say so here.
+     */
+
+    if (addr->sockaddr->sa_family == AF_UNIX
+        && ngx_http_oauth_redis_unix_missing(addr))
+    {
+        ngx_log_error(NGX_LOG_ERR, &conn->log, NGX_ENOENT,
+                      "oauth_redis: cannot connect");
+        ngx_http_oauth_redis_backoff(w);
+        return NGX_ERROR;
+    }
+
+#endif
+
     rc = ngx_event_connect_peer(pc);
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, &conn->log, 0,
@@ -614,6 +635,30 @@ ngx_http_oauth_redis_connect(ngx_http_oauth_redis_conn_t *conn)
 
     return NGX_OK;
 }
+
+
+#if (NGX_HAVE_UNIX_DOMAIN)
+
+static ngx_int_t
+ngx_http_oauth_redis_unix_missing(ngx_addr_t *addr)
+{
+    ngx_file_info_t      fi;
+    struct sockaddr_un  *saun;
+
+    saun = (struct sockaddr_un *) addr->sockaddr;
+
+    /* a local stat(), no I/O wait: nginx does as much per request */
+
+    if (ngx_file_info(saun->sun_path, &fi) == NGX_FILE_ERROR
+        && ngx_errno == NGX_ENOENT)
+    {
+        return 1;
+    }
+
+    return 0;
+}
+
+#endif
 
 
 static ngx_int_t

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Builds build/ngx_http_oauth_redis_harness_module.so: the test-only module of
+# t/test_redis_driver.py, compiled with the driver against the nginx tree
+# configured by `make` (build/nginx/objs).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+ngx=$top/build/nginx
+out=$top/build/ngx_http_oauth_redis_harness_module.so
+test -f "$ngx/objs/ngx_auto_config.h" || { echo "run make first" >&2; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cat >"$tmp/modules.c" <<'C'
+#include <ngx_config.h>
+#include <ngx_core.h>
+extern ngx_module_t  ngx_http_oauth_redis_harness_module;
+ngx_module_t *ngx_modules[] = { &ngx_http_oauth_redis_harness_module, NULL };
+char *ngx_module_names[] = { "ngx_http_oauth_redis_harness_module", NULL };
+char *ngx_module_order[] = { NULL };
+C
+incs=(-I "$ngx/src/core" -I "$ngx/src/event" -I "$ngx/src/event/modules"
+      -I "$ngx/src/os/unix" -I "$ngx/objs" -I "$ngx/src/http"
+      -I "$ngx/src/http/modules" -I "$ngx/src/http/v2"
+      -I "$top/src/nginx" -I "$top/include")
+cc -shared -fPIC -pipe -O -g -W -Wall -Wpointer-arith -Wno-unused-parameter \
+   -Werror "${incs[@]}" -o "$out.tmp" "$tmp/modules.c" \
+   "$top/t/redis_harness/ngx_http_oauth_redis_harness_module.c" \
+   "$top/src/nginx/ngx_http_oauth_redis.c" -lhiredis
+mv "$out.tmp" "$out"
