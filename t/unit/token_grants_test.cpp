@@ -1,0 +1,245 @@
+// The grants of the token endpoint (RFC 6749 §4.3, §4.4, §6; SPEC §4.1) on
+// canned Redis replies: what is asked of Redis, and every answer.
+#include "oauth/scope.h"
+#include "store/scripts.h"
+#include "token_helpers.h"
+
+using namespace token_test;
+
+namespace {
+
+const std::vector<std::string> kCC = {"client_credentials"};
+
+// Authenticated up to the grant: the client record replied, offload done.
+Driver authenticated(const oauth::store::Client& c, std::string body, std::string secret = "s") {
+    Driver d(token_flow(post(std::move(body), c.is_public ? "" : basic(c.id, secret))));
+    d.reply(str(oauth::store::serialize(c)));
+    d.settle();
+    return d;
+}
+
+// ARGV of an EVALSHA command, after sha and numkeys (0 keys here).
+std::vector<std::string> argv_of(const oauth::flow::Command& cmd) {
+    return std::vector<std::string>(cmd.begin() + 3, cmd.end());
+}
+
+TEST(ClientCredentials, IssuesASignedTokenAndItsSession) {
+    auto c = confidential("svc", "s", kCC);
+    Driver d = authenticated(c, "grant_type=client_credentials&scope=a");
+    ASSERT_EQ(d.step.kind, Step::Kind::Redis);
+    const auto& cmd = d.command();
+    EXPECT_EQ(cmd[0], "EVALSHA");
+    EXPECT_EQ(cmd[1], oauth::store::issue_script().sha1());
+    auto args = argv_of(cmd);
+    EXPECT_EQ(args[0], "p:");
+    EXPECT_EQ(args[3], "600");   // no refresh token: the family lives as long as the token
+    EXPECT_EQ(args[6], "600");
+    EXPECT_EQ(args[7], "");      // no refresh hash
+    d.reply(str("ok"));
+    ASSERT_EQ(d.step.kind, Step::Kind::Respond);
+    EXPECT_EQ(d.step.response.status, 200u);
+    expect_no_cache(d);
+    auto body = d.body();
+    EXPECT_EQ(oauth::json::get_string(body.get(), "token_type").value_or(""), "Bearer");
+    EXPECT_EQ(oauth::json::get_int(body.get(), "expires_in").value_or(0), 600);
+    EXPECT_EQ(oauth::json::get_string(body.get(), "scope").value_or(""), "a");
+    EXPECT_EQ(json_object_get(body.get(), "refresh_token"), nullptr);  // RFC 6749 §4.4.3
+    auto claims = verified_payload(oauth::json::get_string(body.get(), "access_token").value_or(""));
+    ASSERT_TRUE(claims);
+    EXPECT_EQ(oauth::json::get_string(claims.get(), "sub").value_or(""), "svc");
+    EXPECT_EQ(oauth::json::get_string(claims.get(), "client_id").value_or(""), "svc");
+    EXPECT_EQ(oauth::json::get_string(claims.get(), "iss").value_or(""), "https://as.example.com");
+    EXPECT_EQ(oauth::json::get_string(claims.get(), "aud").value_or(""), "https://api.example.com");
+    EXPECT_EQ(oauth::json::get_int(claims.get(), "exp").value_or(0), kNow + 600);
+    EXPECT_EQ(oauth::json::get_int(claims.get(), "iat").value_or(0), kNow);
+    auto jti = oauth::json::get_string(claims.get(), "jti").value_or("");
+    EXPECT_GE(oauth::util::base64url_decode(jti).value_or("").size(), 16u);  // >= 128 bits
+    EXPECT_EQ(args[4], jti);  // the session is the token's jti
+}
+
+TEST(ClientCredentials, MissingScopeMeansTheRegisteredOnes) {
+    Driver d = authenticated(confidential("svc", "s", kCC, {"x", "y"}), "grant_type=client_credentials");
+    d.reply(str("ok"));
+    EXPECT_EQ(oauth::json::get_string(d.body().get(), "scope").value_or(""), "x y");
+}
+
+TEST(ClientCredentials, WideningIsInvalidScope) {
+    Driver d = authenticated(confidential("svc", "s", kCC), "grant_type=client_credentials&scope=a+z");
+    EXPECT_EQ(d.step.response.status, 400u);
+    EXPECT_EQ(error_of(d), "invalid_scope");
+}
+
+TEST(ClientCredentials, PublicClientIsUnauthorized) {
+    Driver d = authenticated(public_client("pub", kCC), "grant_type=client_credentials&client_id=pub");
+    EXPECT_EQ(error_of(d), "unauthorized_client");
+    EXPECT_EQ(d.step.response.status, 400u);
+}
+
+TEST(ClientCredentials, ClientWithoutTheGrantIsUnauthorized) {
+    Driver d = authenticated(confidential("svc", "s", {"password"}), "grant_type=client_credentials");
+    EXPECT_EQ(error_of(d), "unauthorized_client");
+}
+
+TEST(ClientCredentials, StoreErrorIssuesNothing) {
+    Driver d = authenticated(confidential("svc", "s", kCC), "grant_type=client_credentials");
+    d.reply(error("ERR boom"));
+    EXPECT_EQ(d.step.response.status, 503u);
+    EXPECT_EQ(d.body().get() ? error_of(d) : "", "temporarily_unavailable");
+}
+
+TEST(ClientCredentials, NoscriptIsResentAsEval) {
+    Driver d = authenticated(confidential("svc", "s", kCC), "grant_type=client_credentials");
+    auto first = d.command();
+    d.reply(error("NOSCRIPT No matching script. Please use EVAL."));
+    ASSERT_EQ(d.step.kind, Step::Kind::Redis);
+    EXPECT_EQ(d.command()[0], "EVAL");
+    EXPECT_EQ(d.command()[1], oauth::store::issue_script().source());
+    EXPECT_EQ(std::vector<std::string>(d.command().begin() + 2, d.command().end()),
+              std::vector<std::string>(first.begin() + 2, first.end()));
+    d.reply(str("ok"));
+    EXPECT_EQ(d.step.response.status, 200u);
+}
+
+oauth::store::User alice() {
+    oauth::store::User u;
+    u.sub = "sub-alice";
+    u.username = "alice";
+    u.password_hash = oauth::util::hash_secret("wonderland", kTestCost);
+    u.claims = oauth::json::Json(json_object());
+    return u;
+}
+
+TEST(Password, RightPasswordWithRefreshGrant) {
+    auto c = confidential("app", "s", {"password", "refresh_token"});
+    Driver d = authenticated(c, "grant_type=password&username=alice&password=wonderland&scope=b");
+    ASSERT_EQ(d.step.kind, Step::Kind::Redis);
+    EXPECT_EQ(d.command(), (oauth::flow::Command{"GET", "p:user:alice"}));
+    d.reply(str(oauth::store::serialize(alice())));
+    d.offload();
+    ASSERT_EQ(d.step.kind, Step::Kind::Redis);
+    auto args = argv_of(d.command());
+    EXPECT_EQ(args[3], "86400");                // family: the refresh token's absolute life
+    EXPECT_EQ(args[7].size(), 64u);             // only the refresh token's hash is stored
+    d.reply(str("ok"));
+    auto body = d.body();
+    auto rt = oauth::json::get_string(body.get(), "refresh_token").value_or("");
+    EXPECT_GE(oauth::util::base64url_decode(rt).value_or("").size(), 32u);  // 256 bits
+    EXPECT_EQ(args[7], oauth::util::sha256_hex(rt));
+    EXPECT_EQ(oauth::json::get_string(body.get(), "scope").value_or(""), "b");
+    auto claims = verified_payload(oauth::json::get_string(body.get(), "access_token").value_or(""));
+    EXPECT_EQ(oauth::json::get_string(claims.get(), "sub").value_or(""), "sub-alice");
+    EXPECT_EQ(oauth::json::get_string(claims.get(), "preferred_username").value_or(""), "alice");
+}
+
+TEST(Password, NoRefreshTokenWithoutTheGrant) {
+    Driver d = authenticated(confidential("app", "s", {"password"}),
+                             "grant_type=password&username=alice&password=wonderland");
+    d.reply(str(oauth::store::serialize(alice())));
+    d.offload();
+    d.reply(str("ok"));
+    EXPECT_EQ(json_object_get(d.body().get(), "refresh_token"), nullptr);
+}
+
+TEST(Password, WrongPasswordOrUnknownUserIsInvalidGrant) {
+    auto c = confidential("app", "s", {"password"});
+    Driver wrong = authenticated(c, "grant_type=password&username=alice&password=nope");
+    wrong.reply(str(oauth::store::serialize(alice())));
+    wrong.offload();
+    EXPECT_EQ(error_of(wrong), "invalid_grant");
+    EXPECT_EQ(wrong.step.response.status, 400u);
+
+    Driver unknown = authenticated(c, "grant_type=password&username=bob&password=x");
+    unknown.reply(nil());
+    ASSERT_EQ(unknown.step.kind, Step::Kind::Offload);  // same work as a known user
+    unknown.offload();
+    EXPECT_EQ(error_of(unknown), "invalid_grant");
+}
+
+TEST(Password, MissingCredentialsIsInvalidRequest) {
+    Driver d = authenticated(confidential("app", "s", {"password"}), "grant_type=password&username=alice");
+    EXPECT_EQ(error_of(d), "invalid_request");
+}
+
+// Refresh: the lookup reply shapes of REFRESH_LOOKUP.
+oauth::flow::Command lookup_of(const std::string& token) {
+    return oauth::store::refresh_lookup_script().call({}, {"p:", oauth::util::sha256_hex(token), "1"});
+}
+
+ReplyPtr family_reply(std::string client, std::string scope, int64_t exp) {
+    return array({"ok", "fam1", R"({"fam":"fam1","iat":1,"rid":"r1"})", "client_id", client,
+                  "sub", "sub-alice", "username", "alice", "scope", scope, "iat", "1", "exp",
+                  std::to_string(exp), "rt", "h"});
+}
+
+const std::vector<std::string> kRefresh = {"password", "refresh_token"};
+
+TEST(Refresh, RotatesAndMayNarrow) {
+    auto c = confidential("app", "s", kRefresh);
+    Driver d = authenticated(c, "grant_type=refresh_token&refresh_token=RT1&scope=a");
+    EXPECT_EQ(d.command(), lookup_of("RT1"));  // revoke_on_reuse = 1
+    d.reply(family_reply("app", "a b", kNow + 100000));
+    ASSERT_EQ(d.step.kind, Step::Kind::Redis);
+    EXPECT_EQ(d.command()[1], oauth::store::rotate_script().sha1());
+    auto args = argv_of(d.command());
+    EXPECT_EQ(args[1], "fam1");
+    EXPECT_EQ(args[2], oauth::util::sha256_hex("RT1"));  // compare-and-swap on the old hash
+    d.reply(str("ok"));
+    auto body = d.body();
+    EXPECT_EQ(oauth::json::get_string(body.get(), "scope").value_or(""), "a");
+    auto rt = oauth::json::get_string(body.get(), "refresh_token").value_or("");
+    EXPECT_NE(rt, "RT1");
+    EXPECT_EQ(args[3], oauth::util::sha256_hex(rt));
+    auto claims = verified_payload(oauth::json::get_string(body.get(), "access_token").value_or(""));
+    EXPECT_EQ(oauth::json::get_string(claims.get(), "sub").value_or(""), "sub-alice");
+    EXPECT_EQ(oauth::json::get_string(claims.get(), "scope").value_or(""), "a");
+}
+
+TEST(Refresh, AccessTokenNeverOutlivesTheFamily) {
+    Driver d = authenticated(confidential("app", "s", kRefresh), "grant_type=refresh_token&refresh_token=RT1");
+    d.reply(family_reply("app", "a b", kNow + 42));
+    auto args = argv_of(d.command());
+    EXPECT_EQ(args[7], "42");
+    d.reply(str("ok"));
+    EXPECT_EQ(oauth::json::get_int(d.body().get(), "expires_in").value_or(0), 42);
+}
+
+TEST(Refresh, WideningIsInvalidScope) {
+    Driver d = authenticated(confidential("app", "s", kRefresh), "grant_type=refresh_token&refresh_token=RT1&scope=a+b");
+    d.reply(family_reply("app", "a", kNow + 1000));
+    EXPECT_EQ(error_of(d), "invalid_scope");
+}
+
+TEST(Refresh, UnknownReusedForeignAndEndedAreInvalidGrant) {
+    auto c = confidential("app", "s", kRefresh);
+    std::vector<ReplyPtr> replies;
+    replies.push_back(array({"none"}));
+    replies.push_back(array({"reused", "fam1"}));
+    replies.push_back(family_reply("other", "a", kNow + 1000));
+    replies.push_back(family_reply("app", "a", kNow));
+    for (const auto& r : replies) {
+        Driver d = authenticated(c, "grant_type=refresh_token&refresh_token=RT1");
+        d.reply(r);
+        EXPECT_EQ(d.step.kind, Step::Kind::Respond);
+        EXPECT_EQ(error_of(d), "invalid_grant");
+        expect_no_cache(d);
+    }
+}
+
+TEST(Refresh, LosingTheRotationRaceIsInvalidGrant) {
+    Driver d = authenticated(confidential("app", "s", kRefresh), "grant_type=refresh_token&refresh_token=RT1");
+    d.reply(family_reply("app", "a", kNow + 1000));
+    d.reply(str("reused"));
+    EXPECT_EQ(error_of(d), "invalid_grant");
+}
+
+TEST(Refresh, MissingTokenIsInvalidRequest) {
+    Driver d = authenticated(confidential("app", "s", kRefresh), "grant_type=refresh_token");
+    EXPECT_EQ(error_of(d), "invalid_request");
+}
+
+TEST(Refresh, ClientWithoutTheRefreshGrantIsUnauthorized) {
+    Driver d = authenticated(confidential("app", "s", {"password"}), "grant_type=refresh_token&refresh_token=x");
+    EXPECT_EQ(error_of(d), "unauthorized_client");
+}
+
+}  // namespace

@@ -1,0 +1,188 @@
+// Shared by the token_*/introspect/revoke unit tests: a server with a
+// generated key, canned hiredis replies, and a driver for flows.
+#pragma once
+#include <gtest/gtest.h>
+#include <hiredis/hiredis.h>
+
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "flow/flow.h"
+#include "http/form.h"
+#include "jose/jws.h"
+#include "jose/keygen.h"
+#include "json/json.h"
+#include "oauth/endpoints.h"
+#include "store/records.h"
+#include "util/crypto.h"
+#include "util/encoding.h"
+#include "util/password.h"
+
+namespace token_test {
+
+using oauth::flow::Step;
+
+inline constexpr int64_t kNow = 1'700'000'000;
+
+// scrypt at the cheapest cost, so tests stay fast; the format is the real one.
+inline constexpr oauth::util::ScryptCost kTestCost{1, 1, 1};
+
+inline const oauth::flow::ServerConfig& server() {
+    static oauth::flow::ServerConfig s = [] {
+        oauth::flow::ServerConfig c;
+        c.issuer = "https://as.example.com";
+        c.audience = "https://api.example.com";
+        c.prefix = "p:";
+        c.ttl[OAUTH_TTL_ACCESS_TOKEN] = 600;
+        c.ttl[OAUTH_TTL_REFRESH_TOKEN] = 86400;
+        auto key = oauth::jose::Key::from_pem(
+            oauth::jose::generate_private_key_pem(oauth::jose::Alg::ES256), "k1");
+        c.keys.push_back(*key);
+        return c;
+    }();
+    return s;
+}
+
+// A canned reply tree owning its memory.
+struct Reply {
+    redisReply r{};
+    std::string text;
+    std::vector<std::unique_ptr<Reply>> kids;
+    std::vector<redisReply*> ptrs;
+};
+using ReplyPtr = std::unique_ptr<Reply>;
+
+inline ReplyPtr text_reply(int type, std::string s) {
+    auto p = std::make_unique<Reply>();
+    p->text = std::move(s);
+    p->r.type = type;
+    p->r.str = p->text.data();
+    p->r.len = p->text.size();
+    return p;
+}
+inline ReplyPtr str(std::string s) { return text_reply(REDIS_REPLY_STRING, std::move(s)); }
+inline ReplyPtr error(std::string s) { return text_reply(REDIS_REPLY_ERROR, std::move(s)); }
+inline ReplyPtr nil() {
+    auto p = std::make_unique<Reply>();
+    p->r.type = REDIS_REPLY_NIL;
+    return p;
+}
+inline ReplyPtr integer(long long n) {
+    auto p = std::make_unique<Reply>();
+    p->r.type = REDIS_REPLY_INTEGER;
+    p->r.integer = n;
+    return p;
+}
+inline ReplyPtr array(std::vector<std::string> items) {
+    auto p = std::make_unique<Reply>();
+    p->r.type = REDIS_REPLY_ARRAY;
+    for (auto& s : items) {
+        p->kids.push_back(str(std::move(s)));
+        p->ptrs.push_back(&p->kids.back()->r);
+    }
+    p->r.elements = p->ptrs.size();
+    p->r.element = p->ptrs.data();
+    return p;
+}
+
+inline oauth::store::Client confidential(std::string id, std::string secret,
+                                         std::vector<std::string> grants,
+                                         std::vector<std::string> scopes = {"a", "b"}) {
+    oauth::store::Client c;
+    c.id = std::move(id);
+    c.name = c.id;
+    c.secret_hash = oauth::util::hash_secret(secret, kTestCost);
+    c.grant_types = std::move(grants);
+    c.scopes = std::move(scopes);
+    return c;
+}
+
+inline oauth::store::Client public_client(std::string id, std::vector<std::string> grants) {
+    oauth::store::Client c;
+    c.id = std::move(id);
+    c.is_public = true;
+    c.grant_types = std::move(grants);
+    c.scopes = {"a", "b"};
+    return c;
+}
+
+inline std::string basic(std::string_view id, std::string_view secret) {
+    return "Basic " + oauth::util::base64_encode(std::string(id) + ":" + std::string(secret));
+}
+
+inline oauth::flow::Request post(std::string body, std::string authorization = {}) {
+    oauth::flow::Request r;
+    r.method = "POST";
+    r.path = "/token";
+    r.content_type = "application/x-www-form-urlencoded";
+    r.body = std::move(body);
+    r.authorization = std::move(authorization);
+    r.now = kNow;
+    return r;
+}
+
+// Drives a flow: feed replies one step at a time.
+struct Driver {
+    std::unique_ptr<oauth::flow::Flow> flow;
+    Step step;
+
+    Driver(std::unique_ptr<oauth::flow::Flow> f) : flow(std::move(f)) { step = flow->start(); }
+
+    Step& reply(std::initializer_list<const Reply*> replies) {
+        EXPECT_EQ(step.kind, Step::Kind::Redis);
+        EXPECT_EQ(step.commands.size(), replies.size());
+        std::vector<const redisReply*> rs;
+        for (const Reply* r : replies) rs.push_back(&r->r);
+        step = flow->on_redis(rs);
+        return step;
+    }
+    Step& reply(const ReplyPtr& r) { return reply({r.get()}); }
+    // Runs the offload, if that is the step, like the glue would.
+    Step& offload() {
+        EXPECT_EQ(step.kind, Step::Kind::Offload);
+        flow->offload();
+        step = flow->on_offload();
+        return step;
+    }
+    Step& settle() {
+        if (step.kind == Step::Kind::Offload) offload();
+        return step;
+    }
+    // The last step's first command.
+    const oauth::flow::Command& command() const { return step.commands.at(0); }
+    oauth::json::Json body() const { return oauth::json::parse_object(step.response.body); }
+    std::string header(std::string_view name) const {
+        for (const auto& [n, v] : step.response.headers)
+            if (n == name) return v;
+        return {};
+    }
+};
+
+inline std::unique_ptr<oauth::flow::Flow> token_flow(oauth::flow::Request r) {
+    return oauth::endpoints::make_token(server(), std::move(r));
+}
+
+// The OAuth error of a response step.
+inline std::string error_of(const Driver& d) {
+    auto b = d.body();
+    if (!b) return "<no json>";
+    return std::string(oauth::json::get_string(b.get(), "error").value_or("<none>"));
+}
+
+inline void expect_no_cache(const Driver& d) {
+    EXPECT_EQ(d.header("Cache-Control"), "no-store");
+    EXPECT_EQ(d.header("Pragma"), "no-cache");
+}
+
+// Verified payload of an access token we minted.
+inline oauth::json::Json verified_payload(std::string_view token) {
+    auto v = oauth::jose::verify_compact(token, server().keys);
+    EXPECT_TRUE(v.has_value());
+    if (!v) return nullptr;
+    EXPECT_EQ(oauth::json::get_string(v->header.get(), "typ").value_or(""), "at+jwt");
+    return std::move(v->payload);
+}
+
+}  // namespace token_test
