@@ -6,6 +6,15 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 ngx=$top/build/nginx
 out=$top/build/ngx_http_oauth_redis_harness_module.so
+srcs=("$top/t/redis_harness/ngx_http_oauth_redis_harness_module.c"
+      "$top/src/nginx/ngx_http_oauth_redis.c"
+      "$top/src/nginx/ngx_http_oauth_redis.h" "$0")
+# up to date: skip, so a `make` reconfiguring build/nginx meanwhile is harmless
+if [ -f "$out" ]; then
+    stale=0
+    for s in "${srcs[@]}"; do [ "$s" -nt "$out" ] && stale=1; done
+    [ "$stale" = 0 ] && exit 0
+fi
 test -f "$ngx/objs/ngx_auto_config.h" || { echo "run make first" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
