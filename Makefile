@@ -18,7 +18,6 @@ UNIT_SRCS := $(shell find t/unit -name '*.cpp' | sort)
 UNIT_OBJS := $(UNIT_SRCS:%.cpp=$(BUILD)/obj/%.o)
 NGX_SRCS  := $(sort $(wildcard src/nginx/*.c))
 NGX_HDRS  := $(wildcard src/nginx/*.h include/*.h)
-NGX_BUILD := $(BUILD)/nginx
 
 MODULE    := $(BUILD)/ngx_http_oauth_module.so
 CORE_LIB  := $(BUILD)/liboauth_core.a
@@ -42,22 +41,9 @@ $(CORE_LIB): $(CORE_OBJS)
 $(BUILD)/oauthctl: $(CLI_OBJS) $(CORE_LIB)
 	$(CXX) -o $@ $(CLI_OBJS) $(CORE_LIB) $(CORE_LIBS)
 
-# nginx's configure runs once per list of glue sources (and per config script);
-# after that nginx's own Makefile rebuilds what changed.
-$(BUILD)/nginx-srcs.list: FORCE
-	@mkdir -p $(BUILD)
-	@echo "$(NGX_SRCS) $(NGINX_SRC)" | cmp -s - $@ || echo "$(NGX_SRCS) $(NGINX_SRC)" > $@
-
-$(NGX_BUILD)/Makefile: config $(BUILD)/nginx-srcs.list
-	rm -rf $(NGX_BUILD)
-	cp -a $(NGINX_SRC) $(NGX_BUILD)
-	cd $(NGX_BUILD) && OAUTH_CORE_LIB=$(abspath $(CORE_LIB)) \
-	    OAUTH_TOP=$(CURDIR) $(CURDIR)/scripts/configure-nginx.sh
-
-$(MODULE): $(NGX_BUILD)/Makefile $(CORE_LIB) $(NGX_SRCS) $(NGX_HDRS)
-	rm -f $(NGX_BUILD)/objs/ngx_http_oauth_module.so
-	$(MAKE) -C $(NGX_BUILD) -f objs/Makefile modules
-	cp $(NGX_BUILD)/objs/ngx_http_oauth_module.so $@
+# The module goes through nginx's own configure and make (scripts/build-module.sh).
+$(MODULE): $(CORE_LIB) $(NGX_SRCS) $(NGX_HDRS) config FORCE
+	@scripts/build-module.sh $(NGINX_SRC) $(abspath $(BUILD)) $(abspath $(CORE_LIB))
 
 $(BUILD)/unit_tests: $(UNIT_OBJS) $(CORE_LIB)
 	$(CXX) -o $@ $(UNIT_OBJS) $(CORE_LIB) $(CORE_LIBS) -lgtest -lgtest_main -lpthread

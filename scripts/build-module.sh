@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Builds the nginx module: nginx's configure (only when the list of glue
+# sources, the config script or NGINX_SRC changed), then nginx's own make.
+# Serialised with flock, so parallel `make` runs do not trip over each other.
+# usage: build-module.sh NGINX_SRC BUILD_DIR CORE_LIB
+set -euo pipefail
+src=$1 build=$2 core_lib=$3
+top=$(cd "$(dirname "$0")/.." && pwd)
+mkdir -p "$build"
+exec 9>"$build/.module.lock"
+flock 9
+
+ngx="$build/nginx"
+stamp="$(cd "$top" && echo src/nginx/*.c; md5sum config | cut -d' ' -f1; echo "$src")"
+if [ ! -f "$ngx/objs/Makefile" ] || [ "$(cat "$build/nginx.stamp" 2>/dev/null)" != "$stamp" ]; then
+    rm -rf "$ngx" "$build/nginx.stamp"
+    cp -a "$src" "$ngx"
+    flags=(--with-compat --with-threads --with-http_ssl_module)
+    if [ -f "$ngx/conf_flags" ]; then
+        # shellcheck disable=SC1091
+        . "$ngx/conf_flags"
+        flags=("${NGX_CONF_FLAGS[@]}")
+    fi
+    (cd "$ngx" && OAUTH_CORE_LIB="$core_lib" ./configure "${flags[@]}" \
+        --add-dynamic-module="$top" >configure.log 2>&1) \
+        || { tail -30 "$ngx/configure.log"; exit 1; }
+    echo "$stamp" > "$build/nginx.stamp"
+fi
+rm -f "$ngx/objs/ngx_http_oauth_module.so"
+make -s -C "$ngx" -f objs/Makefile modules
+cp "$ngx/objs/ngx_http_oauth_module.so" "$build/ngx_http_oauth_module.so.tmp"
+mv "$build/ngx_http_oauth_module.so.tmp" "$build/ngx_http_oauth_module.so"
