@@ -192,7 +192,7 @@ class Nginx:
         out = subprocess.run([NGINX, "-t", "-p", self.prefix, "-c", self.conf,
                               "-e", self.error_log],
                              capture_output=True, text=True, timeout=30)
-        return out.returncode, out.stdout + out.stderr
+        return out.returncode, out.stdout + out.stderr + self.log()
 
     def start(self):
         self.proc = subprocess.Popen(

@@ -400,8 +400,12 @@ ngx_http_oauth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     if (conf->require == NGX_CONF_UNSET_PTR) {
         conf->require = prev->require;
-        conf->conf_file = prev->conf_file;
-        conf->conf_line = prev->conf_line;
+
+        if (conf->conf_file == NULL) {
+            /* errors about an inherited oauth_require point at it */
+            conf->conf_file = prev->conf_file;
+            conf->conf_line = prev->conf_line;
+        }
     }
 
     if (conf->require == NGX_CONF_UNSET_PTR) {
