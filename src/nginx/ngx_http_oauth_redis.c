@@ -484,18 +484,20 @@ ngx_http_oauth_redis_cancel(ngx_http_oauth_redis_op_t *op)
 
 /*
  * The least busy open connection; a new one while some slot is free and
- * every open one has work.  NULL only when nothing is open and connecting
- * failed (the failure started a backoff).
+ * every open one has work, one connect at a time (a dead Redis then costs
+ * one failed connect per retry, not one per slot).  NULL only when nothing
+ * is open and connecting failed (the failure started a backoff).
  */
 
 static ngx_http_oauth_redis_conn_t *
 ngx_http_oauth_redis_pick(ngx_http_oauth_redis_worker_t *w)
 {
-    ngx_uint_t                    i;
+    ngx_uint_t                    i, connecting;
     ngx_http_oauth_redis_conn_t  *conn, *best, *spare;
 
     best = NULL;
     spare = NULL;
+    connecting = 0;
 
     for (i = 0; i < w->conf->keepalive; i++) {
         conn = &w->conns[i];
@@ -508,6 +510,10 @@ ngx_http_oauth_redis_pick(ngx_http_oauth_redis_worker_t *w)
             continue;
         }
 
+        if (conn->status == NGX_HTTP_OAUTH_REDIS_CONNECTING) {
+            connecting = 1;
+        }
+
         if (best == NULL || conn->nops < best->nops) {
             best = conn;
         }
@@ -517,7 +523,9 @@ ngx_http_oauth_redis_pick(ngx_http_oauth_redis_worker_t *w)
         return best;
     }
 
-    if (spare && ngx_http_oauth_redis_connect(spare) == NGX_OK) {
+    if (spare && !connecting
+        && ngx_http_oauth_redis_connect(spare) == NGX_OK)
+    {
         return spare;
     }
 
