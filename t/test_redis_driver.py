@@ -7,6 +7,8 @@ Most tests load a test-only module (t/redis_harness/) that runs raw RESP
 through the driver, so the driver is checked apart from any OAuth flow; the
 last ones go through the token endpoint as users do.
 """
+import base64
+import concurrent.futures
 import os
 import re
 import shutil
@@ -311,6 +313,8 @@ def test_client_gone_while_waiting(nginx_factory, harness, redis):
         s.close()
     answer = read_all(stays)
     stays.close()
+    # the harness noticed each client leave and cancelled its operation
+    assert n.log().count("client prematurely closed connection") == 10
     # the abandoned operations still ran, in order, and were dropped
     assert answer.startswith(b"HTTP/1.1 200")
     assert answer.endswith(b"i:11\n")
@@ -377,3 +381,123 @@ def test_duplicate_directive(workdir, harness):
                      "127.0.0.1:6379;\noauth_redis_harness_redis 127.0.0.1:6380")
     status, out = n.test_config()
     assert status != 0 and "is duplicate" in out, out
+
+
+# ---- the same promises through the token endpoint, as users see them ----
+
+TOKEN = "/oauth2/token"
+
+
+def token_server(nginx_factory, keys, redis_address, options=""):
+    port = rig.free_port()
+    return nginx_factory(rig.standard_http(port, redis_address,
+                                           [keys["ES256"]],
+                                           redis_options=options), port=port)
+
+
+def client_credentials(n, secret, timeout=10):
+    return requests.post(n.url(TOKEN), data={"grant_type":
+                                             "client_credentials"},
+                         auth=("svc", secret), timeout=timeout)
+
+
+def create_client(redis, *global_options):
+    return rig.oauthctl(redis, *global_options, "client", "create", "--id",
+                        "svc", "--grant-types", "client_credentials",
+                        "--scope", "a")["client_secret"]
+
+
+def assert_unavailable(r):
+    assert r.status_code == 503, r.text
+    assert r.headers["Content-Type"] == "application/json"
+    assert r.json()["error"] == "temporarily_unavailable"
+    assert "access_token" not in r.text
+
+
+def test_token_endpoint_down_slow_and_back(nginx_factory, keys, redis):
+    n = token_server(nginx_factory, keys, redis.address, "timeout=100ms")
+    secret = create_client(redis)
+    assert client_credentials(n, secret).status_code == 200
+    workers = n.worker_pids()
+
+    redis.cli("CLIENT", "PAUSE", "1500", "ALL")
+    started = time.time()
+    assert_unavailable(client_credentials(n, secret))
+    assert time.time() - started < 1.0
+    assert eventually(lambda: client_credentials(n, secret).status_code
+                      == 200, timeout=6)
+
+    redis.stop()
+    assert_unavailable(client_credentials(n, secret))
+    redis.start()
+    secret = create_client(redis)   # nothing survives the restart
+    assert eventually(lambda: client_credentials(n, secret).status_code
+                      == 200)
+    assert n.worker_pids() == workers
+    assert "[error]" in n.log()
+
+
+def test_token_endpoint_with_password_and_db(nginx_factory, keys, workdir):
+    secret_pw = "pw-" + os.urandom(8).hex()
+    redis = rig.Redis(workdir, password=secret_pw)
+    try:
+        secret = create_client(redis, "--redis-db", "2")
+        n = token_server(nginx_factory, keys, redis.address,
+                         f"password={secret_pw} db=2")
+        assert client_credentials(n, secret).status_code == 200
+
+        wrong = token_server(nginx_factory, keys, redis.address,
+                             f"password=not-{secret_pw} db=2")
+        assert_unavailable(client_credentials(wrong, secret))
+        assert re.search(r"\[error\].*AUTH refused", wrong.log())
+        for each in (n, wrong):
+            assert secret_pw not in each.log()
+            assert secret not in each.log()
+    finally:
+        redis.stop()
+
+
+def test_token_endpoint_on_unix_socket(nginx_factory, keys):
+    redis = UnixRedis()
+    try:
+        secret = create_client(redis)
+        n = token_server(nginx_factory, keys, f"unix:{redis.socket}")
+        assert client_credentials(n, secret).status_code == 200
+    finally:
+        redis.stop()
+        shutil.rmtree(redis.sockdir, ignore_errors=True)
+
+
+def test_token_client_gone_while_redis_is_slow(nginx_factory, keys, redis):
+    n = token_server(nginx_factory, keys, redis.address,
+                     "timeout=2s keepalive=1")
+    secret = create_client(redis)
+    workers = n.worker_pids()
+    body = b"grant_type=client_credentials"
+    auth = base64.b64encode(b"svc:" + secret.encode())
+    redis.cli("CLIENT", "PAUSE", "500", "ALL")
+    gone = []
+    for _ in range(10):
+        s = socket.create_connection(("127.0.0.1", n.port), timeout=10)
+        s.sendall(b"POST " + TOKEN.encode() + b" HTTP/1.1\r\nHost: x\r\n"
+                  b"Authorization: Basic " + auth + b"\r\n"
+                  b"Content-Type: application/x-www-form-urlencoded\r\n"
+                  b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        gone.append(s)
+    time.sleep(0.1)
+    for s in gone:
+        s.close()
+    time.sleep(0.6)
+    assert client_credentials(n, secret).status_code == 200
+    assert n.worker_pids() == workers
+
+
+def test_concurrent_token_requests_share_one_connection(nginx_factory, keys,
+                                                        redis):
+    n = token_server(nginx_factory, keys, redis.address, "keepalive=1")
+    secret = create_client(redis)
+    with concurrent.futures.ThreadPoolExecutor(50) as pool:
+        statuses = list(pool.map(lambda _: client_credentials(n, secret)
+                                 .status_code, range(200)))
+    assert statuses == [200] * 200
+    assert nginx_clients(redis) == 1

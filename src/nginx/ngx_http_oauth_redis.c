@@ -34,6 +34,7 @@
 #define NGX_HTTP_OAUTH_REDIS_FREE_MAX       1024
 
 #define NGX_HTTP_OAUTH_REDIS_BUF_SIZE       4096
+#define NGX_HTTP_OAUTH_REDIS_BUF_KEEP       262144
 #define NGX_HTTP_OAUTH_REDIS_READ_SIZE      16384
 
 
@@ -740,7 +741,17 @@ ngx_http_oauth_redis_write_handler(ngx_event_t *wev)
         ngx_log_debug1(NGX_LOG_DEBUG_HTTP, c->log, 0,
                        "oauth redis: connected #%uA", c->number);
 
-        if (conn->nops && !c->read->timer_set) {
+        if (conn->nops == 0) {
+            /* its operation could not be queued (out of memory) */
+
+            if (ngx_exiting || ngx_terminate) {
+                ngx_http_oauth_redis_fail(conn, NULL);
+                return;
+            }
+
+            c->idle = 1;
+
+        } else if (!c->read->timer_set) {
             ngx_add_timer(c->read, conn->worker->conf->timeout);
         }
     }
@@ -803,6 +814,14 @@ ngx_http_oauth_redis_send(ngx_http_oauth_redis_conn_t *conn)
     }
 
     if (conn->out.pos == conn->out.last) {
+
+        if (conn->out.end - conn->out.start > NGX_HTTP_OAUTH_REDIS_BUF_KEEP) {
+            /* a rare huge command: do not keep its buffer */
+            ngx_free(conn->out.start);
+            conn->out.start = NULL;
+            conn->out.end = NULL;
+        }
+
         conn->out.pos = conn->out.start;
         conn->out.last = conn->out.start;
     }

@@ -175,7 +175,12 @@ ngx_http_oauth_redis_harness_body(ngx_http_request_t *r)
         return;
     }
 
-    /* the body reader's reference holds the request until done */
+    /*
+     * The body reader's reference holds the request until done.  A client
+     * that goes away meanwhile ends the request (499): its cleanup cancels.
+     */
+
+    r->read_event_handler = ngx_http_test_reading;
 }
 
 
