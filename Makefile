@@ -48,12 +48,17 @@ $(MODULE): $(CORE_LIB) $(NGX_SRCS) $(NGX_HDRS) config FORCE
 $(BUILD)/unit_tests: $(UNIT_OBJS) $(CORE_LIB)
 	$(CXX) -o $@ $(UNIT_OBJS) $(CORE_LIB) $(CORE_LIBS) -lgtest -lgtest_main -lpthread
 
+# The ABI from C, with garbage into every entry point (t/abi/).
+$(BUILD)/abi_garbage_test: t/abi/abi_garbage_test.c include/oauth_core.h include/oauth_require.h $(CORE_LIB)
+	$(CC) -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -O1 -g -Iinclude -o $@ $< $(CORE_LIB) -lstdc++ -lm $(CORE_LIBS)
+
 unit: $(BUILD)/unit_tests
 	$(BUILD)/unit_tests
 
 test: deps
-	$(MAKE) all $(BUILD)/unit_tests
+	$(MAKE) all $(BUILD)/unit_tests $(BUILD)/abi_garbage_test
 	$(BUILD)/unit_tests --gtest_brief=1
+	$(BUILD)/abi_garbage_test
 	$(PYTHON) -m pytest -q t/
 
 run: deps
