@@ -1,0 +1,83 @@
+"""SPEC §3: nothing secret is stored in plain text, and no token or secret is
+ever written to a log. Runs every flow of the token service, then reads
+every Redis value and the whole error.log."""
+import hashlib
+import json
+
+import rig
+from token_support import INTROSPECT, REVOKE, TOKEN, api, post
+
+
+def test_no_plain_secret_in_redis_or_log(nginx_factory, redis, keys, upstream,
+                                         ctl):
+    port = rig.free_port()
+    n = nginx_factory(rig.standard_http(port, redis.address, [keys["RS256"]],
+                                        upstream_port=upstream.port),
+                      port=port)
+    secrets, tokens = [], []
+
+    svc = ctl("client", "create", "--id", "svc", "--scope", "a b")["client_secret"]
+    app = ctl("client", "create", "--id", "app", "--secret",
+              "app-secret-given-by-admin", "--grant-types",
+              "password,refresh_token", "--scope", "a b")["client_secret"]
+    ctl("client", "create", "--id", "cli", "--public", "--grant-types",
+        "password,refresh_token")
+    rotated = ctl("client", "rotate-secret", "svc")["client_secret"]
+    secrets += [svc, app, rotated]
+    passwords = ["correct horse battery staple", "Tr0ub4dor&3"]
+    secrets += passwords
+    ctl("user", "create", "--username", "ann", "--password", passwords[0],
+        "--claim", "email=ann@example.com")
+    ctl("user", "create", "--username", "ben", "--password", passwords[1])
+
+    tok = post(n, TOKEN, {"grant_type": "client_credentials"},
+               auth=("svc", rotated)).json()
+    tokens.append(tok["access_token"])
+    # Failed attempts carry secrets too: they must not be logged either.
+    wrong = ["wrong-secret-attempt-1", "wrong password attempt"]
+    secrets += wrong
+    post(n, TOKEN, {"grant_type": "client_credentials"}, auth=("svc", wrong[0]))
+    post(n, TOKEN, {"grant_type": "password", "username": "ann",
+                    "password": wrong[1]}, auth=("app", app))
+
+    t1 = post(n, TOKEN, {"grant_type": "password", "username": "ann",
+                         "password": passwords[0]}, auth=("app", app)).json()
+    t2 = post(n, TOKEN, {"grant_type": "refresh_token",
+                         "refresh_token": t1["refresh_token"]},
+              auth=("app", app)).json()
+    t3 = post(n, TOKEN, {"grant_type": "password", "username": "ben",
+                         "password": passwords[1], "client_id": "cli"}).json()
+    refresh = [t1["refresh_token"], t2["refresh_token"], t3["refresh_token"]]
+    tokens += [t1["access_token"], t2["access_token"], t3["access_token"]]
+    for t in tokens + refresh:
+        post(n, INTROSPECT, {"token": t}, auth=("svc", rotated))
+        api(n, t)
+    post(n, REVOKE, {"token": t3["refresh_token"], "client_id": "cli"})
+    post(n, REVOKE, {"token": t2["access_token"]}, auth=("app", app))
+    # Reuse: the family is revoked, the presented token must not be logged.
+    post(n, TOKEN, {"grant_type": "refresh_token",
+                    "refresh_token": t1["refresh_token"]}, auth=("app", app))
+
+    dump = redis.dump_all()
+    assert dump, "nothing stored?"
+    for s in secrets + refresh + tokens:
+        assert s not in dump, "stored in plain text: " + s[:12]
+    # What is stored instead: scrypt hashes and SHA-256 of refresh tokens.
+    for key in ("oauth:client:svc", "oauth:client:app", "oauth:user:ann"):
+        rec = json.loads(redis.cli("GET", key))
+        h = rec.get("secret_hash") or rec.get("password_hash")
+        assert h.startswith("$scrypt$ln=")
+    # A rotated refresh token stays known, by its hash only, until its
+    # family ends (that is how reuse is detected).
+    rotated_hash = hashlib.sha256(t1["refresh_token"].encode()).hexdigest()
+    assert redis.keys(f"oauth:rt:{rotated_hash}") == [f"oauth:rt:{rotated_hash}"]
+    assert all(len(k.split(":")[-1]) == 64 for k in redis.keys("oauth:rt:*"))
+
+    n.stop()
+    log = n.log()
+    assert "oauth" in log  # the module did log its reasons
+    for s in secrets + refresh + tokens:
+        assert s not in log, "logged: " + s[:12]
+        # nor the parts of a JWT (its signature or payload alone)
+        for part in s.split(".") if s.count(".") == 2 else []:
+            assert part not in log
