@@ -15,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 import pytest
@@ -348,6 +349,92 @@ def test_shutdown_while_operations_wait(nginx_factory, harness, redis):
     waiting.close()
     n.proc.wait(10)
     assert not n.fatal_log_lines()
+
+
+class FakeRedis:
+    """A TCP server that answers whatever it reads with `answer` (None:
+    never answers)."""
+
+    def __init__(self, answer):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.answer = answer
+        self.conns = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns.append(c)
+            threading.Thread(target=self._talk, args=(c,), daemon=True).start()
+
+    def _talk(self, c):
+        try:
+            while c.recv(65536):
+                if self.answer is not None:
+                    c.sendall(self.answer)
+        except OSError:
+            pass
+
+    def close(self):
+        self.sock.close()
+        for c in self.conns:
+            c.close()
+
+
+def test_protocol_error_is_503(nginx_factory, harness):
+    fake = FakeRedis(b"this is not RESP\r\n")
+    try:
+        n = harness_nginx(nginx_factory, harness, f"127.0.0.1:{fake.port}")
+        assert run(n, ("PING",)) == (503, ["error"])
+        assert re.search(r"\[error\].*oauth_redis: protocol error, "
+                         r"1 operation\(s\) failed", n.log())
+    finally:
+        fake.close()
+
+
+def test_silent_server_times_out(nginx_factory, harness):
+    fake = FakeRedis(None)
+    try:
+        n = harness_nginx(nginx_factory, harness,
+                          f"127.0.0.1:{fake.port} timeout=150ms")
+        started = time.time()
+        assert run(n, ("PING",)) == (503, ["error"])
+        assert time.time() - started < 1.0
+        assert "timed out waiting for a reply" in n.log()
+    finally:
+        fake.close()
+
+
+def test_connect_timeout(nginx_factory, harness):
+    """A listener whose accept queue is full drops SYNs: connect() hangs."""
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(0)
+    port = lsock.getsockname()[1]
+    fillers = []
+    try:
+        for _ in range(4):
+            f = socket.socket()
+            f.setblocking(False)
+            f.connect_ex(("127.0.0.1", port))
+            fillers.append(f)
+        time.sleep(0.2)
+        n = harness_nginx(nginx_factory, harness,
+                          f"127.0.0.1:{port} timeout=150ms")
+        started = time.time()
+        assert run(n, ("PING",)) == (503, ["error"])
+        assert time.time() - started < 1.0
+        assert "oauth_redis: connect timed out" in n.log()
+    finally:
+        for f in fillers:
+            f.close()
+        lsock.close()
 
 
 @pytest.mark.parametrize("args,message", [
