@@ -8,6 +8,7 @@ std::unique_ptr<Grant> make_authorization_code_grant(const GrantContext& ctx);
 std::unique_ptr<Grant> make_client_credentials_grant(const GrantContext& ctx);
 std::unique_ptr<Grant> make_password_grant(const GrantContext& ctx);
 std::unique_ptr<Grant> make_refresh_token_grant(const GrantContext& ctx);
+std::unique_ptr<Grant> make_device_code_grant(const GrantContext& ctx);
 
 namespace {
 
@@ -21,6 +22,7 @@ const Row kGrants[] = {
     {store::kGrantClientCredentials, make_client_credentials_grant},
     {store::kGrantPassword, make_password_grant},
     {store::kGrantRefreshToken, make_refresh_token_grant},
+    {store::kGrantDeviceCode, make_device_code_grant},
 };
 
 }  // namespace
