@@ -1,0 +1,277 @@
+"""The authorization code flow in a browser (SPEC §4.3): authorize, the
+built-in login page, single sign-on, consent, and the redirect back with
+code, state and iss. The forms are filled from the served HTML."""
+import hashlib
+import json
+
+import pytest
+import requests
+from authlib.integrations.requests_client import OAuth2Session
+from authlib.common.security import generate_token
+
+from browser_util import (REDIRECT_URI, Browser, assert_security_headers,
+                          authorize_url, forms_of, make_client, make_user,
+                          pkce_pair, query_of)
+
+
+def start(server, client_id="web", **params):
+    verifier, challenge = pkce_pair()
+    params.setdefault("state", "st-123")
+    params.setdefault("scope", "openid profile")
+    url = authorize_url(server, client_id, code_challenge=challenge,
+                        code_challenge_method="S256", **params)
+    return url, verifier
+
+
+def sign_in(browser, url, username="alice", password="correct horse"):
+    page = browser.go(url)
+    assert page.status_code == 200, page.text
+    assert "oauth-page--login" in page.text
+    return browser.login(page, username, password)
+
+
+def assert_code_redirect(server, r, state="st-123"):
+    assert r.status_code in (302, 303), r.text
+    loc = r.headers["Location"]
+    assert loc.startswith(REDIRECT_URI + "?"), loc
+    q = query_of(loc)
+    assert q["state"] == state
+    assert q["iss"] == server.url("")
+    assert len(q["code"]) >= 22
+    assert "error" not in q
+    return q
+
+
+def assert_error_redirect(server, r, error, state="st-123"):
+    assert r.status_code in (302, 303), (r.status_code, r.text)
+    loc = r.headers["Location"]
+    assert loc.startswith(REDIRECT_URI + "?"), loc
+    q = query_of(loc)
+    assert q["error"] == error, q
+    assert q.get("state") == state
+    assert q["iss"] == server.url("")
+    assert "code" not in q
+    return q
+
+
+def test_authlib_pkce_flow_through_login_and_consent(server, ctl, redis):
+    make_client(ctl)
+    make_user(ctl)
+    client = OAuth2Session("web", redirect_uri=REDIRECT_URI,
+                           scope="openid profile",
+                           code_challenge_method="S256")
+    verifier = generate_token(48)
+    nonce = generate_token(16)
+    url, state = client.create_authorization_url(
+        server.url("/oauth2/authorize"), code_verifier=verifier, nonce=nonce)
+    b = Browser(server)
+    login = b.go(url)
+    assert login.status_code == 200
+    assert_security_headers(login)
+    assert "App web" in login.text
+    form = forms_of(login.text)[0]
+    kinds = sorted(k for _, k, _ in form.inputs if k != "hidden")
+    assert kinds == ["password", "text"]
+
+    consent = b.login(login, "alice", "correct horse")
+    assert consent.status_code == 200
+    assert_security_headers(consent)
+    assert "oauth-page--consent" in consent.text
+    assert "profile" in consent.text and "openid" in consent.text
+    labels = sorted(b[2].strip() for b in forms_of(consent.text)[0].buttons)
+    assert labels == ["Approve", "Deny"]
+
+    done = b.submit(consent, button="Approve")
+    q = assert_code_redirect(server, done, state=state)
+
+    # The stored record: hashed key, the agreed fields (oauth/code.h).
+    key = "oauth:code:" + hashlib.sha256(q["code"].encode()).hexdigest()
+    record = json.loads(redis.cli("GET", key))
+    assert record["client_id"] == "web"
+    assert record["redirect_uri"] == REDIRECT_URI
+    assert record["code_challenge_method"] == "S256"
+    assert record["nonce"] == nonce
+    assert record["scope"] == "openid profile"
+    assert record["claims"]["name"] == "Alice Liddell"
+    assert 0 < int(redis.cli("TTL", key)) <= 60
+    assert q["code"] not in redis.dump_all()
+
+    # The pending request is gone once the code is minted.
+    assert redis.keys("oauth:authz:*") == []
+
+    token = client.fetch_token(server.url("/oauth2/token"),
+                               authorization_response=done.headers["Location"],
+                               code_verifier=verifier)
+    assert token["token_type"] == "Bearer"
+    assert "id_token" in token
+
+
+def test_sso_cookie_and_second_authorize_skips_login(server, ctl):
+    make_client(ctl, consent="once")
+    make_user(ctl)
+    b = Browser(server)
+    url, _ = start(server)
+    consent = sign_in(b, url)
+    cookies = [c for c in b.s.cookies if c.name == "oauth_sso"]
+    assert len(cookies) == 1
+    c = cookies[0]
+    assert c.has_nonstandard_attr("HttpOnly")
+    assert c.path == "/"
+    assert not c.secure  # the test issuer is http://
+    assert_code_redirect(server, b.submit(consent, button="Approve"))
+
+    # Signed in, consent remembered: straight back to the client.
+    url, _ = start(server, state="second")
+    r = b.go(url)
+    assert_code_redirect(server, r, state="second")
+    assert [p for p in b.pages if "oauth-page--login" in p.text].__len__() == 1
+
+
+def test_set_cookie_attributes(server, ctl):
+    make_client(ctl)
+    make_user(ctl)
+    s = requests.Session()
+    url, _ = start(server)
+    r = s.get(url, allow_redirects=False)
+    assert r.status_code == 302
+    login = s.get(r.headers["Location"], allow_redirects=False)
+    form = forms_of(login.text)[0]
+    data = {n: v for n, k, v in form.inputs if k == "hidden"}
+    data.update(username="alice", password="correct horse")
+    r = s.post(server.url("/oauth2/login"), data=data, allow_redirects=False)
+    assert r.status_code == 303
+    set_cookie = r.headers["Set-Cookie"]
+    assert set_cookie.startswith("oauth_sso=")
+    for attr in ("HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=28800"):
+        assert attr in set_cookie
+    assert "Secure" not in set_cookie
+    assert r.headers["Location"].startswith(server.url("/oauth2/authorize?authz="))
+
+
+def test_prompt_none_without_session_is_login_required(server, ctl):
+    make_client(ctl)
+    url, _ = start(server, prompt="none")
+    r = requests.get(url, allow_redirects=False)
+    assert_error_redirect(server, r, "login_required")
+
+
+def test_prompt_none_with_session_but_no_consent_is_consent_required(server, ctl):
+    make_client(ctl, consent="always")
+    make_user(ctl)
+    b = Browser(server)
+    consent = sign_in(b, start(server)[0])
+    assert_code_redirect(server, b.submit(consent, button="Approve"))
+    r = b.go(start(server, prompt="none")[0])
+    assert_error_redirect(server, r, "consent_required")
+
+
+def test_prompt_none_with_session_and_consent_gives_a_code(server, ctl):
+    make_client(ctl, consent="skip")
+    make_user(ctl)
+    b = Browser(server)
+    assert_code_redirect(server, sign_in(b, start(server)[0]))
+    assert_code_redirect(server, b.go(start(server, prompt="none")[0]))
+
+
+def test_prompt_login_forces_the_login_page_again(server, ctl):
+    make_client(ctl, consent="skip")
+    make_user(ctl)
+    b = Browser(server)
+    assert_code_redirect(server, sign_in(b, start(server)[0]))
+    old = b.s.cookies.get("oauth_sso")
+    page = b.go(start(server, prompt="login")[0])
+    assert page.status_code == 200 and "oauth-page--login" in page.text
+    assert_code_redirect(server, b.login(page, "alice", "correct horse"))
+    assert b.s.cookies.get("oauth_sso") != old
+
+
+def test_consent_always_asks_every_time(server, ctl):
+    make_client(ctl, consent="always")
+    make_user(ctl)
+    b = Browser(server)
+    consent = sign_in(b, start(server)[0])
+    assert_code_redirect(server, b.submit(consent, button="Approve"))
+    again = b.go(start(server)[0])
+    assert again.status_code == 200 and "oauth-page--consent" in again.text
+    assert_code_redirect(server, b.submit(again, button="Approve"))
+
+
+def test_consent_once_remembers_and_asks_for_new_scopes(server, ctl, redis):
+    make_client(ctl, consent="once")
+    user = make_user(ctl)
+    b = Browser(server)
+    consent = sign_in(b, start(server, scope="openid")[0])
+    assert_code_redirect(server, b.submit(consent, button="Approve"))
+    assert redis.cli("GET", f"oauth:consent:{user['sub']}:web") == "openid"
+    assert_code_redirect(server, b.go(start(server, scope="openid")[0]))
+    # a scope not granted before: asked again, and only the union remembered
+    page = b.go(start(server, scope="openid email")[0])
+    assert "oauth-page--consent" in page.text and "email" in page.text
+    assert_code_redirect(server, b.submit(page, button="Approve"))
+    assert redis.cli("GET", f"oauth:consent:{user['sub']}:web") == "openid email"
+    assert_code_redirect(server, b.go(start(server, scope="email")[0]))
+
+
+def test_consent_skip_never_asks_unless_prompt_consent(server, ctl):
+    make_client(ctl, consent="skip")
+    make_user(ctl)
+    b = Browser(server)
+    assert_code_redirect(server, sign_in(b, start(server)[0]))
+    assert not [p for p in b.pages if "oauth-page--consent" in p.text]
+    page = b.go(start(server, prompt="consent")[0])
+    assert "oauth-page--consent" in page.text
+    assert_code_redirect(server, b.submit(page, button="Approve"))
+
+
+def test_deny_redirects_access_denied(server, ctl, redis):
+    make_client(ctl, consent="always")
+    make_user(ctl)
+    b = Browser(server)
+    consent = sign_in(b, start(server)[0])
+    r = b.submit(consent, button="Deny")
+    assert r.status_code == 303
+    assert_error_redirect(server, r, "access_denied")
+    assert redis.keys("oauth:code:*") == []
+    assert redis.keys("oauth:authz:*") == []
+
+
+def test_missing_scope_means_the_clients_scopes(server, ctl, redis):
+    make_client(ctl, consent="skip", scope="openid email")
+    make_user(ctl)
+    b = Browser(server)
+    url, _ = start(server, scope=None)
+    q = assert_code_redirect(server, sign_in(b, url))
+    key = "oauth:code:" + hashlib.sha256(q["code"].encode()).hexdigest()
+    assert json.loads(redis.cli("GET", key))["scope"] == "openid email"
+
+
+def test_authorize_by_post_form(server, ctl):
+    make_client(ctl, consent="skip")
+    make_user(ctl)
+    b = Browser(server)
+    verifier, challenge = pkce_pair()
+    r = b.go(server.url("/oauth2/authorize"), method="POST", data={
+        "response_type": "code", "client_id": "web",
+        "redirect_uri": REDIRECT_URI, "state": "st-123",
+        "code_challenge": challenge, "code_challenge_method": "S256"})
+    assert "oauth-page--login" in r.text
+    assert_code_redirect(server, b.login(r, "alice", "correct horse"))
+
+
+def test_every_html_page_has_the_security_headers(server, ctl):
+    make_client(ctl, consent="always")
+    make_user(ctl)
+    b = Browser(server)
+    consent = sign_in(b, start(server)[0], password="wrong")  # form again
+    consent = b.login(consent, "alice", "correct horse")
+    b.submit(consent, button="Deny")
+    b.go(authorize_url(server, "nobody"))                      # error page
+    b.go(server.url("/oauth2/login"))                          # nothing to do
+    b.go(server.url("/oauth2/consent?authz=AAAAAAAAAAAAAAAAAAAAAA"))
+    kinds = set()
+    for page in b.pages:
+        assert_security_headers(page)
+        assert page.headers["Content-Type"] == "text/html; charset=utf-8"
+        kinds.update(k for k in ("login", "consent", "error")
+                     if f"oauth-page--{k}" in page.text)
+    assert kinds == {"login", "consent", "error"}
