@@ -16,6 +16,7 @@ std::unique_ptr<Flow> make_flow(oauth_endpoint_e endpoint, const ServerConfig& s
     case OAUTH_EP_REVOKE: return make_revoke(server, std::move(request));
     case OAUTH_EP_USERINFO: return make_userinfo(server, std::move(request));
     case OAUTH_EP_DEVICE_AUTHORIZATION: return make_device_authorization(server, std::move(request));
+    case OAUTH_EP_DEVICE_VERIFICATION: return make_device_verification(server, std::move(request));
     case OAUTH_EP_AUTHORIZE: return make_authorize(server, std::move(request));
     case OAUTH_EP_LOGIN: return make_login(server, std::move(request));
     case OAUTH_EP_CONSENT: return make_consent(server, std::move(request));

@@ -25,6 +25,10 @@ using flow::Step;
 // A fresh user code collides with a live one with odds of live/2.56e10;
 // a few redraws make a failure practically impossible.
 constexpr int kUserCodeAttempts = 5;
+// P uc:{CODE} outlives its device record by this much, so that a user typing
+// a code that has just expired is told so, rather than "not valid" (and is
+// not charged a wrong attempt for it).
+constexpr int64_t kUserCodeGrace = 600;
 
 class DeviceAuthorizationFlow final : public store::RedisFlow {
 public:
@@ -32,9 +36,15 @@ public:
         : RedisFlow(server, std::move(request)), keys_(server.prefix) {}
 
     Step begin() override {
-        auto form = form_request::parse(request_);
-        if (!form) return Step::respond(std::move(form.error()), "malformed device authorization request");
-        form_ = std::move(*form);
+        // Every parameter may be absent here (Basic carries the client, scope
+        // defaults): an empty POST without a Content-Type is an empty form.
+        bool empty_post = request_.method == "POST" && request_.body.empty() &&
+                          request_.content_type.empty();
+        if (!empty_post) {
+            auto form = form_request::parse(request_);
+            if (!form) return Step::respond(std::move(form.error()), "malformed device authorization request");
+            form_ = std::move(*form);
+        }
         auto presented = client_auth::presented_client(request_, form_);
         if (!presented)
             return Step::respond(token::no_cache(std::move(presented.error())),
@@ -100,7 +110,8 @@ private:
     // SET P uc:{CODE} hash NX: a code belongs to one live device request.
     flow::Command claim_user_code() {
         user_code_ = device::new_user_code();
-        return {"SET", keys_.user_code(user_code_), hash_, "NX", "EX", std::to_string(ttl_)};
+        return {"SET", keys_.user_code(user_code_), hash_, "NX", "EX",
+                std::to_string(ttl_ + kUserCodeGrace)};
     }
 
     Step answer() {

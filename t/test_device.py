@@ -1,0 +1,504 @@
+"""The device authorization grant (RFC 8628) end to end: a device (plain
+HTTP posts) asks for codes and polls the token endpoint; a person (a scripted
+browser on the module's real HTML pages) signs in, types the code and
+approves or denies. Tokens are checked with jwcrypto against the served JWKS."""
+import hashlib
+import json
+import re
+import time
+from urllib.parse import urljoin, urlparse, parse_qs
+
+import pytest
+import requests
+
+import rig
+from codeflow import Forms, verify_id_token
+from token_support import assert_error, verify
+
+DEVICE_AUTHZ = "/oauth2/device_authorization"
+TOKEN = "/oauth2/token"
+GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+PREFIX = "oauth:"
+CODE_RE = re.compile(r"^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$")
+
+
+# --- the deployment ---------------------------------------------------------
+
+@pytest.fixture
+def make_server(nginx_factory, redis, keys, upstream):
+    """make(http_extra) -> a standard nginx with extra http-level lines."""
+    def make(http_extra=""):
+        port = rig.free_port()
+        return nginx_factory(rig.standard_http(port, redis.address, [keys["RS256"]],
+                                               upstream_port=upstream.port,
+                                               http_extra=http_extra),
+                             port=port)
+    return make
+
+
+@pytest.fixture
+def setup(ctl):
+    """A public TV app (openid, refresh tokens), a confidential box without
+    refresh tokens, a client without the grant, and two users."""
+    ctl("client", "create", "--id", "tv", "--public", "--name", "Living Room TV",
+        "--grant-types", "device_code,refresh_token", "--scope", "openid profile email")
+    box = ctl("client", "create", "--id", "box", "--secret", "box-secret",
+              "--grant-types", "device_code", "--scope", "orders:read orders:write")
+    ctl("client", "create", "--id", "web", "--secret", "web-secret",
+        "--grant-types", "client_credentials", "--scope", "orders:read")
+    alice = ctl("user", "create", "--username", "alice", "--password", "alice-pw",
+                "--claim", "email=alice@example.com", "--claim", "name=Alice A")
+    bob = ctl("user", "create", "--username", "bob", "--password", "bob-pw")
+    return {"box_secret": box["client_secret"], "alice": alice, "bob": bob}
+
+
+# --- the device side --------------------------------------------------------
+
+def ask(server, client_id="box", secret="box-secret", **extra):
+    data = dict(extra)
+    auth = None
+    if secret is None:
+        data["client_id"] = client_id
+    else:
+        auth = (client_id, secret)
+    return requests.post(server.url(DEVICE_AUTHZ), data=data, auth=auth)
+
+
+def codes(server, client_id="box", secret="box-secret", **extra):
+    r = ask(server, client_id, secret, **extra)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def poll(server, device_code, client_id="box", secret="box-secret"):
+    data = {"grant_type": GRANT, "device_code": device_code}
+    auth = None
+    if secret is None:
+        data["client_id"] = client_id
+    else:
+        auth = (client_id, secret)
+    return requests.post(server.url(TOKEN), data=data, auth=auth)
+
+
+def record(redis, device_code):
+    text = redis.cli("GET", PREFIX + "dc:" + hashlib.sha256(device_code.encode()).hexdigest())
+    return json.loads(text) if text.startswith("{") else text
+
+
+# --- the person's side ------------------------------------------------------
+
+class Person:
+    """A browser on the module's pages: signs in through the real login form
+    when sent there, types codes into the device page, presses buttons."""
+
+    def __init__(self, server, username, password):
+        self.server = server
+        self.username = username
+        self.password = password
+        self.s = requests.Session()
+        self.page = None
+
+    def _follow(self, r):
+        for _ in range(10):
+            if r.status_code not in (301, 302, 303, 307):
+                return r
+            location = urljoin(r.url, r.headers["Location"])
+            assert location.startswith(self.server.url("")), location
+            r = self.s.get(location, allow_redirects=False)
+            if r.status_code == 200 and urlparse(r.url).path == "/oauth2/login":
+                r = self._login(r)
+        raise AssertionError("redirect loop")
+
+    def _login(self, r):
+        form = Forms(r.text).forms[0]
+        data = dict(form["inputs"])
+        for name, kind in form["types"].items():
+            if kind == "password":
+                data[name] = self.password
+            elif kind in ("text", "email"):
+                data[name] = self.username
+        return self.s.post(urljoin(r.url, form["action"]), data=data, allow_redirects=False)
+
+    def open(self, url):
+        """GET the device page (signing in on the way if needed)."""
+        self.page = self._follow(self.s.get(url, allow_redirects=False))
+        return self.page
+
+    def form(self):
+        forms = Forms(self.page.text).forms
+        assert len(forms) == 1, self.page.text
+        return forms[0]
+
+    def enter(self, code=None):
+        """Types the code (or keeps the prefilled one) and submits."""
+        form = self.form()
+        text_inputs = [n for n, t in form["types"].items() if t == "text"]
+        assert text_inputs == ["user_code"], form
+        data = dict(form["inputs"])
+        if code is not None:
+            data["user_code"] = code
+        self.page = self.s.post(urljoin(self.page.url, form["action"]), data=data,
+                                allow_redirects=False)
+        return self.page
+
+    def press(self, label):
+        """Presses the button labelled Approve or Deny."""
+        form = self.form()
+        assert [b[1] for b in form["buttons"]] == ["approve", "deny"], form
+        assert re.search(r">Approve</button>", self.page.text)
+        assert re.search(r">Deny</button>", self.page.text)
+        data = dict(form["inputs"])
+        data["decision"] = label.lower()
+        self.page = self.s.post(urljoin(self.page.url, form["action"]), data=data,
+                                allow_redirects=False)
+        return self.page
+
+
+def security_headers(r):
+    assert r.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
+    assert r.headers["Cache-Control"] == "no-store"
+
+
+def approve(server, answer, username="alice", password="alice-pw", code=None, decision="Approve"):
+    p = Person(server, username, password)
+    r = p.open(answer["verification_uri"])
+    assert r.status_code == 200, r.text
+    r = p.enter(answer["user_code"] if code is None else code)
+    assert r.status_code == 200, r.text
+    r = p.press(decision)
+    assert r.status_code == 200, r.text
+    return p
+
+
+# --- tests ------------------------------------------------------------------
+
+def test_full_flow_confidential_client(make_server, setup, redis):
+    server = make_server()
+    r = ask(server)
+    assert r.status_code == 200, r.text
+    assert r.headers["Content-Type"] == "application/json"
+    assert r.headers["Cache-Control"] == "no-store"
+    a = r.json()
+    # RFC 8628 §3.2
+    assert set(a) == {"device_code", "user_code", "verification_uri",
+                      "verification_uri_complete", "expires_in", "interval"}
+    assert len(a["device_code"]) >= 43
+    assert CODE_RE.match(a["user_code"]), a["user_code"]
+    assert a["verification_uri"] == server.url("/oauth2/device")
+    q = parse_qs(urlparse(a["verification_uri_complete"]).query)
+    assert a["verification_uri_complete"].startswith(a["verification_uri"] + "?")
+    assert q == {"user_code": [a["user_code"]]}
+    assert a["expires_in"] == 600 and a["interval"] == 5
+
+    # Stored hashed: neither code appears in Redis.
+    dump = redis.dump_all()
+    assert a["device_code"] not in dump
+    rec = record(redis, a["device_code"])
+    assert rec["client_id"] == "box" and rec["status"] == "pending"
+    assert rec["scope"] == "orders:read orders:write"
+    assert redis.cli("GET", PREFIX + "uc:" + a["user_code"].replace("-", "")) == \
+        hashlib.sha256(a["device_code"].encode()).hexdigest()
+
+    assert_error(poll(server, a["device_code"]), 400, "authorization_pending")
+
+    # The person: no session yet -> the login page -> back to the device page.
+    p = Person(server, "alice", "alice-pw")
+    first = p.s.get(a["verification_uri"], allow_redirects=False)
+    assert first.status_code in (302, 303)
+    assert urlparse(first.headers["Location"]).path == "/oauth2/login"
+    page = p.open(a["verification_uri"])
+    assert page.status_code == 200
+    assert urlparse(page.url).path == "/oauth2/device"
+    security_headers(page)
+    form = p.form()
+    assert form["method"] == "post" and "csrf" in form["inputs"]
+    assert form["inputs"]["user_code"] == ""
+
+    confirm = p.enter(a["user_code"])
+    assert confirm.status_code == 200, confirm.text
+    security_headers(confirm)
+    assert "box" in confirm.text
+    assert "orders:read" in confirm.text and "orders:write" in confirm.text
+    assert a["user_code"] in confirm.text
+    done = p.press("Approve")
+    assert done.status_code == 200
+    security_headers(done)
+    assert "connected" in done.text
+
+    rec = record(redis, a["device_code"])
+    assert rec["status"] == "approved" and rec["sub"] == setup["alice"]["sub"]
+    assert rec["username"] == "alice"
+
+    r = poll(server, a["device_code"])
+    assert r.status_code == 200, r.text
+    assert r.headers["Cache-Control"] == "no-store"
+    t = r.json()
+    assert t["token_type"] == "Bearer"
+    assert t["scope"] == "orders:read orders:write"
+    assert "refresh_token" not in t  # box has no refresh_token grant
+    assert "id_token" not in t
+    _, claims = verify(server, t["access_token"])
+    assert claims["sub"] == setup["alice"]["sub"]
+    assert claims["client_id"] == "box"
+    assert claims["preferred_username"] == "alice"
+    assert claims["iss"] == server.url("")
+    # The token works at the edge.
+    api = requests.get(server.url("/api/x"),
+                       headers={"Authorization": "Bearer " + t["access_token"]})
+    assert api.status_code == 200
+
+    # A device code works once.
+    assert_error(poll(server, a["device_code"]), 400, "invalid_grant")
+    assert_error(poll(server, a["device_code"]), 400, "invalid_grant")
+    # And the person sees it is spent.
+    p.open(a["verification_uri"])
+    r = p.enter(a["user_code"])
+    assert r.status_code == 400 and "already been used" in r.text
+
+    log = server.log()
+    assert a["device_code"] not in log and t["access_token"] not in log
+    assert a["user_code"] not in log and a["user_code"].replace("-", "") not in log
+
+
+def test_public_client_with_openid_gets_id_token_and_refresh_token(make_server, setup):
+    server = make_server()
+    a = codes(server, "tv", None)
+    # verification_uri_complete: the code comes prefilled through the login.
+    p = Person(server, "alice", "alice-pw")
+    page = p.open(a["verification_uri_complete"])
+    assert page.status_code == 200
+    assert p.form()["inputs"]["user_code"] == a["user_code"]
+    confirm = p.enter()
+    assert "Living Room TV" in confirm.text and "tv" in confirm.text
+    for s in ("openid", "profile", "email"):
+        assert s in confirm.text
+    p.press("Approve")
+
+    r = poll(server, a["device_code"], "tv", None)
+    assert r.status_code == 200, r.text
+    t = r.json()
+    assert t["scope"] == "openid profile email"
+    assert t["refresh_token"]
+    _, idc = verify_id_token(server, t["id_token"], "tv", t["access_token"])
+    assert idc["sub"] == setup["alice"]["sub"]
+    assert idc["email"] == "alice@example.com"
+    assert "auth_time" in idc
+
+    # The refresh token works like any other.
+    r = requests.post(server.url(TOKEN), data={"grant_type": "refresh_token",
+                                               "refresh_token": t["refresh_token"],
+                                               "client_id": "tv"})
+    assert r.status_code == 200, r.text
+    assert verify(server, r.json()["access_token"])[1]["sub"] == setup["alice"]["sub"]
+
+
+def test_narrower_scope(make_server, setup):
+    server = make_server()
+    a = codes(server, scope="orders:read")
+    approve(server, a)
+    t = poll(server, a["device_code"]).json()
+    assert t["scope"] == "orders:read"
+
+
+@pytest.mark.parametrize("typed", [
+    lambda c: c.lower(),
+    lambda c: c.replace("-", ""),
+    lambda c: c.replace("-", "").lower(),
+    lambda c: " " + c[:4].lower() + " " + c[5:] + " ",
+], ids=["lowercase", "dashless", "dashless-lowercase", "spaces"])
+def test_code_entry_is_case_dash_and_space_insensitive(make_server, setup, typed):
+    server = make_server()
+    a = codes(server)
+    approve(server, a, code=typed(a["user_code"]))
+    assert poll(server, a["device_code"]).status_code == 200
+
+
+def test_pending_then_slow_down_grows_the_interval(make_server, setup, redis):
+    server = make_server()  # the default interval: 5 s
+    a = codes(server)
+    assert_error(poll(server, a["device_code"]), 400, "authorization_pending")
+    # Polled again at once: faster than 5 s.
+    assert_error(poll(server, a["device_code"]), 400, "slow_down")
+    assert record(redis, a["device_code"])["interval"] == 10
+    assert_error(poll(server, a["device_code"]), 400, "slow_down")
+    assert record(redis, a["device_code"])["interval"] == 15
+    # Approved: the tokens come whatever the pace.
+    approve(server, a)
+    assert poll(server, a["device_code"]).status_code == 200
+
+
+def test_polling_at_the_interval_is_fine(make_server, setup, redis):
+    server = make_server("oauth_device_interval 1s;")
+    a = codes(server)
+    assert a["interval"] == 1
+    for _ in range(3):
+        assert_error(poll(server, a["device_code"]), 400, "authorization_pending")
+        time.sleep(1.1)
+    assert record(redis, a["device_code"])["interval"] == 1
+
+
+def test_deny_is_access_denied(make_server, setup):
+    server = make_server()
+    a = codes(server)
+    p = approve(server, a, decision="Deny")
+    assert "denied" in p.page.text
+    assert_error(poll(server, a["device_code"]), 400, "access_denied")
+    assert_error(poll(server, a["device_code"]), 400, "access_denied")
+    # Entered again: a clear message, nothing to approve.
+    p.open(a["verification_uri"])
+    r = p.enter(a["user_code"])
+    assert r.status_code == 400 and "denied" in r.text
+    assert "Approve" not in r.text
+
+
+def test_approved_code_entered_again(make_server, setup):
+    server = make_server()
+    a = codes(server)
+    p = approve(server, a)
+    p.open(a["verification_uri"])
+    r = p.enter(a["user_code"])
+    assert r.status_code == 400 and "already been approved" in r.text
+
+
+def test_expiry(make_server, setup):
+    server = make_server("oauth_device_code_ttl 2s;")
+    a = codes(server)
+    assert a["expires_in"] == 2
+    b = codes(server)
+    approve(server, b)  # approved, but the device is too late to collect
+    p = Person(server, "alice", "alice-pw")
+    p.open(a["verification_uri"])
+    time.sleep(3)
+    assert_error(poll(server, a["device_code"]), 400, "expired_token")
+    assert_error(poll(server, b["device_code"]), 400, "expired_token")
+    r = p.enter(a["user_code"])
+    assert r.status_code == 400 and "expired" in r.text
+
+
+def test_another_clients_device_code_is_invalid_grant(make_server, setup):
+    server = make_server()
+    a = codes(server, "tv", None)
+    assert_error(poll(server, a["device_code"], "box", "box-secret"), 400, "invalid_grant")
+    # It was not spent by the attempt.
+    approve(server, a)
+    assert poll(server, a["device_code"], "tv", None).status_code == 200
+
+
+def test_token_endpoint_errors(make_server, setup):
+    server = make_server()
+    r = requests.post(server.url(TOKEN), data={"grant_type": GRANT}, auth=("box", "box-secret"))
+    assert_error(r, 400, "invalid_request")
+    # Not something this server mints: invalid_grant.
+    assert_error(poll(server, "garbage"), 400, "invalid_grant")
+    assert_error(poll(server, "x" * 43 + "!"), 400, "invalid_grant")
+    # Well formed but unknown: indistinguishable from expired.
+    assert_error(poll(server, "A" * 43), 400, "expired_token")
+    # A client without the grant.
+    a = codes(server)
+    assert_error(poll(server, a["device_code"], "web", "web-secret"), 400, "unauthorized_client")
+    # Wrong secret.
+    assert_error(poll(server, a["device_code"], "box", "nope"), 401, "invalid_client", challenge=True)
+    # Sent twice.
+    r = requests.post(server.url(TOKEN),
+                      data=[("grant_type", GRANT), ("device_code", a["device_code"]),
+                            ("device_code", a["device_code"])], auth=("box", "box-secret"))
+    assert_error(r, 400, "invalid_request")
+
+
+def test_device_authorization_errors(make_server, setup):
+    server = make_server()
+    assert_error(ask(server, "nobody", None), 401, "invalid_client")
+    assert_error(ask(server, "box", "wrong"), 401, "invalid_client", challenge=True)
+    assert_error(ask(server, "box", None), 401, "invalid_client")  # confidential w/o secret
+    assert_error(ask(server, "web", "web-secret"), 400, "unauthorized_client")
+    assert_error(ask(server, scope="orders:read admin"), 400, "invalid_scope")
+    assert_error(ask(server, scope="bad\"scope"), 400, "invalid_scope")
+    r = requests.post(server.url(DEVICE_AUTHZ), data={})
+    assert_error(r, 401, "invalid_client")
+    r = requests.post(server.url(DEVICE_AUTHZ), data=[("client_id", "tv"), ("client_id", "tv")])
+    assert_error(r, 400, "invalid_request")
+    r = requests.get(server.url(DEVICE_AUTHZ + "?client_id=tv"))
+    assert r.status_code in (400, 405)
+    r = requests.post(server.url(DEVICE_AUTHZ), data='{"client_id":"tv"}',
+                      headers={"Content-Type": "application/json"})
+    assert_error(r, 400, "invalid_request")
+    # Basic and client_secret_post at once.
+    r = requests.post(server.url(DEVICE_AUTHZ), data={"client_secret": "box-secret"},
+                      auth=("box", "box-secret"))
+    assert_error(r, 400, "invalid_request")
+
+
+def test_wrong_codes_are_rate_limited(make_server, setup):
+    server = make_server()
+    a = codes(server)
+    p = Person(server, "bob", "bob-pw")
+    p.open(a["verification_uri"])
+    # Malformed entries are not guesses: explained, not counted.
+    for typed in ("ABC", "AEIO-UAEI", "1234-5678"):
+        r = p.enter(typed)
+        assert r.status_code == 400 and "8 letters" in r.text
+    wrong = "BBBB-BBBB" if a["user_code"] != "BBBB-BBBB" else "CCCC-CCCC"
+    for _ in range(5):
+        r = p.enter(wrong)
+        assert r.status_code == 400, r.text
+        assert "not valid" in r.text
+        assert len(Forms(r.text).forms) == 1  # the form again, to retry
+    # Past the limit: 429, even for the right code, before any lookup.
+    r = p.enter(wrong)
+    assert r.status_code == 429
+    assert r.headers["Retry-After"] == "600"
+    security_headers(r)
+    p.open(a["verification_uri"])
+    r = p.enter(a["user_code"])
+    assert r.status_code == 429
+    # The limit is the user's (all their sessions), not the whole server's.
+    approve(server, a, "alice", "alice-pw")
+    assert poll(server, a["device_code"]).status_code == 200
+
+
+def test_decision_post_cannot_bypass_the_limit_or_csrf(make_server, setup, redis):
+    server = make_server()
+    a = codes(server)
+    p = Person(server, "bob", "bob-pw")
+    p.open(a["verification_uri"])
+    r = p.enter(a["user_code"])
+    form = p.form()
+    # No CSRF field, or one for another code: refused.
+    data = dict(form["inputs"], decision="approve")
+    del data["csrf"]
+    r = p.s.post(server.url("/oauth2/device"), data=data, allow_redirects=False)
+    assert r.status_code == 403
+    data = dict(form["inputs"], decision="approve", user_code="BBBB-CCCC")
+    r = p.s.post(server.url("/oauth2/device"), data=data, allow_redirects=False)
+    assert r.status_code == 403
+    # Another browser (no cookies) with the same fields: refused.
+    r = requests.post(server.url("/oauth2/device"),
+                      data=dict(form["inputs"], decision="approve"), allow_redirects=False)
+    assert r.status_code in (303, 403)
+    assert record(redis, a["device_code"])["status"] == "pending"
+    # The entry form without CSRF: refused.
+    r = p.s.post(server.url("/oauth2/device"), data={"user_code": a["user_code"]},
+                 allow_redirects=False)
+    assert r.status_code == 403
+    assert record(redis, a["device_code"])["status"] == "pending"
+
+
+def test_device_page_without_session_keeps_the_code_through_login(make_server, setup):
+    server = make_server()
+    a = codes(server)
+    p = Person(server, "alice", "alice-pw")
+    lowered = server.url("/oauth2/device?user_code=" + a["user_code"].lower())
+    page = p.open(lowered)
+    assert page.status_code == 200
+    assert p.form()["inputs"]["user_code"] == a["user_code"].lower()
+    p.enter()
+    p.press("Approve")
+    assert poll(server, a["device_code"]).status_code == 200
+
+
+def test_discovery_lists_the_device_endpoint_and_grant(make_server, setup):
+    server = make_server()
+    doc = requests.get(server.url("/.well-known/oauth-authorization-server")).json()
+    assert doc["device_authorization_endpoint"] == server.url(DEVICE_AUTHZ)
+    assert GRANT in doc["grant_types_supported"]
