@@ -2,7 +2,8 @@
 // P dc:{sha256hex(device_code)} as one JSON string, TTL oauth_device_code_ttl:
 // {"client_id","scope","status":"pending|approved|denied","sub","username",
 //  "auth_time","claims":{...},"interval","last_poll","iat","exp"}
-// and P uc:{USERCODE} -> the same hash, same TTL. Once the token endpoint has
+// and P uc:{USERCODE} -> the same hash, TTL + 600 s (so a code typed just
+// after it expired is answered "expired", not "wrong"). Once the token endpoint has
 // issued tokens for it, the value becomes "used:" + family id (CONSUME script,
 // store/scripts.h), so a replay is recognised.
 #pragma once
