@@ -610,3 +610,42 @@ server {{
 """
     rc, out = rig.Nginx(workdir, http, port).test_config()
     assert rc == 0, out
+
+
+# ---- with the module's own token service --------------------------------------
+
+def test_issued_token_and_revoke_endpoint(nginx_factory, redis, keys, upstream,
+                                          ctl):
+    """A token from /oauth2/token (client_credentials, Authlib) opens the
+    API with its claims in the variables; /oauth2/revoke shuts it at once, at
+    this nginx and at a second one sharing the Redis."""
+    from authlib.integrations.requests_client import OAuth2Session
+    port = rig.free_port()
+    http = require_http(port, redis.address, keys, upstream.port)
+    http = http.replace("location = /oauth2/revoke { oauth_revoke; }",
+                        "location = /oauth2/revoke { oauth_revoke; }\n"
+                        "    location = /oauth2/token { oauth_token; }")
+    n = nginx_factory(http, port=port)
+    port2 = rig.free_port()
+    n2 = nginx_factory(http.replace(f"listen 127.0.0.1:{port};",
+                                    f"listen 127.0.0.1:{port2};"), port=port2)
+    secret = ctl("client", "create", "--id", "svc", "--grant-types",
+                 "client_credentials", "--scope", "orders:read")["client_secret"]
+    client = OAuth2Session("svc", secret,
+                           token_endpoint_auth_method="client_secret_basic")
+    tok = client.fetch_token(n.url("/oauth2/token"),
+                             grant_type="client_credentials")
+    at = tok["access_token"]
+    r = get(n, "/api/x", at)
+    assert r.status_code == 200, r.text
+    h = r.json()["headers"]
+    assert h["x-client"] == "svc"
+    assert h["x-user"] == "svc"       # sub is the client id (SPEC section 3)
+    assert h["x-scope"] == "orders:read"
+    assert get(n2, "/api/x", at).status_code == 200
+    r = client.revoke_token(n.url("/oauth2/revoke"), token=at,
+                            token_type_hint="access_token")
+    assert r.status_code == 200
+    assert_invalid_token(get(n, "/api/x", at))
+    assert_invalid_token(get(n2, "/api/x", at))
+    assert at.split(".")[2] not in n.log() + n2.log()

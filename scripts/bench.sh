@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# `make bench`: figures, never assertions.
+#
+# oauth_require against a plain proxy location of the same nginx, in the same
+# run: one nginx worker, a keepalive upstream (a `return 200` server block of
+# that nginx), wrk on loopback, Redis on loopback. For each location:
+# requests/s, p99 latency, and the ratio protected/plain. Then the worker's
+# RSS before and after a long run of protected requests (cache and leaks).
+#
+#   BENCH_SECONDS   seconds per measured run (default 10)
+#   BENCH_SOAK      seconds of the RSS soak run (default 60)
+#   BENCH_CONNS     wrk connections (default 32)
+set -euo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+MODULE=${MODULE:-$TOP/build/ngx_http_oauth_module.so}
+NGINX=${NGINX:-/usr/sbin/nginx}
+PYTHON=${PYTHON:-/usr/bin/python3}
+SECONDS_RUN=${BENCH_SECONDS:-10}
+SOAK=${BENCH_SOAK:-60}
+CONNS=${BENCH_CONNS:-32}
+
+for tool in wrk redis-server redis-cli openssl "$NGINX"; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }
+done
+[ -f "$MODULE" ] || { echo "bench: $MODULE is missing (make)" >&2; exit 1; }
+
+WORK=$(mktemp -d /tmp/oauth-bench.XXXXXX)
+REDIS_PID=
+NGINX_PID=
+
+cleanup() {
+    [ -n "$NGINX_PID" ] && kill -QUIT "$NGINX_PID" 2>/dev/null || true
+    [ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null || true
+    sleep 0.3
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+free_port() {
+    "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+wait_port() {
+    for _ in $(seq 100); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+        sleep 0.05
+    done
+    echo "bench: nothing listens on port $1" >&2
+    exit 1
+}
+
+PORT=$(free_port)
+UPORT=$(free_port)
+RPORT=$(free_port)
+ISSUER="http://127.0.0.1:$PORT"
+
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+    -out "$WORK/rs256.pem" 2>/dev/null
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+    -out "$WORK/es256.pem" 2>/dev/null
+
+redis-server --port "$RPORT" --bind 127.0.0.1 --save "" --appendonly no \
+    --dir "$WORK" --logfile "$WORK/redis.log" &
+REDIS_PID=$!
+wait_port "$RPORT"
+
+mkdir -p "$WORK/logs" "$WORK/tmp"
+cat >"$WORK/nginx.conf" <<EOF
+load_module $MODULE;
+worker_processes 1;
+pid $WORK/nginx.pid;
+error_log $WORK/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $WORK/tmp/body;
+    proxy_temp_path $WORK/tmp/proxy;
+    fastcgi_temp_path $WORK/tmp/fastcgi;
+    uwsgi_temp_path $WORK/tmp/uwsgi;
+    scgi_temp_path $WORK/tmp/scgi;
+
+    oauth_redis 127.0.0.1:$RPORT keepalive=4;
+    oauth_issuer $ISSUER;
+    oauth_signing_key $WORK/rs256.pem kid=rs;
+    oauth_signing_key $WORK/es256.pem kid=es;
+
+    upstream backend {
+        server 127.0.0.1:$UPORT;
+        keepalive 64;
+    }
+
+    server {
+        listen 127.0.0.1:$UPORT;
+        location / { return 200 "ok\n"; }
+    }
+
+    server {
+        listen 127.0.0.1:$PORT;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+
+        location /plain/ {
+            proxy_pass http://backend;
+        }
+        location /api/ {
+            oauth_require scope=orders:read;
+            proxy_set_header X-User \$oauth_sub;
+            proxy_pass http://backend;
+        }
+    }
+}
+EOF
+
+"$NGINX" -p "$WORK" -c "$WORK/nginx.conf" -e "$WORK/logs/error.log" \
+    -g "daemon off;" &
+NGINX_PID=$!
+wait_port "$PORT"
+WORKER=$(pgrep -P "$NGINX_PID" | head -1)
+
+# One token per algorithm, signed with the configured keys (jwcrypto), with
+# its session created in Redis as the token endpoint would.
+token() {
+    "$PYTHON" - "$1" "$2" "$ISSUER" <<'EOF'
+import base64, os, sys, time
+from jwcrypto import jwk, jwt
+pem, kid, issuer = sys.argv[1:4]
+alg = {"rs": "RS256", "es": "ES256"}[kid]
+key = jwk.JWK.from_pem(open(pem, "rb").read())
+now = int(time.time())
+jti = base64.urlsafe_b64encode(os.urandom(16)).rstrip(b"=").decode()
+t = jwt.JWT(header={"alg": alg, "kid": kid, "typ": "at+jwt"},
+            claims={"iss": issuer, "sub": "bench-user", "aud": issuer,
+                    "client_id": "bench", "scope": "orders:read",
+                    "jti": jti, "iat": now, "exp": now + 3600})
+t.make_signed_token(key)
+print(jti, t.serialize())
+EOF
+}
+
+read -r RS_JTI RS_TOKEN < <(token "$WORK/rs256.pem" rs)
+read -r ES_JTI ES_TOKEN < <(token "$WORK/es256.pem" es)
+for jti in "$RS_JTI" "$ES_JTI"; do
+    redis-cli -p "$RPORT" SET "oauth:at:$jti" '{}' EX 3600 >/dev/null
+done
+
+check() {
+    local code
+    code=$(curl -s -o /dev/null -w '%{http_code}' "$@")
+    [ "$code" = 200 ] || { echo "bench: $* answered $code" >&2; exit 1; }
+}
+check "http://127.0.0.1:$PORT/plain/x"
+check -H "Authorization: Bearer $RS_TOKEN" "http://127.0.0.1:$PORT/api/x"
+check -H "Authorization: Bearer $ES_TOKEN" "http://127.0.0.1:$PORT/api/x"
+
+# run NAME SECONDS PATH [TOKEN] -> prints "rps p99_ms", wrk output in $WORK
+run() {
+    local name=$1 secs=$2 path=$3 tok=${4:-} out="$WORK/wrk-$1.txt"
+    local args=(-t1 -c"$CONNS" -d"${secs}s" --latency)
+    [ -n "$tok" ] && args+=(-H "Authorization: Bearer $tok")
+    wrk "${args[@]}" "http://127.0.0.1:$PORT$path" >"$out"
+    if grep -q "Non-2xx" "$out"; then
+        echo "bench: $name had non-2xx answers:" >&2
+        cat "$out" >&2
+        exit 1
+    fi
+    "$PYTHON" - "$out" <<'EOF'
+import re, sys
+text = open(sys.argv[1]).read()
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+v, unit = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", text, re.M).groups()
+ms = float(v) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+print(f"{rps:.0f} {ms:.2f}")
+EOF
+}
+
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$WORKER/status"; }
+
+echo "oauth_require benchmark: 1 nginx worker, wrk -t1 -c$CONNS," \
+     "${SECONDS_RUN}s per run, loopback, keepalive upstream"
+echo "(warm-up runs first; figures are this machine's, not a test)"
+run warm 2 /plain/x >/dev/null
+run warm 2 /api/x "$RS_TOKEN" >/dev/null
+run warm 2 /api/x "$ES_TOKEN" >/dev/null
+
+read -r PLAIN_RPS PLAIN_P99 < <(run plain "$SECONDS_RUN" /plain/x)
+read -r RS_RPS RS_P99 < <(run rs256 "$SECONDS_RUN" /api/x "$RS_TOKEN")
+read -r ES_RPS ES_P99 < <(run es256 "$SECONDS_RUN" /api/x "$ES_TOKEN")
+
+printf '\n%-34s %12s %10s %8s\n' "location" "requests/s" "p99 ms" "ratio"
+printf '%-34s %12s %10s %8s\n' "plain proxy" "$PLAIN_RPS" "$PLAIN_P99" "1.00"
+for row in "oauth_require, RS256 token:$RS_RPS:$RS_P99" \
+           "oauth_require, ES256 token:$ES_RPS:$ES_P99"; do
+    IFS=: read -r name rps p99 <<<"$row"
+    ratio=$(awk -v a="$rps" -v b="$PLAIN_RPS" 'BEGIN { printf "%.2f", a / b }')
+    printf '%-34s %12s %10s %8s\n' "$name" "$rps" "$p99" "$ratio"
+done
+
+RSS_BEFORE=$(rss_kb)
+read -r SOAK_RPS SOAK_P99 < <(run soak "$SOAK" /api/x "$RS_TOKEN")
+RSS_AFTER=$(rss_kb)
+SOAK_N=$(awk '/requests in/ {print $1}' "$WORK/wrk-soak.txt")
+printf '\nworker RSS: %s kB before, %s kB after %s protected requests' \
+    "$RSS_BEFORE" "$RSS_AFTER" "$SOAK_N"
+printf ' (%ss, %s requests/s, p99 %s ms)\n' "$SOAK" "$SOAK_RPS" "$SOAK_P99"
+
+REDIS_CONNS=$(redis-cli -p "$RPORT" INFO stats |
+    awk -F: '/^total_connections_received/ {print $2}' | tr -d '\r')
+REDIS_CMDS=$(redis-cli -p "$RPORT" INFO stats |
+    awk -F: '/^total_commands_processed/ {print $2}' | tr -d '\r')
+echo "redis: $REDIS_CONNS connections opened, $REDIS_CMDS commands in all"
+
+if grep -E '\[(alert|emerg|crit)\]' "$WORK/logs/error.log"; then
+    echo "bench: error.log shows the lines above" >&2
+    exit 1
+fi
