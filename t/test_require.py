@@ -263,6 +263,26 @@ def test_malformed_header(env, upstream, value):
     assert upstream.hits == 0
 
 
+def test_two_authorization_headers(env, upstream):
+    """nginx itself refuses a second Authorization header (400) before any
+    module runs; whichever comes first, nothing reaches the upstream."""
+    t = env.minter.token()
+    for first, second in ((f"Bearer {t}", "Bearer a.b.c"),
+                          ("Basic YTpi", f"Bearer {t}")):
+        with socket.create_connection(("127.0.0.1", env.port), timeout=10) as s:
+            s.sendall(f"GET /api/x HTTP/1.1\r\nHost: x\r\n"
+                      f"Authorization: {first}\r\nAuthorization: {second}\r\n"
+                      f"Connection: close\r\n\r\n".encode())
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        assert data.startswith(b"HTTP/1.1 400 "), data[:100]
+    assert upstream.hits == 0
+
+
 # ---- one thing wrong ---------------------------------------------------------
 
 def test_expired_beyond_leeway(env, upstream):
