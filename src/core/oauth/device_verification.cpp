@@ -18,6 +18,7 @@
 // window); past the limit the page answers 429 before looking anything up.
 // Both POSTs count, so the confirmation step cannot be used to skip the
 // limit. docs/DEVICE.md has the arithmetic.
+#include <cstdlib>
 #include <optional>
 
 #include "http/form.h"
