@@ -586,5 +586,5 @@ def test_concurrent_token_requests_share_one_connection(nginx_factory, keys,
     with concurrent.futures.ThreadPoolExecutor(50) as pool:
         statuses = list(pool.map(lambda _: client_credentials(n, secret)
                                  .status_code, range(200)))
-    assert statuses == [200] * 200
+    assert statuses == [200] * 200, n.log()
     assert nginx_clients(redis) == 1

@@ -451,18 +451,11 @@ ngx_http_oauth_redis_run(ngx_http_oauth_redis_conf_t *rcf, ngx_log_t *log,
                    "oauth redis: run %ui commands, %uz bytes on #%uA, "
                    "%ui pending", n, len, c->number, conn->nops);
 
-    if (conn->status == NGX_HTTP_OAUTH_REDIS_CONNECTING) {
-        /* the connect handler sends and arms the reply timer */
-        return op;
-    }
-
-    if (!c->read->timer_set) {
-        ngx_add_timer(c->read, rcf->timeout);
-    }
-
     /*
      * Writing from the posted event batches every command queued during
-     * this pass of the event loop into one send().
+     * this pass of the event loop into one send(), which arms the reply
+     * timer.  While connecting or in the handshake, the connect handler and
+     * the handshake's replies send.
      */
 
     if (conn->status == NGX_HTTP_OAUTH_REDIS_READY) {
@@ -751,8 +744,6 @@ ngx_http_oauth_redis_write_handler(ngx_event_t *wev)
 
             c->idle = 1;
 
-        } else if (!c->read->timer_set) {
-            ngx_add_timer(c->read, conn->worker->conf->timeout);
         }
     }
 
@@ -824,6 +815,19 @@ ngx_http_oauth_redis_send(ngx_http_oauth_redis_conn_t *conn)
 
         conn->out.pos = conn->out.start;
         conn->out.last = conn->out.start;
+    }
+
+    if (conn->nops && !c->read->timer_set) {
+
+        /*
+         * The reply timeout starts now, not when the operation was queued:
+         * a long pass of the event loop (many requests, a loaded host)
+         * must not eat Redis's time.  The cached clock is as old as this
+         * pass, hence the update.
+         */
+
+        ngx_time_update();
+        ngx_add_timer(c->read, w->conf->timeout);
     }
 
     if (ngx_handle_write_event(c->write, 0) != NGX_OK) {
