@@ -1008,7 +1008,8 @@ ngx_http_oauth_redis_replies(ngx_http_oauth_redis_conn_t *conn)
     if (!ngx_queue_empty(&conn->ops)) {
 
         /*
-         * A reply arrived: the next one gets a full timeout.  Deleted first:
+         * A reply arrived: the next one gets a full timeout, counted from
+         * after the done handlers ran (fresh clock).  Deleted first:
          * ngx_add_timer() ignores moves under NGX_TIMER_LAZY_DELAY, longer
          * than a typical timeout here.
          */
@@ -1017,6 +1018,7 @@ ngx_http_oauth_redis_replies(ngx_http_oauth_redis_conn_t *conn)
             ngx_del_timer(c->read);
         }
 
+        ngx_time_update();
         ngx_add_timer(c->read, w->conf->timeout);
         return NGX_OK;
     }
