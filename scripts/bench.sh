@@ -105,6 +105,8 @@ http {
         }
         location /api/ {
             oauth_require scope=orders:read;
+            # a location's proxy_set_header replaces the inherited ones
+            proxy_set_header Connection "";
             proxy_set_header X-User \$oauth_sub;
             proxy_pass http://backend;
         }
