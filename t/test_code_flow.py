@@ -206,12 +206,13 @@ def test_bff_exchanges_with_basic_and_rotates_the_refresh_token(server, redis, s
     second = r.json()
     assert second["refresh_token"] != first["refresh_token"]
     assert second["access_token"] != first["access_token"]
-    if "id_token" in second:
-        # OIDC Core §12.2: same sub, aud and auth_time, no nonce.
-        _, again = verify_id_token(server, second["id_token"], "bff",
-                                   second["access_token"])
-        assert again["sub"] == claims["sub"]
-        assert again["auth_time"] == claims["auth_time"]
+    # OIDC Core §12.2: an ID token again, same sub, aud, auth_time and
+    # claims, no nonce.
+    _, again = verify_id_token(server, second["id_token"], "bff",
+                               second["access_token"])
+    assert again["sub"] == claims["sub"]
+    assert again["auth_time"] == claims["auth_time"]
+    assert again["name"] == "Alice Liddell"
     # The rotated refresh token is spent; using it revokes the family.
     r = requests.post(server.url("/oauth2/token"),
                       data={"grant_type": "refresh_token",

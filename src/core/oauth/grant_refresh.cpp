@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "oauth/grant.h"
+#include "oauth/id_token.h"
 #include "oauth/issue.h"
 #include "oauth/scope.h"
 #include "store/family.h"
@@ -76,6 +77,7 @@ private:
         issued_->command = store::rotate_script().call(
             {}, {ctx_.keys.prefix(), fam.id, store::secret_key_id(presented_), rt.hash, rt.record,
                  at.jti, at.session, std::to_string(ttl), std::to_string(now)});
+        id_token_ = id_token::on_refresh(ctx_.server, fam, issued_->scope, issued_->access_token, now);
         return flow::Step::redis({issued_->command});
     }
 
@@ -84,6 +86,7 @@ private:
         auto status = store::as_string(reply).value_or("");
         if (status == "ok") {
             json::Json body = issued_->response();
+            if (id_token_) json::set(body.get(), "id_token", *id_token_);  // OIDC Core §12.2
             return flow::Step::respond(token_response(body.get()));
         }
         return fail(Error::InvalidGrant, "the refresh token is invalid, expired or revoked",
@@ -93,6 +96,7 @@ private:
 
     std::string presented_;
     std::optional<Issued> issued_;
+    std::optional<std::string> id_token_;
 };
 
 }  // namespace
