@@ -56,17 +56,17 @@ unit: $(BUILD)/unit_tests
 	$(BUILD)/unit_tests
 
 test: deps
-	$(MAKE) all $(BUILD)/unit_tests $(BUILD)/abi_garbage_test
+	$(MAKE) -j$$(nproc) all $(BUILD)/unit_tests $(BUILD)/abi_garbage_test
 	$(BUILD)/unit_tests --gtest_brief=1
 	$(BUILD)/abi_garbage_test
 	$(PYTHON) -m pytest -q t/
 
 run: deps
-	$(MAKE) all
+	$(MAKE) -j$$(nproc) all
 	scripts/quickstart.sh
 
 bench: deps
-	$(MAKE) all
+	$(MAKE) -j$$(nproc) all
 	scripts/bench.sh
 
 clean:
