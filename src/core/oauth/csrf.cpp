@@ -27,8 +27,11 @@ Browser browser(const flow::Request& request, const flow::ServerConfig& server) 
     Browser b;
     b.secret = util::random_token(kSecretBytes);
     // A session cookie: it only has to live as long as the pages it protects.
-    b.set_cookie = http::set_cookie(http::SetCookie{
-        .name = std::string(kCookie), .value = b.secret, .secure = server.secure()});
+    http::SetCookie c;
+    c.name = std::string(kCookie);
+    c.value = b.secret;
+    c.secure = server.secure();
+    b.set_cookie = http::set_cookie(c);
     return b;
 }
 

@@ -1,0 +1,354 @@
+// The browser endpoints as flows, with canned Redis replies: what each
+// answers and which commands it sends.
+#include <gtest/gtest.h>
+
+#include "http/form.h"
+#include "oauth/code.h"
+#include "oauth/csrf.h"
+#include "oauth/endpoints.h"
+#include "oauth/pending.h"
+#include "oauth/sso.h"
+#include "token_helpers.h"
+
+using namespace oauth;
+using token_test::Driver;
+using token_test::kNow;
+using token_test::nil;
+using token_test::str;
+
+namespace {
+
+const flow::ServerConfig& bserver() {
+    static flow::ServerConfig s = [] {
+        flow::ServerConfig c;
+        c.issuer = "https://as.example.com";
+        c.prefix = "p:";
+        c.ttl[OAUTH_TTL_CODE] = 60;
+        c.ttl[OAUTH_TTL_SESSION] = 3600;
+        c.endpoint_path[OAUTH_EP_AUTHORIZE] = "/authorize";
+        c.endpoint_path[OAUTH_EP_LOGIN] = "/login";
+        c.endpoint_path[OAUTH_EP_CONSENT] = "/consent";
+        c.login_url = "https://as.example.com/login";
+        c.keys = token_test::server().keys;
+        return c;
+    }();
+    return s;
+}
+
+constexpr std::string_view kRedirect = "https://c.example/cb";
+const std::string kChallenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";  // RFC 7636 B
+
+std::string client_json(std::string consent = "skip", bool is_public = true) {
+    store::Client c;
+    c.id = "web";
+    c.name = "Web";
+    c.is_public = is_public;
+    c.redirect_uris = {std::string(kRedirect)};
+    c.grant_types = {"authorization_code"};
+    c.scopes = {"openid", "profile"};
+    c.consent = *store::consent_from_name(consent);
+    return store::serialize(c);
+}
+
+flow::Request get(std::string path, std::string query, std::string cookie = {}) {
+    flow::Request r;
+    r.method = "GET";
+    r.path = std::move(path);
+    r.query = std::move(query);
+    r.cookie = std::move(cookie);
+    r.now = kNow;
+    return r;
+}
+
+flow::Request post(std::string path, std::string body, std::string cookie = {}) {
+    flow::Request r = get(std::move(path), {}, std::move(cookie));
+    r.method = "POST";
+    r.content_type = "application/x-www-form-urlencoded";
+    r.body = std::move(body);
+    return r;
+}
+
+std::string authorize_query(std::string extra = {}) {
+    return "response_type=code&client_id=web&redirect_uri=" + http::form_encode(kRedirect) +
+           "&state=xyz&code_challenge=" + kChallenge + "&code_challenge_method=S256" + extra;
+}
+
+std::map<std::string, std::string> location_query(const Driver& d) {
+    std::string loc = d.header("Location");
+    auto q = loc.find('?');
+    auto form = http::parse_form(q == std::string::npos ? "" : loc.substr(q + 1));
+    return {form.params.begin(), form.params.end()};
+}
+
+void expect_html_page(const Driver& d, unsigned status) {
+    EXPECT_EQ(d.step.kind, flow::Step::Kind::Respond);
+    EXPECT_EQ(d.step.response.status, status);
+    EXPECT_EQ(d.header("Location"), "");
+    EXPECT_EQ(d.header("X-Frame-Options"), "DENY");
+    EXPECT_EQ(d.step.response.content_type, "text/html; charset=utf-8");
+}
+
+// A signed-in browser: its cookie header and the stored session.
+struct SignedIn {
+    std::string cookie;
+    std::string sid;
+    std::string record;
+};
+SignedIn signed_in(int64_t auth_time = kNow - 10) {
+    SignedIn s;
+    std::string value = util::random_token(32);
+    std::string csrf_secret = util::random_token(32);
+    s.cookie = "oauth_sso=" + value + "; oauth_csrf=" + csrf_secret;
+    s.sid = util::sha256_hex(value);
+    sso::Session session;
+    session.sub = "sub1";
+    session.username = "alice";
+    session.auth_time = auth_time;
+    session.claims = json::parse_object(R"({"name":"Alice"})");
+    s.record = sso::serialize(session);
+    return s;
+}
+
+}  // namespace
+
+TEST(BrowserAuthorize, UnknownClientIsAPageNotARedirect) {
+    Driver d(endpoints::make_authorize(bserver(), get("/authorize", authorize_query())));
+    ASSERT_EQ(d.step.kind, flow::Step::Kind::Redis);
+    EXPECT_EQ(d.command(), (flow::Command{"GET", "p:client:web"}));
+    auto n = nil();
+    d.reply(n);
+    expect_html_page(d, 400);
+}
+
+TEST(BrowserAuthorize, UnregisteredRedirectUriIsAPage) {
+    std::string q = "response_type=code&client_id=web&redirect_uri=https%3A%2F%2Fevil.example%2Fcb";
+    Driver d(endpoints::make_authorize(bserver(), get("/authorize", q)));
+    auto c = str(client_json());
+    d.reply(c);
+    expect_html_page(d, 400);
+}
+
+TEST(BrowserAuthorize, NoClientIdOrMalformedQueryAnswersAtOnce) {
+    Driver a(endpoints::make_authorize(bserver(), get("/authorize", "response_type=code")));
+    expect_html_page(a, 400);
+    Driver b(endpoints::make_authorize(bserver(), get("/authorize", "client_id=%zz")));
+    expect_html_page(b, 400);
+    Driver c(endpoints::make_authorize(bserver(), get("/authorize", "client_id=a&client_id=b")));
+    expect_html_page(c, 400);
+}
+
+TEST(BrowserAuthorize, ErrorsAfterTheRedirectUriIsTrustedAreRedirects) {
+    struct Case {
+        std::string query;
+        std::string error;
+    } cases[] = {
+        {authorize_query("&scope=admin"), "invalid_scope"},
+        {authorize_query("&state=again"), "invalid_request"},
+        {authorize_query("&prompt=none"), "login_required"},
+        {authorize_query("&prompt=bogus"), "invalid_request"},
+        {"response_type=token&client_id=web&redirect_uri=" + http::form_encode(kRedirect) + "&state=xyz",
+         "unsupported_response_type"},
+        {"response_type=code&client_id=web&redirect_uri=" + http::form_encode(kRedirect) + "&state=xyz",
+         "invalid_request"},  // public client, no challenge
+        {"response_type=code&client_id=web&redirect_uri=" + http::form_encode(kRedirect) +
+             "&state=xyz&code_challenge=" + kChallenge + "&code_challenge_method=plain",
+         "invalid_request"},
+    };
+    for (const auto& c : cases) {
+        Driver d(endpoints::make_authorize(bserver(), get("/authorize", c.query)));
+        auto client = str(client_json());
+        d.reply(client);
+        ASSERT_EQ(d.step.kind, flow::Step::Kind::Respond) << c.query;
+        EXPECT_EQ(d.step.response.status, 302u) << c.query;
+        auto q = location_query(d);
+        EXPECT_EQ(q["error"], c.error) << c.query;
+        EXPECT_EQ(q["iss"], "https://as.example.com");
+        if (c.query.find("state=again") == std::string::npos) {
+            EXPECT_EQ(q["state"], "xyz") << c.query;
+        }
+        EXPECT_EQ(d.header("Location").rfind(std::string(kRedirect) + "?", 0), 0u);
+    }
+}
+
+TEST(BrowserAuthorize, WithoutSessionStoresThePendingRequestAndGoesToLogin) {
+    Driver d(endpoints::make_authorize(bserver(), get("/authorize", authorize_query("&nonce=n1"))));
+    auto client = str(client_json());
+    d.reply(client);
+    ASSERT_EQ(d.step.kind, flow::Step::Kind::Redis);
+    const auto& set = d.command();
+    ASSERT_EQ(set[0], "SET");
+    ASSERT_EQ(set[1].rfind("p:authz:", 0), 0u);
+    std::string handle = set[1].substr(8);
+    auto p = authz::parse_pending(set[2]);
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->client_id, "web");
+    EXPECT_EQ(p->nonce, "n1");
+    EXPECT_EQ(p->scope, "openid profile");
+    EXPECT_EQ(p->code_challenge, kChallenge);
+    EXPECT_FALSE(p->browser.empty());
+    auto ok = str("OK");
+    d.reply(ok);
+    EXPECT_EQ(d.step.response.status, 302u);
+    EXPECT_EQ(d.header("Location"), "https://as.example.com/login?login_challenge=" + handle);
+    EXPECT_NE(d.header("Set-Cookie").find("oauth_csrf="), std::string::npos);
+}
+
+TEST(BrowserAuthorize, WithSessionAndSkipMintsTheCode) {
+    auto s = signed_in();
+    Driver d(endpoints::make_authorize(bserver(), get("/authorize", authorize_query(), s.cookie)));
+    ASSERT_EQ(d.step.commands.size(), 2u);
+    EXPECT_EQ(d.step.commands[1], (flow::Command{"GET", "p:sso:" + s.sid}));
+    auto client = str(client_json("skip"));
+    auto session = str(s.record);
+    d.reply({client.get(), session.get()});
+    ASSERT_EQ(d.step.kind, flow::Step::Kind::Redis);
+    EXPECT_EQ(d.command()[0], "SET");
+    auto record = authz::parse_code(d.command()[2]);
+    ASSERT_TRUE(record);
+    EXPECT_EQ(record->sub, "sub1");
+    EXPECT_EQ(record->auth_time, kNow - 10);
+    EXPECT_EQ(record->code_challenge, kChallenge);
+    EXPECT_EQ(json::get_string(record->claims.get(), "name").value_or(""), "Alice");
+    std::string key = d.command()[1];
+    auto ok = str("OK");
+    d.reply(ok);
+    EXPECT_EQ(d.step.response.status, 302u);
+    auto q = location_query(d);
+    EXPECT_EQ(q["state"], "xyz");
+    EXPECT_EQ(q["iss"], "https://as.example.com");
+    EXPECT_EQ(key, "p:code:" + util::sha256_hex(q["code"]));
+}
+
+TEST(BrowserAuthorize, PromptLoginIgnoresAnOlderSession) {
+    auto s = signed_in(kNow - 10);
+    Driver d(endpoints::make_authorize(bserver(), get("/authorize", authorize_query("&prompt=login"), s.cookie)));
+    auto client = str(client_json("skip"));
+    auto session = str(s.record);
+    d.reply({client.get(), session.get()});
+    ASSERT_EQ(d.step.kind, flow::Step::Kind::Redis);
+    auto p = authz::parse_pending(d.command()[2]);
+    ASSERT_TRUE(p);
+    EXPECT_TRUE(p->prompt_login);
+}
+
+TEST(BrowserAuthorize, ConsentOnceAsksForScopesNotYetGranted) {
+    auto s = signed_in();
+    Driver d(endpoints::make_authorize(bserver(), get("/authorize", authorize_query(), s.cookie)));
+    auto client = str(client_json("once"));
+    auto session = str(s.record);
+    d.reply({client.get(), session.get()});
+    EXPECT_EQ(d.command(), (flow::Command{"GET", "p:consent:sub1:web"}));
+    auto remembered = str("openid");
+    d.reply(remembered);
+    ASSERT_EQ(d.step.kind, flow::Step::Kind::Redis);
+    std::string handle = d.command()[1].substr(8);
+    auto ok = str("OK");
+    d.reply(ok);
+    EXPECT_EQ(d.header("Location"), "https://as.example.com/consent?authz=" + handle);
+}
+
+TEST(BrowserAuthorize, RedisErrorIsA503Page) {
+    Driver d(endpoints::make_authorize(bserver(), get("/authorize", authorize_query())));
+    auto e = token_test::error("ERR down");
+    d.reply(e);
+    expect_html_page(d, 503);
+}
+
+TEST(BrowserLogin, PostWithoutCsrfIsRefusedBeforeAnyWork) {
+    std::string handle = authz::new_handle();
+    Driver d(endpoints::make_login(bserver(), post("/login", "login_challenge=" + handle +
+                                                                 "&username=alice&password=x")));
+    expect_html_page(d, 403);
+}
+
+TEST(BrowserLogin, WrongPasswordShowsTheFormAgainAndRightOneSignsIn) {
+    std::string handle = authz::new_handle();
+    std::string secret = util::random_token(32);
+    std::string cookie = "oauth_csrf=" + secret;
+    std::string csrf = csrf::token(secret, "login", handle);
+    authz::Pending p;
+    p.client_id = "web";
+    p.client_name = "Web";
+    p.redirect_uri = std::string(kRedirect);
+    p.iat = kNow;
+    store::User u;
+    u.sub = "sub1";
+    u.username = "alice";
+    u.password_hash = util::hash_secret("right", token_test::kTestCost);
+    u.claims = json::parse_object("{}");
+
+    for (std::string password : {"wrong", "right"}) {
+        Driver d(endpoints::make_login(
+            bserver(), post("/login", "login_challenge=" + handle + "&csrf=" + csrf +
+                                          "&username=alice&password=" + password, cookie)));
+        ASSERT_EQ(d.step.commands.size(), 2u);
+        EXPECT_EQ(d.step.commands[1], (flow::Command{"GET", "p:user:alice"}));
+        auto pending = str(authz::serialize(p));
+        auto user = str(store::serialize(u));
+        d.reply({pending.get(), user.get()});
+        d.offload();
+        if (password == "wrong") {
+            expect_html_page(d, 200);
+            EXPECT_NE(d.step.response.body.find("Wrong username or password."), std::string::npos);
+            EXPECT_EQ(d.header("Set-Cookie").find("oauth_sso"), std::string::npos);
+        } else {
+            ASSERT_EQ(d.step.kind, flow::Step::Kind::Redis);
+            EXPECT_EQ(d.command()[0], "SET");
+            std::vector<token_test::ReplyPtr> replies;
+            std::vector<const token_test::Reply*> ptrs;
+            for (size_t i = 0; i < d.step.commands.size(); i++) {
+                replies.push_back(token_test::integer(1));
+                ptrs.push_back(replies.back().get());
+            }
+            std::vector<const redisReply*> rs;
+            for (auto* r : ptrs) rs.push_back(&r->r);
+            d.step = d.flow->on_redis(rs);
+            EXPECT_EQ(d.step.response.status, 303u);
+            EXPECT_EQ(d.header("Location"), "https://as.example.com/authorize?authz=" + handle);
+            EXPECT_EQ(d.header("Set-Cookie").rfind("oauth_sso=", 0), 0u);
+        }
+    }
+}
+
+TEST(BrowserConsent, DenyRedirectsAccessDenied) {
+    auto s = signed_in();
+    std::string handle = authz::new_handle();
+    std::string secret = s.cookie.substr(s.cookie.find("oauth_csrf=") + 11);
+    std::string csrf = csrf::token(secret, "consent", handle + "\n" + s.sid);
+    authz::Pending p;
+    p.client_id = "web";
+    p.redirect_uri = std::string(kRedirect);
+    p.state = "xyz";
+    p.iat = kNow;
+    p.browser = util::sha256_hex(secret);
+    Driver d(endpoints::make_consent(
+        bserver(), post("/consent", "authz=" + handle + "&csrf=" + csrf + "&decision=deny", s.cookie)));
+    ASSERT_EQ(d.step.kind, flow::Step::Kind::Redis);
+    auto pending = str(authz::serialize(p));
+    auto session = str(s.record);
+    d.reply({pending.get(), session.get()});
+    ASSERT_EQ(d.step.kind, flow::Step::Kind::Redis);
+    EXPECT_EQ(d.command(), (flow::Command{"DEL", "p:authz:" + handle}));
+    auto one = token_test::integer(1);
+    d.reply(one);
+    EXPECT_EQ(d.step.response.status, 303u);
+    auto q = location_query(d);
+    EXPECT_EQ(q["error"], "access_denied");
+    EXPECT_EQ(q["state"], "xyz");
+    EXPECT_EQ(q["iss"], "https://as.example.com");
+}
+
+TEST(BrowserLoginAccept, NeedsABearerToken) {
+    flow::Request r;
+    r.method = "POST";
+    r.content_type = "application/json";
+    r.body = R"({"login_challenge":"x","subject":"s"})";
+    r.now = kNow;
+    Driver d(endpoints::make_login_accept(bserver(), r));
+    EXPECT_EQ(d.step.response.status, 401u);
+    EXPECT_EQ(token_test::error_of(d), "invalid_token");
+    EXPECT_EQ(d.header("WWW-Authenticate").rfind("Bearer realm=", 0), 0u);
+    r.authorization = "Bearer not-a-jwt";
+    Driver e(endpoints::make_login_accept(bserver(), r));
+    EXPECT_EQ(e.step.response.status, 401u);
+}
