@@ -255,7 +255,7 @@ def test_token_in_query_is_ignored(env):
 
 
 @pytest.mark.parametrize("value", ["Bearer", "Bearer ", "Bearer a.b.c d.e.f",
-                                   "Bearer a,b"])
+                                   "bearer  a.b.c  d"])
 def test_malformed_header(env, upstream, value):
     r = requests.get(env.url("/api/x"), headers={"Authorization": value})
     assert r.status_code == 400
@@ -407,10 +407,10 @@ def test_shapes(env, upstream):
     t = env.minter.token()
     parts = t.split(".")
     for bad in (".".join(parts[:2]), t + ".x", t + "=", "a.b.c",
-                "!!!." + ".".join(parts[1:])):
+                "!!!." + ".".join(parts[1:]), "a,b", t.replace(".", "$", 1)):
         r = requests.get(env.url("/api/x"),
                          headers={"Authorization": "Bearer " + bad})
-        assert 400 <= r.status_code < 500, bad
+        assert_invalid_token(r)
     assert upstream.hits == 0
 
 

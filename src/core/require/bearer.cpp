@@ -52,7 +52,9 @@ BearerToken parse_bearer(std::optional<std::string_view> header) {
     if (rest.empty()) return {Reason::MalformedHeader, {}};
     for (char c : rest)
         if (is_space(c)) return {Reason::MalformedHeader, {}};  // more than one token
-    if (!is_b64token(rest)) return {Reason::MalformedHeader, {}};
+    // One token, but not of b64token characters: the header is well formed
+    // (SPEC §5 keeps 400 for no token or several), the token is not.
+    if (!is_b64token(rest)) return {Reason::Malformed, {}};
     return {Reason::Ok, rest};
 }
 

@@ -15,8 +15,9 @@ struct BearerToken {
 
 // header: the raw field value, nullopt when the request has none.
 // "Bearer" is matched case-insensitively (RFC 7235 §2.1); another scheme
-// counts as no token; "Bearer" with nothing, with several tokens or with bytes
-// outside b64token is MalformedHeader.
+// counts as no token; "Bearer" with nothing or with several tokens is
+// MalformedHeader (400); one token with bytes outside b64token is Malformed
+// (401 invalid_token).
 BearerToken parse_bearer(std::optional<std::string_view> header);
 
 }  // namespace oauth::require
