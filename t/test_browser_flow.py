@@ -275,3 +275,32 @@ def test_every_html_page_has_the_security_headers(server, ctl):
         kinds.update(k for k in ("login", "consent", "error")
                      if f"oauth-page--{k}" in page.text)
     assert kinds == {"login", "consent", "error"}
+
+
+def test_sso_session_is_stored_hashed_and_revocable(server, ctl, redis):
+    make_client(ctl, consent="skip")
+    user = make_user(ctl)
+    b = Browser(server)
+    assert_code_redirect(server, sign_in(b, start(server)[0]))
+    cookie = b.s.cookies.get("oauth_sso")
+    sid = hashlib.sha256(cookie.encode()).hexdigest()
+    record = json.loads(redis.cli("GET", f"oauth:sso:{sid}"))
+    assert record["sub"] == user["sub"] and record["username"] == "alice"
+    assert 0 < int(redis.cli("TTL", f"oauth:sso:{sid}")) <= 28800
+    assert redis.cli("ZRANGE", f"oauth:idx:sso:{user['sub']}", 0, -1) == sid
+    assert cookie not in redis.dump_all()
+
+    ctl("session", "revoke", "--sub", user["sub"])
+    page = b.go(start(server)[0])
+    assert "oauth-page--login" in page.text
+
+
+def test_redis_down_gives_503_and_no_redirect(server, ctl, redis):
+    make_client(ctl)
+    url, _ = start(server)
+    redis.stop()
+    r = requests.get(url, allow_redirects=False)
+    assert r.status_code == 503
+    assert "Location" not in r.headers
+    # SPEC §4: the glue's answer for an unreachable store, on every endpoint
+    assert r.json()["error"] == "temporarily_unavailable"
