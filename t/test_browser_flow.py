@@ -304,3 +304,17 @@ def test_redis_down_gives_503_and_no_redirect(server, ctl, redis):
     assert "Location" not in r.headers
     # SPEC §4: the glue's answer for an unreachable store, on every endpoint
     assert r.json()["error"] == "temporarily_unavailable"
+
+
+def test_no_secret_reaches_the_error_log(server, ctl):
+    make_client(ctl, consent="always")
+    make_user(ctl)
+    b = Browser(server)
+    again = sign_in(b, start(server)[0], password="wrong secret")
+    consent = b.login(again, "alice", "correct horse")
+    q = assert_code_redirect(server, b.submit(consent, button="Approve"))
+    log = server.log()
+    secrets = [q["code"], "correct horse", "wrong secret",
+               b.s.cookies.get("oauth_sso"), b.s.cookies.get("oauth_csrf")]
+    for secret in secrets:
+        assert secret and secret not in log

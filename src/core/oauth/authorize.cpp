@@ -37,6 +37,15 @@ using authz::Pending;
 using flow::Replies;
 using flow::Step;
 
+// A parameter name fit to be quoted in an error description and the log:
+// short printable ASCII, or nothing (no log injection through names).
+std::string quotable(std::string_view name) {
+    if (name.size() > 64) return "a parameter";
+    for (char c : name)
+        if (c < 0x21 || c > 0x7e) return "a parameter";
+    return std::string(name);
+}
+
 // Bounds on what we keep in Redis for a browser we do not know yet.
 constexpr size_t kMaxState = 1024;
 constexpr size_t kMaxNonce = 512;
@@ -63,7 +72,7 @@ public:
         // RFC 6749 §4.1.2.1: nothing can be redirected before client_id and
         // redirect_uri are trusted, duplicates of them included.
         if (form_.duplicate && (*form_.duplicate == "client_id" || *form_.duplicate == "redirect_uri"))
-            return page(authz::bad_request_page("A parameter was sent twice: " + *form_.duplicate + "."),
+            return page(authz::bad_request_page("A parameter was sent twice: " + quotable(*form_.duplicate) + "."),
                         "duplicate client_id or redirect_uri");
         std::string_view client_id = form_.value("client_id");
         if (client_id.empty() || client_id.size() > 256)
@@ -153,7 +162,7 @@ private:
 
         if (state.size() > kMaxState) return error(Error::InvalidRequest, "state is too long");
         if (form_.duplicate)  // RFC 6749 §3.1
-            return error(Error::InvalidRequest, "parameter sent twice: " + *form_.duplicate);
+            return error(Error::InvalidRequest, "parameter sent twice: " + quotable(*form_.duplicate));
         std::string_view response_type = form_.value("response_type");
         if (response_type.empty()) return error(Error::InvalidRequest, "response_type is required");
         if (response_type != "code")
