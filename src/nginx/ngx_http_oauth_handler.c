@@ -209,6 +209,12 @@ ngx_http_oauth_drive(ngx_http_oauth_ctx_t *ctx, oauth_step_t *step)
                                                step->redis_count,
                                                ngx_http_oauth_redis_done, ctx);
             if (ctx->op) {
+                /* notice a client that leaves meanwhile: the request ends
+                 * (499) and its pool cleanup cancels the operation */
+                if (r->read_event_handler == ngx_http_block_reading) {
+                    r->read_event_handler = ngx_http_test_reading;
+                }
+
                 return;
             }
 
@@ -244,6 +250,10 @@ ngx_http_oauth_redis_done(void *data, ngx_int_t rc, void **replies,
     r = ctx->request;
     c = r->connection;
     ctx->op = NULL;
+
+    if (r->read_event_handler == ngx_http_test_reading) {
+        r->read_event_handler = ngx_http_block_reading;
+    }
 
     if (rc == NGX_OK) {
         oauth_flow_resume_redis(ctx->flow, replies, n, &step);
