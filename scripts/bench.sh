@@ -161,18 +161,14 @@ run() {
     local args=(-t1 -c"$CONNS" -d"${secs}s" --latency)
     [ -n "$tok" ] && args+=(-H "Authorization: Bearer $tok")
     wrk "${args[@]}" "http://127.0.0.1:$PORT$path" >"$out"
-    if grep -q "Non-2xx" "$out"; then
-        echo "bench: $name had non-2xx answers:" >&2
-        cat "$out" >&2
-        exit 1
-    fi
     "$PYTHON" - "$out" <<'EOF'
 import re, sys
 text = open(sys.argv[1]).read()
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
 v, unit = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", text, re.M).groups()
 ms = float(v) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-print(f"{rps:.0f} {ms:.2f}")
+bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
+print(f"{rps:.0f} {ms:.2f} {bad.group(1) if bad else 0}")
 EOF
 }
 
@@ -185,26 +181,33 @@ run warm 2 /plain/x >/dev/null
 run warm 2 /api/x "$RS_TOKEN" >/dev/null
 run warm 2 /api/x "$ES_TOKEN" >/dev/null
 
-read -r PLAIN_RPS PLAIN_P99 < <(run plain "$SECONDS_RUN" /plain/x)
-read -r RS_RPS RS_P99 < <(run rs256 "$SECONDS_RUN" /api/x "$RS_TOKEN")
-read -r ES_RPS ES_P99 < <(run es256 "$SECONDS_RUN" /api/x "$ES_TOKEN")
+read -r PLAIN_RPS PLAIN_P99 PLAIN_BAD < <(run plain "$SECONDS_RUN" /plain/x)
+read -r RS_RPS RS_P99 RS_BAD < <(run rs256 "$SECONDS_RUN" /api/x "$RS_TOKEN")
+read -r ES_RPS ES_P99 ES_BAD < <(run es256 "$SECONDS_RUN" /api/x "$ES_TOKEN")
 
-printf '\n%-34s %12s %10s %8s\n' "location" "requests/s" "p99 ms" "ratio"
-printf '%-34s %12s %10s %8s\n' "plain proxy" "$PLAIN_RPS" "$PLAIN_P99" "1.00"
-for row in "oauth_require, RS256 token:$RS_RPS:$RS_P99" \
-           "oauth_require, ES256 token:$ES_RPS:$ES_P99"; do
-    IFS=: read -r name rps p99 <<<"$row"
+# non-2xx: answers other than 200 (a 503 when Redis stalled past its timeout
+# on a loaded machine: oauth_require fails closed)
+printf '\n%-30s %11s %8s %7s %8s\n' "location" "requests/s" "p99 ms" "ratio" \
+    "non-2xx"
+printf '%-30s %11s %8s %7s %8s\n' "plain proxy" "$PLAIN_RPS" "$PLAIN_P99" \
+    "1.00" "$PLAIN_BAD"
+for row in "oauth_require, RS256 token:$RS_RPS:$RS_P99:$RS_BAD" \
+           "oauth_require, ES256 token:$ES_RPS:$ES_P99:$ES_BAD"; do
+    IFS=: read -r name rps p99 bad <<<"$row"
     ratio=$(awk -v a="$rps" -v b="$PLAIN_RPS" 'BEGIN { printf "%.2f", a / b }')
-    printf '%-34s %12s %10s %8s\n' "$name" "$rps" "$p99" "$ratio"
+    printf '%-30s %11s %8s %7s %8s\n' "$name" "$rps" "$p99" "$ratio" "$bad"
 done
 
 RSS_BEFORE=$(rss_kb)
-read -r SOAK_RPS SOAK_P99 < <(run soak "$SOAK" /api/x "$RS_TOKEN")
+read -r SOAK_RPS SOAK_P99 SOAK_BAD < <(run soak "$SOAK" /api/x "$RS_TOKEN")
 RSS_AFTER=$(rss_kb)
 SOAK_N=$(awk '/requests in/ {print $1}' "$WORK/wrk-soak.txt")
 printf '\nworker RSS: %s kB before, %s kB after %s protected requests' \
     "$RSS_BEFORE" "$RSS_AFTER" "$SOAK_N"
-printf ' (%ss, %s requests/s, p99 %s ms)\n' "$SOAK" "$SOAK_RPS" "$SOAK_P99"
+printf ' (%ss, %s requests/s, p99 %s ms, %s non-2xx)\n' "$SOAK" "$SOAK_RPS" \
+    "$SOAK_P99" "$SOAK_BAD"
+echo "error.log: $(grep -c 'oauth_require: 503' "$WORK/logs/error.log" || true)" \
+     "answers 503 (Redis unavailable or past its timeout)"
 
 REDIS_CONNS=$(redis-cli -p "$RPORT" INFO stats |
     awk -F: '/^total_connections_received/ {print $2}' | tr -d '\r')
