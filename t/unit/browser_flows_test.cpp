@@ -352,3 +352,20 @@ TEST(BrowserLoginAccept, NeedsABearerToken) {
     Driver e(endpoints::make_login_accept(bserver(), r));
     EXPECT_EQ(e.step.response.status, 401u);
 }
+
+TEST(BrowserAuthorize, MaxAgeTreatsAnOlderLoginAsNoSession) {
+    for (auto [max_age, fresh] : {std::pair{"5", false}, std::pair{"60", true}}) {
+        auto s = signed_in(kNow - 10);
+        Driver d(endpoints::make_authorize(
+            bserver(), get("/authorize", authorize_query(std::string("&max_age=") + max_age), s.cookie)));
+        auto client = str(client_json("skip"));
+        auto session = str(s.record);
+        d.reply({client.get(), session.get()});
+        ASSERT_EQ(d.step.kind, flow::Step::Kind::Redis);
+        EXPECT_EQ(d.command()[1].rfind(fresh ? "p:code:" : "p:authz:", 0), 0u) << max_age;
+    }
+    Driver bad(endpoints::make_authorize(bserver(), get("/authorize", authorize_query("&max_age=-1"))));
+    auto client = str(client_json("skip"));
+    bad.reply(client);
+    EXPECT_EQ(location_query(bad)["error"], "invalid_request");
+}

@@ -13,6 +13,7 @@
 //   consent needed         -> prompt=none: consent_required; else store and
 //                             302 to CONSENT?authz=H
 //   otherwise              -> mint the code, 302 to redirect_uri?code&state&iss
+#include <charconv>
 #include <optional>
 
 #include "http/form.h"
@@ -207,6 +208,15 @@ private:
         if (nonce.size() > kMaxNonce) return error(Error::InvalidRequest, "nonce is too long");
         p.nonce = std::string(nonce);
 
+        // OIDC Core §3.1.2.1: max_age, a non-negative integer of seconds.
+        if (std::string_view max_age = form_.value("max_age"); !max_age.empty()) {
+            int64_t v = 0;
+            auto [end, ec] = std::from_chars(max_age.data(), max_age.data() + max_age.size(), v);
+            if (ec != std::errc() || end != max_age.data() + max_age.size() || v < 0)
+                return error(Error::InvalidRequest, "max_age must be a non-negative integer");
+            p.max_age = v;
+        }
+
         // OIDC Core §3.1.2.1: prompt is a space-separated list; none alone.
         auto prompts = scope::parse(form_.value("prompt"));
         if (!prompts) return error(Error::InvalidRequest, "malformed prompt");
@@ -224,7 +234,7 @@ private:
 
     Step decide() {
         Pending& p = *pending_;
-        if (!session_ || !authz::session_satisfies(p, *session_)) {
+        if (!session_ || !authz::session_satisfies(p, *session_, request_.now)) {
             if (prompt_none_) return error(Error::LoginRequired, "the user is not signed in");
             if (!resumed_) handle_ = authz::new_handle();
             std::string login = authz::login_url(server_, handle_);

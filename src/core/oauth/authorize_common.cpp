@@ -22,8 +22,9 @@ flow::Response code_redirect(const flow::ServerConfig& server, std::string_view 
         status);
 }
 
-bool session_satisfies(const Pending& p, const sso::Session& s) {
-    return !p.prompt_login || s.auth_time >= p.iat;
+bool session_satisfies(const Pending& p, const sso::Session& s, int64_t now) {
+    if (p.prompt_login && s.auth_time < p.iat) return false;
+    return p.max_age < 0 || s.auth_time >= now - p.max_age;
 }
 
 CodeRecord code_record(const Pending& p, const sso::Session& s, int64_t now) {

@@ -26,9 +26,10 @@ flow::Response error_redirect(const flow::ServerConfig& server, std::string_view
 flow::Response code_redirect(const flow::ServerConfig& server, std::string_view redirect_uri,
                              std::string_view code, std::string_view state, unsigned status);
 
-// The session may finish the request: with prompt=login only a login at or
-// after the request counts (OIDC Core §3.1.2.1).
-bool session_satisfies(const Pending& p, const sso::Session& s);
+// The session may finish the request (OIDC Core §3.1.2.1): with prompt=login
+// only a login at or after the request counts; with max_age only a login at
+// most that many seconds before now.
+bool session_satisfies(const Pending& p, const sso::Session& s, int64_t now);
 
 // The code's record for a pending request approved by a session.
 CodeRecord code_record(const Pending& p, const sso::Session& s, int64_t now);

@@ -89,7 +89,7 @@ public:
                                      "the application and start again."),
                                  "handle used by another browser");
         if (sid_ && replies.size() > 1) session_ = sso::parse_reply(replies[1], *sid_);
-        if (!session_ || !authz::session_satisfies(*pending_, *session_)) {
+        if (!session_ || !authz::session_satisfies(*pending_, *session_, request_.now)) {
             // Signed out (or a forced login) meanwhile: sign in, then back
             // through authorize, which comes here again.
             std::string login = authz::login_url(server_, handle_);

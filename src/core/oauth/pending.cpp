@@ -38,6 +38,7 @@ std::string serialize(const Pending& p) {
         json::set(j, "code_challenge_method", p.code_challenge_method);
         json_object_set_new(j, "prompt_login", json_boolean(p.prompt_login));
         json_object_set_new(j, "prompt_consent", json_boolean(p.prompt_consent));
+        json::set(j, "max_age", p.max_age);
         json::set(j, "consent_policy", p.consent_policy);
         json::set(j, "consent_prior", p.consent_prior);
     } else {
@@ -82,6 +83,7 @@ std::optional<Pending> parse_pending(std::string_view text) {
     p.prompt_login = json_is_true(json_object_get(j, "prompt_login"));
     p.prompt_consent = json_is_true(json_object_get(j, "prompt_consent"));
     p.consent_policy = str(j, "consent_policy");
+    p.max_age = json::get_int(j, "max_age").value_or(-1);
     p.consent_prior = str(j, "consent_prior");
     p.user_code = str(j, "user_code");
     p.iat = json::get_int(j, "iat").value_or(0);

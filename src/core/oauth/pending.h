@@ -51,6 +51,7 @@ struct Pending {
     std::string code_challenge_method;  // "S256" or "" (no PKCE)
     bool prompt_login = false;   // OIDC Core §3.1.2.1: needs a login newer than iat
     bool prompt_consent = false;
+    int64_t max_age = -1;        // OIDC Core §3.1.2.1 max_age in seconds; -1: none
     // The client's consent policy (records.h: always, once, skip). With
     // `once`, consent_prior is what the user had granted when the request was
     // decided; approving stores the union.
