@@ -229,6 +229,17 @@ TEST(BrowserAuthorize, PromptLoginIgnoresAnOlderSession) {
     auto p = authz::parse_pending(d.command()[2]);
     ASSERT_TRUE(p);
     EXPECT_TRUE(p->prompt_login);
+    EXPECT_EQ(p->stale_sid, s.sid);
+}
+
+TEST(BrowserAuthorize, PromptLoginIgnoresASessionOfTheSameSecond) {
+    auto s = signed_in(kNow);
+    Driver d(endpoints::make_authorize(bserver(), get("/authorize", authorize_query("&prompt=login"), s.cookie)));
+    auto client = str(client_json("skip"));
+    auto session = str(s.record);
+    d.reply({client.get(), session.get()});
+    ASSERT_EQ(d.step.kind, flow::Step::Kind::Redis);
+    EXPECT_EQ(d.command()[1].rfind("p:authz:", 0), 0u);
 }
 
 TEST(BrowserAuthorize, ConsentOnceAsksForScopesNotYetGranted) {

@@ -229,6 +229,7 @@ private:
         }
         if (prompt_none_ && prompts->size() > 1)
             return error(Error::InvalidRequest, "prompt=none cannot be combined with other values");
+        if (p.prompt_login && session_) p.stale_sid = session_->sid;
         return decide();
     }
 

@@ -23,7 +23,9 @@ flow::Response code_redirect(const flow::ServerConfig& server, std::string_view 
 }
 
 bool session_satisfies(const Pending& p, const sso::Session& s, int64_t now) {
-    if (p.prompt_login && s.auth_time < p.iat) return false;
+    // Timestamps have a one-second grain: the session the browser already had
+    // is excluded by its id, so a login in the same second still counts.
+    if (p.prompt_login && (s.auth_time < p.iat || s.sid == p.stale_sid)) return false;
     return p.max_age < 0 || s.auth_time >= now - p.max_age;
 }
 

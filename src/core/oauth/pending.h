@@ -50,6 +50,8 @@ struct Pending {
     std::string code_challenge;
     std::string code_challenge_method;  // "S256" or "" (no PKCE)
     bool prompt_login = false;   // OIDC Core §3.1.2.1: needs a login newer than iat
+    std::string stale_sid;       // with prompt_login: the session the browser had then,
+                                 // which does not count (a new login is a new sid)
     bool prompt_consent = false;
     int64_t max_age = -1;        // OIDC Core §3.1.2.1 max_age in seconds; -1: none
     // The client's consent policy (records.h: always, once, skip). With
