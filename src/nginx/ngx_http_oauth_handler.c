@@ -372,6 +372,7 @@ ngx_http_oauth_copy(ngx_pool_t *pool, ngx_str_t *dst, const oauth_str_t *src)
 static ngx_int_t
 ngx_http_oauth_respond(ngx_http_request_t *r, oauth_step_t *step)
 {
+    u_char           *p;
     ngx_buf_t        *b;
     ngx_int_t         rc;
     ngx_str_t         body;
@@ -389,7 +390,14 @@ ngx_http_oauth_respond(ngx_http_request_t *r, oauth_step_t *step)
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        r->headers_out.content_type_len = r->headers_out.content_type.len;
+        /* the type without parameters: what sub_filter_types, gzip_types
+         * and charset_types compare */
+        p = ngx_strlchr(r->headers_out.content_type.data,
+                        r->headers_out.content_type.data
+                        + r->headers_out.content_type.len, ';');
+        r->headers_out.content_type_len = p
+                               ? (size_t) (p - r->headers_out.content_type.data)
+                               : r->headers_out.content_type.len;
     }
 
     for (i = 0; i < step->nheaders; i++) {

@@ -1,0 +1,35 @@
+"""The pages as a site deploys them: restyled with sub_filter (docs/BROWSER.md)
+and the form's action following the location."""
+import rig
+from browser_util import (Browser, assert_security_headers, forms_of,
+                          make_client, make_user)
+from test_browser_flow import assert_code_redirect, start
+
+
+def test_pages_can_be_restyled_with_sub_filter(nginx_factory, redis, keys, ctl):
+    port = rig.free_port()
+    server = nginx_factory(f"""
+        oauth_redis {redis.address};
+        oauth_issuer http://127.0.0.1:{port};
+        oauth_signing_key {keys["RS256"]};
+        server {{
+            listen 127.0.0.1:{port};
+            location = /oauth2/authorize {{ oauth_authorize; }}
+            location = /oauth2/consent {{ oauth_consent; }}
+            location = /signin {{
+                oauth_login;
+                sub_filter '</head>'
+                    '<link rel="stylesheet" href="/assets/site.css"></head>';
+            }}
+        }}""", port=port)
+    make_client(ctl, consent="skip")
+    make_user(ctl)
+    b = Browser(server)
+    page = b.go(start(server)[0])
+    assert page.url.startswith(server.url("/signin?login_challenge="))
+    assert '<link rel="stylesheet" href="/assets/site.css"></head>' in page.text
+    assert_security_headers(page)
+    # a same-origin stylesheet is allowed by the CSP
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+    assert forms_of(page.text)[0].action == "/signin"
+    assert_code_redirect(server, b.login(page, "alice", "correct horse"))
