@@ -144,7 +144,8 @@ void oauth_flow_resume_redis(oauth_flow_t *flow, void *const *replies,
 /* Redis could not answer (down, timeout, protocol error): the flow ends with
  * 503 temporarily_unavailable and issues nothing. */
 void oauth_flow_resume_unavailable(oauth_flow_t *flow, oauth_step_t *step);
-/* CPU work only (password hashing); safe on any thread. */
+/* CPU work only (password hashing), meant for a thread-pool thread; it
+ * releases that thread's OpenSSL state when done. */
 void oauth_flow_offload_run(oauth_flow_t *flow);
 void oauth_flow_resume_offload(oauth_flow_t *flow, oauth_step_t *step);
 void oauth_flow_free(oauth_flow_t *flow);

@@ -1,6 +1,7 @@
 // The extern "C" entry points of include/oauth_core.h. Every one catches
 // everything: no exception crosses into nginx.
 #include <hiredis/hiredis.h>
+#include <openssl/crypto.h>
 
 #include <cstdio>
 #include <cstring>
@@ -194,6 +195,10 @@ void oauth_flow_offload_run(oauth_flow_t* f) {
     } catch (...) {
         // on_offload() sees the missing result and answers 500.
     }
+    // Release OpenSSL's per-thread state now rather than in the thread's
+    // exit: a pool thread still exiting while the worker's exit() runs
+    // OPENSSL_cleanup would free it twice (a crash seen at shutdown).
+    OPENSSL_thread_stop();
 }
 
 void oauth_flow_resume_offload(oauth_flow_t* f, oauth_step_t* step) {
