@@ -1,8 +1,8 @@
-// Client authentication at the token, introspection and revocation endpoints
-// (RFC 6749 §2.3.1, §3.2.1): client_secret_basic, client_secret_post, or none
-// (a public client sends only client_id).
+// Client authentication at the token, introspection, revocation and device
+// authorization endpoints (RFC 6749 §2.3.1, §3.2.1): client_secret_basic,
+// client_secret_post, or none (a public client sends only client_id).
 //
-// Use from a flow, in three moves:
+// oauth/client_authenticated_flow.h runs it for the endpoints, in three moves:
 //   auto presented = presented_client(request, form);   // or the error Response
 //   ClientAuth auth(std::move(*presented));
 //   Step::redis({auth.fetch(keys)})  -> auth.on_reply(reply)

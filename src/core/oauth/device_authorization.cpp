@@ -2,24 +2,22 @@
 // a device_code (kept by the device, polled with at the token endpoint) and
 // a user_code (typed by the user on the verification page). The client
 // authenticates as at the token endpoint; public clients send client_id.
-#include <optional>
+#include <algorithm>
+#include <expected>
 
-#include "oauth/client_auth.h"
+#include "oauth/client_authenticated_flow.h"
 #include "oauth/device_record.h"
 #include "oauth/endpoints.h"
-#include "oauth/form_request.h"
 #include "oauth/grant.h"
 #include "oauth/issue.h"
 #include "oauth/scope.h"
 #include "oauth/user_code.h"
 #include "store/reply.h"
-#include "store/script.h"
 
 namespace oauth::endpoints {
 
 namespace {
 
-using client_auth::Outcome;
 using flow::Step;
 
 // A fresh user code collides with a live one with odds of live/2.56e10;
@@ -30,31 +28,54 @@ constexpr int kUserCodeAttempts = 5;
 // not charged a wrong attempt for it).
 constexpr int64_t kUserCodeGrace = 600;
 
-class DeviceAuthorizationFlow final : public store::RedisFlow {
+class DeviceAuthorizationFlow final : public token::ClientAuthenticatedFlow {
 public:
     DeviceAuthorizationFlow(const ServerConfig& server, Request request)
-        : RedisFlow(server, std::move(request)), keys_(server.prefix) {}
+        : ClientAuthenticatedFlow(server, std::move(request), "device authorization") {}
 
-    Step begin() override {
+private:
+    std::expected<http::Form, flow::Response> read_form() const override {
         // Every parameter may be absent here (Basic carries the client, scope
         // defaults): an empty POST without a Content-Type is an empty form.
         bool empty_post = request_.method == "POST" && request_.body.empty() &&
                           request_.content_type.empty();
-        if (!empty_post) {
-            auto form = form_request::parse(request_);
-            if (!form) return Step::respond(std::move(form.error()), "malformed device authorization request");
-            form_ = std::move(*form);
-        }
-        auto presented = client_auth::presented_client(request_, form_);
-        if (!presented)
-            return Step::respond(token::no_cache(std::move(presented.error())),
-                                 "client authentication refused");
-        auth_.emplace(std::move(*presented));
-        return Step::redis({auth_->fetch(keys_)});
+        if (empty_post) return http::Form{};
+        return ClientAuthenticatedFlow::read_form();
     }
 
-    Step replied(flow::Replies replies) override {
-        if (!stored_) return authenticated(auth_->on_reply(replies[0]));
+    Step authenticated() override {
+        // RFC 8628 §3.1 / RFC 6749 §5.2: only clients registered for the grant.
+        if (!client().allows_grant(store::kGrantDeviceCode))
+            return token::fail(Error::UnauthorizedClient,
+                               "the client may not use the device authorization grant");
+        // RFC 8628 §3.1 scope, RFC 6749 §3.3: a subset of the client's,
+        // all of them when absent.
+        auto granted = token::requested_scope(form_, client().scopes);
+        if (!granted) return std::move(granted.error());
+        verification_uri_ = server_.endpoint_url(OAUTH_EP_DEVICE_VERIFICATION);
+        if (verification_uri_.empty())
+            return token::fail(Error::ServerError, "no device verification page is configured",
+                               "oauth_device_verification is not configured in this server");
+
+        ttl_ = std::max<int64_t>(1, server_.ttl_of(OAUTH_TTL_DEVICE_CODE));
+        device::Record rec;
+        rec.client_id = client().id;
+        rec.scope = scope::join(*granted);
+        rec.interval = std::max<int64_t>(1, server_.ttl_of(OAUTH_TTL_DEVICE_INTERVAL));
+        rec.iat = request_.now;
+        rec.exp = request_.now + ttl_;
+        interval_ = rec.interval;
+
+        // RFC 8628 §3.2 device_code; SPEC §3: stored only as its hash.
+        device_code_ = device::new_device_code();
+        hash_ = store::secret_key_id(device_code_);
+        return Step::redis({{"SET", keys_.device_code(hash_), device::serialize(rec), "NX", "EX",
+                             std::to_string(ttl_)},
+                            claim_user_code()});
+    }
+
+    // The two SETs NX of authenticated(), or one redrawn user code's.
+    Step on_replies(flow::Replies replies) override {
         for (const redisReply* r : replies)
             if (store::is_error(r)) return token::store_error();
         // The last command is the user code's SET NX: nil when taken.
@@ -65,46 +86,6 @@ public:
             return Step::redis({claim_user_code()});
         }
         return answer();
-    }
-
-    void offload() override { auth_->offload(); }
-    Step offloaded() override { return authenticated(auth_->on_offload()); }
-
-private:
-    Step authenticated(Outcome outcome) {
-        if (outcome == Outcome::Offload) return Step::offload();
-        if (outcome == Outcome::Failed)
-            return Step::respond(token::no_cache(auth_->error()), auth_->reason());
-        const store::Client& client = auth_->client();
-        // RFC 8628 §3.1 / RFC 6749 §5.2: only clients registered for the grant.
-        if (!client.allows_grant(store::kGrantDeviceCode))
-            return token::fail(Error::UnauthorizedClient,
-                               "the client may not use the device authorization grant");
-        // RFC 8628 §3.1 scope, RFC 6749 §3.3: a subset of the client's,
-        // all of them when absent.
-        auto granted = token::requested_scope(form_, client.scopes);
-        if (!granted) return std::move(granted.error());
-        verification_uri_ = server_.endpoint_url(OAUTH_EP_DEVICE_VERIFICATION);
-        if (verification_uri_.empty())
-            return token::fail(Error::ServerError, "no device verification page is configured",
-                               "oauth_device_verification is not configured in this server");
-
-        ttl_ = std::max<int64_t>(1, server_.ttl_of(OAUTH_TTL_DEVICE_CODE));
-        device::Record rec;
-        rec.client_id = client.id;
-        rec.scope = scope::join(*granted);
-        rec.interval = std::max<int64_t>(1, server_.ttl_of(OAUTH_TTL_DEVICE_INTERVAL));
-        rec.iat = request_.now;
-        rec.exp = request_.now + ttl_;
-        interval_ = rec.interval;
-
-        // RFC 8628 §3.2 device_code; SPEC §3: stored only as its hash.
-        device_code_ = device::new_device_code();
-        hash_ = store::secret_key_id(device_code_);
-        stored_ = true;
-        return Step::redis({{"SET", keys_.device_code(hash_), device::serialize(rec), "NX", "EX",
-                             std::to_string(ttl_)},
-                            claim_user_code()});
     }
 
     // SET P uc:{CODE} hash NX: a code belongs to one live device request.
@@ -128,10 +109,6 @@ private:
         return Step::respond(token::token_response(body.get()));
     }
 
-    store::Keys keys_;
-    http::Form form_;
-    std::optional<client_auth::ClientAuth> auth_;
-    bool stored_ = false;
     int attempts_ = 0;
     int64_t ttl_ = 0, interval_ = 0;
     std::string verification_uri_, device_code_, hash_, user_code_;

@@ -1,9 +1,9 @@
 // Grant types of the token endpoint (RFC 6749 §4, §6; RFC 8628 §3.4). The
-// token flow (oauth/token.cpp) parses the request, authenticates the client,
-// checks that the client may use the grant type, then hands over to a Grant
-// found by name in oauth/grant_table.cpp. A Grant is a small state machine
-// with the Flow protocol; its Redis steps may call Lua scripts (NOSCRIPT is
-// handled by the token flow).
+// token flow (oauth/token.cpp, a ClientAuthenticatedFlow) parses the request,
+// authenticates the client, checks that the client may use the grant type,
+// then hands over to a Grant found by name in oauth/grant_table.cpp. A Grant
+// is a small state machine with the Flow protocol; its Redis steps may call
+// Lua scripts (NOSCRIPT is handled by the token flow, a store::RedisFlow).
 //
 // Adding a grant type (authorization_code, device_code):
 //   1. implement `std::unique_ptr<Grant> make_xxx_grant(const GrantContext&)`

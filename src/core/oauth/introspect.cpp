@@ -7,21 +7,18 @@
 // token_lookup.h), and RFC 7662 §2.1 lets the server search all types.
 #include <optional>
 
-#include "oauth/client_auth.h"
+#include "oauth/client_authenticated_flow.h"
 #include "oauth/endpoints.h"
-#include "oauth/form_request.h"
 #include "oauth/grant.h"
 #include "oauth/issue.h"
 #include "oauth/token_lookup.h"
 #include "store/family.h"
 #include "store/reply.h"
-#include "store/script.h"
 
 namespace oauth::endpoints {
 
 namespace {
 
-using client_auth::Outcome;
 using flow::Step;
 
 Step inactive(std::string reason) {
@@ -29,58 +26,36 @@ Step inactive(std::string reason) {
                          std::move(reason));
 }
 
-class IntrospectFlow final : public store::RedisFlow {
+class IntrospectFlow final : public token::ClientAuthenticatedFlow {
 public:
     IntrospectFlow(const ServerConfig& server, Request request)
-        : RedisFlow(server, std::move(request)), keys_(server.prefix) {}
-
-    Step begin() override {
-        auto form = form_request::parse(request_);
-        if (!form) return Step::respond(std::move(form.error()), "malformed introspection request");
-        form_ = std::move(*form);
-        if (!form_.get("token")) return token::fail(Error::InvalidRequest, "token is missing");
-        auto presented = client_auth::presented_client(request_, form_);
-        if (!presented)
-            return Step::respond(token::no_cache(std::move(presented.error())),
-                                 "client authentication refused");
-        auth_.emplace(std::move(*presented));
-        return Step::redis({auth_->fetch(keys_)});
-    }
-
-    Step replied(flow::Replies replies) override {
-        switch (state_) {
-        case State::Auth: return authenticated(auth_->on_reply(replies[0]));
-        case State::Access: return access_session(replies[0]);
-        case State::Refresh: return refresh_found(replies[0]);
-        }
-        return Step::respond(token::no_cache(flow::internal_error()));
-    }
-
-    void offload() override { auth_->offload(); }
-    Step offloaded() override { return authenticated(auth_->on_offload()); }
+        : ClientAuthenticatedFlow(server, std::move(request), "introspection") {}
 
 private:
-    enum class State { Auth, Access, Refresh };
+    std::optional<Step> check_form() override {
+        if (!form_.get("token")) return token::fail(Error::InvalidRequest, "token is missing");
+        return std::nullopt;
+    }
 
-    Step authenticated(Outcome outcome) {
-        if (outcome == Outcome::Offload) return Step::offload();
-        if (outcome == Outcome::Failed)
-            return Step::respond(token::no_cache(auth_->error()), auth_->reason());
-        if (auth_->client().is_public)
+    Step authenticated() override {
+        if (client().is_public)
             return Step::respond(token::no_cache(client_auth::invalid_client(
-                                     auth_->presented().method,
+                                     presented().method,
                                      "introspection needs a confidential client")),
                                  "public client at introspection");
         std::string_view token = form_.value("token");
         if (token::looks_like_jws(token)) {
             access_ = token::verify_access_token(server_, token, request_.now, true);
             if (!access_) return inactive("access token not valid");
-            state_ = State::Access;
             return Step::redis({{"EXISTS", keys_.access(access_->jti)}});
         }
         if (token.empty()) return inactive("empty token");
-        state_ = State::Refresh;
         return Step::redis({store::refresh_lookup(keys_, token, false)});
+    }
+
+    // One reply: EXISTS for an access token, the lookup for a refresh token.
+    Step on_replies(flow::Replies replies) override {
+        return access_ ? access_session(replies[0]) : refresh_found(replies[0]);
     }
 
     Step access_session(const redisReply* reply) {
@@ -120,10 +95,6 @@ private:
         return Step::respond(token::token_response(out.get()));
     }
 
-    store::Keys keys_;
-    http::Form form_;
-    State state_ = State::Auth;
-    std::optional<client_auth::ClientAuth> auth_;
     std::optional<token::AccessClaims> access_;
 };
 

@@ -8,21 +8,18 @@
 // tells which kind it is), so unsupported_token_type is never answered.
 #include <optional>
 
-#include "oauth/client_auth.h"
+#include "oauth/client_authenticated_flow.h"
 #include "oauth/endpoints.h"
-#include "oauth/form_request.h"
 #include "oauth/grant.h"
 #include "oauth/issue.h"
 #include "oauth/token_lookup.h"
 #include "store/reply.h"
-#include "store/script.h"
 #include "store/scripts.h"
 
 namespace oauth::endpoints {
 
 namespace {
 
-using client_auth::Outcome;
 using flow::Step;
 
 Step revoked(std::string reason) {
@@ -31,59 +28,39 @@ Step revoked(std::string reason) {
     return Step::respond(token::no_cache(std::move(r)), std::move(reason));
 }
 
-class RevokeFlow final : public store::RedisFlow {
+class RevokeFlow final : public token::ClientAuthenticatedFlow {
 public:
     RevokeFlow(const ServerConfig& server, Request request)
-        : RedisFlow(server, std::move(request)), keys_(server.prefix) {}
-
-    Step begin() override {
-        auto form = form_request::parse(request_);
-        if (!form) return Step::respond(std::move(form.error()), "malformed revocation request");
-        form_ = std::move(*form);
-        if (!form_.get("token")) return token::fail(Error::InvalidRequest, "token is missing");
-        auto presented = client_auth::presented_client(request_, form_);
-        if (!presented)
-            return Step::respond(token::no_cache(std::move(presented.error())),
-                                 "client authentication refused");
-        auth_.emplace(std::move(*presented));
-        return Step::redis({auth_->fetch(keys_)});
-    }
-
-    Step replied(flow::Replies replies) override {
-        if (!revoking_) return authenticated(auth_->on_reply(replies[0]));
-        if (store::is_error(replies[0])) return token::store_error();
-        return revoked(store::as_integer(replies[0]).value_or(0) == 1 ? "token revoked"
-                                                                      : "nothing to revoke");
-    }
-
-    void offload() override { auth_->offload(); }
-    Step offloaded() override { return authenticated(auth_->on_offload()); }
+        : ClientAuthenticatedFlow(server, std::move(request), "revocation") {}
 
 private:
-    Step authenticated(Outcome outcome) {
-        if (outcome == Outcome::Offload) return Step::offload();
-        if (outcome == Outcome::Failed)
-            return Step::respond(token::no_cache(auth_->error()), auth_->reason());
-        const std::string& client = auth_->client().id;
+    std::optional<Step> check_form() override {
+        if (!form_.get("token")) return token::fail(Error::InvalidRequest, "token is missing");
+        return std::nullopt;
+    }
+
+    Step authenticated() override {
+        const std::string& client_id = client().id;
         std::string_view token = form_.value("token");
         if (token.empty()) return revoked("empty token");
-        revoking_ = true;
         if (token::looks_like_jws(token)) {
             // An expired token is still ours to forget; a forged one is not.
             auto claims = token::verify_access_token(server_, token, request_.now, false);
             if (!claims) return revoked("not one of our access tokens");
-            if (claims->client_id != client) return revoked("access token of another client");
+            if (claims->client_id != client_id) return revoked("access token of another client");
             return Step::redis({store::revoke_access_script().call(
-                {}, {keys_.prefix(), claims->jti, client})});
+                {}, {keys_.prefix(), claims->jti, client_id})});
         }
         return Step::redis({store::revoke_refresh_script().call(
-            {}, {keys_.prefix(), store::secret_key_id(token), client})});
+            {}, {keys_.prefix(), store::secret_key_id(token), client_id})});
     }
 
-    store::Keys keys_;
-    http::Form form_;
-    bool revoking_ = false;
-    std::optional<client_auth::ClientAuth> auth_;
+    // The revoke script's reply: 1 when it revoked something.
+    Step on_replies(flow::Replies replies) override {
+        if (store::is_error(replies[0])) return token::store_error();
+        return revoked(store::as_integer(replies[0]).value_or(0) == 1 ? "token revoked"
+                                                                      : "nothing to revoke");
+    }
 };
 
 }  // namespace
