@@ -21,7 +21,6 @@
 #include "oauth/authorize_common.h"
 #include "oauth/csrf.h"
 #include "oauth/endpoints.h"
-#include "oauth/form_request.h"
 #include "oauth/login_accept_landing.h"
 #include "oauth/pkce.h"
 #include "oauth/scope.h"
@@ -306,26 +305,11 @@ private:
 
 std::unique_ptr<Flow> make_authorize(const ServerConfig& server, Request request) {
     // RFC 6749 §3.1: GET must be supported, POST may be.
-    if (request.method != "GET" && request.method != "POST" && request.method != "HEAD") {
-        auto r = html::error_page(405, "Method not allowed", "Use GET or POST.");
-        r.header("Allow", "GET, POST");
-        return authz::fixed_response(server, std::move(request), std::move(r), "method not allowed");
-    }
-    std::string_view text = request.query;
-    if (request.method == "POST") {
-        if (!form_request::is_form_content_type(request.content_type))
-            return authz::fixed_response(server, std::move(request),
-                                  authz::bad_request_page("Send the request as a form."),
-                                  "not a form");
-        text = request.body;
-    }
-    http::Form form = http::parse_form(text);
-    if (form.malformed)
-        return authz::fixed_response(server, std::move(request),
-                              authz::bad_request_page("The request is malformed."), "malformed form");
-    if (form.get("login_verifier"))  // back from an external login (login_accept)
-        return make_login_landing(server, std::move(request), std::move(form));
-    return std::make_unique<AuthorizeFlow>(server, std::move(request), std::move(form));
+    auto form = authz::page_form(request, "Send the request as a form.");
+    if (!form) return authz::refusing_flow(server, std::move(request), std::move(form.error()));
+    if (form->get("login_verifier"))  // back from an external login (login_accept)
+        return make_login_landing(server, std::move(request), std::move(*form));
+    return std::make_unique<AuthorizeFlow>(server, std::move(request), std::move(*form));
 }
 
 }  // namespace oauth::endpoints

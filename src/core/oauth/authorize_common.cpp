@@ -1,6 +1,7 @@
 #include "oauth/authorize_common.h"
 
 #include "http/html.h"
+#include "oauth/form_request.h"
 #include "oauth/scope.h"
 
 namespace oauth::authz {
@@ -68,26 +69,44 @@ flow::Response bad_request_page(std::string_view message) {
     return html::error_page(400, "Sign-in request refused", message);
 }
 
+std::expected<http::Form, Refusal> page_form(const flow::Request& request,
+                                             std::string_view not_a_form) {
+    if (request.method != "GET" && request.method != "POST" && request.method != "HEAD") {
+        auto r = html::error_page(405, "Method not allowed", "Use GET or POST.");
+        r.header("Allow", "GET, POST");
+        return std::unexpected(Refusal{std::move(r), "method not allowed"});
+    }
+    std::string_view text = request.query;
+    if (request.method == "POST") {
+        if (!form_request::is_form_content_type(request.content_type))
+            return std::unexpected(Refusal{bad_request_page(not_a_form), "not a form"});
+        text = request.body;
+    }
+    http::Form form = http::parse_form(text);
+    if (form.malformed)
+        return std::unexpected(Refusal{bad_request_page("The request is malformed."), "malformed form"});
+    return form;
+}
+
 namespace {
 
-class FixedFlow final : public flow::Flow {
+class RefusingFlow final : public flow::Flow {
 public:
-    FixedFlow(const flow::ServerConfig& server, flow::Request request, flow::Response response,
-              std::string reason)
-        : Flow(server, std::move(request)), response_(std::move(response)), reason_(std::move(reason)) {}
-    flow::Step start() override { return flow::Step::respond(std::move(response_), std::move(reason_)); }
+    RefusingFlow(const flow::ServerConfig& server, flow::Request request, Refusal refusal)
+        : Flow(server, std::move(request)), refusal_(std::move(refusal)) {}
+    flow::Step start() override {
+        return flow::Step::respond(std::move(refusal_.response), std::move(refusal_.reason));
+    }
 
 private:
-    flow::Response response_;
-    std::string reason_;
+    Refusal refusal_;
 };
 
 }  // namespace
 
-std::unique_ptr<flow::Flow> fixed_response(const flow::ServerConfig& server, flow::Request request,
-                                           flow::Response response, std::string reason) {
-    return std::make_unique<FixedFlow>(server, std::move(request), std::move(response),
-                                       std::move(reason));
+std::unique_ptr<flow::Flow> refusing_flow(const flow::ServerConfig& server, flow::Request request,
+                                          Refusal refusal) {
+    return std::make_unique<RefusingFlow>(server, std::move(request), std::move(refusal));
 }
 
 flow::Response unavailable_page() {

@@ -3,12 +3,14 @@
 // the decision "may this session finish this pending request now".
 #pragma once
 #include <cstdint>
+#include <expected>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "flow/flow.h"
+#include "http/form.h"
 #include "oauth/code.h"
 #include "oauth/errors.h"
 #include "oauth/pending.h"
@@ -48,8 +50,21 @@ flow::Response bad_request_page(std::string_view message);
 // The page when Redis cannot answer: 503.
 flow::Response unavailable_page();
 
-// A flow that answers at once (request refused before any Redis work).
-std::unique_ptr<flow::Flow> fixed_response(const flow::ServerConfig& server, flow::Request request,
-                                           flow::Response response, std::string reason);
+// An answer given before any Redis work, with its reason for the log.
+struct Refusal {
+    flow::Response response;
+    std::string reason;
+};
+
+// The parameters of a browser page: the query of a GET or HEAD, the body of a
+// POST. Another method is refused with 405 and Allow: GET, POST (RFC 9110
+// §15.5.6); a POST that is not a form (answered with the page `not_a_form`),
+// or a malformed form, with the 400 page. Duplicates are the page's to judge.
+std::expected<http::Form, Refusal> page_form(const flow::Request& request,
+                                             std::string_view not_a_form = "Send the form as a form.");
+
+// A flow that answers at once with the refusal.
+std::unique_ptr<flow::Flow> refusing_flow(const flow::ServerConfig& server, flow::Request request,
+                                          Refusal refusal);
 
 }  // namespace oauth::authz

@@ -15,7 +15,6 @@
 #include "oauth/authorize_common.h"
 #include "oauth/csrf.h"
 #include "oauth/endpoints.h"
-#include "oauth/form_request.h"
 #include "oauth/scope.h"
 #include "store/keys.h"
 #include "store/reply.h"
@@ -176,23 +175,9 @@ private:
 }  // namespace
 
 std::unique_ptr<Flow> make_consent(const ServerConfig& server, Request request) {
-    if (request.method != "GET" && request.method != "POST" && request.method != "HEAD") {
-        auto r = html::error_page(405, "Method not allowed", "Use GET or POST.");
-        r.header("Allow", "GET, POST");
-        return authz::fixed_response(server, std::move(request), std::move(r), "method not allowed");
-    }
-    std::string_view text = request.query;
-    if (request.method == "POST") {
-        if (!form_request::is_form_content_type(request.content_type))
-            return authz::fixed_response(server, std::move(request),
-                                         authz::bad_request_page("Send the form as a form."), "not a form");
-        text = request.body;
-    }
-    http::Form form = http::parse_form(text);
-    if (form.malformed)
-        return authz::fixed_response(server, std::move(request),
-                                     authz::bad_request_page("The request is malformed."), "malformed form");
-    return std::make_unique<ConsentFlow>(server, std::move(request), std::move(form));
+    auto form = authz::page_form(request);
+    if (!form) return authz::refusing_flow(server, std::move(request), std::move(form.error()));
+    return std::make_unique<ConsentFlow>(server, std::move(request), std::move(*form));
 }
 
 }  // namespace oauth::endpoints

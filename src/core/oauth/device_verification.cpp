@@ -28,7 +28,6 @@
 #include "oauth/device_record.h"
 #include "oauth/device_store.h"
 #include "oauth/endpoints.h"
-#include "oauth/form_request.h"
 #include "oauth/scope.h"
 #include "oauth/sso.h"
 #include "oauth/user_code.h"
@@ -341,23 +340,9 @@ private:
 }  // namespace
 
 std::unique_ptr<Flow> make_device_verification(const ServerConfig& server, Request request) {
-    if (request.method != "GET" && request.method != "POST" && request.method != "HEAD") {
-        auto r = html::error_page(405, "Method not allowed", "Use GET or POST.");
-        r.header("Allow", "GET, POST");
-        return authz::fixed_response(server, std::move(request), std::move(r), "method not allowed");
-    }
-    std::string_view text = request.query;
-    if (request.method == "POST") {
-        if (!form_request::is_form_content_type(request.content_type))
-            return authz::fixed_response(server, std::move(request),
-                                         authz::bad_request_page("Send the form as a form."), "not a form");
-        text = request.body;
-    }
-    http::Form form = http::parse_form(text);
-    if (form.malformed)
-        return authz::fixed_response(server, std::move(request),
-                                     authz::bad_request_page("The request is malformed."), "malformed form");
-    return std::make_unique<DeviceVerificationFlow>(server, std::move(request), std::move(form));
+    auto form = authz::page_form(request);
+    if (!form) return authz::refusing_flow(server, std::move(request), std::move(form.error()));
+    return std::make_unique<DeviceVerificationFlow>(server, std::move(request), std::move(*form));
 }
 
 }  // namespace oauth::endpoints
