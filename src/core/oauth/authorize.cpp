@@ -85,8 +85,7 @@ public:
     }
 
     Step on_redis(Replies replies) override {
-        for (const redisReply* r : replies)
-            if (store::is_error(r)) return page(authz::unavailable_page(), "redis error");
+        if (store::any_error(replies)) return page(authz::unavailable_page(), "redis error");
         switch (phase_) {
         case Phase::Fetch: return fetched(replies);
         case Phase::Consent: {
@@ -122,8 +121,7 @@ private:
             if (!pending_ || pending_->kind != Pending::Kind::Authorize)
                 return page(authz::bad_request_page("This sign-in link is not valid."), "bad pending record");
             // The handle works only in the browser that started the request.
-            if (pending_->browser.empty() ||
-                !util::constant_time_equal(pending_->browser, csrf::binding(request_)))
+            if (!authz::started_in_this_browser(*pending_, request_))
                 return page(authz::bad_request_page(
                                 "This sign-in was started in another browser. Go back to the "
                                 "application and start again."),
@@ -239,9 +237,7 @@ private:
             if (!resumed_) handle_ = authz::new_handle();
             std::string login = authz::login_url(server_, handle_);
             if (login.empty())
-                return page(html::error_page(500, "Sign-in unavailable",
-                                             "No login page is configured on this server."),
-                            "no login page configured");
+                return page(authz::no_login_page(), "no login page configured");
             return store_and_go(login, "login needed");
         }
         if (p.consent_policy == "once" && !p.prompt_consent) {

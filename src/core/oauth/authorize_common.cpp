@@ -1,8 +1,10 @@
 #include "oauth/authorize_common.h"
 
 #include "http/html.h"
+#include "oauth/csrf.h"
 #include "oauth/form_request.h"
 #include "oauth/scope.h"
+#include "util/crypto.h"
 
 namespace oauth::authz {
 
@@ -28,6 +30,10 @@ bool session_satisfies(const Pending& p, const sso::Session& s, int64_t now) {
     // is excluded by its id, so a login in the same second still counts.
     if (p.prompt_login && (s.auth_time < p.iat || s.sid == p.stale_sid)) return false;
     return p.max_age < 0 || s.auth_time >= now - p.max_age;
+}
+
+bool started_in_this_browser(const Pending& p, const flow::Request& request) {
+    return !p.browser.empty() && util::constant_time_equal(p.browser, csrf::binding(request));
 }
 
 CodeRecord code_record(const Pending& p, const sso::Session& s, int64_t now) {

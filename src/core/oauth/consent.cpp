@@ -15,10 +15,9 @@
 #include "oauth/authorize_common.h"
 #include "oauth/csrf.h"
 #include "oauth/endpoints.h"
-#include "oauth/scope.h"
+#include "oauth/page_parts.h"
 #include "store/keys.h"
 #include "store/reply.h"
-#include "util/crypto.h"
 
 namespace oauth::endpoints {
 
@@ -29,18 +28,6 @@ using flow::Replies;
 using flow::Step;
 
 constexpr std::string_view kPurpose = "consent";
-
-// What a scope lets the client do, in words a person reads; unknown scopes
-// are shown by name only.
-std::string_view describe(std::string_view scope) {
-    if (scope == "openid") return "Sign you in with your account";
-    if (scope == "profile") return "See your name and profile information";
-    if (scope == "email") return "See your email address";
-    if (scope == "address") return "See your postal address";
-    if (scope == "phone") return "See your phone number";
-    if (scope == "offline_access") return "Stay connected when you are not using it";
-    return {};
-}
 
 class ConsentFlow final : public Flow {
 public:
@@ -70,19 +57,16 @@ public:
     }
 
     Step on_redis(Replies replies) override {
-        for (const redisReply* r : replies)
-            if (store::is_error(r)) return Step::respond(authz::unavailable_page(), "redis error");
+        if (store::any_error(replies)) return Step::respond(authz::unavailable_page(), "redis error");
         if (written_) return Step::respond(std::move(final_), std::move(final_reason_));
 
-        auto text = store::as_string(replies[0]);
-        if (text) pending_ = authz::parse_pending(*text);
+        pending_ = authz::parse_pending_reply(replies[0]);
         if (!pending_ || pending_->kind != Pending::Kind::Authorize)
             return Step::respond(authz::bad_request_page(
                                      "This request has expired. Go back to the application and "
                                      "start again."),
                                  "unknown or expired handle");
-        if (pending_->browser.empty() ||
-            !util::constant_time_equal(pending_->browser, csrf::binding(request_)))
+        if (!authz::started_in_this_browser(*pending_, request_))
             return Step::respond(authz::bad_request_page(
                                      "This request was started in another browser. Go back to "
                                      "the application and start again."),
@@ -93,9 +77,7 @@ public:
             // through authorize, which comes here again.
             std::string login = authz::login_url(server_, handle_);
             if (login.empty())
-                return Step::respond(html::error_page(500, "Sign-in unavailable",
-                                                      "No login page is configured on this server."),
-                                     "no login page configured");
+                return Step::respond(authz::no_login_page(), "no login page configured");
             return Step::respond(html::redirect(login, posted_ ? 303 : 302), "consent: no session");
         }
         if (!posted_) return Step::respond(page(), {});
@@ -126,34 +108,17 @@ private:
 
     flow::Response page() {
         csrf::Browser browser = csrf::browser(request_, server_);
-        std::string action = server_.endpoint_path[OAUTH_EP_CONSENT];
-        if (action.empty()) action = request_.path;
+        std::string action = pages::form_action(server_, request_, OAUTH_EP_CONSENT);
         const Pending& p = *pending_;
-        std::string who = session_->username.empty() ? session_->sub : session_->username;
         std::string body;
         body += "<p class=\"oauth-intro\"><strong class=\"oauth-client\">" + html::escape(p.client_name) +
                 "</strong> asks for access to your account.</p>\n";
-        body += "<p class=\"oauth-user\">Signed in as <strong>" + html::escape(who) + "</strong></p>\n";
-        auto scopes = scope::parse(p.scope).value_or(std::vector<std::string>{});
-        if (scopes.empty()) {
-            body += "<p class=\"oauth-scopes-none\">It asks for no particular permission.</p>\n";
-        } else {
-            body += "<p>It will be able to:</p>\n<ul class=\"oauth-scopes\">\n";
-            for (const auto& s : scopes) {
-                std::string_view d = describe(s);
-                body += "<li><code class=\"oauth-scope\">" + html::escape(s) + "</code>";
-                if (!d.empty()) body += " &mdash; " + html::escape(d);
-                body += "</li>\n";
-            }
-            body += "</ul>\n";
-        }
+        body += pages::signed_in_as(*session_);
+        body += pages::scope_list(p.scope);
         body += "<form class=\"oauth-form\" method=\"post\" action=\"" + html::escape(action) + "\">\n";
         body += html::hidden_input("authz", handle_) + "\n";
         body += csrf::hidden_field(browser.secret, kPurpose, context()) + "\n";
-        body += "<div class=\"oauth-actions\">"
-                "<button type=\"submit\" name=\"decision\" value=\"approve\" class=\"oauth-approve\">Approve</button>"
-                "<button type=\"submit\" name=\"decision\" value=\"deny\" class=\"oauth-deny\">Deny</button>"
-                "</div>\n</form>";
+        body += pages::decision_buttons() + "</form>";
         flow::Response r = html::page(200, "Authorize " + p.client_name, "consent", body);
         csrf::attach(r, browser);
         return r;

@@ -76,8 +76,7 @@ private:
 
     // The two SETs NX of authenticated(), or one redrawn user code's.
     Step on_replies(flow::Replies replies) override {
-        for (const redisReply* r : replies)
-            if (store::is_error(r)) return token::store_error();
+        if (store::any_error(replies)) return token::store_error();
         // The last command is the user code's SET NX: nil when taken.
         if (store::is_nil(replies.back())) {
             if (++attempts_ >= kUserCodeAttempts)

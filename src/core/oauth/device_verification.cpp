@@ -28,7 +28,7 @@
 #include "oauth/device_record.h"
 #include "oauth/device_store.h"
 #include "oauth/endpoints.h"
-#include "oauth/scope.h"
+#include "oauth/page_parts.h"
 #include "oauth/sso.h"
 #include "oauth/user_code.h"
 #include "store/keys.h"
@@ -50,16 +50,6 @@ constexpr std::string_view kDecisionPurpose = "device-decision";
 constexpr int kCasAttempts = 3;
 // What a visitor typed is echoed into the form only when it is this short.
 constexpr size_t kMaxEcho = 32;
-
-std::string_view describe(std::string_view scope) {
-    if (scope == "openid") return "Sign you in with your account";
-    if (scope == "profile") return "See your name and profile information";
-    if (scope == "email") return "See your email address";
-    if (scope == "address") return "See your postal address";
-    if (scope == "phone") return "See your phone number";
-    if (scope == "offline_access") return "Stay connected when you are not using it";
-    return {};
-}
 
 class DeviceVerificationFlow final : public store::RedisFlow {
 public:
@@ -91,8 +81,7 @@ public:
     }
 
     Step replied(Replies replies) override {
-        for (const redisReply* r : replies)
-            if (store::is_error(r)) return respond(authz::unavailable_page(), "redis error");
+        if (store::any_error(replies)) return respond(authz::unavailable_page(), "redis error");
         switch (state_) {
         case State::Session: return with_session(replies[0]);
         case State::Login: return std::move(final_);
@@ -249,22 +238,15 @@ private:
     }
 
     std::string action() const {
-        std::string a = server_.endpoint_path[OAUTH_EP_DEVICE_VERIFICATION];
-        return a.empty() ? request_.path : a;
-    }
-
-    std::string signed_in_as() const {
-        const std::string& who = session_->username.empty() ? session_->sub : session_->username;
-        return "<p class=\"oauth-user\">Signed in as <strong>" + html::escape(who) + "</strong></p>\n";
+        return pages::form_action(server_, request_, OAUTH_EP_DEVICE_VERIFICATION);
     }
 
     flow::Response entry_page(unsigned status, std::string_view prefill, std::string_view error) {
         csrf::Browser browser = csrf::browser(request_, server_);
         std::string body;
-        if (!error.empty())
-            body += "<p class=\"oauth-error\" role=\"alert\">" + html::escape(error) + "</p>\n";
+        body += pages::alert(error);
         body += "<p class=\"oauth-intro\">Enter the code shown on your device.</p>\n";
-        body += signed_in_as();
+        body += pages::signed_in_as(*session_);
         body += "<form class=\"oauth-form\" method=\"post\" action=\"" + html::escape(action()) + "\">\n";
         body += csrf::hidden_field(browser.secret, kEntryPurpose, entry_context()) + "\n";
         body += "<label for=\"user_code\">Code</label>\n"
@@ -289,27 +271,12 @@ private:
                 "</code>) asks for access to your account from a device.</p>\n";
         body += "<p>Check that your device shows the code <strong class=\"oauth-user-code\">" +
                 html::escape(shown) + "</strong>.</p>\n";
-        body += signed_in_as();
-        auto scopes = scope::parse(record_->scope).value_or(std::vector<std::string>{});
-        if (scopes.empty()) {
-            body += "<p class=\"oauth-scopes-none\">It asks for no particular permission.</p>\n";
-        } else {
-            body += "<p>It will be able to:</p>\n<ul class=\"oauth-scopes\">\n";
-            for (const auto& s : scopes) {
-                std::string_view d = describe(s);
-                body += "<li><code class=\"oauth-scope\">" + html::escape(s) + "</code>";
-                if (!d.empty()) body += " &mdash; " + html::escape(d);
-                body += "</li>\n";
-            }
-            body += "</ul>\n";
-        }
+        body += pages::signed_in_as(*session_);
+        body += pages::scope_list(record_->scope);
         body += "<form class=\"oauth-form\" method=\"post\" action=\"" + html::escape(action()) + "\">\n";
         body += html::hidden_input("user_code", shown) + "\n";
         body += csrf::hidden_field(browser.secret, kDecisionPurpose, decision_context(*code_)) + "\n";
-        body += "<div class=\"oauth-actions\">"
-                "<button type=\"submit\" name=\"decision\" value=\"approve\" class=\"oauth-approve\">Approve</button>"
-                "<button type=\"submit\" name=\"decision\" value=\"deny\" class=\"oauth-deny\">Deny</button>"
-                "</div>\n</form>";
+        body += pages::decision_buttons() + "</form>";
         flow::Response r = html::page(200, "Connect " + name, "device", body);
         csrf::attach(r, browser);
         return r;

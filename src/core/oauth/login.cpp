@@ -16,6 +16,7 @@
 #include "oauth/authorize_common.h"
 #include "oauth/csrf.h"
 #include "oauth/endpoints.h"
+#include "oauth/page_parts.h"
 #include "oauth/login_accept_landing.h"
 #include "store/keys.h"
 #include "store/records.h"
@@ -72,12 +73,10 @@ public:
     }
 
     Step on_redis(Replies replies) override {
-        for (const redisReply* r : replies)
-            if (store::is_error(r)) return Step::respond(authz::unavailable_page(), "redis error");
+        if (store::any_error(replies)) return Step::respond(authz::unavailable_page(), "redis error");
         if (phase_ == Phase::Write) return Step::respond(std::move(final_), "login: signed in");
 
-        auto text = store::as_string(replies[0]);
-        if (text) pending_ = authz::parse_pending(*text);
+        pending_ = authz::parse_pending_reply(replies[0]);
         if (!pending_)
             return Step::respond(authz::bad_request_page(
                                      "This sign-in request has expired. Go back to the "
@@ -105,9 +104,7 @@ public:
                                  user_ ? "login: wrong password" : "login: unknown user");
         std::string next = authz::continue_url(server_, handle_, *pending_);
         if (next.empty())
-            return Step::respond(html::error_page(500, "Sign-in unavailable",
-                                                  "The page to continue to is not configured."),
-                                 "no continuation endpoint");
+            return Step::respond(authz::no_continuation_page(), "no continuation endpoint");
         auto created = sso::create(server_, request_, user_->sub, user_->username,
                                    json::share(user_->claims.get()), request_.now);
         std::vector<flow::Command> cmds = std::move(created.commands);
@@ -126,16 +123,14 @@ private:
 
     flow::Response form_page(unsigned status, std::string_view message) {
         csrf::Browser browser = csrf::browser(request_, server_);
-        std::string action = server_.endpoint_path[OAUTH_EP_LOGIN];
-        if (action.empty()) action = request_.path;
+        std::string action = pages::form_action(server_, request_, OAUTH_EP_LOGIN);
         std::string body;
         if (pending_->kind == Pending::Kind::Authorize)
             body += "<p class=\"oauth-intro\">to continue to <strong class=\"oauth-client\">" +
                     html::escape(pending_->client_name) + "</strong></p>\n";
         else
             body += "<p class=\"oauth-intro\">to connect a device</p>\n";
-        if (!message.empty())
-            body += "<p class=\"oauth-error\" role=\"alert\">" + html::escape(message) + "</p>\n";
+        body += pages::alert(message);
         body += "<form class=\"oauth-form\" method=\"post\" action=\"" + html::escape(action) + "\">\n";
         body += html::hidden_input("login_challenge", handle_) + "\n";
         body += csrf::hidden_field(browser.secret, kPurpose, handle_) + "\n";

@@ -95,15 +95,12 @@ public:
     }
 
     Step on_redis(flow::Replies replies) override {
-        for (const redisReply* r : replies)
-            if (store::is_error(r))
-                return Step::respond(error_response(Error::TemporarilyUnavailable, "the store is unavailable"),
-                                     "redis error");
+        if (store::any_error(replies))
+            return Step::respond(error_response(Error::TemporarilyUnavailable, "the store is unavailable"),
+                                 "redis error");
         if (written_) return Step::respond(std::move(final_), "login_accept: accepted");
         if (Reason r = require::judge_session(replies[0]); r != Reason::Ok) return deny(r);
-        auto text = store::as_string(replies[1]);
-        std::optional<Pending> p;
-        if (text) p = authz::parse_pending(*text);
+        std::optional<Pending> p = authz::parse_pending_reply(replies[1]);
         if (!p) return invalid("unknown or expired login_challenge");
 
         std::string landing = server_.endpoint_url(OAUTH_EP_AUTHORIZE);

@@ -4,7 +4,6 @@
 
 #include "http/html.h"
 #include "oauth/authorize_common.h"
-#include "oauth/csrf.h"
 #include "store/keys.h"
 #include "store/reply.h"
 #include "util/crypto.h"
@@ -29,24 +28,19 @@ public:
     }
 
     Step on_redis(flow::Replies replies) override {
-        for (const redisReply* r : replies)
-            if (store::is_error(r)) return Step::respond(authz::unavailable_page(), "redis error");
+        if (store::any_error(replies)) return Step::respond(authz::unavailable_page(), "redis error");
         if (written_) return Step::respond(std::move(final_), "external login: signed in");
-        auto text = store::as_string(replies[0]);
-        std::optional<Pending> p;
-        if (text) p = authz::parse_pending(*text);
+        std::optional<Pending> p = authz::parse_pending_reply(replies[0]);
         if (!p || !p->accepted) return refuse("landing: no accepted login for this challenge");
         if (!util::constant_time_equal(util::sha256_hex(form_.value("login_verifier")),
                                        p->accepted->verifier_hash))
             return refuse("landing: wrong login_verifier");
         // Login CSRF: the login must land in the browser that asked for it.
-        if (p->browser.empty() || !util::constant_time_equal(p->browser, csrf::binding(request_)))
+        if (!authz::started_in_this_browser(*p, request_))
             return refuse("landing: another browser");
         std::string next = authz::continue_url(server_, handle_, *p);
         if (next.empty())
-            return Step::respond(html::error_page(500, "Sign-in unavailable",
-                                                  "The page to continue to is not configured."),
-                                 "no continuation endpoint");
+            return Step::respond(authz::no_continuation_page(), "no continuation endpoint");
         authz::Accepted acc = std::move(*p->accepted);
         p->accepted.reset();  // the verifier is spent
         auto created = sso::create(server_, request_, std::move(acc.sub), std::move(acc.username),

@@ -1,6 +1,8 @@
 #include "oauth/pending.h"
 
 #include "http/form.h"
+#include "http/html.h"
+#include "store/reply.h"
 #include "util/crypto.h"
 
 namespace oauth::authz {
@@ -58,6 +60,12 @@ std::string serialize(const Pending& p) {
         json_object_set_new(j, "accepted", a.release());
     }
     return json::dump(j);
+}
+
+std::optional<Pending> parse_pending_reply(const redisReply* reply) {
+    auto text = store::as_string(reply);
+    if (!text) return std::nullopt;
+    return parse_pending(*text);
 }
 
 std::optional<Pending> parse_pending(std::string_view text) {
@@ -158,6 +166,14 @@ std::string continue_url(const flow::ServerConfig& server, std::string_view hand
 std::string login_url(const flow::ServerConfig& server, std::string_view handle) {
     if (server.login_url.empty()) return {};
     return with_query(server.login_url, {{"login_challenge", handle}});
+}
+
+flow::Response no_continuation_page() {
+    return html::error_page(500, "Sign-in unavailable", "The page to continue to is not configured.");
+}
+
+flow::Response no_login_page() {
+    return html::error_page(500, "Sign-in unavailable", "No login page is configured on this server.");
 }
 
 }  // namespace oauth::authz

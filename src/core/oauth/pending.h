@@ -69,6 +69,9 @@ struct Pending {
 
 std::string serialize(const Pending& p);
 std::optional<Pending> parse_pending(std::string_view text);
+// The reply to fetch(): nullopt for nil, a non-string or an unreadable record
+// (an error reply is the caller's: check store::is_error first).
+std::optional<Pending> parse_pending_reply(const redisReply* reply);
 
 // 128 random bits, base64url.
 std::string new_handle();
@@ -89,6 +92,9 @@ std::string continue_url(const flow::ServerConfig& server, std::string_view hand
 // LOGIN_URL?login_challenge=H (built-in page or oauth_login_url); "" when
 // no login page is configured.
 std::string login_url(const flow::ServerConfig& server, std::string_view handle);
+// The 500 pages when continue_url() or login_url() is "".
+flow::Response no_continuation_page();
+flow::Response no_login_page();
 
 // Appends "k=v&..." (form-encoded, empty values skipped) to a URL that may
 // already have a query.

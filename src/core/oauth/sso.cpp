@@ -112,8 +112,7 @@ LoginRedirect send_to_login_for_device(const flow::ServerConfig& server,
     std::string handle = authz::new_handle();
     std::string login = authz::login_url(server, handle);
     if (login.empty()) {
-        out.response = html::error_page(500, "Sign-in unavailable",
-                                        "No login page is configured on this server.");
+        out.response = authz::no_login_page();
         return out;
     }
     csrf::Browser browser = csrf::browser(request, server);

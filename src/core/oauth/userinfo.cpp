@@ -112,8 +112,7 @@ private:
     }
 
     Step on_claims(flow::Replies replies) {
-        for (const redisReply* r : replies)
-            if (store::is_error(r)) return deny(Reason::StoreUnavailable);
+        if (store::any_error(replies)) return deny(Reason::StoreUnavailable);
         const redisReply* fam = replies[0];
         std::optional<std::string_view> fam_claims, fam_username;
         if (fam->type == REDIS_REPLY_ARRAY && fam->elements == 2) {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -11,6 +12,12 @@ namespace oauth::store {
 
 inline bool is_error(const redisReply* r) { return !r || r->type == REDIS_REPLY_ERROR; }
 inline bool is_nil(const redisReply* r) { return r && r->type == REDIS_REPLY_NIL; }
+// Whether any reply of one step is an error.
+inline bool any_error(std::span<const redisReply* const> replies) {
+    for (const redisReply* r : replies)
+        if (is_error(r)) return true;
+    return false;
+}
 
 // A bulk or status string; nullopt for nil and every other type.
 inline std::optional<std::string_view> as_string(const redisReply* r) {
