@@ -108,14 +108,13 @@ private:
 
     flow::Response page() {
         csrf::Browser browser = csrf::browser(request_, server_);
-        std::string action = pages::form_action(server_, request_, OAUTH_EP_CONSENT);
         const Pending& p = *pending_;
         std::string body;
         body += "<p class=\"oauth-intro\"><strong class=\"oauth-client\">" + html::escape(p.client_name) +
                 "</strong> asks for access to your account.</p>\n";
         body += pages::signed_in_as(*session_);
         body += pages::scope_list(p.scope);
-        body += "<form class=\"oauth-form\" method=\"post\" action=\"" + html::escape(action) + "\">\n";
+        body += pages::form_open(server_, request_, OAUTH_EP_CONSENT);
         body += html::hidden_input("authz", handle_) + "\n";
         body += csrf::hidden_field(browser.secret, kPurpose, context()) + "\n";
         body += pages::decision_buttons() + "</form>";

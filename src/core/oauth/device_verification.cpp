@@ -237,8 +237,8 @@ private:
         return respond(authz::unavailable_page(), "device: unexpected CAS reply");
     }
 
-    std::string action() const {
-        return pages::form_action(server_, request_, OAUTH_EP_DEVICE_VERIFICATION);
+    std::string form_open() const {
+        return pages::form_open(server_, request_, OAUTH_EP_DEVICE_VERIFICATION);
     }
 
     flow::Response entry_page(unsigned status, std::string_view prefill, std::string_view error) {
@@ -247,7 +247,7 @@ private:
         body += pages::alert(error);
         body += "<p class=\"oauth-intro\">Enter the code shown on your device.</p>\n";
         body += pages::signed_in_as(*session_);
-        body += "<form class=\"oauth-form\" method=\"post\" action=\"" + html::escape(action()) + "\">\n";
+        body += form_open();
         body += csrf::hidden_field(browser.secret, kEntryPurpose, entry_context()) + "\n";
         body += "<label for=\"user_code\">Code</label>\n"
                 "<input type=\"text\" id=\"user_code\" name=\"user_code\" value=\"" +
@@ -273,7 +273,7 @@ private:
                 html::escape(shown) + "</strong>.</p>\n";
         body += pages::signed_in_as(*session_);
         body += pages::scope_list(record_->scope);
-        body += "<form class=\"oauth-form\" method=\"post\" action=\"" + html::escape(action()) + "\">\n";
+        body += form_open();
         body += html::hidden_input("user_code", shown) + "\n";
         body += csrf::hidden_field(browser.secret, kDecisionPurpose, decision_context(*code_)) + "\n";
         body += pages::decision_buttons() + "</form>";

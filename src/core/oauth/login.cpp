@@ -123,7 +123,6 @@ private:
 
     flow::Response form_page(unsigned status, std::string_view message) {
         csrf::Browser browser = csrf::browser(request_, server_);
-        std::string action = pages::form_action(server_, request_, OAUTH_EP_LOGIN);
         std::string body;
         if (pending_->kind == Pending::Kind::Authorize)
             body += "<p class=\"oauth-intro\">to continue to <strong class=\"oauth-client\">" +
@@ -131,7 +130,7 @@ private:
         else
             body += "<p class=\"oauth-intro\">to connect a device</p>\n";
         body += pages::alert(message);
-        body += "<form class=\"oauth-form\" method=\"post\" action=\"" + html::escape(action) + "\">\n";
+        body += pages::form_open(server_, request_, OAUTH_EP_LOGIN);
         body += html::hidden_input("login_challenge", handle_) + "\n";
         body += csrf::hidden_field(browser.secret, kPurpose, handle_) + "\n";
         body += "<label for=\"username\">Username</label>\n"

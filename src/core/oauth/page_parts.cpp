@@ -23,10 +23,11 @@ std::string_view describe(std::string_view scope) {
 
 }  // namespace
 
-std::string form_action(const flow::ServerConfig& server, const flow::Request& request,
-                        oauth_endpoint_e endpoint) {
+std::string form_open(const flow::ServerConfig& server, const flow::Request& request,
+                      oauth_endpoint_e endpoint) {
     const std::string& path = server.endpoint_path[endpoint];
-    return path.empty() ? request.path : path;
+    return "<form class=\"oauth-form\" method=\"post\" action=\"" +
+           html::escape(path.empty() ? request.path : path) + "\">\n";
 }
 
 std::string alert(std::string_view message) {

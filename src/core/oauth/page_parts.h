@@ -9,10 +9,11 @@
 
 namespace oauth::pages {
 
-// Where the page's form posts: the endpoint's configured path, or the
-// request's own path when the endpoint has no location of its own.
-std::string form_action(const flow::ServerConfig& server, const flow::Request& request,
-                        oauth_endpoint_e endpoint);
+// <form class="oauth-form" method="post" action=..>: the form posts to the
+// endpoint's configured path, or to the request's own path when the endpoint
+// has no location of its own.
+std::string form_open(const flow::ServerConfig& server, const flow::Request& request,
+                      oauth_endpoint_e endpoint);
 
 // <p class="oauth-error" role="alert">message</p>, or "" without a message.
 std::string alert(std::string_view message);
