@@ -5,6 +5,7 @@
 
 #include "oauth/errors.h"
 #include "store/reply.h"
+#include "util/ascii.h"
 #include "util/crypto.h"
 #include "util/encoding.h"
 #include "util/password.h"
@@ -12,17 +13,6 @@
 namespace oauth::client_auth {
 
 namespace {
-
-bool iequals_prefix(std::string_view s, std::string_view prefix) {
-    if (s.size() < prefix.size()) return false;
-    for (size_t i = 0; i < prefix.size(); i++) {
-        char a = s[i], b = prefix[i];
-        if (a >= 'A' && a <= 'Z') a = static_cast<char>(a - 'A' + 'a');
-        if (b >= 'A' && b <= 'Z') b = static_cast<char>(b - 'A' + 'a');
-        if (a != b) return false;
-    }
-    return true;
-}
 
 flow::Response invalid_request(std::string_view description) {
     return error_response(Error::InvalidRequest, description);
@@ -80,7 +70,7 @@ std::expected<Presented, flow::Response> presented_client(const flow::Request& r
                                                           const http::Form& form) {
     const std::string* body_id = form.get("client_id");
     const std::string* body_secret = form.get("client_secret");
-    bool basic = iequals_prefix(request.authorization, "basic ");
+    bool basic = util::istarts_with(request.authorization, "basic ");
 
     if (request.duplicate_authorization) return std::unexpected(invalid_request("more than one Authorization header"));
     if (basic) {

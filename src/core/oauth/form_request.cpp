@@ -2,6 +2,7 @@
 
 #include "oauth/errors.h"
 #include "oauth/issue.h"
+#include "util/ascii.h"
 
 namespace oauth::form_request {
 
@@ -11,20 +12,10 @@ flow::Response invalid(std::string_view description) {
     return token::no_cache(error_response(Error::InvalidRequest, description));
 }
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
 }  // namespace
 
 bool is_form_content_type(std::string_view ct) {
-    size_t semi = ct.find(';');
-    std::string_view type = ct.substr(0, semi);
-    while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
-    while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
-    constexpr std::string_view want = "application/x-www-form-urlencoded";
-    if (type.size() != want.size()) return false;
-    for (size_t i = 0; i < want.size(); i++)
-        if (lower(type[i]) != want[i]) return false;
-    return true;
+    return util::is_media_type(ct, "application/x-www-form-urlencoded");
 }
 
 std::expected<http::Form, flow::Response> parse(const flow::Request& request) {

@@ -18,14 +18,14 @@
 #include <optional>
 
 #include "oauth/authorize_common.h"
+#include "oauth/bearer_access.h"
 #include "oauth/endpoints.h"
-#include "require/bearer.h"
 #include "require/challenge.h"
 #include "require/claims.h"
 #include "require/session.h"
-#include "require/validate.h"
 #include "store/keys.h"
 #include "store/reply.h"
+#include "util/ascii.h"
 #include "util/crypto.h"
 
 namespace oauth::endpoints {
@@ -38,7 +38,6 @@ using require::Reason;
 
 constexpr std::string_view kScope = "oauth:login";
 constexpr std::string_view kRealm = "oauth";
-constexpr int64_t kLeeway = 30;  // oauth_leeway's default
 constexpr size_t kMaxSubject = 255;
 
 class LoginAcceptFlow final : public Flow {
@@ -52,22 +51,11 @@ public:
             r.header("Allow", "POST");
             return Step::respond(std::move(r), "login_accept: method");
         }
-        if (request_.duplicate_authorization)
-            return deny(Reason::MalformedHeader);
-        auto bearer = require::parse_bearer(
-            request_.authorization.empty() ? std::nullopt
-                                           : std::optional<std::string_view>(request_.authorization));
-        if (bearer.reason != Reason::Ok) return deny(bearer.reason);
-        auto claims = require::authenticate(bearer.token, server_.keys,
-                                            &require::TokenCache::process(), request_.now);
+        auto claims = bearer::access_claims(request_, server_, kScope);
         if (!claims) return deny(claims.error());
-        static constexpr std::array<std::string_view, 1> kScopes{kScope};
-        require::Policy policy{kScopes, {}, kLeeway};
-        if (Reason r = require::evaluate(**claims, server_.issuer, policy, request_.now); r != Reason::Ok)
-            return deny(r);
         jti_ = (*claims)->jti;
 
-        if (!is_json(request_.content_type))
+        if (!util::is_media_type(request_.content_type, "application/json"))
             return invalid("Content-Type must be application/json");
         json::Json body = json::parse_object(request_.body, 8);
         if (!body) return invalid("the body is not a JSON object");
@@ -123,16 +111,6 @@ public:
     }
 
 private:
-    static bool is_json(std::string_view ct) {
-        auto semi = ct.find(';');
-        std::string_view type = ct.substr(0, semi);
-        while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
-        if (type.size() != 16) return false;
-        for (size_t i = 0; i < type.size(); i++)
-            if (std::tolower(static_cast<unsigned char>(type[i])) != "application/json"[i]) return false;
-        return true;
-    }
-
     Step invalid(std::string_view description) {
         return Step::respond(error_response(Error::InvalidRequest, description),
                              "login_accept: " + std::string(description));

@@ -18,12 +18,11 @@
 #include <utility>
 #include <vector>
 
+#include "oauth/bearer_access.h"
 #include "oauth/endpoints.h"
 #include "oauth/errors.h"
 #include "oauth/id_token.h"
-#include "require/bearer.h"
 #include "require/challenge.h"
-#include "require/validate.h"
 #include "store/keys.h"
 #include "store/records.h"
 #include "store/reply.h"
@@ -39,8 +38,6 @@ using require::Reason;
 // realm, and the UserInfo endpoint has no other protection space to name.
 constexpr std::string_view kRealm = "api";
 constexpr std::string_view kOpenid = "openid";
-// The clock skew oauth_require allows by default (oauth_leeway).
-constexpr int64_t kLeeway = 30;
 
 // The error and a description fit for the client (the log gets the precise
 // reason_text(); a forger learns nothing about which check failed).
@@ -65,20 +62,8 @@ public:
             r.header("Allow", "GET, POST");
             return Step::respond(std::move(r), "userinfo: method not allowed");
         }
-        // RFC 6750 §2.1; a second Authorization header is a malformed request.
-        if (request_.duplicate_authorization) return deny(Reason::MalformedHeader);
-        auto bearer = require::parse_bearer(
-            request_.authorization.empty() ? std::nullopt
-                                           : std::optional<std::string_view>(request_.authorization));
-        if (bearer.reason != Reason::Ok) return deny(bearer.reason);
-
-        auto claims = require::authenticate(bearer.token, server_.keys,
-                                            &require::TokenCache::process(), request_.now);
+        auto claims = bearer::access_claims(request_, server_, kOpenid);
         if (!claims) return deny(claims.error());
-        const std::string_view scopes[] = {kOpenid};
-        require::Policy policy{scopes, {}, kLeeway};
-        if (Reason r = require::evaluate(**claims, server_.issuer, policy, request_.now); r != Reason::Ok)
-            return deny(r);
         claims_ = std::move(*claims);
         phase_ = Phase::Session;
         return Step::redis({{"GET", keys_.access(claims_->jti)}, {"GET", keys_.sub(claims_->sub)}});

@@ -1,5 +1,7 @@
 #include "require/bearer.h"
 
+#include "util/ascii.h"
+
 namespace oauth::require {
 
 namespace {
@@ -21,17 +23,6 @@ bool is_b64token(std::string_view s) {
     return true;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); i++) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
-}
-
 }  // namespace
 
 BearerToken parse_bearer(std::optional<std::string_view> header) {
@@ -45,7 +36,7 @@ BearerToken parse_bearer(std::optional<std::string_view> header) {
     // RFC 7235 §2.1: the auth-scheme is case-insensitive. Any other scheme
     // (Basic, Digest, DPoP, ...) is simply not ours: RFC 6750 §3 treats it
     // as a request without credentials.
-    if (!iequals(v.substr(0, sp), "Bearer")) return {Reason::NoToken, {}};
+    if (!util::iequals(v.substr(0, sp), "Bearer")) return {Reason::NoToken, {}};
 
     std::string_view rest = v.substr(sp);
     while (!rest.empty() && is_space(rest.front())) rest.remove_prefix(1);

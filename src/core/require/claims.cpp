@@ -4,18 +4,11 @@
 #include <cstdlib>
 #include <limits>
 
+#include "util/ascii.h"
+
 namespace oauth::require {
 
 namespace {
-
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); i++)
-        if (lower(a[i]) != lower(b[i])) return false;
-    return true;
-}
 
 // RFC 7519 §2: NumericDate may carry a fraction; whole seconds are enough here.
 std::expected<std::optional<int64_t>, Reason> numeric_date(const json_t* payload, const char* name) {
@@ -72,7 +65,7 @@ std::optional<std::string_view> Claims::get(std::string_view name) const {
     for (const auto& [k, v] : scalars)
         if (k == name) return std::string_view(v);
     for (const auto& [k, v] : scalars)
-        if (iequals(k, name)) return std::string_view(v);
+        if (util::iequals(k, name)) return std::string_view(v);
     return std::nullopt;
 }
 

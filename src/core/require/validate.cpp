@@ -2,6 +2,7 @@
 
 #include "jose/jws.h"
 #include "json/json.h"
+#include "util/ascii.h"
 
 namespace oauth::require {
 
@@ -17,23 +18,12 @@ Reason from_jws(jose::JwsError e) {
     return Reason::Malformed;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); i++) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
-}
-
 // RFC 9068 §4: typ must be "at+jwt" or "application/at+jwt"; media type
 // names are case-insensitive (RFC 2045 §5.1). This is what keeps an ID token
 // signed by the same key from opening an API.
 bool access_token_type(const json_t* header) {
     auto typ = json::get_string(header, "typ");
-    return typ && (iequals(*typ, "at+jwt") || iequals(*typ, "application/at+jwt"));
+    return typ && (util::iequals(*typ, "at+jwt") || util::iequals(*typ, "application/at+jwt"));
 }
 
 bool key_listed(const jose::Key* key, std::span<const jose::KeyPtr> keys) {
