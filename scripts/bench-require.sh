@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# `make bench`, part 1: oauth_require. Figures, never assertions.
+#
+# oauth_require against a plain proxy location of the same nginx, in the same
+# run: one nginx worker, a keepalive upstream (a `return 200` server block of
+# that nginx), wrk on loopback, Redis on loopback. For each location:
+# requests/s, p99 latency, and the ratio protected/plain. Then the worker's
+# RSS before and after a long run of protected requests (cache and leaks).
+#
+#   BENCH_SECONDS   seconds per measured run (default 5)
+#   BENCH_ROUNDS    interleaved rounds over the three locations (default 3)
+#   BENCH_SOAK      seconds of the RSS soak run (default 60)
+#   BENCH_CONNS     wrk connections (default 32)
+set -euo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+MODULE=${MODULE:-$TOP/build/ngx_http_oauth_module.so}
+NGINX=${NGINX:-/usr/sbin/nginx}
+PYTHON=${PYTHON:-/usr/bin/python3}
+SECONDS_RUN=${BENCH_SECONDS:-5}
+SOAK=${BENCH_SOAK:-60}
+ROUNDS=${BENCH_ROUNDS:-3}
+CONNS=${BENCH_CONNS:-32}
+
+for tool in wrk redis-server redis-cli openssl "$NGINX"; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }
+done
+[ -f "$MODULE" ] || { echo "bench: $MODULE is missing (make)" >&2; exit 1; }
+
+WORK=$(mktemp -d /tmp/oauth-bench.XXXXXX)
+REDIS_PID=
+NGINX_PID=
+
+cleanup() {
+    [ -n "$NGINX_PID" ] && kill -QUIT "$NGINX_PID" 2>/dev/null || true
+    [ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null || true
+    sleep 0.3
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# shellcheck source=scripts/bench-lib.sh
+. "$TOP/scripts/bench-lib.sh"
+
+PORT=$(free_port)
+UPORT=$(free_port)
+RPORT=$(free_port)
+ISSUER="http://127.0.0.1:$PORT"
+
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+    -out "$WORK/rs256.pem" 2>/dev/null
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+    -out "$WORK/es256.pem" 2>/dev/null
+
+redis-server --port "$RPORT" --bind 127.0.0.1 --save "" --appendonly no \
+    --dir "$WORK" --logfile "$WORK/redis.log" &
+REDIS_PID=$!
+wait_port "$RPORT"
+
+mkdir -p "$WORK/logs" "$WORK/tmp"
+cat >"$WORK/nginx.conf" <<EOF
+load_module $MODULE;
+worker_processes 1;
+pid $WORK/nginx.pid;
+error_log $WORK/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $WORK/tmp/body;
+    proxy_temp_path $WORK/tmp/proxy;
+    fastcgi_temp_path $WORK/tmp/fastcgi;
+    uwsgi_temp_path $WORK/tmp/uwsgi;
+    scgi_temp_path $WORK/tmp/scgi;
+
+    oauth_redis 127.0.0.1:$RPORT keepalive=4;
+    oauth_issuer $ISSUER;
+    oauth_signing_key $WORK/rs256.pem kid=rs;
+    oauth_signing_key $WORK/es256.pem kid=es;
+
+    upstream backend {
+        server 127.0.0.1:$UPORT;
+        keepalive 64;
+    }
+
+    server {
+        listen 127.0.0.1:$UPORT;
+        location / { return 200 "ok\n"; }
+    }
+
+    server {
+        listen 127.0.0.1:$PORT;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+
+        location /plain/ {
+            proxy_pass http://backend;
+        }
+        location /api/ {
+            oauth_require scope=orders:read;
+            # a location's proxy_set_header replaces the inherited ones
+            proxy_set_header Connection "";
+            proxy_set_header X-User \$oauth_sub;
+            proxy_pass http://backend;
+        }
+    }
+}
+EOF
+
+"$NGINX" -p "$WORK" -c "$WORK/nginx.conf" -e "$WORK/logs/error.log" \
+    -g "daemon off;" &
+NGINX_PID=$!
+wait_port "$PORT"
+WORKER=$(pgrep -P "$NGINX_PID" | head -1)
+
+# One token per algorithm, signed with the configured keys (jwcrypto), with
+# its session created in Redis as the token endpoint would.
+token() {
+    "$PYTHON" - "$1" "$2" "$ISSUER" <<'EOF'
+import base64, os, sys, time
+from jwcrypto import jwk, jwt
+pem, kid, issuer = sys.argv[1:4]
+alg = {"rs": "RS256", "es": "ES256"}[kid]
+key = jwk.JWK.from_pem(open(pem, "rb").read())
+now = int(time.time())
+jti = base64.urlsafe_b64encode(os.urandom(16)).rstrip(b"=").decode()
+t = jwt.JWT(header={"alg": alg, "kid": kid, "typ": "at+jwt"},
+            claims={"iss": issuer, "sub": "bench-user", "aud": issuer,
+                    "client_id": "bench", "scope": "orders:read",
+                    "jti": jti, "iat": now, "exp": now + 3600})
+t.make_signed_token(key)
+print(jti, t.serialize())
+EOF
+}
+
+read -r RS_JTI RS_TOKEN < <(token "$WORK/rs256.pem" rs)
+read -r ES_JTI ES_TOKEN < <(token "$WORK/es256.pem" es)
+for jti in "$RS_JTI" "$ES_JTI"; do
+    redis-cli -p "$RPORT" SET "oauth:at:$jti" '{}' EX 3600 >/dev/null
+done
+
+check() {
+    local code
+    code=$(curl -s -o /dev/null -w '%{http_code}' "$@")
+    [ "$code" = 200 ] || { echo "bench: $* answered $code" >&2; exit 1; }
+}
+check "http://127.0.0.1:$PORT/plain/x"
+check -H "Authorization: Bearer $RS_TOKEN" "http://127.0.0.1:$PORT/api/x"
+check -H "Authorization: Bearer $ES_TOKEN" "http://127.0.0.1:$PORT/api/x"
+
+# run NAME SECONDS PATH [TOKEN] -> prints "rps p99_ms", wrk output in $WORK
+run() {
+    local name=$1 secs=$2 path=$3 tok=${4:-} out="$WORK/wrk-$1.txt"
+    local args=(-t1 -c"$CONNS" -d"${secs}s" --latency)
+    [ -n "$tok" ] && args+=(-H "Authorization: Bearer $tok")
+    wrk "${args[@]}" "http://127.0.0.1:$PORT$path" >"$out"
+    "$PYTHON" - "$out" <<'EOF'
+import re, sys
+text = open(sys.argv[1]).read()
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+v, unit = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", text, re.M).groups()
+ms = float(v) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
+print(f"{rps:.0f} {ms:.2f} {bad.group(1) if bad else 0}")
+EOF
+}
+
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$WORKER/status"; }
+
+echo "oauth_require benchmark: 1 nginx worker, wrk -t1 -c$CONNS," \
+     "$ROUNDS rounds of ${SECONDS_RUN}s per location, loopback," \
+     "keepalive upstream"
+echo "(warm-up runs first; figures are this machine's, not a test)"
+run warm 2 /plain/x >/dev/null
+run warm 2 /api/x "$RS_TOKEN" >/dev/null
+run warm 2 /api/x "$ES_TOKEN" >/dev/null
+
+# Interleaved rounds (plain, RS256, ES256, plain, ...) so that a noisy
+# neighbour hits every location alike; medians per location. The worker's
+# CPU time per request (from /proc, user + system) is the figure least
+# bothered by other load on the machine.
+ticks() { awk '{print $14 + $15}' "/proc/$WORKER/stat"; }
+: >"$WORK/results.txt"
+for round in $(seq "$ROUNDS"); do
+    for loc in "plain:/plain/x:" "rs256:/api/x:$RS_TOKEN" \
+               "es256:/api/x:$ES_TOKEN"; do
+        IFS=: read -r name path tok <<<"$loc"
+        before=$(ticks)
+        read -r rps p99 bad < <(run "$name" "$SECONDS_RUN" "$path" "$tok")
+        after=$(ticks)
+        n=$(awk '/requests in/ {print $1}' "$WORK/wrk-$name.txt")
+        echo "$name $rps $p99 $bad $((after - before)) $n" >>"$WORK/results.txt"
+    done
+done
+
+"$PYTHON" - "$WORK/results.txt" "$(getconf CLK_TCK)" <<'EOF'
+import statistics, sys
+rows = [line.split() for line in open(sys.argv[1])]
+hz = int(sys.argv[2])
+names = {"plain": "plain proxy", "rs256": "oauth_require, RS256 token",
+         "es256": "oauth_require, ES256 token"}
+agg = {}
+for name, rps, p99, bad, ticks, n in rows:
+    a = agg.setdefault(name, {"rps": [], "p99": [], "bad": 0, "ticks": 0,
+                              "n": 0})
+    a["rps"].append(float(rps))
+    a["p99"].append(float(p99))
+    a["bad"] += int(bad)
+    a["ticks"] += int(ticks)
+    a["n"] += int(n)
+base = statistics.median(agg["plain"]["rps"])
+base_cpu = agg["plain"]["ticks"] * 1e6 / hz / agg["plain"]["n"]
+print(f"\n{'location':<28} {'req/s':>8} {'p99 ms':>7} {'ratio':>6}"
+      f" {'us CPU/req':>11} {'ratio':>6} {'non-2xx':>8}")
+for key in ("plain", "rs256", "es256"):
+    a = agg[key]
+    rps = statistics.median(a["rps"])
+    cpu = a["ticks"] * 1e6 / hz / a["n"]
+    print(f"{names[key]:<28} {rps:>8.0f} {statistics.median(a['p99']):>7.2f}"
+          f" {rps / base:>6.2f} {cpu:>11.1f} {base_cpu / cpu:>6.2f}"
+          f" {a['bad']:>8}")
+print("(req/s and p99: medians of the rounds; us CPU/req: the nginx worker's"
+      " user+system time per request; ratios: protected vs plain, 1.00 is"
+      " free; non-2xx: 503s when Redis stalled past its timeout, fail closed)")
+EOF
+
+RSS_BEFORE=$(rss_kb)
+read -r SOAK_RPS SOAK_P99 SOAK_BAD < <(run soak "$SOAK" /api/x "$RS_TOKEN")
+RSS_AFTER=$(rss_kb)
+SOAK_N=$(awk '/requests in/ {print $1}' "$WORK/wrk-soak.txt")
+printf '\nworker RSS: %s kB before, %s kB after %s protected requests' \
+    "$RSS_BEFORE" "$RSS_AFTER" "$SOAK_N"
+printf ' (%ss, %s requests/s, p99 %s ms, %s non-2xx)\n' "$SOAK" "$SOAK_RPS" \
+    "$SOAK_P99" "$SOAK_BAD"
+echo "error.log: $(grep -c 'oauth_require: 503' "$WORK/logs/error.log" || true)" \
+     "answers 503 (Redis unavailable or past its timeout)"
+
+REDIS_CONNS=$(redis-cli -p "$RPORT" INFO stats |
+    awk -F: '/^total_connections_received/ {print $2}' | tr -d '\r')
+REDIS_CMDS=$(redis-cli -p "$RPORT" INFO stats |
+    awk -F: '/^total_commands_processed/ {print $2}' | tr -d '\r')
+echo "redis: $REDIS_CONNS connections opened, $REDIS_CMDS commands in all"
+
+if grep -E '\[(alert|emerg|crit)\]' "$WORK/logs/error.log"; then
+    echo "bench: error.log shows the lines above" >&2
+    exit 1
+fi

@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# `make bench`, part 2: the token service. client_credentials tokens per
+# second with one nginx worker when the first key is RS256 and when it is
+# ES256, next to `openssl speed` signatures per second for the same algorithm
+# in the same run (signing is the floor of what a token costs); then
+# introspection requests per second. Figures, never assertions.
+#
+#   BENCH_SECONDS   seconds per measured run (default 10)
+#   BENCH_CONNS     wrk connections (default 32)
+set -euo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+MODULE=${MODULE:-$TOP/build/ngx_http_oauth_module.so}
+OAUTHCTL=${OAUTHCTL:-$TOP/build/oauthctl}
+NGINX=${NGINX:-/usr/sbin/nginx}
+PYTHON=${PYTHON:-/usr/bin/python3}
+SECONDS_RUN=${BENCH_SECONDS:-10}
+CONNS=${BENCH_CONNS:-32}
+
+# shellcheck source=scripts/bench-lib.sh
+. "$TOP/scripts/bench-lib.sh"
+
+WORK=$(mktemp -d /tmp/oauth-bench-tokens.XXXXXX)
+REDIS_PID=
+NGINX_PID=
+cleanup() {
+    [ -n "$NGINX_PID" ] && kill -QUIT "$NGINX_PID" 2>/dev/null || true
+    [ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null || true
+    sleep 0.3
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+RS_PORT=$(free_port)
+ES_PORT=$(free_port)
+RPORT=$(free_port)
+
+"$OAUTHCTL" key generate --alg RS256 --out "$WORK/rs256.pem" >/dev/null
+"$OAUTHCTL" key generate --alg ES256 --out "$WORK/es256.pem" >/dev/null
+
+redis-server --port "$RPORT" --bind 127.0.0.1 --save "" --appendonly no \
+    --dir "$WORK" --logfile "$WORK/redis.log" &
+REDIS_PID=$!
+wait_port "$RPORT"
+
+SECRET=bench-secret-0123456789abcdef0123456789abcdef
+"$OAUTHCTL" --redis "127.0.0.1:$RPORT" client create --id bench \
+    --secret "$SECRET" --grant-types client_credentials \
+    --scope "orders:read" >/dev/null
+
+mkdir -p "$WORK/logs" "$WORK/tmp"
+# Two servers, one issuer: the first key of each signs its tokens.
+cat >"$WORK/nginx.conf" <<CONF
+load_module $MODULE;
+worker_processes 1;
+pid $WORK/nginx.pid;
+error_log $WORK/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $WORK/tmp/body;
+    proxy_temp_path $WORK/tmp/proxy;
+    fastcgi_temp_path $WORK/tmp/fastcgi;
+    uwsgi_temp_path $WORK/tmp/uwsgi;
+    scgi_temp_path $WORK/tmp/scgi;
+
+    oauth_redis 127.0.0.1:$RPORT keepalive=4;
+    oauth_issuer http://127.0.0.1:$RS_PORT;
+
+    server {
+        listen 127.0.0.1:$RS_PORT;
+        oauth_signing_key $WORK/rs256.pem;
+        location = /token { oauth_token; }
+        location = /introspect { oauth_introspect; }
+    }
+    server {
+        listen 127.0.0.1:$ES_PORT;
+        oauth_signing_key $WORK/es256.pem;
+        location = /token { oauth_token; }
+    }
+}
+CONF
+
+"$NGINX" -p "$WORK" -c "$WORK/nginx.conf" -e "$WORK/logs/error.log" \
+    -g "daemon off;" &
+NGINX_PID=$!
+wait_port "$RS_PORT"
+wait_port "$ES_PORT"
+
+BASIC=$(printf '%s' "bench:$SECRET" | base64 -w0)
+
+# wrk_post URL BODY [SECONDS] -> "requests/s p99_ms non2xx"
+wrk_post() {
+    local url=$1 body=$2 secs=${3:-$SECONDS_RUN}
+    cat >"$WORK/post.lua" <<LUA
+wrk.method = "POST"
+wrk.body = "$body"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Authorization"] = "Basic $BASIC"
+LUA
+    wrk -t1 -c"$CONNS" -d"${secs}s" --latency -s "$WORK/post.lua" "$url" \
+        >"$WORK/wrk.txt"
+    "$PYTHON" - "$WORK/wrk.txt" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+v, unit = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", text, re.M).groups()
+ms = float(v) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
+print(f"{rps:.0f} {ms:.2f} {bad.group(1) if bad else 0}")
+PY
+}
+
+# sign_rate ALG -> signatures per second of `openssl speed` on one core
+sign_rate() {
+    openssl speed -seconds 3 "$1" 2>/dev/null | "$PYTHON" -c '
+import re, sys
+rows = [l for l in sys.stdin.read().splitlines()
+        if re.search(r"\d+\.\d+\s+\d+\.\d+\s*$", l)]
+print(rows[-1].split()[-2])'
+}
+
+echo "token service benchmark: 1 nginx worker, wrk -t1 -c$CONNS," \
+     "${SECONDS_RUN}s per run, loopback"
+wrk_post "http://127.0.0.1:$RS_PORT/token" grant_type=client_credentials 2 \
+    >/dev/null
+read -r RS_RPS RS_P99 RS_BAD < <(wrk_post "http://127.0.0.1:$RS_PORT/token" \
+    grant_type=client_credentials)
+read -r ES_RPS ES_P99 ES_BAD < <(wrk_post "http://127.0.0.1:$ES_PORT/token" \
+    grant_type=client_credentials)
+RS_SIGN=$(sign_rate rsa2048)
+ES_SIGN=$(sign_rate ecdsap256)
+
+TOKEN=$(curl -s -u "bench:$SECRET" -d grant_type=client_credentials \
+    "http://127.0.0.1:$RS_PORT/token" |
+    "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+read -r IN_RPS IN_P99 IN_BAD < <(wrk_post \
+    "http://127.0.0.1:$RS_PORT/introspect" "token=$TOKEN")
+
+"$PYTHON" - <<PY
+rows = [("client_credentials, RS256", $RS_RPS, $RS_P99, $RS_BAD, $RS_SIGN),
+        ("client_credentials, ES256", $ES_RPS, $ES_P99, $ES_BAD, $ES_SIGN)]
+print(f"\n{'endpoint':<28} {'req/s':>8} {'p99 ms':>7} {'non-2xx':>8}"
+      f" {'openssl sign/s':>15} {'tokens/sign':>12}")
+for name, rps, p99, bad, sign in rows:
+    print(f"{name:<28} {rps:>8.0f} {p99:>7.2f} {bad:>8} {sign:>15.0f}"
+          f" {rps / sign:>12.2f}")
+print(f"{'introspection, RS256 token':<28} {$IN_RPS:>8.0f} {$IN_P99:>7.2f}"
+      f" {$IN_BAD:>8}")
+print("(tokens/sign: tokens per second over openssl's one-core signatures per"
+      " second; a token is one signature, one Redis round trip and the HTTP"
+      " work around them)")
+PY
+
+if grep -E '\[(alert|emerg|crit)\]' "$WORK/logs/error.log"; then
+    echo "bench: error.log shows the lines above" >&2
+    exit 1
+fi
