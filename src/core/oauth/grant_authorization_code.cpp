@@ -5,10 +5,10 @@
 #include <string>
 
 #include "oauth/code.h"
-#include "oauth/id_token.h"
 #include "oauth/issue.h"
 #include "oauth/pkce.h"
 #include "oauth/scope.h"
+#include "oauth/user_tokens.h"
 #include "store/reply.h"
 #include "store/scripts.h"
 
@@ -36,11 +36,11 @@ public:
         if (const std::string* v = ctx_.form.get("code_verifier"); v && !v->empty())
             verifier_ = *v;
         family_id_ = new_id();
-        refresh_ = ctx_.client.allows_grant(store::kGrantRefreshToken);
+        bool refresh = ctx_.client.allows_grant(store::kGrantRefreshToken);
         // The "used" marker must outlive every token the exchange may issue,
         // so that a replay can still find and revoke them.
         int64_t at_ttl = std::max<int64_t>(1, ctx_.server.ttl_of(OAUTH_TTL_ACCESS_TOKEN));
-        int64_t keep = refresh_ ? std::max(at_ttl, ctx_.server.ttl_of(OAUTH_TTL_REFRESH_TOKEN))
+        int64_t keep = refresh ? std::max(at_ttl, ctx_.server.ttl_of(OAUTH_TTL_REFRESH_TOKEN))
                                 : at_ttl;
         keep = std::max(keep, ctx_.server.ttl_of(OAUTH_TTL_CODE));
         phase_ = Phase::Consume;
@@ -132,36 +132,15 @@ private:
         if (!granted || !scope::subset(*granted, ctx_.client.scopes))
             return fail(Error::InvalidScope, "the code's scope exceeds what the client may ask for");
 
-        json::Json no_claims(json_object());
-        const json_t* user_claims = code.claims ? code.claims.get() : no_claims.get();
-        std::string claims = json::dump(user_claims);
-        issued_.emplace(issue(ctx_.server,
-                              IssueRequest{.client = ctx_.client,
-                                           .sub = code.sub,
-                                           .username = code.username,
-                                           .scope = code.scope,
-                                           .refresh_token = refresh_,
-                                           .family_id = family_id_,
-                                           .family_fields = {
-                                               {std::string(id_token::kFieldAuthTime),
-                                                std::to_string(code.auth_time)},
-                                               {std::string(id_token::kFieldClaims), claims},
-                                           },
-                                           .now = now}));
-        // OIDC Core §3.1.3.3: an ID token when openid was granted.
-        if (id_token::wanted(code.scope))
-            id_token_ = id_token::mint(
-                ctx_.server, id_token::Request{.client_id = ctx_.client.id,
-                                               .sub = code.sub,
-                                               .username = code.username,
-                                               .scope = code.scope,
-                                               .user_claims = user_claims,
-                                               .auth_time = code.auth_time,
-                                               .nonce = code.nonce,
-                                               .access_token = issued_->access_token,
-                                               .now = now});
+        tokens_.emplace(issue_for_user(ctx_, UserApproval{.sub = code.sub,
+                                                          .username = code.username,
+                                                          .scope = code.scope,
+                                                          .claims = code.claims.get(),
+                                                          .auth_time = code.auth_time,
+                                                          .nonce = code.nonce},
+                                       family_id_));
         phase_ = Phase::Issue;
-        return flow::Step::redis({issued_->command});
+        return flow::Step::redis({tokens_->issued.command});
     }
 
     flow::Step issued(const redisReply* reply) {
@@ -172,19 +151,15 @@ private:
                 std::string_view(reply->str, reply->len).find("family exists") != std::string_view::npos)
                 return fail(Error::InvalidGrant, kBadCode,
                             "authorization code replayed during the exchange");
-            return finish_issue(*issued_, reply);
+            return finish_issue(tokens_->issued, reply);
         }
-        json::Json body = issued_->response();
-        if (id_token_) json::set(body.get(), "id_token", *id_token_);
-        return flow::Step::respond(token_response(body.get()));
+        return flow::Step::respond(token_response(tokens_->response().get()));
     }
 
     Phase phase_ = Phase::Consume;
     std::optional<std::string> verifier_;
     std::string family_id_;
-    bool refresh_ = false;
-    std::optional<Issued> issued_;
-    std::optional<std::string> id_token_;
+    std::optional<UserTokens> tokens_;
 };
 
 }  // namespace

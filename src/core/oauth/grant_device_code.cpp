@@ -11,8 +11,8 @@
 #include "oauth/device_poll.h"
 #include "oauth/device_store.h"
 #include "oauth/grant.h"
-#include "oauth/id_token.h"
 #include "oauth/issue.h"
+#include "oauth/user_tokens.h"
 #include "store/reply.h"
 #include "store/scripts.h"
 
@@ -119,48 +119,30 @@ private:
         return issue_tokens(*p.record);
     }
 
+    // OIDC Core §3.1.3.3 by analogy: an ID token when openid was granted;
+    // the device grant has no nonce.
     flow::Step issue_tokens(const device::Record& rec) {
-        std::vector<std::pair<std::string, std::string>> fields;
-        fields.emplace_back(std::string(id_token::kFieldAuthTime), std::to_string(rec.auth_time));
-        fields.emplace_back(std::string(id_token::kFieldClaims), json::dump(rec.claims.get()));
-        issued_ = issue(ctx_.server,
-                        IssueRequest{.client = ctx_.client,
-                                     .sub = rec.sub,
-                                     .username = rec.username,
-                                     .scope = rec.scope,
-                                     .refresh_token = ctx_.client.allows_grant(store::kGrantRefreshToken),
-                                     .family_id = family_id_,
-                                     .family_fields = std::move(fields),
-                                     .now = ctx_.request.now});
-        // OIDC Core §3.1.3.3 (by analogy: the device grant has no nonce):
-        // an ID token when openid was granted.
-        if (id_token::wanted(rec.scope))
-            id_token_ = id_token::mint(ctx_.server,
-                                       id_token::Request{.client_id = ctx_.client.id,
-                                                         .sub = rec.sub,
-                                                         .username = rec.username,
-                                                         .scope = rec.scope,
-                                                         .user_claims = rec.claims.get(),
-                                                         .auth_time = rec.auth_time,
-                                                         .nonce = {},
-                                                         .access_token = issued_->access_token,
-                                                         .now = ctx_.request.now});
+        tokens_.emplace(issue_for_user(ctx_, UserApproval{.sub = rec.sub,
+                                                          .username = rec.username,
+                                                          .scope = rec.scope,
+                                                          .claims = rec.claims.get(),
+                                                          .auth_time = rec.auth_time,
+                                                          .nonce = {}},
+                                       family_id_));
         state_ = State::Issue;
-        return flow::Step::redis({issued_->command});
+        return flow::Step::redis({tokens_->issued.command});
     }
 
     flow::Step issued(const redisReply* r) {
-        if (!issue_ok(r)) return finish_issue(*issued_, r);
-        json::Json body = issued_->response();
-        if (!id_token_.empty()) json::set(body.get(), "id_token", id_token_);
-        return flow::Step::respond(token_response(body.get()));
+        if (!issue_ok(r)) return finish_issue(tokens_->issued, r);
+        return flow::Step::respond(token_response(tokens_->response().get()));
     }
 
     State state_ = State::Read;
-    std::string key_, stored_, family_id_, id_token_;
+    std::string key_, stored_, family_id_;
     device::Poll poll_;
     int cas_attempts_ = 0;
-    std::optional<Issued> issued_;
+    std::optional<UserTokens> tokens_;
 };
 
 }  // namespace

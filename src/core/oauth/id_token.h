@@ -3,8 +3,8 @@
 // (which wants at+jwt, RFC 9068 §4) never takes one for an access token.
 //
 // What a grant family keeps for later ID tokens and userinfo (fields of the
-// P fam:{fid} hash, written through token::IssueRequest::family_fields by the
-// authorization_code grant; see grant_authorization_code.h):
+// P fam:{fid} hash, written by the authorization_code and device_code grants
+// through token::issue_for_user, oauth/user_tokens.h):
 //   auth_time   decimal unix seconds of the user's authentication
 //   claims      the user's claims as a JSON object text (all of them; each
 //               reader releases only what the scope of its token allows)
