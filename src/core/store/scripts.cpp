@@ -4,9 +4,10 @@ namespace oauth::store {
 
 namespace {
 
-// Shared Lua: revoke one family. Old rotated refresh keys are left to expire:
-// they point to a family that no longer exists, which reads as "none".
-constexpr const char* kRevokeFn = R"lua(
+// Shared Lua, prepended to every script but CONSUME. revoke_family: old
+// rotated refresh keys are left to expire: they point to a family that no
+// longer exists, which reads as "none".
+constexpr const char* kPrelude = R"lua(
 local function revoke_family(p, fid)
   local fk = p .. 'fam:' .. fid
   local f = redis.call('HMGET', fk, 'client_id', 'sub', 'rt')
@@ -19,6 +20,15 @@ local function revoke_family(p, fid)
   if f[2] then redis.call('ZREM', p .. 'idx:sub:' .. f[2], fid) end
   return existed
 end
+-- The family a refresh token (by hash) names, and its record; nil when the
+-- token is unknown or its record names none.
+local function refresh_family(p, h)
+  local rec = redis.call('GET', p .. 'rt:' .. h)
+  if not rec then return nil end
+  local fid = cjson.decode(rec)['fam']
+  if type(fid) ~= 'string' then return nil end
+  return fid, rec
+end
 -- Adds member with score exp to an index, drops ended members, and keeps the
 -- index alive at least as long as its newest member.
 local function index_add(k, member, exp, now, ttl)
@@ -28,7 +38,7 @@ local function index_add(k, member, exp, now, ttl)
 end
 )lua";
 
-std::string with_prelude(const char* body) { return std::string(kRevokeFn) + body; }
+std::string with_prelude(const char* body) { return std::string(kPrelude) + body; }
 
 }  // namespace
 
@@ -62,10 +72,8 @@ return 'ok'
 const Script& refresh_lookup_script() {
     static const Script s(with_prelude(R"lua(
 local p, h, revoke = ARGV[1], ARGV[2], ARGV[3]
-local rec = redis.call('GET', p .. 'rt:' .. h)
-if not rec then return {'none'} end
-local fid = cjson.decode(rec)['fam']
-if type(fid) ~= 'string' then return {'none'} end
+local fid, rec = refresh_family(p, h)
+if not fid then return {'none'} end
 local fk = p .. 'fam:' .. fid
 local cur = redis.call('HGET', fk, 'rt')
 if not cur then return {'none'} end
@@ -116,10 +124,8 @@ return revoke_family(p, fid)
 const Script& revoke_refresh_script() {
     static const Script s(with_prelude(R"lua(
 local p, h, client = ARGV[1], ARGV[2], ARGV[3]
-local rec = redis.call('GET', p .. 'rt:' .. h)
-if not rec then return 0 end
-local fid = cjson.decode(rec)['fam']
-if type(fid) ~= 'string' then return 0 end
+local fid = refresh_family(p, h)
+if not fid then return 0 end
 if redis.call('HGET', p .. 'fam:' .. fid, 'client_id') ~= client then return 0 end
 return revoke_family(p, fid)
 )lua"));
