@@ -28,8 +28,5 @@ using EcdsaSig = std::unique_ptr<ECDSA_SIG, Deleter<ECDSA_SIG, ECDSA_SIG_free>>;
 // "what: <first OpenSSL reason>" and an empty error queue afterwards.
 std::string error(std::string_view what);
 
-// SHA-256, fetched from the default provider once: an implicit fetch on
-// every EVP_DigestSignInit/VerifyInit is measurable on the verify hot path.
-const EVP_MD* sha256();
 
 }  // namespace oauth::jose::ossl

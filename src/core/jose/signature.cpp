@@ -6,6 +6,7 @@
 
 #include "jose/key.h"
 #include "jose/ossl.h"
+#include "util/crypto.h"
 
 namespace oauth::jose {
 
@@ -18,7 +19,7 @@ const unsigned char* bytes(std::string_view s) {
 }
 
 // Ed25519 hashes internally (RFC 8032 §5.1.6), so EVP wants no digest.
-const EVP_MD* digest_of(Alg alg) { return alg == Alg::EdDSA ? nullptr : ossl::sha256(); }
+const EVP_MD* digest_of(Alg alg) { return alg == Alg::EdDSA ? nullptr : util::sha256_md(); }
 
 // ECDSA in OpenSSL speaks DER (an ECDSA-Sig-Value SEQUENCE); JWS wants the
 // fixed-width concatenation r || s.

@@ -1,22 +1,11 @@
 #include "require/cache.h"
 
-#include <openssl/sha.h>
+#include "util/crypto.h"
 
 namespace oauth::require {
 
-namespace {
-
-std::string digest_of(std::string_view token) {
-    std::string d(SHA256_DIGEST_LENGTH, '\0');
-    SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(),
-           reinterpret_cast<unsigned char*>(d.data()));
-    return d;
-}
-
-}  // namespace
-
 ClaimsPtr TokenCache::find(std::string_view token, int64_t now) {
-    std::string d = digest_of(token);
+    std::string d = util::sha256(token);
     std::lock_guard lock(mu_);
     auto it = index_.find(d);
     if (it == index_.end()) return nullptr;
@@ -31,7 +20,7 @@ ClaimsPtr TokenCache::find(std::string_view token, int64_t now) {
 
 void TokenCache::insert(std::string_view token, ClaimsPtr claims, int64_t now) {
     if (capacity_ == 0 || !claims || now > claims->exp) return;
-    std::string d = digest_of(token);
+    std::string d = util::sha256(token);
     std::lock_guard lock(mu_);
     if (auto it = index_.find(d); it != index_.end()) {
         it->second->claims = std::move(claims);

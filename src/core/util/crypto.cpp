@@ -21,10 +21,20 @@ std::string random_bytes(size_t n) {
 
 std::string random_token(size_t n_bytes) { return base64url_encode(random_bytes(n_bytes)); }
 
+const EVP_MD* sha256_md() {
+    // Thread-safe one-time initialisation; never freed, as the provider
+    // lives as long as the process.
+    static const EVP_MD* md = [] {
+        const EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+        return fetched ? fetched : EVP_sha256();
+    }();
+    return md;
+}
+
 std::string sha256(std::string_view data) {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
-    if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) != 1)
+    if (EVP_Digest(data.data(), data.size(), md, &len, sha256_md(), nullptr) != 1)
         throw std::runtime_error("SHA-256 failed");
     return std::string(reinterpret_cast<char*>(md), len);
 }

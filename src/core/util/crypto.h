@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include <openssl/evp.h>
+
 namespace oauth::util {
 
 // RAND_bytes; throws std::runtime_error if the CSPRNG fails (never silently weak).
@@ -11,6 +13,9 @@ std::string random_bytes(size_t n);
 // n random bytes as base64url: the shape of every opaque token we mint.
 std::string random_token(size_t n_bytes);
 
+// SHA-256 fetched from the provider once per process: OpenSSL 3 otherwise
+// fetches it on every EVP_sha256()/SHA256() call, a cost on the hot path.
+const EVP_MD* sha256_md();
 std::string sha256(std::string_view data);      // 32 raw bytes
 std::string sha256_hex(std::string_view data);  // 64 hex digits
 std::string hmac_sha256(std::string_view key, std::string_view data);
