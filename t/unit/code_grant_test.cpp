@@ -3,89 +3,33 @@
 // answer it gives.
 #include <gtest/gtest.h>
 
-#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "jose/jws.h"
-#include "jose/keygen.h"
 #include "oauth/code.h"
 #include "oauth/grant_authorization_code.h"
 #include "oauth/id_token.h"
 #include "store/scripts.h"
 #include "util/crypto.h"
 
+#include "token_helpers.h"
+
 namespace oauth::token {
 namespace {
 
-constexpr int64_t kNow = 1'700'000'000;
+using token_test::kNow;
 constexpr const char* kCode = "SplxlOBeZQQYbYS6WxSbIA-code-under-test";
 constexpr const char* kRedirect = "https://spa.example.com/cb";
 // RFC 7636 Appendix B.
 constexpr const char* kVerifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 constexpr const char* kChallenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
-// Owns hiredis reply structs built by hand, as the glue would hand them over.
-class Replies {
-public:
-    const redisReply* str(std::string_view s, int type = REDIS_REPLY_STRING) {
-        redisReply* r = make(type);
-        std::string& kept = text_.emplace_back(s);
-        r->str = kept.data();
-        r->len = kept.size();
-        return r;
-    }
-    const redisReply* error(std::string_view s) { return str(s, REDIS_REPLY_ERROR); }
-    const redisReply* integer(long long v) {
-        redisReply* r = make(REDIS_REPLY_INTEGER);
-        r->integer = v;
-        return r;
-    }
-    const redisReply* array(std::vector<const redisReply*> items) {
-        redisReply* r = make(REDIS_REPLY_ARRAY);
-        auto& kept = arrays_.emplace_back();
-        for (const redisReply* i : items) kept.push_back(const_cast<redisReply*>(i));
-        r->element = kept.data();
-        r->elements = kept.size();
-        return r;
-    }
-
-private:
-    redisReply* make(int type) {
-        redisReply& r = replies_.emplace_back();
-        r = redisReply{};
-        r.type = type;
-        return &r;
-    }
-    std::deque<redisReply> replies_;
-    std::deque<std::string> text_;
-    std::deque<std::vector<redisReply*>> arrays_;
-};
-
-const jose::KeyPtr& signing_key() {
-    static jose::KeyPtr k = *jose::Key::from_pem(jose::generate_private_key_pem(jose::Alg::ES256), "k1");
-    return k;
-}
-
-struct Fixture : ::testing::Test {
-    flow::ServerConfig server;
-    flow::Request request;
-    http::Form form;
-    store::Client client;
-    store::Keys keys{"oauth:"};
-    Replies r;
+struct Fixture : token_test::GrantTest {
 
     Fixture() {
-        server.issuer = "https://auth.example.com";
-        server.audience = server.issuer;
-        server.prefix = "oauth:";
-        server.ttl[OAUTH_TTL_ACCESS_TOKEN] = 600;
-        server.ttl[OAUTH_TTL_REFRESH_TOKEN] = 86400;
         server.ttl[OAUTH_TTL_CODE] = 60;
-        server.keys.push_back(signing_key());
-        request.method = "POST";
-        request.now = kNow;
         client.id = "spa";
         client.is_public = true;
         client.redirect_uris = {kRedirect};
@@ -113,10 +57,7 @@ struct Fixture : ::testing::Test {
         return c;
     }
 
-    std::unique_ptr<Grant> grant() {
-        ctx_.emplace(GrantContext{server, request, form, client, keys});
-        return make_authorization_code_grant(*ctx_);
-    }
+    std::unique_ptr<Grant> grant() { return make_grant(make_authorization_code_grant); }
 
     // The CONSUME step's answer for a fresh code.
     const redisReply* consumed(const authz::CodeRecord& c) {
@@ -130,15 +71,6 @@ struct Fixture : ::testing::Test {
         const redisReply* replies[] = {consume_reply};
         return g.on_redis(replies);
     }
-
-    static std::string error_of(const flow::Step& s) {
-        json::Json body = json::parse_object(s.response.body);
-        auto e = body ? json::get_string(body.get(), "error") : std::nullopt;
-        return e ? std::string(*e) : "";
-    }
-
-private:
-    std::optional<GrantContext> ctx_;
 };
 
 TEST_F(Fixture, ConsumesTheHashedCodeWithAFamilyMarker) {

@@ -2,19 +2,19 @@
 // commands it sends (hashed keys, CAS, CONSUME, ISSUE) and every answer.
 #include <gtest/gtest.h>
 
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "jose/jws.h"
-#include "jose/keygen.h"
 #include "oauth/device_poll.h"
 #include "oauth/device_store.h"
 #include "oauth/grant.h"
 #include "store/scripts.h"
 #include "util/crypto.h"
+
+#include "token_helpers.h"
 
 namespace oauth::token {
 
@@ -22,67 +22,15 @@ std::unique_ptr<Grant> make_device_code_grant(const GrantContext& ctx);
 
 namespace {
 
-constexpr int64_t kNow = 1'700'000'000;
+using token_test::kNow;
 
-class Replies {
-public:
-    const redisReply* str(std::string_view s, int type = REDIS_REPLY_STRING) {
-        redisReply* r = make(type);
-        std::string& kept = text_.emplace_back(s);
-        r->str = kept.data();
-        r->len = kept.size();
-        return r;
-    }
-    const redisReply* nil() { return make(REDIS_REPLY_NIL); }
-    const redisReply* error(std::string_view s) { return str(s, REDIS_REPLY_ERROR); }
-    const redisReply* array(std::vector<const redisReply*> items) {
-        redisReply* r = make(REDIS_REPLY_ARRAY);
-        auto& kept = arrays_.emplace_back();
-        for (const redisReply* i : items) kept.push_back(const_cast<redisReply*>(i));
-        r->element = kept.data();
-        r->elements = kept.size();
-        return r;
-    }
-
-private:
-    redisReply* make(int type) {
-        redisReply& r = replies_.emplace_back();
-        r = redisReply{};
-        r.type = type;
-        return &r;
-    }
-    std::deque<redisReply> replies_;
-    std::deque<std::string> text_;
-    std::deque<std::vector<redisReply*>> arrays_;
-};
-
-const jose::KeyPtr& signing_key() {
-    static jose::KeyPtr k =
-        *jose::Key::from_pem(jose::generate_private_key_pem(jose::Alg::ES256), "k1");
-    return k;
-}
-
-struct DeviceGrant : ::testing::Test {
-    flow::ServerConfig server;
-    flow::Request request;
-    http::Form form;
-    store::Client client;
-    store::Keys keys{"oauth:"};
-    Replies r;
+struct DeviceGrant : token_test::GrantTest {
     std::string code = device::new_device_code();
     std::string key = "oauth:dc:" + util::sha256_hex(code);
 
     DeviceGrant() {
-        server.issuer = "https://auth.example.com";
-        server.audience = server.issuer;
-        server.prefix = "oauth:";
-        server.ttl[OAUTH_TTL_ACCESS_TOKEN] = 600;
-        server.ttl[OAUTH_TTL_REFRESH_TOKEN] = 86400;
         server.ttl[OAUTH_TTL_DEVICE_CODE] = 600;
         server.ttl[OAUTH_TTL_DEVICE_INTERVAL] = 5;
-        server.keys.push_back(signing_key());
-        request.method = "POST";
-        request.now = kNow;
         client.id = "tv";
         client.is_public = true;
         client.grant_types = {std::string(store::kGrantDeviceCode), "refresh_token"};
@@ -111,10 +59,7 @@ struct DeviceGrant : ::testing::Test {
         return rec;
     }
 
-    std::unique_ptr<Grant> grant() {
-        ctx_.emplace(GrantContext{server, request, form, client, keys});
-        return make_device_code_grant(*ctx_);
-    }
+    std::unique_ptr<Grant> grant() { return make_grant(make_device_code_grant); }
 
     flow::Step answer(Grant& g, const redisReply* reply) {
         const redisReply* replies[] = {reply};
@@ -128,15 +73,6 @@ struct DeviceGrant : ::testing::Test {
         EXPECT_EQ(s.commands, (std::vector<flow::Command>{{"GET", key}}));
         return answer(g, reply);
     }
-
-    static std::string error_of(const flow::Step& s) {
-        json::Json body = json::parse_object(s.response.body);
-        auto e = body ? json::get_string(body.get(), "error") : std::nullopt;
-        return e ? std::string(*e) : "";
-    }
-
-private:
-    std::optional<GrantContext> ctx_;
 };
 
 TEST_F(DeviceGrant, MissingDeviceCodeIsInvalidRequest) {

@@ -1,11 +1,13 @@
-// Shared by the token_*/introspect/revoke unit tests: a server with a
-// generated key, canned hiredis replies, and a driver for flows.
+// Shared by the token_*/introspect/revoke/grant/userinfo unit tests: servers
+// with a generated key, canned hiredis replies, and a driver for flows.
 #pragma once
 #include <gtest/gtest.h>
 #include <hiredis/hiredis.h>
 
+#include <deque>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +17,7 @@
 #include "jose/keygen.h"
 #include "json/json.h"
 #include "oauth/endpoints.h"
+#include "oauth/grant.h"
 #include "store/records.h"
 #include "util/crypto.h"
 #include "util/encoding.h"
@@ -29,6 +32,13 @@ inline constexpr int64_t kNow = 1'700'000'000;
 // scrypt at the cheapest cost, so tests stay fast; the format is the real one.
 inline constexpr oauth::util::ScryptCost kTestCost{1, 1, 1};
 
+// An ES256 key "k1", generated once per test binary.
+inline const oauth::jose::KeyPtr& signing_key() {
+    static oauth::jose::KeyPtr k = *oauth::jose::Key::from_pem(
+        oauth::jose::generate_private_key_pem(oauth::jose::Alg::ES256), "k1");
+    return k;
+}
+
 inline const oauth::flow::ServerConfig& server() {
     static oauth::flow::ServerConfig s = [] {
         oauth::flow::ServerConfig c;
@@ -37,12 +47,24 @@ inline const oauth::flow::ServerConfig& server() {
         c.prefix = "p:";
         c.ttl[OAUTH_TTL_ACCESS_TOKEN] = 600;
         c.ttl[OAUTH_TTL_REFRESH_TOKEN] = 86400;
-        auto key = oauth::jose::Key::from_pem(
-            oauth::jose::generate_private_key_pem(oauth::jose::Alg::ES256), "k1");
-        c.keys.push_back(*key);
+        c.keys.push_back(signing_key());
         return c;
     }();
     return s;
+}
+
+// The server of the grant and userinfo tests, which drive one grant or flow
+// with a server of their own: issuer (and audience) https://auth.example.com,
+// prefix "oauth:", access tokens for 600 s, signing_key(). Tests add the
+// lifetimes they need.
+inline oauth::flow::ServerConfig auth_server() {
+    oauth::flow::ServerConfig c;
+    c.issuer = "https://auth.example.com";
+    c.audience = c.issuer;
+    c.prefix = "oauth:";
+    c.ttl[OAUTH_TTL_ACCESS_TOKEN] = 600;
+    c.keys.push_back(signing_key());
+    return c;
 }
 
 // A canned reply tree owning its memory.
@@ -86,6 +108,78 @@ inline ReplyPtr array(std::vector<std::string> items) {
     p->r.element = p->ptrs.data();
     return p;
 }
+
+// hiredis reply structs built by hand, as the glue would hand them over, kept
+// alive (at stable addresses) as long as the arena.
+class ReplyArena {
+public:
+    const redisReply* str(std::string_view s, int type = REDIS_REPLY_STRING) {
+        redisReply* r = make(type);
+        std::string& kept = text_.emplace_back(s);
+        r->str = kept.data();
+        r->len = kept.size();
+        return r;
+    }
+    const redisReply* nil() { return make(REDIS_REPLY_NIL); }
+    const redisReply* error(std::string_view s) { return str(s, REDIS_REPLY_ERROR); }
+    const redisReply* integer(long long v) {
+        redisReply* r = make(REDIS_REPLY_INTEGER);
+        r->integer = v;
+        return r;
+    }
+    const redisReply* array(std::vector<const redisReply*> items) {
+        redisReply* r = make(REDIS_REPLY_ARRAY);
+        auto& kept = arrays_.emplace_back();
+        for (const redisReply* i : items) kept.push_back(const_cast<redisReply*>(i));
+        r->element = kept.data();
+        r->elements = kept.size();
+        return r;
+    }
+
+private:
+    redisReply* make(int type) {
+        redisReply& r = replies_.emplace_back();
+        r = redisReply{};
+        r.type = type;
+        return &r;
+    }
+    std::deque<redisReply> replies_;
+    std::deque<std::string> text_;
+    std::deque<std::vector<redisReply*>> arrays_;
+};
+
+// One grant driven alone (no token endpoint around it): the parts of its
+// context, for a test to adjust before grant() (a POST at kNow, an
+// auth_server() with refresh tokens for a day).
+struct GrantTest : ::testing::Test {
+    oauth::flow::ServerConfig server = auth_server();
+    oauth::flow::Request request;
+    oauth::http::Form form;
+    oauth::store::Client client;
+    oauth::store::Keys keys{"oauth:"};
+    ReplyArena r;
+
+    GrantTest() {
+        server.ttl[OAUTH_TTL_REFRESH_TOKEN] = 86400;
+        request.method = "POST";
+        request.now = kNow;
+    }
+
+    std::unique_ptr<oauth::token::Grant> make_grant(oauth::token::GrantFactory factory) {
+        ctx_.emplace(oauth::token::GrantContext{server, request, form, client, keys});
+        return factory(*ctx_);
+    }
+
+    // The OAuth error of a response step; "" when there is none.
+    static std::string error_of(const Step& s) {
+        oauth::json::Json body = oauth::json::parse_object(s.response.body);
+        auto e = body ? oauth::json::get_string(body.get(), "error") : std::nullopt;
+        return e ? std::string(*e) : "";
+    }
+
+private:
+    std::optional<oauth::token::GrantContext> ctx_;
+};
 
 inline oauth::store::Client confidential(std::string id, std::string secret,
                                          std::vector<std::string> grants,

@@ -1,64 +1,23 @@
 // oauth_userinfo (OIDC Core §5.3, RFC 6750 §3) on canned Redis replies.
 #include <gtest/gtest.h>
 
-#include <deque>
 #include <string>
 #include <vector>
 
-#include "jose/keygen.h"
 #include "oauth/endpoints.h"
 #include "oauth/issue.h"
 #include "store/records.h"
 
+#include "token_helpers.h"
+
 namespace oauth::endpoints {
 namespace {
 
-constexpr int64_t kNow = 1'700'000'000;
-
-class Replies {
-public:
-    const redisReply* str(std::string_view s, int type = REDIS_REPLY_STRING) {
-        redisReply* r = make(type);
-        std::string& kept = text_.emplace_back(s);
-        r->str = kept.data();
-        r->len = kept.size();
-        return r;
-    }
-    const redisReply* nil() { return make(REDIS_REPLY_NIL); }
-    const redisReply* array(std::vector<const redisReply*> items) {
-        redisReply* r = make(REDIS_REPLY_ARRAY);
-        auto& kept = arrays_.emplace_back();
-        for (const redisReply* i : items) kept.push_back(const_cast<redisReply*>(i));
-        r->element = kept.data();
-        r->elements = kept.size();
-        return r;
-    }
-
-private:
-    redisReply* make(int type) {
-        redisReply& r = replies_.emplace_back();
-        r = redisReply{};
-        r.type = type;
-        return &r;
-    }
-    std::deque<redisReply> replies_;
-    std::deque<std::string> text_;
-    std::deque<std::vector<redisReply*>> arrays_;
-};
+using token_test::kNow;
 
 struct Userinfo : ::testing::Test {
-    ServerConfig server;
-    Replies r;
-
-    Userinfo() {
-        server.issuer = "https://auth.example.com";
-        server.audience = server.issuer;
-        server.prefix = "oauth:";
-        server.ttl[OAUTH_TTL_ACCESS_TOKEN] = 600;
-        static jose::KeyPtr key =
-            *jose::Key::from_pem(jose::generate_private_key_pem(jose::Alg::ES256), "k1");
-        server.keys.push_back(key);
-    }
+    ServerConfig server = token_test::auth_server();
+    token_test::ReplyArena r;
 
     token::AccessToken token(std::string_view scope) {
         return token::mint_access_token(server, "spa", "sub-alice", "alice", scope, "fid-1",
