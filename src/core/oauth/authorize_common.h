@@ -1,6 +1,7 @@
-// What oauth_authorize, oauth_login, oauth_consent and the external-login
-// landing share: the answers to the client (RFC 6749 §4.1.2, RFC 9207) and
-// the decision "may this session finish this pending request now".
+// What oauth_authorize, oauth_login, oauth_consent, the device verification
+// page and the external-login landing share: reading the page's request, the
+// answers to the client (RFC 6749 §4.1.2, RFC 9207), the checks on a pending
+// request and the decision "may this session finish it now".
 #pragma once
 #include <cstdint>
 #include <expected>
