@@ -1,4 +1,4 @@
-"""The pages as a site deploys them: restyled with sub_filter (docs/BROWSER.md)
+"""The pages as a site deploys them: restyled with sub_filter (README, "Restyling the pages")
 and the form's action following the location."""
 import rig
 from browser_util import (Browser, assert_security_headers, forms_of,

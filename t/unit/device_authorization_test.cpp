@@ -102,7 +102,7 @@ TEST_F(DeviceAuthorization, StoresBothRecordsHashedAndAnswers) {
     ASSERT_EQ(uc.size(), 6u);
     EXPECT_TRUE(uc[1].starts_with("oauth:uc:"));
     EXPECT_EQ(uc[2], dc[1].substr(9));  // the user code points at the hash
-    EXPECT_EQ(uc[5], "1200");           // outlives the record (docs/DEVICE.md)
+    EXPECT_EQ(uc[5], "1200");           // outlives the record (the README, "Device authorization grant")
 
     const redisReply* replies[] = {r.ok(), r.ok()};
     flow::Step done = f->on_redis(replies);

@@ -33,7 +33,7 @@ CasReply read_cas(const redisReply* reply);
 std::optional<std::vector<std::string_view>> string_array(const redisReply* reply);
 
 // P devtry:{sub}: wrong user codes entered by one signed-in user on the
-// verification page, counted over a fixed window (docs/DEVICE.md).
+// verification page, counted over a fixed window (the README, "Device authorization grant").
 inline constexpr int64_t kWrongCodeLimit = 5;
 inline constexpr int64_t kWrongCodeWindow = 600;  // seconds
 std::string wrong_code_key(const store::Keys& keys, std::string_view sub);

@@ -1,7 +1,7 @@
 // User codes of the device flow (RFC 8628 §6.1): 8 characters from a
 // 20-letter alphabet without vowels (no words, no 0/O or 1/I confusion),
 // shown as XXXX-XXXX and accepted on entry in any case, with or without the
-// dash or spaces. 20^8 ≈ 2.56e10 codes: see docs/DEVICE.md for why that,
+// dash or spaces. 20^8 ≈ 2.56e10 codes: see the README, "Device authorization grant" for why that,
 // with the rate limit of the verification page, defeats guessing.
 #pragma once
 #include <cstdint>
