@@ -17,7 +17,7 @@
 // request counts against the signed-in user (P devtry:{sub}, a fixed
 // window); past the limit the page answers 429 before looking anything up.
 // Both POSTs count, so the confirmation step cannot be used to skip the
-// limit. the README, "Device authorization grant" has the arithmetic.
+// limit. The README ("Device authorization grant") has the arithmetic.
 #include <cstdlib>
 #include <optional>
 
