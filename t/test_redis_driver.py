@@ -158,7 +158,8 @@ def test_connections_grow_to_keepalive_and_no_further(nginx_factory, harness,
                                                       redis):
     n = harness_nginx(nginx_factory, harness, f"{redis.address} keepalive=3 timeout=2s")
     redis.cli("CLIENT", "PAUSE", "300", "ALL")
-    socks = [raw_request(n.port, resp("PING")) for _ in range(50)]
+    # more than keepalive x the 32-operation pipeline of a connection
+    socks = [raw_request(n.port, resp("PING")) for _ in range(120)]
     answers = [read_all(s) for s in socks]
     for s in socks:
         s.close()

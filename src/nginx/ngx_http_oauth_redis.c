@@ -28,6 +28,9 @@
 #define NGX_HTTP_OAUTH_REDIS_BACKOFF_MIN    50
 #define NGX_HTTP_OAUTH_REDIS_BACKOFF_MAX    1000
 
+/* operations in flight on a connection before another one is opened */
+#define NGX_HTTP_OAUTH_REDIS_PIPELINE       32
+
 /* replies stored inside an operation; more are allocated apart */
 #define NGX_HTTP_OAUTH_REDIS_NREPLIES       8
 /* finished operations kept for reuse, per worker */
@@ -477,10 +480,11 @@ ngx_http_oauth_redis_cancel(ngx_http_oauth_redis_op_t *op)
 
 
 /*
- * The least busy open connection; a new one while some slot is free and
- * every open one has work, one connect at a time (a dead Redis then costs
- * one failed connect per retry, not one per slot).  NULL only when nothing
- * is open and connecting failed (the failure started a backoff).
+ * The first open connection with room in its pipeline, else a new one while
+ * some slot is free, one connect at a time (a dead Redis then costs
+ * one failed connect per retry, not one per slot), else the least busy.
+ * NULL only when nothing is open and connecting failed (the failure started
+ * a backoff).
  */
 
 static ngx_http_oauth_redis_conn_t *
@@ -508,13 +512,15 @@ ngx_http_oauth_redis_pick(ngx_http_oauth_redis_worker_t *w)
             connecting = 1;
         }
 
+        /* fill the first open connection up to a pipeline's worth: one
+         * send() and one recv() then serve a whole event-loop pass */
+        if (conn->nops < NGX_HTTP_OAUTH_REDIS_PIPELINE) {
+            return conn;
+        }
+
         if (best == NULL || conn->nops < best->nops) {
             best = conn;
         }
-    }
-
-    if (best && best->nops == 0) {
-        return best;
     }
 
     if (spare && !connecting

@@ -3,8 +3,10 @@
  * are nginx peer connections driven by nginx events and timers.
  *
  * Each worker keeps up to `keepalive` connections to the configured server,
- * opened lazily; an operation is written to the least busy one and waits in
- * its FIFO, so many requests pipeline over one socket.  A connection sends
+ * opened lazily; an operation is written to the first one with fewer than
+ * a pipeline's worth (32) in flight and waits in its FIFO, so many requests
+ * share one socket and one send() and recv() per event-loop pass; more
+ * connections open only under more load (or a slow Redis).  A connection sends
  * AUTH and SELECT first and carries nothing else until both succeed.
  * `timeout` bounds the connect and every reply; on a timeout, an error or an
  * EOF the connection is closed, its waiting operations fail, and new
