@@ -27,18 +27,6 @@ for tool in wrk redis-server redis-cli openssl "$NGINX"; do
 done
 [ -f "$MODULE" ] || { echo "bench: $MODULE is missing (make)" >&2; exit 1; }
 
-WORK=$(mktemp -d /tmp/oauth-bench.XXXXXX)
-REDIS_PID=
-NGINX_PID=
-
-cleanup() {
-    [ -n "$NGINX_PID" ] && kill -QUIT "$NGINX_PID" 2>/dev/null || true
-    [ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null || true
-    sleep 0.3
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
 # shellcheck source=scripts/bench-lib.sh
 . "$TOP/scripts/bench-lib.sh"
 
@@ -52,26 +40,9 @@ openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
     -out "$WORK/es256.pem" 2>/dev/null
 
-redis-server --port "$RPORT" --bind 127.0.0.1 --save "" --appendonly no \
-    --dir "$WORK" --logfile "$WORK/redis.log" &
-REDIS_PID=$!
-wait_port "$RPORT"
+start_redis "$RPORT"
 
-mkdir -p "$WORK/logs" "$WORK/tmp"
-cat >"$WORK/nginx.conf" <<EOF
-load_module $MODULE;
-worker_processes 1;
-pid $WORK/nginx.pid;
-error_log $WORK/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $WORK/tmp/body;
-    proxy_temp_path $WORK/tmp/proxy;
-    fastcgi_temp_path $WORK/tmp/fastcgi;
-    uwsgi_temp_path $WORK/tmp/uwsgi;
-    scgi_temp_path $WORK/tmp/scgi;
-
+{ nginx_conf_head; cat <<EOF
     oauth_redis 127.0.0.1:$RPORT keepalive=4;
     oauth_issuer $ISSUER;
     oauth_signing_key $WORK/rs256.pem kid=rs;
@@ -105,11 +76,9 @@ http {
     }
 }
 EOF
+} >"$WORK/nginx.conf"
 
-"$NGINX" -p "$WORK" -c "$WORK/nginx.conf" -e "$WORK/logs/error.log" \
-    -g "daemon off;" &
-NGINX_PID=$!
-wait_port "$PORT"
+start_nginx "$PORT"
 WORKER=$(pgrep -P "$NGINX_PID" | head -1)
 
 # One token per algorithm, signed with the configured keys (jwcrypto), with
@@ -240,7 +209,4 @@ REDIS_CMDS=$(redis-cli -p "$RPORT" INFO stats |
     awk -F: '/^total_commands_processed/ {print $2}' | tr -d '\r')
 echo "redis: $REDIS_CONNS connections opened, $REDIS_CMDS commands in all"
 
-if grep -E '\[(alert|emerg|crit)\]' "$WORK/logs/error.log"; then
-    echo "bench: error.log shows the lines above" >&2
-    exit 1
-fi
+fatal_log_check

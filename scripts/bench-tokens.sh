@@ -20,17 +20,6 @@ CONNS=${BENCH_CONNS:-32}
 # shellcheck source=scripts/bench-lib.sh
 . "$TOP/scripts/bench-lib.sh"
 
-WORK=$(mktemp -d /tmp/oauth-bench-tokens.XXXXXX)
-REDIS_PID=
-NGINX_PID=
-cleanup() {
-    [ -n "$NGINX_PID" ] && kill -QUIT "$NGINX_PID" 2>/dev/null || true
-    [ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null || true
-    sleep 0.3
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
 RS_PORT=$(free_port)
 ES_PORT=$(free_port)
 RPORT=$(free_port)
@@ -38,32 +27,15 @@ RPORT=$(free_port)
 "$OAUTHCTL" key generate --alg RS256 --out "$WORK/rs256.pem" >/dev/null
 "$OAUTHCTL" key generate --alg ES256 --out "$WORK/es256.pem" >/dev/null
 
-redis-server --port "$RPORT" --bind 127.0.0.1 --save "" --appendonly no \
-    --dir "$WORK" --logfile "$WORK/redis.log" &
-REDIS_PID=$!
-wait_port "$RPORT"
+start_redis "$RPORT"
 
 SECRET=bench-secret-0123456789abcdef0123456789abcdef
 "$OAUTHCTL" --redis "127.0.0.1:$RPORT" client create --id bench \
     --secret "$SECRET" --grant-types client_credentials \
     --scope "orders:read" >/dev/null
 
-mkdir -p "$WORK/logs" "$WORK/tmp"
 # Two servers, one issuer: the first key of each signs its tokens.
-cat >"$WORK/nginx.conf" <<CONF
-load_module $MODULE;
-worker_processes 1;
-pid $WORK/nginx.pid;
-error_log $WORK/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $WORK/tmp/body;
-    proxy_temp_path $WORK/tmp/proxy;
-    fastcgi_temp_path $WORK/tmp/fastcgi;
-    uwsgi_temp_path $WORK/tmp/uwsgi;
-    scgi_temp_path $WORK/tmp/scgi;
-
+{ nginx_conf_head; cat <<CONF
     oauth_redis 127.0.0.1:$RPORT keepalive=4;
     oauth_issuer http://127.0.0.1:$RS_PORT;
 
@@ -80,12 +52,9 @@ http {
     }
 }
 CONF
+} >"$WORK/nginx.conf"
 
-"$NGINX" -p "$WORK" -c "$WORK/nginx.conf" -e "$WORK/logs/error.log" \
-    -g "daemon off;" &
-NGINX_PID=$!
-wait_port "$RS_PORT"
-wait_port "$ES_PORT"
+start_nginx "$RS_PORT" "$ES_PORT"
 
 BASIC=$(printf '%s' "bench:$SECRET" | base64 -w0)
 
@@ -152,7 +121,4 @@ print("(tokens/sign: tokens per second over openssl's one-core signatures per"
       " work around them)")
 PY
 
-if grep -E '\[(alert|emerg|crit)\]' "$WORK/logs/error.log"; then
-    echo "bench: error.log shows the lines above" >&2
-    exit 1
-fi
+fatal_log_check
