@@ -62,6 +62,19 @@ start_nginx() {
     for port in "$@"; do wait_port "$port"; done
 }
 
+# wrk_figures FILE: "requests/s p99_ms non2xx" of a wrk --latency output
+wrk_figures() {
+    "$PYTHON" - "$1" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+v, unit = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", text, re.M).groups()
+ms = float(v) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
+print(f"{rps:.0f} {ms:.2f} {bad.group(1) if bad else 0}")
+PY
+}
+
 # fatal_log_check: exit non-zero when nginx logged an alert, emerg or crit
 fatal_log_check() {
     if grep -E '\[(alert|emerg|crit)\]' "$WORK/logs/error.log"; then

@@ -116,21 +116,13 @@ check "http://127.0.0.1:$PORT/plain/x"
 check -H "Authorization: Bearer $RS_TOKEN" "http://127.0.0.1:$PORT/api/x"
 check -H "Authorization: Bearer $ES_TOKEN" "http://127.0.0.1:$PORT/api/x"
 
-# run NAME SECONDS PATH [TOKEN] -> prints "rps p99_ms", wrk output in $WORK
+# run NAME SECONDS PATH [TOKEN] -> "rps p99_ms non2xx", wrk output in $WORK
 run() {
     local name=$1 secs=$2 path=$3 tok=${4:-} out="$WORK/wrk-$1.txt"
     local args=(-t1 -c"$CONNS" -d"${secs}s" --latency)
     [ -n "$tok" ] && args+=(-H "Authorization: Bearer $tok")
     wrk "${args[@]}" "http://127.0.0.1:$PORT$path" >"$out"
-    "$PYTHON" - "$out" <<'EOF'
-import re, sys
-text = open(sys.argv[1]).read()
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-v, unit = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", text, re.M).groups()
-ms = float(v) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
-print(f"{rps:.0f} {ms:.2f} {bad.group(1) if bad else 0}")
-EOF
+    wrk_figures "$out"
 }
 
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$WORKER/status"; }

@@ -69,15 +69,7 @@ wrk.headers["Authorization"] = "Basic $BASIC"
 LUA
     wrk -t1 -c"$CONNS" -d"${secs}s" --latency -s "$WORK/post.lua" "$url" \
         >"$WORK/wrk.txt"
-    "$PYTHON" - "$WORK/wrk.txt" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read()
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-v, unit = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", text, re.M).groups()
-ms = float(v) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
-print(f"{rps:.0f} {ms:.2f} {bad.group(1) if bad else 0}")
-PY
+    wrk_figures "$WORK/wrk.txt"
 }
 
 # sign_rate ALG -> signatures per second of `openssl speed` on one core
