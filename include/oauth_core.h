@@ -100,6 +100,8 @@ typedef struct {
     oauth_str_t  cookie;         /* all Cookie headers, joined with "; " */
     int          duplicate_authorization; /* more than one Authorization */
     int64_t      now;            /* unix seconds */
+    int64_t      leeway;         /* the location's oauth_leeway, seconds */
+    oauth_str_t  realm;          /* the location's oauth_realm */
 } oauth_http_request_t;
 
 typedef enum {

@@ -168,3 +168,28 @@ def test_userinfo_only_trusts_a_user_record_with_the_tokens_sub(server, redis, c
     redis.cli("SET", "oauth:sub:" + user["sub"], "alice")
     ctl("user", "delete", "alice")
     assert requests.get(url, headers=bearer(at)).status_code == 401
+
+
+def test_userinfo_answers_with_the_locations_realm(nginx_factory, redis,
+                                                         keys, ctl):
+    """The userinfo location's oauth_realm names the challenge (its
+    oauth_leeway applies too), as in oauth_require locations."""
+    import rig
+    port = rig.free_port()
+    n = nginx_factory(rig.standard_http(port, redis.address, [keys["RS256"]],
+                                        server_extra="""
+        location = /accounts/userinfo {
+            oauth_realm accounts;
+            oauth_leeway 0s;
+            oauth_userinfo;
+        }"""), port=port)
+    r = requests.get(n.url("/accounts/userinfo"))
+    assert r.status_code == 401
+    assert r.headers["WWW-Authenticate"] == 'Bearer realm="accounts"'
+    r = requests.get(n.url("/oauth2/userinfo"))
+    assert r.headers["WWW-Authenticate"] == 'Bearer realm="api"'
+    user = setup_users(ctl)
+    tok = token_for(n, redis, user["sub"], "openid")
+    r = requests.get(n.url("/accounts/userinfo"),
+                     headers=bearer(tok["access_token"]))
+    assert r.status_code == 200 and r.json()["sub"] == user["sub"]

@@ -100,9 +100,11 @@ ngx_http_oauth_start(ngx_http_request_t *r)
     oauth_http_request_t        req;
     ngx_http_oauth_ctx_t       *ctx;
     ngx_http_oauth_srv_conf_t  *oscf;
+    ngx_http_oauth_loc_conf_t  *olcf;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_oauth_module);
     oscf = ngx_http_get_module_srv_conf(r, ngx_http_oauth_module);
+    olcf = ngx_http_get_module_loc_conf(r, ngx_http_oauth_module);
 
     if (ngx_http_oauth_read_body(r, &body) != NGX_OK) {
         ngx_http_finalize_request(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE);
@@ -127,6 +129,9 @@ ngx_http_oauth_start(ngx_http_request_t *r)
     req.cookie.data = (const char *) cookie.data;
     req.cookie.len = cookie.len;
     req.now = ngx_time();
+    req.leeway = olcf->leeway;
+    req.realm.data = (const char *) olcf->realm.data;
+    req.realm.len = olcf->realm.len;
 
     if (r->headers_in.content_type) {
         req.content_type.data =

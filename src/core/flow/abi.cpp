@@ -163,6 +163,8 @@ oauth_flow_t* oauth_flow_start(const oauth_server_t* server, oauth_endpoint_e en
         r.cookie = to_string(req->cookie);
         r.duplicate_authorization = req->duplicate_authorization != 0;
         r.now = req->now;
+        r.leeway = req->leeway;
+        if (req->realm.len) r.realm = to_string(req->realm);
         f->flow = oauth::flow::make_flow(endpoint, server->config, std::move(r));
         if (!f->flow) return Step::respond(oauth::flow::internal_error(), "endpoint has no flow");
         return f->flow->start();

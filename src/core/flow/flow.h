@@ -25,6 +25,10 @@ struct Request {
     std::string cookie;
     bool duplicate_authorization = false;
     int64_t now = 0;
+    // The location's oauth_leeway and oauth_realm, for the endpoints that
+    // take a Bearer token themselves (userinfo, login_accept).
+    int64_t leeway = 30;
+    std::string realm = "api";
 };
 
 struct Response {

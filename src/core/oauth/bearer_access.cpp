@@ -21,7 +21,7 @@ std::expected<require::ClaimsPtr, Reason> access_claims(const flow::Request& req
                                         request.now);
     if (!claims) return claims;
     const std::string_view scopes[] = {scope};
-    require::Policy policy{scopes, {}};
+    require::Policy policy{scopes, {}, request.leeway};
     if (Reason r = require::evaluate(**claims, server.issuer, policy, request.now); r != Reason::Ok)
         return std::unexpected(r);
     return claims;

@@ -13,7 +13,7 @@ namespace oauth::bearer {
 
 // One Authorization header carrying one Bearer token, verified with the
 // server's keys (through the process's token cache), issued by this server,
-// within its times (oauth_leeway's default), granted `scope`. Its session
+// within its times (the location's oauth_leeway), granted `scope`. Its session
 // (SPEC §3) is the caller's Redis step.
 std::expected<require::ClaimsPtr, require::Reason> access_claims(const flow::Request& request,
                                                                  const flow::ServerConfig& server,

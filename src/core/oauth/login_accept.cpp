@@ -37,7 +37,6 @@ using flow::Step;
 using require::Reason;
 
 constexpr std::string_view kScope = "oauth:login";
-constexpr std::string_view kRealm = "oauth";
 constexpr size_t kMaxSubject = 255;
 
 class LoginAcceptFlow final : public Flow {
@@ -120,7 +119,7 @@ private:
     // JSON body.
     Step deny(Reason r) {
         static constexpr std::array<std::string_view, 1> kScopes{kScope};
-        auto ch = require::challenge_for(r, kRealm, kScopes);
+        auto ch = require::challenge_for(r, request_.realm, kScopes);
         Error e = Error::InvalidToken;
         if (ch.status == 400) e = Error::InvalidRequest;
         else if (ch.status == 403) e = Error::InsufficientScope;

@@ -34,9 +34,6 @@ namespace {
 using flow::Step;
 using require::Reason;
 
-// oauth_realm's default (SPEC §2): endpoint flows are not given the location's
-// realm, and the UserInfo endpoint has no other protection space to name.
-constexpr std::string_view kRealm = "api";
 constexpr std::string_view kOpenid = "openid";
 
 // The error and a description fit for the client (the log gets the precise
@@ -130,7 +127,7 @@ private:
     // body repeats the error as JSON when there is one.
     Step deny(Reason reason) {
         const std::string_view scopes[] = {kOpenid};
-        require::Challenge ch = require::challenge_for(reason, kRealm, scopes);
+        require::Challenge ch = require::challenge_for(reason, request_.realm, scopes);
         flow::Response r;
         if (ch.status == 503) {
             r = error_response(Error::TemporarilyUnavailable, "the session store is unavailable");
