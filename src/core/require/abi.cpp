@@ -25,7 +25,7 @@ struct oauth_require_s {
     // What the last result's oauth_str_t point into.
     std::string command;
     std::string www_authenticate;
-    std::string exp;  // $oauth_exp in decimal
+    mutable std::string exp;  // $oauth_exp in decimal, made on first read
 };
 
 namespace {
@@ -107,7 +107,6 @@ void oauth_require_resume(oauth_require_t* h, const void* reply, oauth_require_r
         Reason r = oauth::require::judge_session(static_cast<const redisReply*>(reply));
         if (r != Reason::Ok) return deny(h, r, res);
         h->allowed = true;
-        h->exp = std::to_string(h->claims->exp);
         res->verdict = OAUTH_REQUIRE_ALLOW;
         res->status = 200;
         res->log_reason = view(oauth::require::reason_text(Reason::Ok));
@@ -125,7 +124,10 @@ int oauth_require_claim(const oauth_require_t* h, oauth_str_t name, oauth_str_t*
         std::optional<std::string_view> v;
         // The registered ones come from the parsed fields: $oauth_exp is the
         // whole second even when exp was sent with a fraction.
-        if (n == "exp") v = h->exp;
+        if (n == "exp") {
+            if (h->exp.empty()) h->exp = std::to_string(c.exp);
+            v = h->exp;
+        }
         else if (n == "sub" && !c.sub.empty()) v = c.sub;
         else if (n == "client_id" && !c.client_id.empty()) v = c.client_id;
         else if (n == "scope" && !c.scope.empty()) v = c.scope;

@@ -29,6 +29,13 @@ local function refresh_family(p, h)
   if type(fid) ~= 'string' then return nil end
   return fid, rec
 end
+-- An access token's session (SPEC §3), listed in its family so revoking the
+-- family reaches it; the list drops tokens already ended.
+local function add_access(p, fk, jti, sess, attl, now)
+  redis.call('SET', p .. 'at:' .. jti, sess, 'EX', attl)
+  redis.call('ZADD', fk .. ':at', now + attl, jti)
+  redis.call('ZREMRANGEBYSCORE', fk .. ':at', '-inf', now)
+end
 -- Adds member with score exp to an index, drops ended members, and keeps the
 -- index alive at least as long as its newest member.
 local function index_add(k, member, exp, now, ttl)
@@ -58,8 +65,7 @@ for i = 10, #ARGV, 2 do
 end
 redis.call('HSET', fk, 'rt', rth, 'iat', now, unpack(fields))
 redis.call('EXPIRE', fk, fttl)
-redis.call('SET', p .. 'at:' .. jti, sess, 'EX', attl)
-redis.call('ZADD', fk .. ':at', now + attl, jti)
+add_access(p, fk, jti, sess, attl, now)
 redis.call('EXPIRE', fk .. ':at', fttl)
 if rth ~= '' then redis.call('SET', p .. 'rt:' .. rth, rtrec, 'EX', fttl) end
 if client then index_add(p .. 'idx:client:' .. client, fid, now + fttl, now, fttl) end
@@ -104,9 +110,7 @@ if ttl <= 0 then return 'gone' end
 if attl > ttl then attl = ttl end
 redis.call('HSET', fk, 'rt', new)
 redis.call('SET', p .. 'rt:' .. new, rec, 'EX', ttl)
-redis.call('SET', p .. 'at:' .. jti, sess, 'EX', attl)
-redis.call('ZADD', fk .. ':at', now + attl, jti)
-redis.call('ZREMRANGEBYSCORE', fk .. ':at', '-inf', now)
+add_access(p, fk, jti, sess, attl, now)
 return 'ok'
 )lua"));
     return s;
