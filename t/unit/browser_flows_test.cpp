@@ -2,6 +2,8 @@
 // answers and which commands it sends.
 #include <gtest/gtest.h>
 
+#include "browser_helpers.h"
+
 #include "http/form.h"
 #include "oauth/code.h"
 #include "oauth/csrf.h"
@@ -20,15 +22,7 @@ namespace {
 
 const flow::ServerConfig& bserver() {
     static flow::ServerConfig s = [] {
-        flow::ServerConfig c;
-        c.issuer = "https://as.example.com";
-        c.prefix = "p:";
-        c.ttl[OAUTH_TTL_CODE] = 60;
-        c.ttl[OAUTH_TTL_SESSION] = 3600;
-        c.endpoint_path[OAUTH_EP_AUTHORIZE] = "/authorize";
-        c.endpoint_path[OAUTH_EP_LOGIN] = "/login";
-        c.endpoint_path[OAUTH_EP_CONSENT] = "/consent";
-        c.login_url = "https://as.example.com/login";
+        flow::ServerConfig c = browser_test::browser_server();
         c.keys = token_test::server().keys;
         return c;
     }();

@@ -2,6 +2,8 @@
 // tokens, the pending request, the authorization code record, SSO sessions.
 #include <gtest/gtest.h>
 
+#include "browser_helpers.h"
+
 #include "http/cookies.h"
 #include "http/html.h"
 #include "oauth/code.h"
@@ -17,16 +19,8 @@ using namespace oauth;
 namespace {
 
 flow::ServerConfig browser_server(std::string issuer = "https://as.example.com") {
-    flow::ServerConfig c;
-    c.issuer = std::move(issuer);
-    c.prefix = "p:";
-    c.ttl[OAUTH_TTL_CODE] = 60;
-    c.ttl[OAUTH_TTL_SESSION] = 3600;
-    c.endpoint_path[OAUTH_EP_AUTHORIZE] = "/authorize";
-    c.endpoint_path[OAUTH_EP_LOGIN] = "/login";
-    c.endpoint_path[OAUTH_EP_CONSENT] = "/consent";
+    flow::ServerConfig c = browser_test::browser_server(std::move(issuer));
     c.endpoint_path[OAUTH_EP_DEVICE_VERIFICATION] = "/device";
-    c.login_url = c.origin() + "/login";
     return c;
 }
 

@@ -213,15 +213,7 @@ TEST(JoseJws, RefusesOversizedTokens) {
 TEST(JoseJws, Es256DerSignatureIsRefused) {
     const Key& es = *keys().es;
     auto p = split(sign_compact(es, "at+jwt", claims().get()));
-    std::string raw = *oauth::util::base64url_decode(p[2]);
-    ECDSA_SIG* s = ECDSA_SIG_new();
-    ECDSA_SIG_set0(s, BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()), 32, nullptr),
-                   BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()) + 32, 32, nullptr));
-    unsigned char* der = nullptr;
-    int len = i2d_ECDSA_SIG(s, &der);
-    std::string der_sig(reinterpret_cast<char*>(der), static_cast<size_t>(len));
-    OPENSSL_free(der);
-    ECDSA_SIG_free(s);
+    std::string der_sig = der_of(*oauth::util::base64url_decode(p[2]));
     EXPECT_EQ(error_of(p[0] + "." + p[1] + "." + base64url_encode(der_sig)),
               JwsError::BadSignature);
 }

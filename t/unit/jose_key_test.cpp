@@ -109,14 +109,7 @@ TEST(JoseEs256, Rfc7515A3VerifiesAndRoundTrips) {
 TEST(JoseEs256, DerSignatureIsRefused) {
     auto key = rfc7515_a3_key();
     std::string raw = unb64(rfc::a3::signature);
-    ECDSA_SIG* s = ECDSA_SIG_new();
-    ECDSA_SIG_set0(s, BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()), 32, nullptr),
-                   BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()) + 32, 32, nullptr));
-    unsigned char* der = nullptr;
-    int len = i2d_ECDSA_SIG(s, &der);
-    std::string der_sig(reinterpret_cast<char*>(der), static_cast<size_t>(len));
-    OPENSSL_free(der);
-    ECDSA_SIG_free(s);
+    std::string der_sig = der_of(raw);
     ASSERT_GT(der_sig.size(), 64u);
     EXPECT_FALSE(key->verify(rfc::a3::signing_input, der_sig));
     EXPECT_FALSE(key->verify(rfc::a3::signing_input, raw.substr(0, 63)));

@@ -3,6 +3,7 @@
 // the PEM an operator would configure.
 #pragma once
 #include <openssl/core_names.h>
+#include <openssl/ecdsa.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 
@@ -16,6 +17,20 @@
 #include "util/encoding.h"
 
 namespace jose_test {
+
+// An ES256 signature (raw r||s, RFC 7518 §3.4) re-encoded as DER, the form
+// JWS must refuse.
+inline std::string der_of(std::string_view raw) {
+    auto* bytes = reinterpret_cast<const unsigned char*>(raw.data());
+    ECDSA_SIG* s = ECDSA_SIG_new();
+    ECDSA_SIG_set0(s, BN_bin2bn(bytes, 32, nullptr), BN_bin2bn(bytes + 32, 32, nullptr));
+    unsigned char* der = nullptr;
+    int len = i2d_ECDSA_SIG(s, &der);
+    std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
+    OPENSSL_free(der);
+    ECDSA_SIG_free(s);
+    return out;
+}
 
 inline std::string unb64(std::string_view s) {
     auto out = oauth::util::base64url_decode(s);
