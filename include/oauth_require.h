@@ -2,9 +2,13 @@
  * The C ABI of edge protection (oauth_require, SPEC section 5).  Plain C,
  * included by src/nginx/ngx_http_oauth_require.c next to oauth_core.h.
  *
+ * One rule per location, prepared at configuration time:
+ *
+ *   rule = oauth_require_rule_new(&policy);   ...   oauth_require_rule_free(rule);
+ *
  * One check per request:
  *
- *   h = oauth_require_check(server, &policy, authorization, now, &res);
+ *   h = oauth_require_check(server, rule, authorization, now, &res);
  *   res.verdict == OAUTH_REQUIRE_DENY   answer res.status with the
  *                                       WWW-Authenticate value, if any;
  *   res.verdict == OAUTH_REQUIRE_REDIS  send res.redis_command (one RESP
@@ -17,8 +21,9 @@
  *                                       oauth_require_free(h).
  *
  * The handle holds a reference to the token's parsed claims (shared with the
- * worker's cache of verified tokens); values returned by
- * oauth_require_claim() stay valid until oauth_require_free().  Strings in a
+ * worker's cache of verified tokens) and points to its rule, which must
+ * outlive it (a rule lives as long as nginx's configuration); values
+ * returned by oauth_require_claim() stay valid until oauth_require_free().  Strings in a
  * result stay valid until the next call on the same handle.  No entry point
  * throws; a surprise becomes a 500 denial.  Never logs, never does I/O.
  */
@@ -57,6 +62,14 @@ typedef struct {
 } oauth_require_result_t;
 
 typedef struct oauth_require_s  oauth_require_t;
+typedef struct oauth_require_rule_s  oauth_require_rule_t;
+
+/* Copies the policy (and the strings it points to): a request then copies
+ * nothing.  NULL when out of memory. */
+oauth_require_rule_t *oauth_require_rule_new(
+    const oauth_require_policy_t *policy);
+
+void oauth_require_rule_free(oauth_require_rule_t *rule);
 
 /*
  * authorization: the Authorization header's value, NULL when absent.
@@ -64,7 +77,7 @@ typedef struct oauth_require_s  oauth_require_t;
  * DENY 500).
  */
 oauth_require_t *oauth_require_check(const oauth_server_t *server,
-    const oauth_require_policy_t *policy, const oauth_str_t *authorization,
+    const oauth_require_rule_t *rule, const oauth_str_t *authorization,
     int64_t now, oauth_require_result_t *res);
 
 /* reply: the hiredis redisReply * of redis_command; NULL when Redis is down,

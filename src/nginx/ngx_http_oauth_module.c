@@ -376,6 +376,7 @@ ngx_http_oauth_create_loc_conf(ngx_conf_t *cf)
      * set by ngx_pcalloc():
      *
      *     conf->realm = { 0, NULL };
+     *     conf->rule = NULL;
      *     conf->conf_file = NULL;
      *     conf->conf_line = 0;
      */
@@ -447,6 +448,12 @@ ngx_http_oauth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
                       "oauth %s needs \"oauth_redis\" in http{} "
                       "in %s:%ui", what, conf->conf_file, conf->conf_line);
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->require != NULL
+        && ngx_http_oauth_require_prepare(cf, conf) != NGX_OK)
+    {
         return NGX_CONF_ERROR;
     }
 

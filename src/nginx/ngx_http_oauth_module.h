@@ -10,6 +10,7 @@
 #include <ngx_http.h>
 
 #include "oauth_core.h"
+#include "oauth_require.h"
 #include "ngx_http_oauth_redis.h"
 
 
@@ -39,6 +40,9 @@ typedef struct {
     ngx_http_oauth_require_t     *require;        /* NULL: off; UNSET_PTR */
     time_t                        leeway;
     ngx_str_t                     realm;
+    oauth_require_rule_t         *rule;           /* require with this
+                                                     location's leeway and
+                                                     realm, made when merged */
 
     /* where the endpoint or oauth_require was declared, for merge errors */
     u_char                       *conf_file;
@@ -55,6 +59,8 @@ ngx_int_t ngx_http_oauth_content_handler(ngx_http_request_t *r);
 /* ngx_http_oauth_require.c: edge protection */
 char *ngx_http_oauth_require_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+ngx_int_t ngx_http_oauth_require_prepare(ngx_conf_t *cf,
+    ngx_http_oauth_loc_conf_t *olcf);
 ngx_int_t ngx_http_oauth_require_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_oauth_add_variables(ngx_conf_t *cf);
 

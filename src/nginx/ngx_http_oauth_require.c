@@ -33,7 +33,6 @@
 #include <ngx_http.h>
 
 #include "ngx_http_oauth_module.h"
-#include "oauth_require.h"
 
 
 #define NGX_HTTP_OAUTH_REQUIRE_MAX_SCOPES  64
@@ -61,6 +60,7 @@ static void ngx_http_oauth_require_done(void *data, ngx_int_t rc,
     void **replies, ngx_uint_t n);
 static void ngx_http_oauth_require_cancel(void *data);
 static void ngx_http_oauth_require_free(void *data);
+static void ngx_http_oauth_require_rule_free(void *data);
 static ngx_int_t ngx_http_oauth_require_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_oauth_require_claim_variable(ngx_http_request_t *r,
@@ -270,6 +270,56 @@ ngx_http_oauth_require_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 }
 
 
+/*
+ * The location's rule for the core, made once when the location is merged
+ * (its leeway and realm are known then) and freed with the configuration.
+ */
+
+ngx_int_t
+ngx_http_oauth_require_prepare(ngx_conf_t *cf, ngx_http_oauth_loc_conf_t *olcf)
+{
+    ngx_pool_cleanup_t        *cln;
+    oauth_require_policy_t     policy;
+    ngx_http_oauth_require_t  *req;
+
+    if (olcf->rule != NULL) {
+        return NGX_OK;
+    }
+
+    req = olcf->require;
+
+    policy.scopes = req->scopes;
+    policy.nscopes = req->nscopes;
+    policy.audience.data = (const char *) req->audience.data;
+    policy.audience.len = req->audience.len;
+    policy.leeway = olcf->leeway;
+    policy.realm.data = (const char *) olcf->realm.data;
+    policy.realm.len = olcf->realm.len;
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    olcf->rule = oauth_require_rule_new(&policy);
+    if (olcf->rule == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_oauth_require_rule_free;
+    cln->data = olcf->rule;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_oauth_require_rule_free(void *data)
+{
+    oauth_require_rule_free(data);
+}
+
+
 ngx_int_t
 ngx_http_oauth_require_handler(ngx_http_request_t *r)
 {
@@ -277,18 +327,16 @@ ngx_http_oauth_require_handler(ngx_http_request_t *r)
     oauth_str_t                    header = { NULL, 0 };
     ngx_pool_cleanup_t            *cln;
     ngx_http_cleanup_t            *hcln;
-    oauth_require_policy_t         policy;
     oauth_require_result_t         res;
-    ngx_http_oauth_require_t      *req;
     ngx_http_oauth_srv_conf_t     *oscf;
     ngx_http_oauth_loc_conf_t     *olcf;
     ngx_http_oauth_main_conf_t    *mcf;
     ngx_http_oauth_require_ctx_t  *ctx;
 
     olcf = ngx_http_get_module_loc_conf(r, ngx_http_oauth_module);
-    req = olcf->require;
 
-    if (req == NULL) {
+    if (olcf->rule == NULL) {
+        /* oauth_require is off here */
         return NGX_DECLINED;
     }
 
@@ -321,21 +369,13 @@ ngx_http_oauth_require_handler(ngx_http_request_t *r)
     oscf = ngx_http_get_module_srv_conf(r, ngx_http_oauth_module);
     mcf = ngx_http_get_module_main_conf(r, ngx_http_oauth_module);
 
-    policy.scopes = req->scopes;
-    policy.nscopes = req->nscopes;
-    policy.audience.data = (const char *) req->audience.data;
-    policy.audience.len = req->audience.len;
-    policy.leeway = olcf->leeway;
-    policy.realm.data = (const char *) olcf->realm.data;
-    policy.realm.len = olcf->realm.len;
-
     if (r->headers_in.authorization) {
         auth = &r->headers_in.authorization->value;
         header.data = (const char *) auth->data;
         header.len = auth->len;
     }
 
-    ctx->handle = oauth_require_check(oscf->server, &policy,
+    ctx->handle = oauth_require_check(oscf->server, olcf->rule,
                                       r->headers_in.authorization
                                       ? &header : NULL,
                                       (int64_t) ngx_time(), &res);

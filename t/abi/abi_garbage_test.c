@@ -206,6 +206,7 @@ drive_require(const oauth_server_t *server)
     oauth_str_t             auth, scope, value;
     redisReply             *reply;
     oauth_require_t        *h;
+    oauth_require_rule_t   *rule;
     oauth_require_policy_t  policy;
     oauth_require_result_t  res;
 
@@ -219,9 +220,15 @@ drive_require(const oauth_server_t *server)
     policy.realm.data = "api";
     policy.realm.len = 3;
 
+    rule = oauth_require_rule_new(&policy);
+    if (rule == NULL) {
+        fprintf(stderr, "oauth_require_rule_new failed\n");
+        exit(1);
+    }
+
     set(&auth, b, sizeof(b));
-    h = oauth_require_check(server, &policy, rnd(5) ? &auth : NULL,
-                            1700000000, &res);
+    h = oauth_require_check(server, rnd(8) ? rule : NULL,
+                            rnd(5) ? &auth : NULL, 1700000000, &res);
 
     if (res.verdict == OAUTH_REQUIRE_REDIS) {
         reply = rnd(4) ? random_reply(0) : NULL;
@@ -238,6 +245,7 @@ drive_require(const oauth_server_t *server)
     value.data = NULL;
     oauth_require_claim(h, scope, &value);
     oauth_require_free(h);
+    oauth_require_rule_free(rule);
 }
 
 static const char *

@@ -7,7 +7,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "oauth_require.h"
 #include "require/cache.h"
@@ -92,6 +94,8 @@ protected:
     oauth_key_t* key = nullptr;
     std::vector<oauth_str_t> scopes;
     oauth_require_policy_t policy{};
+    // every rule made, kept until the test ends as nginx keeps its locations'
+    std::vector<std::unique_ptr<oauth_require_rule_t, void (*)(oauth_require_rule_t*)>> rules;
     std::string pem_path;
 
     void SetUp() override {
@@ -130,8 +134,9 @@ protected:
     oauth_require_t* run(const std::string* header, oauth_require_result_t* res) {
         policy.scopes = scopes.data();
         policy.nscopes = scopes.size();
+        rules.emplace_back(oauth_require_rule_new(&policy), oauth_require_rule_free);
         oauth_str_t h = header ? O(*header) : oauth_str_t{};
-        return oauth_require_check(server, &policy, header ? &h : nullptr, kNow, res);
+        return oauth_require_check(server, rules.back().get(), header ? &h : nullptr, kNow, res);
     }
 };
 
@@ -170,6 +175,61 @@ TEST_F(RequireAbi, AllowAfterTheSession) {
     EXPECT_EQ(oauth_require_claim(h, O("nope"), &v), 0);
     EXPECT_EQ(oauth_require_cache_size(), 1u);
     oauth_require_free(h);
+}
+
+TEST_F(RequireAbi, CachedTokenSendsTheSameCommand) {
+    std::string header = "Bearer " + token(good_claims());
+    const std::string want = "*2\r\n$6\r\nEXISTS\r\n$14\r\npx:at:jti-0001\r\n";
+    for (int i = 0; i < 2; i++) {  // verified, then from the cache
+        oauth_require_result_t res;
+        oauth_require_t* h = run(&header, &res);
+        ASSERT_EQ(res.verdict, OAUTH_REQUIRE_REDIS) << S(res.log_reason);
+        EXPECT_EQ(S(res.redis_command), want);
+        oauth_require_free(h);
+    }
+    EXPECT_EQ(oauth_require_cache_size(), 1u);
+
+    // The same worker under another prefix (a reload of a single-process
+    // nginx) asks for the key of its own prefix, cache or not.
+    const oauth_key_t* keys[] = {key};
+    oauth_server_params_t p{};
+    p.issuer = O(kIssuer);
+    p.redis_prefix = O("other:");
+    p.keys = keys;
+    p.nkeys = 1;
+    char err[256] = "";
+    oauth_server_t* other = oauth_server_new(&p, err, sizeof(err));
+    ASSERT_NE(other, nullptr) << err;
+    std::swap(server, other);
+    oauth_require_result_t res;
+    oauth_require_t* h = run(&header, &res);
+    EXPECT_EQ(S(res.redis_command), "*2\r\n$6\r\nEXISTS\r\n$17\r\nother:at:jti-0001\r\n");
+    oauth_require_free(h);
+    std::swap(server, other);
+    oauth_server_free(other);
+}
+
+TEST_F(RequireAbi, RuleCopiesThePolicy) {
+    std::string scope = "orders:write", realm = "shop";
+    oauth_str_t s = O(scope);
+    oauth_require_policy_t p{};
+    p.scopes = &s;
+    p.nscopes = 1;
+    p.realm = O(realm);
+    p.leeway = 30;
+    std::unique_ptr<oauth_require_rule_t, void (*)(oauth_require_rule_t*)> rule(oauth_require_rule_new(&p),
+                                                                                  oauth_require_rule_free);
+    ASSERT_NE(rule, nullptr);
+    scope.assign(scope.size(), 'x');
+    realm.assign(realm.size(), 'x');
+    std::string header = "Bearer " + token(good_claims());
+    oauth_str_t h = O(header);
+    oauth_require_result_t res;
+    oauth_require_t* handle = oauth_require_check(server, rule.get(), &h, kNow, &res);
+    EXPECT_EQ(res.status, 403u);
+    EXPECT_NE(S(res.www_authenticate).find("realm=\"shop\""), std::string::npos);
+    EXPECT_NE(S(res.www_authenticate).find("scope=\"orders:write\""), std::string::npos);
+    oauth_require_free(handle);
 }
 
 TEST_F(RequireAbi, ClaimsOutliveTheCache) {

@@ -3,6 +3,7 @@
 
 #include <vector>
 
+#include "require/session.h"
 #include "require/validate.h"
 #include "require_helpers.h"
 
@@ -21,7 +22,7 @@ protected:
 
     // authenticate + evaluate, without the cache unless asked.
     Reason check(const std::string& token, int64_t now = kNow, TokenCache* cache = nullptr) {
-        auto claims = authenticate(token, keys, cache, now);
+        auto claims = authenticate(token, keys, cache, now, "oauth:");
         if (!claims) return claims.error();
         policy.scopes = scopes;
         return evaluate(**claims, kIssuer, policy, now);
@@ -42,7 +43,7 @@ TEST_F(RequireValidate, ClaimsAreParsed) {
     json_object_set_new(c.get(), "admin", json_true());
     json_object_set_new(c.get(), "level", json_integer(7));
     json_object_set_new(c.get(), "nested", json_pack("{s:i}", "a", 1));
-    auto claims = authenticate(sign(*rsa_key(), c.get()), keys, nullptr, kNow);
+    auto claims = authenticate(sign(*rsa_key(), c.get()), keys, nullptr, kNow, "oauth:");
     ASSERT_TRUE(claims);
     const Claims& k = **claims;
     EXPECT_EQ(k.sub, "user-42");
@@ -63,7 +64,7 @@ TEST_F(RequireValidate, ClaimNamesMatchIgnoringCaseAsAFallback) {
     auto c = good_claims();
     json::set(c.get(), "Tenant", "t1");
     json::set(c.get(), "tenant", "t2");
-    auto claims = authenticate(sign(*rsa_key(), c.get()), keys, nullptr, kNow);
+    auto claims = authenticate(sign(*rsa_key(), c.get()), keys, nullptr, kNow, "oauth:");
     ASSERT_TRUE(claims);
     EXPECT_EQ((*claims)->get("tenant"), "t2");
     EXPECT_EQ((*claims)->get("Tenant"), "t1");
@@ -303,6 +304,20 @@ TEST_F(RequireValidate, Shape) {
     EXPECT_EQ(check(input + "." + b64(rsa_key()->sign(input))), Reason::Malformed);
 }
 
+TEST_F(RequireValidate, TokenOutsideB64TokenIsMalformed) {
+    // RFC 6750 §2.1; parse_bearer leaves this to the first verification.
+    for (const char* t : {"a,b", "a=b", "!!!.a.b", "a\"b.c.d"}) EXPECT_EQ(check(t), Reason::Malformed) << t;
+    std::string t = sign(*rsa_key(), good_claims().get());
+    EXPECT_EQ(check(t + ","), Reason::Malformed);
+}
+
+TEST_F(RequireValidate, VerifiedClaimsCarryTheirSessionCommand) {
+    auto claims = authenticate(sign(*rsa_key(), good_claims().get()), keys, nullptr, kNow, "px:");
+    ASSERT_TRUE(claims);
+    EXPECT_EQ((*claims)->session_prefix, "px:");
+    EXPECT_EQ((*claims)->session_command, session_command("px:", (*claims)->jti));
+}
+
 // --- the cache -----------------------------------------------------------
 
 TEST_F(RequireValidate, CacheSkipsTheSignatureButNotThePolicy) {
@@ -330,7 +345,7 @@ TEST_F(RequireValidate, CacheHitIsUsedWithoutVerifying) {
     std::string bogus = t.substr(0, dot + 1) + "AAAA";
     EXPECT_EQ(check(bogus, kNow, &cache), Reason::BadSignature);
     EXPECT_EQ(cache.size(), 0u);  // failures are never cached
-    auto claims = authenticate(t, keys, nullptr, kNow);
+    auto claims = authenticate(t, keys, nullptr, kNow, "oauth:");
     ASSERT_TRUE(claims);
     cache.insert(bogus, *claims, kNow);
     EXPECT_EQ(check(bogus, kNow, &cache), Reason::Ok);
@@ -352,7 +367,7 @@ TEST_F(RequireValidate, CacheIsBoundedLru) {
         return sign(*ec_key(), c.get());
     };
     std::string a = token("a"), b = token("b"), c = token("c");
-    auto claims_of = [&](const std::string& t) { return *authenticate(t, keys, nullptr, kNow); };
+    auto claims_of = [&](const std::string& t) { return *authenticate(t, keys, nullptr, kNow, "oauth:"); };
     cache.insert(a, claims_of(a), kNow);
     cache.insert(b, claims_of(b), kNow);
     ASSERT_TRUE(cache.find(a, kNow));  // a is now the most recent

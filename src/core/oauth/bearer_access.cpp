@@ -18,7 +18,7 @@ std::expected<require::ClaimsPtr, Reason> access_claims(const flow::Request& req
                                       : std::optional<std::string_view>(request.authorization));
     if (bearer.reason != Reason::Ok) return std::unexpected(bearer.reason);
     auto claims = require::authenticate(bearer.token, server.keys, &require::TokenCache::process(),
-                                        request.now);
+                                        request.now, server.prefix);
     if (!claims) return claims;
     const std::string_view scopes[] = {scope};
     require::Policy policy{scopes, {}, request.leeway};

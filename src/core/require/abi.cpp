@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <new>
 #include <string>
 #include <vector>
@@ -17,12 +18,21 @@
 
 using oauth::require::Reason;
 
+// A location's policy, copied once at configuration time so that a request
+// copies nothing of it.
+struct oauth_require_rule_s {
+    std::vector<std::string> scope_text;
+    std::vector<std::string_view> scopes;  // views into scope_text
+    std::string audience;
+    std::string realm;
+    int64_t leeway = 0;
+};
+
 struct oauth_require_s {
+    const oauth_require_rule_s* rule = nullptr;
     oauth::require::ClaimsPtr claims;  // set once authenticated
     bool allowed = false;
-    std::vector<std::string_view> scopes;  // the policy's, for the challenge
-    std::string realm;
-    // What the last result's oauth_str_t point into.
+    // What the last result's oauth_str_t point into, when not the claims.
     std::string command;
     std::string www_authenticate;
     mutable std::string exp;  // $oauth_exp in decimal, made on first read
@@ -34,7 +44,7 @@ oauth_str_t view(std::string_view s) { return {s.data(), s.size()}; }
 std::string_view sv(oauth_str_t s) { return s.data ? std::string_view(s.data, s.len) : std::string_view(); }
 
 void deny(oauth_require_s* h, Reason r, oauth_require_result_t* res) {
-    auto ch = oauth::require::challenge_for(r, h->realm, h->scopes);
+    auto ch = oauth::require::challenge_for(r, h->rule->realm, h->rule->scopes);
     h->www_authenticate = std::move(ch.www_authenticate);
     h->allowed = false;
     res->verdict = OAUTH_REQUIRE_DENY;
@@ -52,28 +62,33 @@ void internal(oauth_require_result_t* res) {
     res->log_reason = {kReason, sizeof(kReason) - 1};
 }
 
-void check(const oauth_server_t* server, const oauth_require_policy_t* p,
+void check(const oauth_server_t* server, const oauth_require_rule_s* rule,
            const oauth_str_t* authorization, int64_t now, oauth_require_s* h,
            oauth_require_result_t* res) {
     const auto& config = server->config;
-    h->realm.assign(sv(p->realm));
-    for (size_t i = 0; i < p->nscopes; i++) h->scopes.push_back(sv(p->scopes[i]));
+    h->rule = rule;
 
     auto bearer = oauth::require::parse_bearer(
         authorization ? std::optional<std::string_view>(sv(*authorization)) : std::nullopt);
     if (bearer.reason != Reason::Ok) return deny(h, bearer.reason, res);
 
     auto claims = oauth::require::authenticate(bearer.token, config.keys,
-                                               &oauth::require::TokenCache::process(), now);
+                                               &oauth::require::TokenCache::process(), now,
+                                               config.prefix);
     if (!claims) return deny(h, claims.error(), res);
 
-    oauth::require::Policy policy{h->scopes, sv(p->audience), p->leeway};
+    oauth::require::Policy policy{rule->scopes, rule->audience, rule->leeway};
     Reason r = oauth::require::evaluate(**claims, config.issuer, policy, now);
     if (r != Reason::Ok) return deny(h, r, res);
 
     h->claims = std::move(*claims);
-    h->command = oauth::require::session_command(config.prefix, h->claims->jti);
     res->verdict = OAUTH_REQUIRE_REDIS;
+    if (h->claims->session_prefix == config.prefix) {
+        res->redis_command = view(h->claims->session_command);
+        return;
+    }
+    // Verified under another prefix (a reload in a single-process nginx).
+    h->command = oauth::require::session_command(config.prefix, h->claims->jti);
     res->redis_command = view(h->command);
 }
 
@@ -81,18 +96,36 @@ void check(const oauth_server_t* server, const oauth_require_policy_t* p,
 
 extern "C" {
 
-oauth_require_t* oauth_require_check(const oauth_server_t* server, const oauth_require_policy_t* policy,
+oauth_require_rule_t* oauth_require_rule_new(const oauth_require_policy_t* policy) {
+    try {
+        if (!policy || (policy->nscopes && !policy->scopes)) return nullptr;
+        auto rule = std::make_unique<oauth_require_rule_s>();
+        for (size_t i = 0; i < policy->nscopes; i++)
+            rule->scope_text.emplace_back(sv(policy->scopes[i]));
+        for (const auto& s : rule->scope_text) rule->scopes.push_back(s);
+        rule->audience = sv(policy->audience);
+        rule->realm = sv(policy->realm);
+        rule->leeway = policy->leeway;
+        return rule.release();
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+void oauth_require_rule_free(oauth_require_rule_t* rule) { delete rule; }
+
+oauth_require_t* oauth_require_check(const oauth_server_t* server, const oauth_require_rule_t* rule,
                                      const oauth_str_t* authorization, int64_t now,
                                      oauth_require_result_t* res) {
     oauth_require_s* h = nullptr;
     try {
         std::memset(res, 0, sizeof(*res));
         h = new oauth_require_s;
-        if (!server || !policy) {
+        if (!server || !rule) {
             internal(res);
             return h;
         }
-        check(server, policy, authorization, now, h, res);
+        check(server, rule, authorization, now, h, res);
     } catch (...) {
         internal(res);
         if (h) h->claims.reset();

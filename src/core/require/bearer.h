@@ -16,8 +16,13 @@ struct BearerToken {
 // header: the raw field value, nullopt when the request has none.
 // "Bearer" is matched case-insensitively (RFC 7235 §2.1); another scheme
 // counts as no token; "Bearer" with nothing or with several tokens is
-// MalformedHeader (400); one token with bytes outside b64token is Malformed
-// (401 invalid_token).
+// MalformedHeader (400). The token's characters are not looked at here:
+// is_b64token() is asked only of a token the worker has not verified before
+// (require/validate.cpp), so a cached token is not scanned on every request.
 BearerToken parse_bearer(std::optional<std::string_view> header);
+
+// RFC 6750 §2.1 b64token; a token of other bytes is Malformed (401
+// invalid_token), not a malformed header.
+bool is_b64token(std::string_view token);
 
 }  // namespace oauth::require

@@ -1,11 +1,9 @@
 #include "require/cache.h"
 
-#include "util/crypto.h"
-
 namespace oauth::require {
 
 ClaimsPtr TokenCache::find(std::string_view token, int64_t now) {
-    std::string d = util::sha256(token);
+    Digest d = util::sha256_digest(token);
     std::lock_guard lock(mu_);
     auto it = index_.find(d);
     if (it == index_.end()) return nullptr;
@@ -20,7 +18,7 @@ ClaimsPtr TokenCache::find(std::string_view token, int64_t now) {
 
 void TokenCache::insert(std::string_view token, ClaimsPtr claims, int64_t now) {
     if (capacity_ == 0 || !claims || now > claims->exp) return;
-    std::string d = util::sha256(token);
+    Digest d = util::sha256_digest(token);
     std::lock_guard lock(mu_);
     if (auto it = index_.find(d); it != index_.end()) {
         it->second->claims = std::move(claims);
@@ -31,7 +29,7 @@ void TokenCache::insert(std::string_view token, ClaimsPtr claims, int64_t now) {
         index_.erase(lru_.back().digest);
         lru_.pop_back();
     }
-    lru_.push_front(Entry{std::move(d), std::move(claims)});
+    lru_.push_front(Entry{d, std::move(claims)});
     index_.emplace(lru_.front().digest, lru_.begin());
 }
 

@@ -10,14 +10,15 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <list>
 #include <memory>
 #include <mutex>
-#include <string>
 #include <string_view>
 #include <unordered_map>
 
 #include "require/claims.h"
+#include "util/crypto.h"
 
 namespace oauth::require {
 
@@ -40,8 +41,17 @@ public:
     static TokenCache& process();
 
 private:
+    using Digest = util::Sha256Digest;
+    // A digest is uniformly random already: its first word is the bucket.
+    struct DigestHash {
+        size_t operator()(const Digest& d) const {
+            size_t h;
+            std::memcpy(&h, d.data(), sizeof(h));
+            return h;
+        }
+    };
     struct Entry {
-        std::string digest;
+        Digest digest;
         ClaimsPtr claims;
     };
     using Lru = std::list<Entry>;  // most recently used first
@@ -49,7 +59,7 @@ private:
     mutable std::mutex mu_;  // the event loop is one thread; this is cheap insurance
     size_t capacity_;
     Lru lru_;
-    std::unordered_map<std::string_view, Lru::iterator> index_;  // views into Entry::digest
+    std::unordered_map<Digest, Lru::iterator, DigestHash> index_;
 };
 
 }  // namespace oauth::require

@@ -32,6 +32,11 @@ struct Claims {
     // it: strings as they are, integers in decimal, booleans true/false.
     std::vector<std::pair<std::string, std::string>> scalars;
     jose::KeyPtr key;                  // the key whose signature verified
+    // The session check's RESP command for this jti under session_prefix
+    // (require/session.h), formatted once when the token is verified rather
+    // than on every request that presents it again.
+    std::string session_prefix;
+    std::string session_command;
 
     Claims() = default;
     Claims(const Claims&) = delete;    // `scopes` points into `scope`

@@ -2,6 +2,8 @@
 
 #include "jose/jws.h"
 #include "json/json.h"
+#include "require/bearer.h"
+#include "require/session.h"
 #include "util/ascii.h"
 
 namespace oauth::require {
@@ -36,12 +38,15 @@ bool key_listed(const jose::Key* key, std::span<const jose::KeyPtr> keys) {
 
 std::expected<ClaimsPtr, Reason> authenticate(std::string_view token,
                                               std::span<const jose::KeyPtr> keys,
-                                              TokenCache* cache, int64_t now) {
+                                              TokenCache* cache, int64_t now,
+                                              std::string_view session_prefix) {
     if (cache) {
         if (ClaimsPtr hit = cache->find(token, now); hit && key_listed(hit->key.get(), keys))
             return hit;
     }
 
+    // Only bytes that once passed this are ever in the cache.
+    if (!is_b64token(token)) return std::unexpected(Reason::Malformed);
     auto jws = jose::verify_compact(token, keys);
     if (!jws) return std::unexpected(from_jws(jws.error()));
     if (!access_token_type(jws->header.get())) return std::unexpected(Reason::BadType);
@@ -51,6 +56,8 @@ std::expected<ClaimsPtr, Reason> authenticate(std::string_view token,
     for (const auto& k : keys)
         if (k.get() == jws->key) claims->key = k;
     if (!claims->key) return std::unexpected(Reason::UnknownKid);
+    claims->session_prefix = session_prefix;
+    claims->session_command = session_command(session_prefix, claims->jti);
 
     ClaimsPtr out = std::move(claims);
     if (cache) cache->insert(token, out, now);

@@ -25,10 +25,13 @@ struct Policy {
 
 // cache may be null (no caching). A cached entry is used only when the key
 // that verified it is one of `keys`: a token verified for one server block is
-// not thereby valid in another that does not list that key.
+// not thereby valid in another that does not list that key. A token verified
+// here also gets its session command for `session_prefix` (the Redis key
+// prefix) formatted into the claims.
 std::expected<ClaimsPtr, Reason> authenticate(std::string_view token,
                                               std::span<const jose::KeyPtr> keys,
-                                              TokenCache* cache, int64_t now);
+                                              TokenCache* cache, int64_t now,
+                                              std::string_view session_prefix);
 
 Reason evaluate(const Claims& claims, std::string_view issuer, const Policy& policy,
                 int64_t now);

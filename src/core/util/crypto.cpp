@@ -39,6 +39,21 @@ std::string sha256(std::string_view data) {
     return std::string(reinterpret_cast<char*>(md), len);
 }
 
+Sha256Digest sha256_digest(std::string_view data) {
+    // Never freed on purpose: a thread_local destructor would run at exit,
+    // after OpenSSL's own atexit cleanup may have torn the provider down
+    // (the crash flow/abi.cpp works around for offload threads). One small
+    // context per thread that hashes here, in practice the event loop's.
+    thread_local EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    Sha256Digest out;
+    unsigned int len = 0;
+    if (!ctx || EVP_DigestInit_ex2(ctx, sha256_md(), nullptr) != 1 ||
+        EVP_DigestUpdate(ctx, data.data(), data.size()) != 1 ||
+        EVP_DigestFinal_ex(ctx, out.data(), &len) != 1 || len != out.size())
+        throw std::runtime_error("SHA-256 failed");
+    return out;
+}
+
 std::string sha256_hex(std::string_view data) { return hex_encode(sha256(data)); }
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {

@@ -1,5 +1,6 @@
 // Hashes, randomness and constant-time comparison, on OpenSSL.
 #pragma once
+#include <array>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -17,6 +18,11 @@ std::string random_token(size_t n_bytes);
 // fetches it on every EVP_sha256()/SHA256() call, a cost on the hot path.
 const EVP_MD* sha256_md();
 std::string sha256(std::string_view data);      // 32 raw bytes
+// The same digest into a fixed array, with a digest context kept per thread:
+// no heap allocation, for what runs on every protected request (the worker's
+// cache of verified tokens is keyed by the token's SHA-256).
+using Sha256Digest = std::array<unsigned char, 32>;
+Sha256Digest sha256_digest(std::string_view data);
 std::string sha256_hex(std::string_view data);  // 64 hex digits
 std::string hmac_sha256(std::string_view key, std::string_view data);
 
