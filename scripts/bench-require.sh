@@ -8,9 +8,10 @@
 # RSS before and after a long run of protected requests (cache and leaks).
 #
 #   BENCH_SECONDS   seconds per measured run (default 5)
-#   BENCH_ROUNDS    interleaved rounds over the three locations (default 3)
+#   BENCH_ROUNDS    interleaved rounds over the three locations (default 5)
 #   BENCH_SOAK      seconds of the RSS soak run (default 60)
 #   BENCH_CONNS     wrk connections (default 32)
+#   BENCH_MISS_TOKENS  distinct tokens of the cache-miss runs (default 12000)
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,7 +20,7 @@ NGINX=${NGINX:-/usr/sbin/nginx}
 PYTHON=${PYTHON:-/usr/bin/python3}
 SECONDS_RUN=${BENCH_SECONDS:-5}
 SOAK=${BENCH_SOAK:-60}
-ROUNDS=${BENCH_ROUNDS:-3}
+ROUNDS=${BENCH_ROUNDS:-5}
 CONNS=${BENCH_CONNS:-32}
 
 for tool in wrk redis-server redis-cli openssl "$NGINX"; do
@@ -194,6 +195,68 @@ printf ' (%ss, %s requests/s, p99 %s ms, %s non-2xx)\n' "$SOAK" "$SOAK_RPS" \
     "$SOAK_P99" "$SOAK_BAD"
 echo "error.log: $(grep -c 'oauth_require: 503' "$WORK/logs/error.log" || true)" \
      "answers 503 (Redis unavailable or past its timeout)"
+
+# Cache misses: more distinct tokens than the worker's cache holds (10,000),
+# cycled, so that every request verifies a signature: the cost of clients
+# that each present a token this worker has not seen yet.
+MISS_TOKENS=${BENCH_MISS_TOKENS:-12000}
+miss_tokens() {
+    "$PYTHON" - "$1" "$2" "$ISSUER" "$MISS_TOKENS" "$WORK/miss-$2" <<'PY'
+import base64, json, os, sys, time
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, utils
+pem, kid, issuer, n, out = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
+key = serialization.load_pem_private_key(open(pem, "rb").read(), None)
+alg = {"rs": "RS256", "es": "ES256"}[kid]
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+head = b64(json.dumps({"alg": alg, "kid": kid, "typ": "at+jwt"}).encode())
+now = int(time.time())
+with open(out + ".tokens", "w") as tokens, open(out + ".redis", "w") as cmds:
+    for _ in range(n):
+        jti = b64(os.urandom(16))
+        body = b64(json.dumps({"iss": issuer, "sub": "bench-user", "aud": issuer,
+                               "client_id": "bench", "scope": "orders:read",
+                               "jti": jti, "iat": now, "exp": now + 3600}).encode())
+        data = f"{head}.{body}".encode()
+        if alg == "RS256":
+            sig = key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+        else:  # JWS wants r||s, not DER
+            r, s = utils.decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA256())))
+            sig = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+        tokens.write(f"{head}.{body}.{b64(sig)}\n")
+        cmds.write(f"SET oauth:at:{jti} {{}} EX 3600\n")
+PY
+    redis-cli -p "$RPORT" <"$WORK/miss-$2.redis" >/dev/null
+}
+cat >"$WORK/cycle.lua" <<'LUA'
+-- one token after the other, from the file named after "--"
+local tokens, i = {}, 0
+function init(args)
+    for line in io.lines(args[1]) do tokens[#tokens + 1] = line end
+end
+function request()
+    i = i % #tokens + 1
+    return wrk.format("GET", nil, {Authorization = "Bearer " .. tokens[i]})
+end
+LUA
+echo
+echo "cache misses: $MISS_TOKENS distinct tokens cycled (the cache keeps" \
+     "10,000), so every request verifies a signature"
+for kid in rs es; do
+    miss_tokens "$WORK/${kid}256.pem" "$kid"
+    before=$(ticks)
+    wrk -t1 -c"$CONNS" -d"${SECONDS_RUN}s" --latency -s "$WORK/cycle.lua" \
+        "http://127.0.0.1:$PORT/api/x" -- "$WORK/miss-$kid.tokens" \
+        >"$WORK/wrk-miss-$kid.txt"
+    after=$(ticks)
+    read -r rps p99 bad < <(wrk_figures "$WORK/wrk-miss-$kid.txt")
+    n=$(awk '/requests in/ {print $1}' "$WORK/wrk-miss-$kid.txt")
+    cpu=$(awk -v t=$((after - before)) -v n="$n" -v hz="$(getconf CLK_TCK)" \
+        'BEGIN {printf "%.1f", t * 1e6 / hz / n}')
+    printf '%-28s %8s req/s, p99 %s ms, %s us CPU/req, %s non-2xx\n' \
+        "oauth_require, ${kid^^}256 miss" "$rps" "$p99" "$cpu" "$bad"
+done
+echo "worker RSS after the misses: $(rss_kb) kB (the cache full, 10,000 tokens)"
 
 REDIS_CONNS=$(redis-cli -p "$RPORT" INFO stats |
     awk -F: '/^total_connections_received/ {print $2}' | tr -d '\r')
