@@ -4,7 +4,8 @@
 set -euo pipefail
 pkgs=(build-essential g++ make nginx nginx-dev libssl-dev libjansson-dev
       libhiredis-dev redis-server googletest libgtest-dev python3 python3-pytest
-      python3-authlib python3-jwcrypto python3-requests wrk curl openssl)
+      python3-authlib python3-jwcrypto python3-requests wrk curl openssl
+      fcgiwrap)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
@@ -17,4 +18,5 @@ export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # Debian starts the packaged services; the project runs its own instances.
-$sudo systemctl disable --now nginx redis-server >/dev/null 2>&1 || true
+$sudo systemctl disable --now nginx redis-server fcgiwrap.socket fcgiwrap \
+    >/dev/null 2>&1 || true

@@ -120,6 +120,7 @@ class Upstream:
     def __init__(self):
         self.hits = 0
         self.last_headers = {}
+        self.seen = []  # (path, headers) of every request, in order
         rig = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -128,6 +129,7 @@ class Upstream:
             def _answer(self):
                 rig.hits += 1
                 rig.last_headers = {k.lower(): v for k, v in self.headers.items()}
+                rig.seen.append((self.path, rig.last_headers))
                 n = int(self.headers.get("Content-Length") or 0)
                 if n:
                     self.rfile.read(n)

@@ -10,21 +10,13 @@ import re
 import signal
 import socket
 import time
-import uuid
 
 import pytest
 import requests
 from jwcrypto import jwk, jwt
 
 import rig
-
-AUD = "https://api.example.com"
-
-
-def b64(data):
-    if isinstance(data, str):
-        data = data.encode()
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+from require_support import AUD, Minter, b64, get, jti_of
 
 
 def require_http(port, redis_address, keys, upstream_port, redis_options="",
@@ -100,54 +92,6 @@ server {{
 """
 
 
-class Minter:
-    """Signs access tokens with the configured private keys and creates
-    their sessions in Redis as the token service does ({prefix}at:{jti})."""
-
-    def __init__(self, keys, redis, issuer):
-        self.redis = redis
-        self.issuer = issuer
-        self.jwks = {}
-        for kid, alg in (("rs", "RS256"), ("es", "ES256"), ("ed", "EdDSA")):
-            with open(keys[alg], "rb") as f:
-                self.jwks[kid] = (jwk.JWK.from_pem(f.read()), alg)
-
-    def claims(self, **over):
-        now = int(time.time())
-        c = {"iss": self.issuer, "sub": "user-42", "aud": AUD,
-             "client_id": "app", "scope": "orders:read profile",
-             "jti": b64(os.urandom(16)), "iat": now, "exp": now + 600,
-             "preferred_username": "alice", "admin": True, "level": 7}
-        for k, v in over.items():
-            if v is None:
-                c.pop(k, None)
-            else:
-                c[k] = v
-        return c
-
-    def token(self, kid="rs", typ="at+jwt", session=True, header=None,
-              **over):
-        key, alg = self.jwks[kid]
-        c = self.claims(**over)
-        h = {"alg": alg, "kid": kid, "typ": typ}
-        if typ is None:
-            del h["typ"]
-        h.update(header or {})
-        t = jwt.JWT(header=h, claims=c)
-        t.make_signed_token(key)
-        if session and "jti" in c:
-            self.session(c["jti"])
-        return t.serialize()
-
-    def session(self, jti, ttl=600):
-        self.redis.cli("SET", f"oauth:at:{jti}", json.dumps({"sub": "user-42"}),
-                       "EX", ttl)
-
-    def raw(self, header, claims, signature=b"x"):
-        return f"{b64(json.dumps(header))}.{b64(json.dumps(claims))}." \
-               f"{b64(signature)}"
-
-
 @pytest.fixture
 def env(nginx_factory, redis, keys, upstream):
     port = rig.free_port()
@@ -156,18 +100,6 @@ def env(nginx_factory, redis, keys, upstream):
     m = Minter(keys, redis, f"http://127.0.0.1:{port}")
     n.minter = m
     return n
-
-
-def get(n, path, token=None, headers=None):
-    h = dict(headers or {})
-    if token is not None:
-        h["Authorization"] = f"Bearer {token}"
-    return requests.get(n.url(path), headers=h, timeout=10)
-
-
-def jti_of(token):
-    payload = token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(payload + "=="))["jti"]
 
 
 def assert_invalid_token(r, realm="api"):
