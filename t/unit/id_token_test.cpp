@@ -99,8 +99,13 @@ TEST(IdToken, MintCarriesTheOidcClaimsAndVerifies) {
 
 TEST(IdToken, NoNonceClaimWhenNoneWasSent) {
     auto cfg = config(key_for(jose::Alg::ES256));
-    std::string tok = mint(cfg, Request{.client_id = "spa", .sub = "s", .scope = "openid",
-                                        .access_token = "a", .now = kNow});
+    Request req;  // no nonce, no username, no auth_time
+    req.client_id = "spa";
+    req.sub = "s";
+    req.scope = "openid";
+    req.access_token = "a";
+    req.now = kNow;
+    std::string tok = mint(cfg, req);
     auto v = jose::verify_compact(tok, cfg.keys);
     ASSERT_TRUE(v.has_value());
     EXPECT_EQ(json_object_get(v->payload.get(), "nonce"), nullptr);
