@@ -109,14 +109,8 @@ protected:
         char err[256] = "";
         key = oauth_key_load(pem_path.c_str(), "k1", err, sizeof(err));
         ASSERT_NE(key, nullptr) << err;
-        const oauth_key_t* keys[] = {key};
-        oauth_server_params_t p{};
-        p.issuer = O(kIssuer);
-        p.redis_prefix = O("px:");
-        p.keys = keys;
-        p.nkeys = 1;
-        server = oauth_server_new(&p, err, sizeof(err));
-        ASSERT_NE(server, nullptr) << err;
+        server = new_server("px:");
+        ASSERT_NE(server, nullptr);
         policy.realm = O("api");
         policy.leeway = 30;
     }
@@ -124,6 +118,20 @@ protected:
         oauth_server_free(server);
         oauth_key_free(key);
         std::remove(pem_path.c_str());
+    }
+
+    // A server block with the test's key and issuer.
+    oauth_server_t* new_server(std::string_view redis_prefix) {
+        const oauth_key_t* keys[] = {key};
+        oauth_server_params_t p{};
+        p.issuer = O(kIssuer);
+        p.redis_prefix = O(redis_prefix);
+        p.keys = keys;
+        p.nkeys = 1;
+        char err[256] = "";
+        oauth_server_t* s = oauth_server_new(&p, err, sizeof(err));
+        EXPECT_NE(s, nullptr) << err;
+        return s;
     }
 
     std::string token(const json::Json& claims) {
@@ -191,15 +199,8 @@ TEST_F(RequireAbi, CachedTokenSendsTheSameCommand) {
 
     // The same worker under another prefix (a reload of a single-process
     // nginx) asks for the key of its own prefix, cache or not.
-    const oauth_key_t* keys[] = {key};
-    oauth_server_params_t p{};
-    p.issuer = O(kIssuer);
-    p.redis_prefix = O("other:");
-    p.keys = keys;
-    p.nkeys = 1;
-    char err[256] = "";
-    oauth_server_t* other = oauth_server_new(&p, err, sizeof(err));
-    ASSERT_NE(other, nullptr) << err;
+    oauth_server_t* other = new_server("other:");
+    ASSERT_NE(other, nullptr);
     std::swap(server, other);
     oauth_require_result_t res;
     oauth_require_t* h = run(&header, &res);
