@@ -177,14 +177,13 @@ class Nginx:
     `http` is the body of http{} after the module's globals; the rig adds
     load_module, temp paths and the logs. Call url(path) for addresses."""
 
-    def __init__(self, workdir, http, port, workers=1, check=True):
+    def __init__(self, workdir, http, port, workers=1):
         self.port = port
         self.prefix = tempfile.mkdtemp(prefix="nginx-", dir=workdir)
         for d in ("logs", "tmp"):
             os.makedirs(os.path.join(self.prefix, d), exist_ok=True)
         self.error_log = os.path.join(self.prefix, "logs", "error.log")
         self.conf = os.path.join(self.prefix, "nginx.conf")
-        self.check = check
         with open(self.conf, "w") as f:
             f.write(render_main_conf(self.prefix, http, workers))
         self.proc = None
@@ -318,9 +317,10 @@ def oauthctl(redis, *args, check=True, env=None):
     return json.loads(out.stdout) if out.stdout.strip() else None
 
 
-def check_example(workdir, path, keys):
-    """`nginx -t` on a conf-examples file as a user would lay it out: the
-    file as nginx.conf in a prefix holding modules/ and keys/."""
+def example_prefix(workdir, path, keys, replace=None):
+    """A conf-examples file laid out as a user would: the file as nginx.conf
+    in a prefix holding modules/ and keys/; `replace` maps strings of the
+    file to what a test needs instead (addresses). Returns the prefix."""
     prefix = tempfile.mkdtemp(prefix="example-", dir=workdir)
     for d in ("modules", "keys", "logs", "tmp"):
         os.makedirs(os.path.join(prefix, d))
@@ -329,9 +329,33 @@ def check_example(workdir, path, keys):
     for alg, name in (("RS256", "rs256.pem"), ("ES256", "es256.pem"),
                       ("EdDSA", "ed25519.pem")):
         shutil.copy(keys[alg], os.path.join(prefix, "keys", name))
-    conf = os.path.join(prefix, "nginx.conf")
-    shutil.copy(path, conf)
-    out = subprocess.run([NGINX, "-t", "-p", prefix, "-c", conf,
+    with open(path) as f:
+        text = f.read()
+    for old, new in (replace or {}).items():
+        assert old in text, f"{path} has no {old!r}"
+        text = text.replace(old, new)
+    with open(os.path.join(prefix, "nginx.conf"), "w") as f:
+        f.write(text)
+    return prefix
+
+
+def check_example(workdir, path, keys):
+    """`nginx -t` on a conf-examples file as a user would lay it out."""
+    prefix = example_prefix(workdir, path, keys)
+    out = subprocess.run([NGINX, "-t", "-p", prefix,
+                          "-c", os.path.join(prefix, "nginx.conf"),
                           "-e", os.path.join(prefix, "logs", "error.log")],
                          capture_output=True, text=True, timeout=30)
     return out.returncode, out.stdout + out.stderr
+
+
+class ExampleNginx(Nginx):
+    """A conf-examples file run as it is, but for `replace` (see
+    example_prefix); started and stopped like Nginx."""
+
+    def __init__(self, workdir, path, keys, port, replace):
+        self.port = port
+        self.prefix = example_prefix(workdir, path, keys, replace)
+        self.error_log = os.path.join(self.prefix, "logs", "error.log")
+        self.conf = os.path.join(self.prefix, "nginx.conf")
+        self.proc = None
