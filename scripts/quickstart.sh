@@ -37,6 +37,7 @@ $ctl user delete demo >/dev/null 2>&1 || true
 secret=$($ctl client create --id demo-service --grant-types client_credentials \
     --scope "orders:read" --name "Demo service" | sed -n 's/.*"client_secret": *"\([^"]*\)".*/\1/p')
 $ctl client create --id demo-app --public --redirect-uri http://127.0.0.1:8080/callback \
+    --post-logout-redirect-uri http://127.0.0.1:8080/ \
     --grant-types authorization_code,refresh_token,device_code \
     --scope "openid profile email orders:read" --consent once --name "Demo app" >/dev/null
 $ctl user create --username demo --password demo-password \
@@ -67,6 +68,8 @@ curl -s http://127.0.0.1:8080/oauth2/jwks
 
 # 5. browser sign-in: open this in a browser (user demo / demo-password)
 http://127.0.0.1:8080/oauth2/authorize?response_type=code&client_id=demo-app&redirect_uri=http%3A%2F%2F127.0.0.1%3A8080%2Fcallback&scope=openid%20profile&state=xyz&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256
+then sign out of the browser session (the page asks first):
+http://127.0.0.1:8080/oauth2/logout
 
 # 6. device grant: start it, then enter the user_code at http://127.0.0.1:8080/oauth2/device
 curl -s -d client_id=demo-app -d scope=orders:read http://127.0.0.1:8080/oauth2/device_authorization

@@ -268,6 +268,7 @@ location = /oauth2/userinfo {{ oauth_userinfo; }}
 location = /oauth2/device_authorization {{ oauth_device_authorization; }}
 location = /oauth2/device {{ oauth_device_verification; }}
 location = /oauth2/login/accept {{ oauth_login_accept; }}
+location = /oauth2/logout {{ oauth_logout; }}
 """
 
 

@@ -91,7 +91,9 @@ std::string new_secret() { return oauth::util::random_token(32); }  // 256 bits
 }  // namespace
 
 void client_create(const Globals& g, const std::vector<std::string>& words) {
-    Args args(words, {"id", "secret", "redirect-uri", "grant-types", "scope", "consent", "name"},
+    Args args(words,
+              {"id", "secret", "redirect-uri", "post-logout-redirect-uri", "grant-types", "scope",
+               "consent", "name"},
               {"public"});
     if (!args.positional().empty()) throw Usage("unexpected argument: " + args.positional().front());
     Client c;
@@ -101,9 +103,13 @@ void client_create(const Globals& g, const std::vector<std::string>& words) {
     if (c.is_public && secret) throw Usage("--secret and --public exclude each other");
     if (secret && secret->empty()) throw Usage("--secret must not be empty");
     c.redirect_uris = args.all("redirect-uri");
-    for (const auto& uri : c.redirect_uris)
-        if (uri.empty() || uri.find('#') != std::string::npos)  // RFC 6749 §3.1.2
-            throw Usage("bad --redirect-uri: " + uri);
+    c.post_logout_redirect_uris = args.all("post-logout-redirect-uri");
+    for (const auto& [option, uris] : {std::pair{"--redirect-uri", &c.redirect_uris},
+                                       std::pair{"--post-logout-redirect-uri",
+                                                 &c.post_logout_redirect_uris}})
+        for (const auto& uri : *uris)
+            if (uri.empty() || uri.find('#') != std::string::npos)  // RFC 6749 §3.1.2
+                throw Usage(std::string("bad ") + option + ": " + uri);
     if (auto gt = args.get("grant-types")) {
         for (const auto& name : split(*gt, ',')) {
             std::string wire = grant_wire_name(name);

@@ -16,6 +16,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: oauthctl [--redis ADDRESS] [--redis-db N] [--redis-password P] [--prefix S] COMMAND\n"
     "  client create --id ID [--secret S | --public] [--redirect-uri URI]...\n"
+    "                [--post-logout-redirect-uri URI]...\n"
     "                [--grant-types G[,G...]] [--scope \"S ...\"] [--consent always|once|skip]\n"
     "                [--name NAME]\n"
     "  client list | client show ID | client delete ID | client rotate-secret ID\n"

@@ -154,6 +154,7 @@ static ngx_command_t  ngx_http_oauth_commands[] = {
                                     OAUTH_EP_DEVICE_VERIFICATION),
     ngx_http_oauth_endpoint_command("oauth_login_accept",
                                     OAUTH_EP_LOGIN_ACCEPT),
+    ngx_http_oauth_endpoint_command("oauth_logout", OAUTH_EP_LOGOUT),
 
       ngx_null_command
 };

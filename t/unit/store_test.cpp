@@ -54,9 +54,27 @@ TEST(Records, ClientRoundTrip) {
     EXPECT_TRUE(back->allows_grant("refresh_token"));
     EXPECT_TRUE(back->has_redirect_uri("https://a/cb"));
     EXPECT_FALSE(back->has_redirect_uri("https://a/cb/"));
+    EXPECT_FALSE(back->has_post_logout_redirect_uri("https://a/cb"));
     // The public view never carries the hash.
     std::string shown = oauth::json::dump(oauth::store::public_view(c).get());
     EXPECT_EQ(shown.find("secret"), std::string::npos);
+}
+
+TEST(Records, PostLogoutRedirectUris) {
+    oauth::store::Client c;
+    c.id = "web";
+    c.is_public = true;
+    c.post_logout_redirect_uris = {"https://a/bye"};
+    auto back = oauth::store::parse_client(oauth::store::serialize(c));
+    ASSERT_TRUE(back);
+    EXPECT_TRUE(back->has_post_logout_redirect_uri("https://a/bye"));
+    EXPECT_FALSE(back->has_post_logout_redirect_uri("https://a/bye/"));
+    // A record written before logout existed has none; a wrong type is corrupt.
+    auto old = oauth::store::parse_client(R"({"client_id":"x","public":true,"redirect_uris":[],"grant_types":[]})");
+    ASSERT_TRUE(old);
+    EXPECT_TRUE(old->post_logout_redirect_uris.empty());
+    EXPECT_FALSE(oauth::store::parse_client(
+        R"({"client_id":"x","public":true,"post_logout_redirect_uris":"https://a/bye"})"));
 }
 
 TEST(Records, CorruptClientsAreRefused) {

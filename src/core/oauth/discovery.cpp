@@ -31,6 +31,7 @@ constexpr EndpointMember kEndpoints[] = {
     {OAUTH_EP_REVOKE, "revocation_endpoint"},
     {OAUTH_EP_USERINFO, "userinfo_endpoint"},
     {OAUTH_EP_DEVICE_AUTHORIZATION, "device_authorization_endpoint"},
+    {OAUTH_EP_LOGOUT, "end_session_endpoint"},  // OIDC RP-Initiated Logout §2.1
     {OAUTH_EP_JWKS, "jwks_uri"},
 };
 

@@ -16,6 +16,7 @@ std::unique_ptr<Flow> make_token(const ServerConfig& server, Request request);
 std::unique_ptr<Flow> make_introspect(const ServerConfig& server, Request request);
 std::unique_ptr<Flow> make_revoke(const ServerConfig& server, Request request);
 std::unique_ptr<Flow> make_userinfo(const ServerConfig& server, Request request);
+std::unique_ptr<Flow> make_logout(const ServerConfig& server, Request request);
 std::unique_ptr<Flow> make_device_authorization(const ServerConfig& server, Request request);
 std::unique_ptr<Flow> make_device_verification(const ServerConfig& server, Request request);
 std::unique_ptr<Flow> make_authorize(const ServerConfig& server, Request request);

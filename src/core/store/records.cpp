@@ -67,7 +67,11 @@ bool Client::allows_grant(std::string_view grant) const {
 }
 
 bool Client::has_redirect_uri(std::string_view uri) const {
-    return std::find(redirect_uris.begin(), redirect_uris.end(), uri) != redirect_uris.end();
+    return std::ranges::find(redirect_uris, uri) != redirect_uris.end();
+}
+
+bool Client::has_post_logout_redirect_uri(std::string_view uri) const {
+    return std::ranges::find(post_logout_redirect_uris, uri) != post_logout_redirect_uris.end();
 }
 
 std::string Client::scope() const {
@@ -85,6 +89,8 @@ json::Json public_view(const Client& c) {
     json::set(o.get(), "name", c.name);
     json_object_set_new(o.get(), "public", json_boolean(c.is_public));
     json_object_set_new(o.get(), "redirect_uris", string_array(c.redirect_uris).release());
+    json_object_set_new(o.get(), "post_logout_redirect_uris",
+                        string_array(c.post_logout_redirect_uris).release());
     json_object_set_new(o.get(), "grant_types", string_array(c.grant_types).release());
     json::set(o.get(), "scope", c.scope());
     json::set(o.get(), "consent", consent_name(c.consent));
@@ -116,6 +122,12 @@ std::optional<Client> parse_client(std::string_view text) {
     if (!uris || !grants) return std::nullopt;
     c.redirect_uris = std::move(*uris);
     c.grant_types = std::move(*grants);
+    // Absent from records written before logout existed: none registered.
+    if (json_object_get(o.get(), "post_logout_redirect_uris")) {
+        auto logout_uris = get_strings(o.get(), "post_logout_redirect_uris");
+        if (!logout_uris) return std::nullopt;
+        c.post_logout_redirect_uris = std::move(*logout_uris);
+    }
     c.scopes = split_spaces(str(o.get(), "scope"));
     auto consent = consent_from_name(str(o.get(), "consent"));
     c.consent = consent.value_or(Consent::Once);

@@ -32,12 +32,14 @@ struct Client {
     bool is_public = false;
     std::string secret_hash;  // util/password.h encoding; empty for public clients
     std::vector<std::string> redirect_uris;
+    std::vector<std::string> post_logout_redirect_uris;  // RP-Initiated Logout §3
     std::vector<std::string> grant_types;  // wire names (kGrant*)
     std::vector<std::string> scopes;       // may ask for, and gets by default
     Consent consent = Consent::Once;
 
     bool allows_grant(std::string_view grant) const;
     bool has_redirect_uri(std::string_view uri) const;  // exact match (RFC 9700 §4.1.3)
+    bool has_post_logout_redirect_uri(std::string_view uri) const;  // exact match
     std::string scope() const;                           // space-separated
 };
 

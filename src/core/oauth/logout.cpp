@@ -1,0 +1,188 @@
+// oauth_logout: OpenID Connect RP-Initiated Logout 1.0 (the
+// end_session_endpoint). Ends the browser's single sign-on session; the
+// tokens already issued live on (an app revokes its own at oauth_revoke).
+//
+//   GET|POST LOGOUT  id_token_hint, client_id, post_logout_redirect_uri,
+//                    state (logout_hint, ui_locales: ignored)
+//
+// The hint is an ID token of ours (signature, iss, typ JWT; an expired one is
+// fine, §2); client_id must then be its aud. post_logout_redirect_uri needs
+// the client (hint or client_id) and must be one it registered
+// (`oauthctl client create --post-logout-redirect-uri`), exactly (§3);
+// anything else is a 400 page and no redirect at all.
+//
+// A page of another site can send the browser here (logout CSRF), so the
+// session ends at once only when the hint names the signed-in user;
+// otherwise a page asks (§2: the OP SHOULD ask) and its POST carries a CSRF
+// field. Without a session there is nothing to end and nothing to ask.
+//
+// Ending: DEL P sso:{sid}, ZREM P idx:sso:{sub} sid, the cookie cleared; then
+// 303 to post_logout_redirect_uri?state=.. or a "signed out" page.
+#include <optional>
+
+#include "http/cookies.h"
+#include "http/form.h"
+#include "http/html.h"
+#include "jose/jws.h"
+#include "oauth/authorize_common.h"
+#include "oauth/csrf.h"
+#include "oauth/endpoints.h"
+#include "oauth/page_parts.h"
+#include "oauth/pending.h"
+#include "store/keys.h"
+#include "store/records.h"
+#include "store/reply.h"
+
+namespace oauth::endpoints {
+
+namespace {
+
+using flow::Replies;
+using flow::Step;
+
+constexpr std::string_view kPurpose = "logout";
+
+// What a valid id_token_hint tells: who, and for which client.
+struct Hint {
+    std::string sub;
+    std::string client_id;
+};
+
+// An ID token this server signed (OIDC Core §2). exp is not checked: the
+// hint of a logout is often an expired token (RP-Initiated Logout §2).
+std::optional<Hint> parse_hint(const flow::ServerConfig& server, std::string_view token) {
+    auto jws = jose::verify_compact(token, server.keys);
+    if (!jws) return std::nullopt;
+    auto typ = json::get_string(jws->header.get(), "typ");
+    if (!typ || *typ != "JWT") return std::nullopt;  // not an access token
+    const json_t* p = jws->payload.get();
+    auto iss = json::get_string(p, "iss");
+    auto sub = json::get_string(p, "sub");
+    if (!iss || *iss != server.issuer || !sub || sub->empty()) return std::nullopt;
+    // Ours carry aud = the client_id; a one-element array is the same.
+    std::optional<std::string_view> aud = json::get_string(p, "aud");
+    const json_t* arr = json_object_get(p, "aud");
+    if (!aud && json_is_array(arr) && json_array_size(arr) == 1 &&
+        json_is_string(json_array_get(arr, 0)))
+        aud = json_string_value(json_array_get(arr, 0));
+    if (!aud || aud->empty()) return std::nullopt;
+    return Hint{std::string(*sub), std::string(*aud)};
+}
+
+class LogoutFlow final : public Flow {
+public:
+    LogoutFlow(const ServerConfig& server, Request request, http::Form form)
+        : Flow(server, std::move(request)), form_(std::move(form)), keys_(server.prefix) {}
+
+    Step start() override {
+        if (form_.duplicate)
+            return Step::respond(authz::bad_request_page("A field was sent twice."), "duplicate field");
+        client_id_ = std::string(form_.value("client_id"));
+        redirect_uri_ = std::string(form_.value("post_logout_redirect_uri"));
+        state_ = std::string(form_.value("state"));
+        if (std::string_view hint = form_.value("id_token_hint"); !hint.empty()) {
+            hint_ = parse_hint(server_, hint);
+            if (!hint_)
+                return Step::respond(authz::bad_request_page("This sign-out request is not valid."),
+                                     "logout: id_token_hint not valid");
+            if (!client_id_.empty() && client_id_ != hint_->client_id)
+                return Step::respond(authz::bad_request_page("This sign-out request is not valid."),
+                                     "logout: client_id is not the hint's audience");
+            client_id_ = hint_->client_id;
+        }
+        if (!redirect_uri_.empty() && client_id_.empty())
+            return Step::respond(authz::bad_request_page("This sign-out request is not valid."),
+                                 "logout: post_logout_redirect_uri without a client");
+        sid_ = sso::sid_from_request(request_);
+        if (request_.method == "POST" && form_.get(csrf::kField) &&
+            !csrf::check(request_, form_, kPurpose, sid_.value_or("")))
+            return Step::respond(csrf::forbidden(), "logout: csrf check failed");
+
+        // Replies: [client] [session], each only when there is one to read.
+        std::vector<flow::Command> cmds;
+        if (!client_id_.empty()) cmds.push_back({"GET", keys_.client(client_id_)});
+        if (sid_) cmds.push_back(sso::fetch(keys_, *sid_));
+        if (cmds.empty()) return finish();
+        return Step::redis(std::move(cmds));
+    }
+
+    Step on_redis(Replies replies) override {
+        if (store::any_error(replies)) return Step::respond(authz::unavailable_page(), "redis error");
+        if (ended_) return finish();
+        size_t i = 0;
+        if (!client_id_.empty()) {
+            auto text = store::as_string(replies[i++]);
+            auto client = text ? store::parse_client(*text) : std::nullopt;
+            if (!client)
+                return Step::respond(authz::bad_request_page("This sign-out request is not valid."),
+                                     "logout: unknown client");
+            // RP-Initiated Logout §3: registered, compared exactly.
+            if (!redirect_uri_.empty() && !client->has_post_logout_redirect_uri(redirect_uri_))
+                return Step::respond(authz::bad_request_page("This sign-out request is not valid."),
+                                     "logout: post_logout_redirect_uri not registered");
+        }
+        std::optional<sso::Session> session;
+        if (sid_) session = sso::parse_reply(replies[i], *sid_);
+        if (!session) return finish();
+
+        bool confirmed = request_.method == "POST" && form_.get(csrf::kField);
+        if (!confirmed && !(hint_ && hint_->sub == session->sub))
+            return Step::respond(confirm_page(*session), "logout: asking");
+        ended_ = true;
+        return Step::redis({{"DEL", keys_.sso(session->sid)},
+                            {"ZREM", keys_.sso_index(session->sub), session->sid}});
+    }
+
+private:
+    // The session is gone (or there was none): clear the cookie, then back
+    // to the client or the signed-out page.
+    Step finish() {
+        flow::Response r =
+            redirect_uri_.empty()
+                ? html::page(200, "Signed out", "logout",
+                             "<p class=\"oauth-intro\">You are signed out.</p>")
+                : html::redirect(authz::with_query(redirect_uri_, {{"state", state_}}), 303);
+        if (sid_)
+            r.header("Set-Cookie",
+                     http::set_cookie(http::SetCookie{.name = std::string(sso::kCookie),
+                                                      .value = "",
+                                                      .max_age = 0,
+                                                      .secure = server_.secure()}));
+        return Step::respond(std::move(r), ended_ ? "logout: signed out" : "logout: no session");
+    }
+
+    flow::Response confirm_page(const sso::Session& session) {
+        csrf::Browser browser = csrf::browser(request_, server_);
+        std::string body = pages::signed_in_as(session);
+        body += "<p class=\"oauth-intro\">Sign out?</p>\n";
+        body += pages::form_open(server_, request_, OAUTH_EP_LOGOUT);
+        body += csrf::hidden_field(browser.secret, kPurpose, session.sid) + "\n";
+        // Carried on so that the POST ends where the GET would have.
+        for (auto [name, value] : {std::pair<std::string_view, std::string_view>{"client_id", client_id_},
+                                   {"post_logout_redirect_uri", redirect_uri_},
+                                   {"state", state_}})
+            if (!value.empty()) body += html::hidden_input(name, value) + "\n";
+        body += "<div class=\"oauth-actions\"><button type=\"submit\">Sign out</button></div>\n"
+                "</form>";
+        flow::Response r = html::page(200, "Sign out", "logout", body);
+        csrf::attach(r, browser);
+        return r;
+    }
+
+    http::Form form_;
+    store::Keys keys_;
+    std::string client_id_, redirect_uri_, state_;
+    std::optional<Hint> hint_;
+    std::optional<std::string> sid_;
+    bool ended_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Flow> make_logout(const ServerConfig& server, Request request) {
+    auto form = authz::page_form(request);
+    if (!form) return authz::refusing_flow(server, std::move(request), std::move(form.error()));
+    return std::make_unique<LogoutFlow>(server, std::move(request), std::move(*form));
+}
+
+}  // namespace oauth::endpoints
