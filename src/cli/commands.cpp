@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "args.h"
+#include "consents.h"
 #include "jose/key.h"
 #include "jose/keygen.h"
 #include "json/json.h"
@@ -21,15 +22,15 @@
 
 namespace oauthctl {
 
-namespace {
-
-using oauth::store::Client;
-using oauth::store::Keys;
-
 void print(const json_t* j) {
     std::string s = oauth::json::dump(j);
     std::printf("%s\n", s.c_str());
 }
+
+namespace {
+
+using oauth::store::Client;
+using oauth::store::Keys;
 
 std::string reply_string(const Reply& r) {
     if (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS) return std::string(r->str, r->len);
@@ -185,12 +186,15 @@ void client_delete(const Globals& g, const std::vector<std::string>& words) {
     Reply r = redis.run({"DEL", keys.client(id)});
     if (r->integer != 1) throw Failure("no such client: " + id);
     redis.run({"SREM", keys.clients(), id});
-    // Its tokens die with it.
+    // Its tokens die with it, and so do the consents given to it: a client
+    // created again under this id must ask again.
     Reply n = eval(redis, oauth::store::revoke_all_script(), {g.prefix, "client", id});
+    int64_t consents = forget_consents(redis, g.prefix, std::nullopt, id);
     oauth::json::Json out(json_object());
     oauth::json::set(out.get(), "client_id", id);
     json_object_set_new(out.get(), "deleted", json_true());
     oauth::json::set(out.get(), "families_revoked", static_cast<int64_t>(n->integer));
+    oauth::json::set(out.get(), "consents_revoked", consents);
     print(out.get());
 }
 
@@ -269,6 +273,7 @@ void user_delete(const Globals& g, const std::vector<std::string>& words) {
         // again (random 128 bits).
         redis.run({"DEL", keys.sub(u->sub)});
         revoked = eval(redis, oauth::store::revoke_all_script(), {g.prefix, "sub", u->sub})->integer;
+        forget_consents(redis, g.prefix, u->sub, std::nullopt);
     }
     oauth::json::Json out(json_object());
     oauth::json::set(out.get(), "username", username);

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include <jansson.h>
+
 #include "redis_conn.h"
 
 namespace oauthctl {
@@ -12,6 +14,9 @@ struct Globals {
     RedisOptions redis;
     std::string prefix = "oauth:";
 };
+
+// The output of every command: one JSON document and a newline on stdout.
+void print(const json_t* j);
 
 // words: what follows the command's two words (e.g. after "client create").
 void client_create(const Globals& g, const std::vector<std::string>& words);
@@ -22,6 +27,8 @@ void client_rotate_secret(const Globals& g, const std::vector<std::string>& word
 void user_create(const Globals& g, const std::vector<std::string>& words);
 void user_delete(const Globals& g, const std::vector<std::string>& words);
 void session_revoke(const Globals& g, const std::vector<std::string>& words);
+void consent_list(const Globals& g, const std::vector<std::string>& words);
+void consent_revoke(const Globals& g, const std::vector<std::string>& words);
 void key_generate(const Globals& g, const std::vector<std::string>& words);
 
 }  // namespace oauthctl

@@ -23,6 +23,7 @@ constexpr const char* kUsage =
     "  user create --username U --password P [--claim NAME=VALUE]...\n"
     "  user delete U\n"
     "  session revoke (--jti J | --sub S | --client C)\n"
+    "  consent list --sub S | consent revoke [--sub S] [--client C]\n"
     "  key generate --alg RS256|ES256|EdDSA --out PATH\n"
     "ADDRESS is host:port (default 127.0.0.1:6379) or unix:PATH; the password may\n"
     "also come from OAUTHCTL_REDIS_PASSWORD.\n";
@@ -74,6 +75,8 @@ int run(int argc, char** argv) {
         {"user create", oauthctl::user_create},
         {"user delete", oauthctl::user_delete},
         {"session revoke", oauthctl::session_revoke},
+        {"consent list", oauthctl::consent_list},
+        {"consent revoke", oauthctl::consent_revoke},
         {"key generate", oauthctl::key_generate},
     };
     auto it = commands.find(cmd);

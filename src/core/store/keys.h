@@ -48,7 +48,8 @@
 //                                       identifier (store a hash if the cookie is secret).
 //   P idx:sso:{sub}             ZSET    sid -> exp: SSO sessions of a subject (so
 //                                       `session revoke --sub` can end them).
-//   P consent:{sub}:{client_id} STRING  remembered consent: space-separated scopes.
+//   P consent:{sub}:{client_id} STRING  remembered consent: space-separated scopes
+//                                       (oauthctl consent list/revoke find them by SCAN).
 //   P dc:{sha256hex(device_code)} STRING device authorization record (JSON), TTL
 //                                       oauth_device_code_ttl.
 //   P uc:{USERCODE}             STRING  sha256hex(device_code) for a normalised user
