@@ -33,3 +33,19 @@ def test_pages_can_be_restyled_with_sub_filter(nginx_factory, redis, keys, ctl):
     assert "default-src 'self'" in page.headers["Content-Security-Policy"]
     assert forms_of(page.text)[0].action == "/signin"
     assert_code_redirect(server, b.login(page, "alice", "correct horse"))
+
+
+def test_login_hint_fills_in_the_username(server, ctl):
+    # OIDC Core §3.1.2.1 login_hint: a hint, escaped, dropped when too long
+    make_client(ctl)
+    make_user(ctl)
+    for hint, shown in (("alice", 'value="alice"'),
+                        ('"><script>x</script>',
+                         'value="&quot;&gt;&lt;script&gt;x&lt;/script&gt;"'),
+                        ("a" * 257, 'value=""')):
+        b = Browser(server)
+        page = b.go(start(server, login_hint=hint)[0])
+        assert page.status_code == 200, page.text
+        assert shown in page.text
+    # only a hint: the user signs in as whoever they are
+    assert "oauth-page--consent" in b.login(page, "alice", "correct horse").text

@@ -165,7 +165,8 @@ TEST(BrowserAuthorize, ErrorsAfterTheRedirectUriIsTrustedAreRedirects) {
 }
 
 TEST(BrowserAuthorize, WithoutSessionStoresThePendingRequestAndGoesToLogin) {
-    Driver d(endpoints::make_authorize(bserver(), get("/authorize", authorize_query("&nonce=n1"))));
+    Driver d(endpoints::make_authorize(
+        bserver(), get("/authorize", authorize_query("&nonce=n1&login_hint=alice%40example.com"))));
     auto client = str(client_json());
     d.reply(client);
     ASSERT_EQ(d.step.kind, flow::Step::Kind::Redis);
@@ -177,6 +178,7 @@ TEST(BrowserAuthorize, WithoutSessionStoresThePendingRequestAndGoesToLogin) {
     ASSERT_TRUE(p);
     EXPECT_EQ(p->client_id, "web");
     EXPECT_EQ(p->nonce, "n1");
+    EXPECT_EQ(p->login_hint, "alice@example.com");
     EXPECT_EQ(p->scope, "openid profile");
     EXPECT_EQ(p->code_challenge, kChallenge);
     EXPECT_FALSE(p->browser.empty());

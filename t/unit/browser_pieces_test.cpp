@@ -154,6 +154,7 @@ TEST(BrowserPending, RoundTripsBothKinds) {
     p.prompt_login = true;
     p.consent_policy = "once";
     p.consent_prior = "openid";
+    p.login_hint = "alice";
     p.iat = 42;
     p.browser = "b";
     auto q = authz::parse_pending(authz::serialize(p));
@@ -165,6 +166,7 @@ TEST(BrowserPending, RoundTripsBothKinds) {
     EXPECT_FALSE(q->prompt_consent);
     EXPECT_EQ(q->consent_policy, "once");
     EXPECT_EQ(q->consent_prior, "openid");
+    EXPECT_EQ(q->login_hint, "alice");
     EXPECT_EQ(q->iat, 42);
     EXPECT_FALSE(q->accepted);
 

@@ -49,6 +49,7 @@ std::string quotable(std::string_view name) {
 // Bounds on what we keep in Redis for a browser we do not know yet.
 constexpr size_t kMaxState = 1024;
 constexpr size_t kMaxNonce = 512;
+constexpr size_t kMaxLoginHint = 256;  // a longer one is no username of ours
 
 class AuthorizeFlow final : public Flow {
 public:
@@ -204,6 +205,11 @@ private:
         std::string_view nonce = form_.value("nonce");
         if (nonce.size() > kMaxNonce) return error(Error::InvalidRequest, "nonce is too long");
         p.nonce = std::string(nonce);
+
+        // OIDC Core §3.1.2.1: a hint, so one we cannot use is dropped, not
+        // an error.
+        if (std::string_view hint = form_.value("login_hint"); hint.size() <= kMaxLoginHint)
+            p.login_hint = std::string(hint);
 
         // OIDC Core §3.1.2.1: max_age, a non-negative integer of seconds.
         if (std::string_view max_age = form_.value("max_age"); !max_age.empty()) {

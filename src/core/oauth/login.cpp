@@ -136,7 +136,7 @@ private:
         body += "<label for=\"username\">Username</label>\n"
                 "<input type=\"text\" id=\"username\" name=\"username\" autocomplete=\"username\" "
                 "autocapitalize=\"none\" required autofocus value=\"" +
-                html::escape(username_) + "\">\n";
+                html::escape(posted_ ? username_ : pending_->login_hint) + "\">\n";
         body += "<label for=\"password\">Password</label>\n"
                 "<input type=\"password\" id=\"password\" name=\"password\" "
                 "autocomplete=\"current-password\" required>\n";

@@ -41,6 +41,7 @@ std::string serialize(const Pending& p) {
         json_object_set_new(j, "prompt_login", json_boolean(p.prompt_login));
         json_object_set_new(j, "prompt_consent", json_boolean(p.prompt_consent));
         json::set(j, "max_age", p.max_age);
+        json::set(j, "login_hint", p.login_hint);
         json::set(j, "stale_sid", p.stale_sid);
         json::set(j, "consent_policy", p.consent_policy);
         json::set(j, "consent_prior", p.consent_prior);
@@ -74,7 +75,7 @@ std::optional<Pending> parse_pending(std::string_view text) {
     const json_t* j = o.get();
     if (!strings_ok(j, {"kind", "client_id", "client_name", "redirect_uri", "scope", "state",
                         "nonce", "code_challenge", "code_challenge_method", "user_code",
-                        "browser", "consent_policy", "consent_prior", "stale_sid"}))
+                        "browser", "consent_policy", "consent_prior", "stale_sid", "login_hint"}))
         return std::nullopt;
     Pending p;
     std::string kind = str(j, "kind");
@@ -93,6 +94,7 @@ std::optional<Pending> parse_pending(std::string_view text) {
     p.prompt_consent = json_is_true(json_object_get(j, "prompt_consent"));
     p.consent_policy = str(j, "consent_policy");
     p.max_age = json::get_int(j, "max_age").value_or(-1);
+    p.login_hint = str(j, "login_hint");
     p.stale_sid = str(j, "stale_sid");
     p.consent_prior = str(j, "consent_prior");
     p.user_code = str(j, "user_code");

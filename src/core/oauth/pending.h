@@ -54,6 +54,7 @@ struct Pending {
                                  // which does not count (a new login is a new sid)
     bool prompt_consent = false;
     int64_t max_age = -1;        // OIDC Core §3.1.2.1 max_age in seconds; -1: none
+    std::string login_hint;      // OIDC Core §3.1.2.1: pre-fills the built-in login form
     // The client's consent policy (records.h: always, once, skip). With
     // `once`, consent_prior is what the user had granted when the request was
     // decided; approving stores the union.
