@@ -5,6 +5,8 @@ import html.parser
 import urllib.parse
 
 import requests
+from authlib.common.security import generate_token
+from authlib.integrations.requests_client import OAuth2Session
 
 REDIRECT_URI = "https://client.example/cb"
 SECURITY_HEADERS = {
@@ -158,3 +160,24 @@ def make_user(ctl, username="alice", password="correct horse"):
     return ctl("user", "create", "--username", username, "--password",
                password, "--claim", "name=Alice Liddell",
                "--claim", "email=alice@example.com")
+
+
+def sign_in_for_tokens(server, username="alice", client_id="web"):
+    """A browser signed in through the authorization code flow (Authlib, PKCE,
+    a client whose consent is skipped); returns the browser and the client's
+    token response (with its ID token)."""
+    client = OAuth2Session(client_id, redirect_uri=REDIRECT_URI,
+                           scope="openid profile",
+                           code_challenge_method="S256")
+    verifier = generate_token(48)
+    url, _ = client.create_authorization_url(
+        server.url("/oauth2/authorize"), code_verifier=verifier)
+    b = Browser(server)
+    login = b.go(url)
+    assert "oauth-page--login" in login.text
+    done = b.login(login, username, "correct horse")
+    assert done.headers["Location"].startswith(REDIRECT_URI), done.text
+    token = client.fetch_token(server.url("/oauth2/token"),
+                               authorization_response=done.headers["Location"],
+                               code_verifier=verifier)
+    return b, token

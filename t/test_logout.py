@@ -9,7 +9,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from jwcrypto import jwk, jwt
 
 from browser_util import (REDIRECT_URI, Browser, assert_security_headers,
-                          make_user)
+                          make_user, sign_in_for_tokens as sign_in)
 
 SIGNED_OUT = "https://client.example/signed-out"
 
@@ -19,26 +19,6 @@ def make_client(ctl, client_id="web"):
         REDIRECT_URI, "--post-logout-redirect-uri", SIGNED_OUT,
         "--scope", "openid profile", "--consent", "skip",
         "--name", f"App {client_id}")
-
-
-def sign_in(server, username="alice", client_id="web"):
-    """A browser signed in through the authorization code flow; returns the
-    browser and the client's token response (with its ID token)."""
-    client = OAuth2Session(client_id, redirect_uri=REDIRECT_URI,
-                           scope="openid profile",
-                           code_challenge_method="S256")
-    verifier = generate_token(48)
-    url, _ = client.create_authorization_url(
-        server.url("/oauth2/authorize"), code_verifier=verifier)
-    b = Browser(server)
-    login = b.go(url)
-    assert "oauth-page--login" in login.text
-    done = b.login(login, username, "correct horse")
-    assert done.headers["Location"].startswith(REDIRECT_URI), done.text
-    token = client.fetch_token(server.url("/oauth2/token"),
-                               authorization_response=done.headers["Location"],
-                               code_verifier=verifier)
-    return b, token
 
 
 def logout_url(server, **params):

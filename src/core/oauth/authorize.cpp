@@ -21,6 +21,7 @@
 #include "oauth/authorize_common.h"
 #include "oauth/csrf.h"
 #include "oauth/endpoints.h"
+#include "oauth/id_token.h"
 #include "oauth/login_accept_landing.h"
 #include "oauth/pkce.h"
 #include "oauth/scope.h"
@@ -232,6 +233,19 @@ private:
         }
         if (prompt_none_ && prompts->size() > 1)
             return error(Error::InvalidRequest, "prompt=none cannot be combined with other values");
+
+        // OIDC Core §3.1.2.1 id_token_hint: the user the client believes is
+        // signed in. A session of someone else does not count: with
+        // prompt=none that is login_required, otherwise a new login.
+        if (std::string_view text = form_.value("id_token_hint"); !text.empty()) {
+            auto hint = id_token::read_hint(server_, text);
+            if (!hint) return error(Error::InvalidRequest, "id_token_hint is not valid");
+            if (session_ && session_->sub != hint->sub) {
+                if (prompt_none_)
+                    return error(Error::LoginRequired, "the signed-in user is not the id_token_hint's");
+                p.prompt_login = true;
+            }
+        }
         if (p.prompt_login && session_) p.stale_sid = session_->sid;
         return decide();
     }

@@ -106,4 +106,23 @@ std::optional<std::string> on_refresh(const flow::ServerConfig& server,
                                 .now = now});
 }
 
+std::optional<Hint> read_hint(const flow::ServerConfig& server, std::string_view token) {
+    auto jws = jose::verify_compact(token, server.keys);
+    if (!jws) return std::nullopt;
+    auto typ = json::get_string(jws->header.get(), "typ");
+    if (!typ || *typ != "JWT") return std::nullopt;
+    const json_t* p = jws->payload.get();
+    auto iss = json::get_string(p, "iss");
+    auto sub = json::get_string(p, "sub");
+    if (!iss || *iss != server.issuer || !sub || sub->empty()) return std::nullopt;
+    // Ours carry aud = the client_id; a one-element array is the same.
+    std::optional<std::string_view> aud = json::get_string(p, "aud");
+    const json_t* arr = json_object_get(p, "aud");
+    if (!aud && json_is_array(arr) && json_array_size(arr) == 1 &&
+        json_is_string(json_array_get(arr, 0)))
+        aud = json_string_value(json_array_get(arr, 0));
+    if (!aud || aud->empty()) return std::nullopt;
+    return Hint{std::string(*sub), std::string(*aud)};
+}
+
 }  // namespace oauth::id_token

@@ -65,4 +65,13 @@ std::optional<std::string> on_refresh(const flow::ServerConfig& server,
                                       const store::Family& family, std::string_view scope,
                                       std::string_view access_token, int64_t now);
 
+// An id_token_hint (OIDC Core §3.1.2.1, RP-Initiated Logout §2): an ID token
+// this server signed (signature, iss, typ JWT: never an access token) with a
+// sub and a single audience. exp is not checked: a hint is often expired.
+struct Hint {
+    std::string sub;
+    std::string client_id;  // its aud
+};
+std::optional<Hint> read_hint(const flow::ServerConfig& server, std::string_view token);
+
 }  // namespace oauth::id_token

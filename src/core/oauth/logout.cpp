@@ -23,10 +23,10 @@
 #include "http/cookies.h"
 #include "http/form.h"
 #include "http/html.h"
-#include "jose/jws.h"
 #include "oauth/authorize_common.h"
 #include "oauth/csrf.h"
 #include "oauth/endpoints.h"
+#include "oauth/id_token.h"
 #include "oauth/page_parts.h"
 #include "oauth/pending.h"
 #include "store/keys.h"
@@ -42,33 +42,6 @@ using flow::Step;
 
 constexpr std::string_view kPurpose = "logout";
 
-// What a valid id_token_hint tells: who, and for which client.
-struct Hint {
-    std::string sub;
-    std::string client_id;
-};
-
-// An ID token this server signed (OIDC Core §2). exp is not checked: the
-// hint of a logout is often an expired token (RP-Initiated Logout §2).
-std::optional<Hint> parse_hint(const flow::ServerConfig& server, std::string_view token) {
-    auto jws = jose::verify_compact(token, server.keys);
-    if (!jws) return std::nullopt;
-    auto typ = json::get_string(jws->header.get(), "typ");
-    if (!typ || *typ != "JWT") return std::nullopt;  // not an access token
-    const json_t* p = jws->payload.get();
-    auto iss = json::get_string(p, "iss");
-    auto sub = json::get_string(p, "sub");
-    if (!iss || *iss != server.issuer || !sub || sub->empty()) return std::nullopt;
-    // Ours carry aud = the client_id; a one-element array is the same.
-    std::optional<std::string_view> aud = json::get_string(p, "aud");
-    const json_t* arr = json_object_get(p, "aud");
-    if (!aud && json_is_array(arr) && json_array_size(arr) == 1 &&
-        json_is_string(json_array_get(arr, 0)))
-        aud = json_string_value(json_array_get(arr, 0));
-    if (!aud || aud->empty()) return std::nullopt;
-    return Hint{std::string(*sub), std::string(*aud)};
-}
-
 class LogoutFlow final : public Flow {
 public:
     LogoutFlow(const ServerConfig& server, Request request, http::Form form)
@@ -81,7 +54,7 @@ public:
         redirect_uri_ = std::string(form_.value("post_logout_redirect_uri"));
         state_ = std::string(form_.value("state"));
         if (std::string_view hint = form_.value("id_token_hint"); !hint.empty()) {
-            hint_ = parse_hint(server_, hint);
+            hint_ = id_token::read_hint(server_, hint);
             if (!hint_)
                 return Step::respond(authz::bad_request_page("This sign-out request is not valid."),
                                      "logout: id_token_hint not valid");
@@ -172,7 +145,7 @@ private:
     http::Form form_;
     store::Keys keys_;
     std::string client_id_, redirect_uri_, state_;
-    std::optional<Hint> hint_;
+    std::optional<id_token::Hint> hint_;
     std::optional<std::string> sid_;
     bool ended_ = false;
 };
