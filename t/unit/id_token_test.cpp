@@ -141,5 +141,35 @@ TEST(IdToken, OnRefreshUsesTheFamily) {
     EXPECT_FALSE(on_refresh(cfg, fam, "profile", "x", kNow).has_value());
 }
 
+// id_token_hint: an ID token of ours, expired or not; nothing else.
+TEST(IdToken, ReadHint) {
+    auto cfg = config(key_for(jose::Alg::ES256));
+    Request req;
+    req.client_id = "spa";
+    req.sub = "user-1";
+    req.scope = "openid";
+    req.access_token = "a";
+    req.now = kNow - 86400;  // long expired
+    auto hint = read_hint(cfg, mint(cfg, req));
+    ASSERT_TRUE(hint);
+    EXPECT_EQ(hint->sub, "user-1");
+    EXPECT_EQ(hint->client_id, "spa");
+
+    auto signed_claims = [&](const char* typ, const char* claims) {
+        json::Json c = json::parse_object(claims);
+        return jose::sign_compact(*cfg.keys[0], typ, c.get());
+    };
+    const char* good = R"({"iss":"https://auth.example.com","sub":"u","aud":["spa"]})";
+    EXPECT_TRUE(read_hint(cfg, signed_claims("JWT", good)));  // one-element aud
+    EXPECT_FALSE(read_hint(cfg, signed_claims("at+jwt", good)));  // an access token
+    EXPECT_FALSE(read_hint(cfg, signed_claims("JWT", R"({"iss":"https://other","sub":"u","aud":"spa"})")));
+    EXPECT_FALSE(read_hint(cfg, signed_claims("JWT", R"({"iss":"https://auth.example.com","aud":"spa"})")));
+    EXPECT_FALSE(read_hint(cfg, signed_claims(
+        "JWT", R"({"iss":"https://auth.example.com","sub":"u","aud":["spa","other"]})")));
+    auto other = config(key_for(jose::Alg::ES256));  // not our key
+    EXPECT_FALSE(read_hint(other, mint(cfg, req)));
+    EXPECT_FALSE(read_hint(cfg, "garbage"));
+}
+
 }  // namespace
 }  // namespace oauth::id_token
