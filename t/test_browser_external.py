@@ -33,11 +33,12 @@ def app_token(server, ctl, scope="oauth:login"):
     return r.json()["access_token"]
 
 
-def to_external_app(b, url):
+def to_external_app(b, url, login_hint=None):
     r = b.go(url)
     assert r.status_code == 302, r.text
     loc = r.headers["Location"]
     assert loc.startswith(EXT + "?"), loc
+    assert query_of(loc).get("login_hint") == login_hint
     return query_of(loc)["login_challenge"]
 
 
@@ -51,7 +52,9 @@ def test_external_login_end_to_end(ext_server, ctl, redis):
     make_client(ctl, consent="skip")
     token = app_token(server, ctl)
     b = Browser(server)
-    challenge = to_external_app(b, start(server, scope="openid profile email")[0])
+    challenge = to_external_app(
+        b, start(server, scope="openid profile email", login_hint="ext@x")[0],
+        login_hint="ext@x")
 
     r = accept(server, token, {
         "login_challenge": challenge, "subject": "ext-42",

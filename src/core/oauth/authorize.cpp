@@ -255,7 +255,7 @@ private:
         if (!session_ || !authz::session_satisfies(p, *session_, request_.now)) {
             if (prompt_none_) return error(Error::LoginRequired, "the user is not signed in");
             if (!resumed_) handle_ = authz::new_handle();
-            std::string login = authz::login_url(server_, handle_);
+            std::string login = authz::login_url(server_, handle_, p.login_hint);
             if (login.empty())
                 return page(authz::no_login_page(), "no login page configured");
             return store_and_go(login, "login needed");

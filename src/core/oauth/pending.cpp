@@ -165,9 +165,10 @@ std::string continue_url(const flow::ServerConfig& server, std::string_view hand
     return with_query(authorize, {{"authz", handle}});
 }
 
-std::string login_url(const flow::ServerConfig& server, std::string_view handle) {
+std::string login_url(const flow::ServerConfig& server, std::string_view handle,
+                      std::string_view login_hint) {
     if (server.login_url.empty()) return {};
-    return with_query(server.login_url, {{"login_challenge", handle}});
+    return with_query(server.login_url, {{"login_challenge", handle}, {"login_hint", login_hint}});
 }
 
 flow::Response no_continuation_page() {

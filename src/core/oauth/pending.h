@@ -92,7 +92,10 @@ std::string continue_url(const flow::ServerConfig& server, std::string_view hand
                          const Pending& p);
 // LOGIN_URL?login_challenge=H (built-in page or oauth_login_url); "" when
 // no login page is configured.
-std::string login_url(const flow::ServerConfig& server, std::string_view handle);
+// A login_hint of the authorization request travels along (an external login
+// page may use it too).
+std::string login_url(const flow::ServerConfig& server, std::string_view handle,
+                      std::string_view login_hint = {});
 // The 500 pages when continue_url() or login_url() is "".
 flow::Response no_continuation_page();
 flow::Response no_login_page();
