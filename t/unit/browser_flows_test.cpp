@@ -185,7 +185,8 @@ TEST(BrowserAuthorize, WithoutSessionStoresThePendingRequestAndGoesToLogin) {
     auto ok = str("OK");
     d.reply(ok);
     EXPECT_EQ(d.step.response.status, 302u);
-    EXPECT_EQ(d.header("Location"), "https://as.example.com/login?login_challenge=" + handle);
+    EXPECT_EQ(d.header("Location"), "https://as.example.com/login?login_challenge=" + handle +
+                                      "&login_hint=alice%40example.com");
     EXPECT_NE(d.header("Set-Cookie").find("oauth_csrf="), std::string::npos);
 }
 
