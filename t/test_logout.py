@@ -145,6 +145,13 @@ def test_unregistered_return_is_never_followed(server, redis, alice, uri):
     assert len(sessions(redis)) == 1
 
 
+def test_oversized_state(server, alice):
+    b, token = alice
+    assert_refused(b.go(logout_url(server, id_token_hint=token["id_token"],
+                                   post_logout_redirect_uri=SIGNED_OUT,
+                                   state="s" * 1025)))
+
+
 def test_return_needs_a_client(server, alice):
     b, _ = alice
     assert_refused(b.go(logout_url(server, post_logout_redirect_uri=SIGNED_OUT)))

@@ -41,6 +41,7 @@ using flow::Replies;
 using flow::Step;
 
 constexpr std::string_view kPurpose = "logout";
+constexpr size_t kMaxState = 1024;  // as at authorize: it goes back in a Location
 
 class LogoutFlow final : public Flow {
 public:
@@ -53,19 +54,18 @@ public:
         client_id_ = std::string(form_.value("client_id"));
         redirect_uri_ = std::string(form_.value("post_logout_redirect_uri"));
         state_ = std::string(form_.value("state"));
+        if (state_.size() > kMaxState)
+            return refuse("logout: state is too long");
         if (std::string_view hint = form_.value("id_token_hint"); !hint.empty()) {
             hint_ = id_token::read_hint(server_, hint);
             if (!hint_)
-                return Step::respond(authz::bad_request_page("This sign-out request is not valid."),
-                                     "logout: id_token_hint not valid");
+                return refuse("logout: id_token_hint not valid");
             if (!client_id_.empty() && client_id_ != hint_->client_id)
-                return Step::respond(authz::bad_request_page("This sign-out request is not valid."),
-                                     "logout: client_id is not the hint's audience");
+                return refuse("logout: client_id is not the hint's audience");
             client_id_ = hint_->client_id;
         }
         if (!redirect_uri_.empty() && client_id_.empty())
-            return Step::respond(authz::bad_request_page("This sign-out request is not valid."),
-                                 "logout: post_logout_redirect_uri without a client");
+            return refuse("logout: post_logout_redirect_uri without a client");
         sid_ = sso::sid_from_request(request_);
         if (request_.method == "POST" && form_.get(csrf::kField) &&
             !csrf::check(request_, form_, kPurpose, sid_.value_or("")))
@@ -87,12 +87,10 @@ public:
             auto text = store::as_string(replies[i++]);
             auto client = text ? store::parse_client(*text) : std::nullopt;
             if (!client)
-                return Step::respond(authz::bad_request_page("This sign-out request is not valid."),
-                                     "logout: unknown client");
+                return refuse("logout: unknown client");
             // RP-Initiated Logout §3: registered, compared exactly.
             if (!redirect_uri_.empty() && !client->has_post_logout_redirect_uri(redirect_uri_))
-                return Step::respond(authz::bad_request_page("This sign-out request is not valid."),
-                                     "logout: post_logout_redirect_uri not registered");
+                return refuse("logout: post_logout_redirect_uri not registered");
         }
         std::optional<sso::Session> session;
         if (sid_) session = sso::parse_reply(replies[i], *sid_);
@@ -107,6 +105,13 @@ public:
     }
 
 private:
+    // RP-Initiated Logout §3: a request we cannot trust is a page, never a
+    // redirect; the reason goes to the log only.
+    Step refuse(std::string_view reason) {
+        return Step::respond(authz::bad_request_page("This sign-out request is not valid."),
+                             std::string(reason));
+    }
+
     // The session is gone (or there was none): clear the cookie, then back
     // to the client or the signed-out page.
     Step finish() {
