@@ -72,4 +72,13 @@ std::expected<http::Form, Refusal> page_form(const flow::Request& request,
 std::unique_ptr<flow::Flow> refusing_flow(const flow::ServerConfig& server, flow::Request request,
                                           Refusal refusal);
 
+// The factory of a page whose flow is made from (server, request, form):
+// the page_form() refusal, or the flow.
+template <class PageFlow>
+std::unique_ptr<flow::Flow> page_flow(const flow::ServerConfig& server, flow::Request request) {
+    auto form = page_form(request);
+    if (!form) return refusing_flow(server, std::move(request), std::move(form.error()));
+    return std::make_unique<PageFlow>(server, std::move(request), std::move(*form));
+}
+
 }  // namespace oauth::authz

@@ -139,9 +139,7 @@ private:
 }  // namespace
 
 std::unique_ptr<Flow> make_consent(const ServerConfig& server, Request request) {
-    auto form = authz::page_form(request);
-    if (!form) return authz::refusing_flow(server, std::move(request), std::move(form.error()));
-    return std::make_unique<ConsentFlow>(server, std::move(request), std::move(*form));
+    return authz::page_flow<ConsentFlow>(server, std::move(request));
 }
 
 }  // namespace oauth::endpoints

@@ -307,9 +307,7 @@ private:
 }  // namespace
 
 std::unique_ptr<Flow> make_device_verification(const ServerConfig& server, Request request) {
-    auto form = authz::page_form(request);
-    if (!form) return authz::refusing_flow(server, std::move(request), std::move(form.error()));
-    return std::make_unique<DeviceVerificationFlow>(server, std::move(request), std::move(*form));
+    return authz::page_flow<DeviceVerificationFlow>(server, std::move(request));
 }
 
 }  // namespace oauth::endpoints
