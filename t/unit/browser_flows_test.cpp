@@ -10,6 +10,7 @@
 #include "oauth/endpoints.h"
 #include "oauth/pending.h"
 #include "oauth/sso.h"
+#include "store/cas.h"
 #include "token_helpers.h"
 
 using namespace oauth;
@@ -260,6 +261,59 @@ TEST(BrowserAuthorize, RedisErrorIsA503Page) {
     auto e = token_test::error("ERR down");
     d.reply(e);
     expect_html_page(d, 503);
+}
+
+// Back from an external login (LOGIN?login_challenge=H&login_verifier=V):
+// the verifier is spent by a compare-and-set, so of two landings with it
+// only one signs in.
+TEST(BrowserLoginLanding, TheVerifierIsSpentOnce) {
+    std::string handle = authz::new_handle();
+    std::string secret = util::random_token(32);
+    std::string cookie = "oauth_csrf=" + secret;
+    std::string verifier = util::random_token(32);
+    authz::Pending p;
+    p.client_id = "web";
+    p.client_name = "Web";
+    p.redirect_uri = std::string(kRedirect);
+    p.iat = kNow;
+    p.browser = util::sha256_hex(secret);
+    p.accepted = authz::Accepted{.sub = "ext-1", .username = "ext", .claims = json::parse_object("{}"),
+                                 .auth_time = kNow, .verifier_hash = util::sha256_hex(verifier)};
+    std::string stored = authz::serialize(p);
+    auto landing = [&] {
+        return std::make_unique<Driver>(endpoints::make_login(
+            bserver(), get("/login", "login_challenge=" + handle + "&login_verifier=" + verifier, cookie)));
+    };
+
+    for (bool first : {true, false}) {
+        auto d = landing();
+        auto pending = str(stored);
+        d->reply(pending);
+        ASSERT_EQ(d->step.kind, flow::Step::Kind::Redis);
+        const auto& cas = d->command();
+        EXPECT_EQ(cas[1], store::cas_script().sha1());
+        EXPECT_EQ(cas[3], "p:authz:" + handle);
+        EXPECT_EQ(cas[4], stored);
+        auto spent = authz::parse_pending(cas[5]);
+        ASSERT_TRUE(spent);
+        EXPECT_FALSE(spent->accepted);
+        if (first) {
+            // A Redis that has not seen the script yet: the same call as EVAL.
+            auto noscript = token_test::error("NOSCRIPT No matching script.");
+            d->reply(noscript);
+            ASSERT_EQ(d->step.kind, flow::Step::Kind::Redis);
+            EXPECT_EQ(d->command()[0], "EVAL");
+            auto ok = token_test::array({"ok"});
+            d->reply(ok);
+            ASSERT_EQ(d->step.kind, flow::Step::Kind::Redis);  // the SSO session
+            EXPECT_EQ(d->command()[0], "SET");
+            EXPECT_EQ(d->command()[1].rfind("p:sso:", 0), 0u);
+        } else {  // another landing spent it between our read and our write
+            auto changed = token_test::array({"changed", cas[5]});
+            d->reply(changed);
+            expect_html_page(*d, 400);
+        }
+    }
 }
 
 TEST(BrowserLogin, PostWithoutCsrfIsRefusedBeforeAnyWork) {

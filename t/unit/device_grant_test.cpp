@@ -11,6 +11,7 @@
 #include "oauth/device_poll.h"
 #include "oauth/device_store.h"
 #include "oauth/grant.h"
+#include "store/cas.h"
 #include "store/scripts.h"
 #include "util/crypto.h"
 
@@ -121,7 +122,7 @@ TEST_F(DeviceGrant, PendingStoresThePollThenAnswersAuthorizationPending) {
     const flow::Command& c = s.commands[0];
     ASSERT_EQ(c.size(), 6u);
     EXPECT_EQ(c[0], "EVALSHA");
-    EXPECT_EQ(c[1], device::cas_script().sha1());
+    EXPECT_EQ(c[1], store::cas_script().sha1());
     EXPECT_EQ(c[3], key);
     EXPECT_EQ(c[4], stored);
     EXPECT_EQ(device::parse_record(c[5])->last_poll, kNow);

@@ -31,6 +31,7 @@
 #include "oauth/page_parts.h"
 #include "oauth/sso.h"
 #include "oauth/user_code.h"
+#include "store/cas.h"
 #include "store/keys.h"
 #include "store/records.h"
 #include "store/reply.h"
@@ -218,21 +219,21 @@ private:
             r.status = device::Status::Denied;
         }
         state_ = State::Cas;
-        return Step::redis({device::cas(keys_.device_code(hash_), stored_, device::serialize(r))});
+        return Step::redis({store::cas(keys_.device_code(hash_), stored_, device::serialize(r))});
     }
 
     Step cas_replied(const redisReply* reply) {
-        device::CasReply cas = device::read_cas(reply);
+        store::CasReply cas = store::read_cas(reply);
         switch (cas.result) {
-        case device::CasResult::Ok: return respond(done_page(), approve_ ? "device: approved" : "device: denied");
-        case device::CasResult::Gone:
+        case store::CasResult::Ok: return respond(done_page(), approve_ ? "device: approved" : "device: denied");
+        case store::CasResult::Gone:
             return finished("This code has expired. Start again on your device.", "device: expired");
-        case device::CasResult::Changed:
+        case store::CasResult::Changed:
             // A poll rewrote last_poll meanwhile: judge the newer value.
             if (++cas_attempts_ >= kCasAttempts)
                 return respond(authz::unavailable_page(), "device: record kept changing");
             return judge(std::move(cas.current));
-        case device::CasResult::Error: break;
+        case store::CasResult::Error: break;
         }
         return respond(authz::unavailable_page(), "device: unexpected CAS reply");
     }

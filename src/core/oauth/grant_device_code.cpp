@@ -13,6 +13,7 @@
 #include "oauth/grant.h"
 #include "oauth/issue.h"
 #include "oauth/user_tokens.h"
+#include "store/cas.h"
 #include "store/reply.h"
 #include "store/scripts.h"
 
@@ -69,7 +70,7 @@ private:
         case PollOutcome::SlowDown:
             state_ = State::Cas;
             stored_ = std::move(*stored);
-            return flow::Step::redis({device::cas(key_, stored_, poll_.updated)});
+            return flow::Step::redis({store::cas(key_, stored_, poll_.updated)});
         case PollOutcome::Approved:
             return consume();
         default: return refuse(poll_.outcome);
@@ -83,14 +84,14 @@ private:
 
     flow::Step cas_replied(const redisReply* r) {
         if (store::is_error(r)) return store_error();
-        device::CasReply cas = device::read_cas(r);
+        store::CasReply cas = store::read_cas(r);
         switch (cas.result) {
-        case device::CasResult::Ok: return refuse(poll_.outcome);
-        case device::CasResult::Gone: return refuse(PollOutcome::Expired);
-        case device::CasResult::Changed:
+        case store::CasResult::Ok: return refuse(poll_.outcome);
+        case store::CasResult::Gone: return refuse(PollOutcome::Expired);
+        case store::CasResult::Changed:
             if (++cas_attempts_ >= kCasAttempts) return refuse(PollOutcome::SlowDown);
             return decided(std::move(cas.current));
-        case device::CasResult::Error: break;
+        case store::CasResult::Error: break;
         }
         return store_error();
     }
@@ -108,7 +109,7 @@ private:
 
     flow::Step consumed(const redisReply* r) {
         if (store::is_error(r)) return store_error();
-        auto items = device::string_array(r);
+        auto items = store::string_array(r);
         if (!items || items->empty()) return store_error();
         if ((*items)[0] == "used") return refuse(PollOutcome::Used);
         if ((*items)[0] != "ok" || items->size() != 2) return refuse(PollOutcome::Expired);
