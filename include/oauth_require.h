@@ -4,7 +4,7 @@
  *
  * One rule per location, prepared at configuration time:
  *
- *   rule = oauth_require_rule_new(&policy);   ...   oauth_require_rule_free(rule);
+ *   rule = oauth_require_rule_new(&policy);  ...  oauth_require_rule_free(rule)
  *
  * One check per request:
  *
@@ -23,9 +23,10 @@
  * The handle holds a reference to the token's parsed claims (shared with the
  * worker's cache of verified tokens) and points to its rule, which must
  * outlive it (a rule lives as long as nginx's configuration); values
- * returned by oauth_require_claim() stay valid until oauth_require_free().  Strings in a
- * result stay valid until the next call on the same handle.  No entry point
- * throws; a surprise becomes a 500 denial.  Never logs, never does I/O.
+ * returned by oauth_require_claim() stay valid until oauth_require_free().
+ * Strings in a result stay valid until the next call on the same handle.  No
+ * entry point throws; a surprise becomes a 500 denial.  Never logs, never
+ * does I/O.
  */
 
 #ifndef OAUTH_REQUIRE_H

@@ -277,12 +277,15 @@ TEST(BrowserLoginLanding, TheVerifierIsSpentOnce) {
     p.redirect_uri = std::string(kRedirect);
     p.iat = kNow;
     p.browser = util::sha256_hex(secret);
-    p.accepted = authz::Accepted{.sub = "ext-1", .username = "ext", .claims = json::parse_object("{}"),
-                                 .auth_time = kNow, .verifier_hash = util::sha256_hex(verifier)};
+    p.accepted = authz::Accepted{.sub = "ext-1",
+                                 .username = "ext",
+                                 .claims = json::parse_object("{}"),
+                                 .auth_time = kNow,
+                                 .verifier_hash = util::sha256_hex(verifier)};
     std::string stored = authz::serialize(p);
     auto landing = [&] {
-        return std::make_unique<Driver>(endpoints::make_login(
-            bserver(), get("/login", "login_challenge=" + handle + "&login_verifier=" + verifier, cookie)));
+        std::string query = "login_challenge=" + handle + "&login_verifier=" + verifier;
+        return std::make_unique<Driver>(endpoints::make_login(bserver(), get("/login", query, cookie)));
     };
 
     for (bool first : {true, false}) {
