@@ -68,6 +68,7 @@ typedef enum {
     OAUTH_TTL_SESSION,
     OAUTH_TTL_DEVICE_CODE,
     OAUTH_TTL_DEVICE_INTERVAL,
+    OAUTH_TTL_CONSENT,              /* 0: remembered until revoked */
     OAUTH_TTL_COUNT
 } oauth_ttl_e;
 

@@ -1,6 +1,9 @@
 """Remembered consent (client policy `once`) from the operator's side:
 oauthctl consent list / revoke, and consents going with their user or
-client."""
+client; oauth_consent_ttl."""
+import time
+
+import rig
 from browser_util import Browser, make_client, make_user
 from test_browser_flow import assert_code_redirect, sign_in, start
 
@@ -66,3 +69,28 @@ def test_usage(ctl):
     assert out.returncode == 2
     assert "--sub" in out.stderr
     assert ctl("consent", "list", check=False).returncode == 2
+
+
+def test_remembered_consent_is_kept_by_default(server, ctl, redis):
+    sub, _ = remember(server, ctl)
+    assert redis.cli("TTL", f"oauth:consent:{sub}:web") == "-1"
+
+
+def test_oauth_consent_ttl_bounds_it(nginx_factory, redis, keys, ctl):
+    port = rig.free_port()
+    server = nginx_factory(rig.standard_http(
+        port, redis.address, [keys["RS256"]], http_extra="oauth_consent_ttl 2s;"),
+        port=port)
+    sub, b = remember(server, ctl)
+    assert 0 < int(redis.cli("TTL", f"oauth:consent:{sub}:web")) <= 2
+    assert_code_redirect(server, b.go(start(server)[0]))  # still remembered
+    time.sleep(2.5)
+    assert "oauth-page--consent" in b.go(start(server)[0]).text
+
+
+def test_oauth_consent_ttl_zero_means_until_revoked(workdir, redis, keys):
+    port = rig.free_port()
+    http = rig.standard_http(port, redis.address, [keys["RS256"]],
+                             http_extra="oauth_consent_ttl 0;")
+    rc, out = rig.Nginx(workdir, http, port).test_config()
+    assert rc == 0, out

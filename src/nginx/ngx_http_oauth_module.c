@@ -40,7 +40,8 @@ static time_t  ngx_http_oauth_ttl_defaults[OAUTH_TTL_COUNT] = {
     60,             /* oauth_code_ttl          60s */
     8 * 3600,       /* oauth_session_ttl       8h  */
     600,            /* oauth_device_code_ttl   10m */
-    5               /* oauth_device_interval   5s  */
+    5,              /* oauth_device_interval   5s  */
+    0               /* oauth_consent_ttl       0: until revoked */
 };
 
 
@@ -116,6 +117,7 @@ static ngx_command_t  ngx_http_oauth_commands[] = {
                                OAUTH_TTL_DEVICE_CODE),
     ngx_http_oauth_ttl_command("oauth_device_interval",
                                OAUTH_TTL_DEVICE_INTERVAL),
+    ngx_http_oauth_ttl_command("oauth_consent_ttl", OAUTH_TTL_CONSENT),
 
     { ngx_string("oauth_leeway"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -309,7 +311,8 @@ ngx_http_oauth_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
         ngx_conf_merge_sec_value(conf->ttl[i], prev->ttl[i],
                                  ngx_http_oauth_ttl_defaults[i]);
 
-        if (conf->ttl[i] <= 0) {
+        /* remembered consent alone may be kept for good */
+        if (conf->ttl[i] <= 0 && i != OAUTH_TTL_CONSENT) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "oauth time settings must be positive");
             return NGX_CONF_ERROR;

@@ -6,6 +6,7 @@
 
 #include "http/cookies.h"
 #include "http/html.h"
+#include "oauth/authorize_common.h"
 #include "oauth/code.h"
 #include "oauth/csrf.h"
 #include "oauth/pending.h"
@@ -139,6 +140,18 @@ TEST(BrowserCsrf, AMalformedCookieIsReplaced) {
     ASSERT_TRUE(b.set_cookie);
     EXPECT_EQ(b.set_cookie->find("Secure"), std::string::npos);
     EXPECT_EQ(b.secret.size(), 43u);
+}
+
+// Consent policy `once`: what is remembered, and for how long.
+TEST(BrowserConsent, RememberedScopes) {
+    EXPECT_TRUE(authz::consent_covers("openid profile", "profile openid"));
+    EXPECT_FALSE(authz::consent_covers("openid", "openid email"));
+    EXPECT_EQ(authz::consent_union("openid profile", "email openid"), "openid profile email");
+    store::Keys keys("p:");
+    EXPECT_EQ(authz::remember_consent(keys, "s", "web", "openid", 0),
+              (flow::Command{"SET", "p:consent:s:web", "openid"}));
+    EXPECT_EQ(authz::remember_consent(keys, "s", "web", "openid", 86400),
+              (flow::Command{"SET", "p:consent:s:web", "openid", "EX", "86400"}));
 }
 
 TEST(BrowserPending, RoundTripsBothKinds) {

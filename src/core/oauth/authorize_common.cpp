@@ -67,8 +67,13 @@ std::string consent_union(std::string_view remembered, std::string_view requeste
 }
 
 flow::Command remember_consent(const store::Keys& keys, std::string_view sub,
-                               std::string_view client_id, std::string_view scopes) {
-    return {"SET", keys.consent(sub, client_id), std::string(scopes)};
+                               std::string_view client_id, std::string_view scopes, int64_t ttl) {
+    flow::Command cmd{"SET", keys.consent(sub, client_id), std::string(scopes)};
+    if (ttl > 0) {
+        cmd.push_back("EX");
+        cmd.push_back(std::to_string(ttl));
+    }
+    return cmd;
 }
 
 flow::Response bad_request_page(std::string_view message) {

@@ -45,9 +45,10 @@ CodeRecord code_record(const Pending& p, const sso::Session& s, int64_t now);
 bool consent_covers(std::string_view remembered, std::string_view requested);
 // The remembered scopes after approving `requested` (union, order kept).
 std::string consent_union(std::string_view remembered, std::string_view requested);
-// SET P consent:{sub}:{client_id} scopes (kept until the user or client goes).
+// SET P consent:{sub}:{client_id} scopes [EX ttl] (oauth_consent_ttl; 0:
+// kept until revoked, or until the user or the client goes).
 flow::Command remember_consent(const store::Keys& keys, std::string_view sub,
-                               std::string_view client_id, std::string_view scopes);
+                               std::string_view client_id, std::string_view scopes, int64_t ttl);
 
 // The HTML 400 page for a request we cannot trust enough to redirect
 // (RFC 6749 §4.1.2.1: unknown client, bad redirect_uri) or cannot continue.

@@ -94,7 +94,8 @@ public:
             if (pending_->consent_policy == "once")
                 cmds.push_back(authz::remember_consent(
                     keys_, session_->sub, pending_->client_id,
-                    authz::consent_union(pending_->consent_prior, pending_->scope)));
+                    authz::consent_union(pending_->consent_prior, pending_->scope),
+                    server_.ttl_of(OAUTH_TTL_CONSENT)));
             final_ = authz::code_redirect(server_, pending_->redirect_uri, minted.code, pending_->state, 303);
             final_reason_ = "consent: approved, code issued";
         }
