@@ -20,7 +20,6 @@
 // 303 to post_logout_redirect_uri?state=.. or a "signed out" page.
 #include <optional>
 
-#include "http/cookies.h"
 #include "http/form.h"
 #include "http/html.h"
 #include "oauth/authorize_common.h"
@@ -120,12 +119,7 @@ private:
                 ? html::page(200, "Signed out", "logout",
                              "<p class=\"oauth-intro\">You are signed out.</p>")
                 : html::redirect(authz::with_query(redirect_uri_, {{"state", state_}}), 303);
-        if (sid_)
-            r.header("Set-Cookie",
-                     http::set_cookie(http::SetCookie{.name = std::string(sso::kCookie),
-                                                      .value = "",
-                                                      .max_age = 0,
-                                                      .secure = server_.secure()}));
+        if (sid_) r.header("Set-Cookie", sso::clear_cookie(server_));
         return Step::respond(std::move(r), ended_ ? "logout: signed out" : "logout: no session");
     }
 

@@ -106,6 +106,11 @@ Created create(const flow::ServerConfig& server, const flow::Request& request, s
     return c;
 }
 
+std::string clear_cookie(const flow::ServerConfig& server) {
+    return http::set_cookie(http::SetCookie{
+        .name = std::string(kCookie), .value = "", .max_age = 0, .secure = server.secure()});
+}
+
 LoginRedirect send_to_login_for_device(const flow::ServerConfig& server,
                                        const flow::Request& request, std::string_view user_code) {
     LoginRedirect out;

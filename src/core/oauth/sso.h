@@ -67,6 +67,9 @@ struct Created {
 };
 Created create(const flow::ServerConfig& server, const flow::Request& request, std::string sub,
                std::string username, json::Json claims, int64_t now);
+// The Set-Cookie value that deletes the cookie (logout), with the same
+// attributes as the one create() sets.
+std::string clear_cookie(const flow::ServerConfig& server);
 
 // Device verification without a session: stores a pending record of kind
 // Device and answers 303 to LOGIN_URL?login_challenge=H (with the CSRF
