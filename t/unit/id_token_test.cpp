@@ -26,6 +26,18 @@ flow::ServerConfig config(jose::KeyPtr key) {
     return c;
 }
 
+// An ID token request for client "spa" with scope openid and nothing
+// optional: no nonce, no username, no auth_time.
+Request bare_request(std::string_view sub, int64_t now) {
+    Request req;
+    req.client_id = "spa";
+    req.sub = sub;
+    req.scope = "openid";
+    req.access_token = "a";
+    req.now = now;
+    return req;
+}
+
 json::Json user_claims() {
     return json::parse_object(
         R"({"name":"Alice Liddell","email":"alice@example.com","email_verified":true,)"
@@ -99,13 +111,7 @@ TEST(IdToken, MintCarriesTheOidcClaimsAndVerifies) {
 
 TEST(IdToken, NoNonceClaimWhenNoneWasSent) {
     auto cfg = config(key_for(jose::Alg::ES256));
-    Request req;  // no nonce, no username, no auth_time
-    req.client_id = "spa";
-    req.sub = "s";
-    req.scope = "openid";
-    req.access_token = "a";
-    req.now = kNow;
-    std::string tok = mint(cfg, req);
+    std::string tok = mint(cfg, bare_request("s", kNow));
     auto v = jose::verify_compact(tok, cfg.keys);
     ASSERT_TRUE(v.has_value());
     EXPECT_EQ(json_object_get(v->payload.get(), "nonce"), nullptr);
@@ -144,12 +150,7 @@ TEST(IdToken, OnRefreshUsesTheFamily) {
 // id_token_hint: an ID token of ours, expired or not; nothing else.
 TEST(IdToken, ReadHint) {
     auto cfg = config(key_for(jose::Alg::ES256));
-    Request req;
-    req.client_id = "spa";
-    req.sub = "user-1";
-    req.scope = "openid";
-    req.access_token = "a";
-    req.now = kNow - 86400;  // long expired
+    Request req = bare_request("user-1", kNow - 86400);  // long expired
     auto hint = read_hint(cfg, mint(cfg, req));
     ASSERT_TRUE(hint);
     EXPECT_EQ(hint->sub, "user-1");
