@@ -20,9 +20,12 @@ NGX_SRCS  := $(sort $(wildcard src/nginx/*.c))
 NGX_HDRS  := $(wildcard src/nginx/*.h include/*.h)
 
 MODULE    := $(BUILD)/ngx_http_oauth_module.so
+# The vendored current stable nginx, built from source with the module.
+STABLE    := $(abspath $(BUILD))/nginx-stable
+STABLE_ENV = OAUTH_NGINX_BUILD=$(STABLE) OAUTH_NGINX_BIN=$(STABLE)/nginx/objs/nginx
 CORE_LIB  := $(BUILD)/liboauth_core.a
 
-.PHONY: all deps core unit test run bench clean
+.PHONY: all deps core unit test run bench clean nginx-stable
 all: $(MODULE) $(BUILD)/oauthctl
 
 deps:
@@ -45,6 +48,9 @@ $(BUILD)/oauthctl: $(CLI_OBJS) $(CORE_LIB)
 $(MODULE): $(CORE_LIB) $(NGX_SRCS) $(NGX_HDRS) config FORCE
 	@scripts/build-module.sh $(NGINX_SRC) $(abspath $(BUILD)) $(abspath $(CORE_LIB))
 
+nginx-stable: $(CORE_LIB) FORCE
+	@scripts/build-nginx-stable.sh $(abspath $(CORE_LIB)) $(STABLE)
+
 $(BUILD)/unit_tests: $(UNIT_OBJS) $(CORE_LIB)
 	$(CXX) -o $@ $(UNIT_OBJS) $(CORE_LIB) $(CORE_LIBS) -lgtest -lgtest_main -lpthread
 
@@ -57,9 +63,13 @@ unit: $(BUILD)/unit_tests
 
 test: deps
 	$(MAKE) -j$$(nproc) all $(BUILD)/unit_tests $(BUILD)/abi_garbage_test
+	$(MAKE) nginx-stable
 	$(BUILD)/unit_tests --gtest_brief=1
 	$(BUILD)/abi_garbage_test
+	@echo "== integration tests: Debian's nginx $$(/usr/sbin/nginx -v 2>&1 | cut -d/ -f2)"
 	$(PYTHON) -m pytest -q t/
+	@echo "== integration tests: nginx $$($(STABLE)/nginx/objs/nginx -v 2>&1 | cut -d/ -f2) from source"
+	$(STABLE_ENV) $(PYTHON) -m pytest -q t/
 
 run: deps
 	$(MAKE) -j$$(nproc) all

@@ -2,21 +2,27 @@
 # Builds the nginx module: nginx's configure (only when the list of glue
 # sources, the config script or NGINX_SRC changed), then nginx's own make.
 # Serialised with flock, so parallel `make` runs do not trip over each other.
-# usage: build-module.sh NGINX_SRC BUILD_DIR CORE_LIB
+# With a fourth argument `binary`, nginx itself is built too (the vendored
+# current stable nginx, scripts/build-nginx-stable.sh), with the flags the
+# tests need.
+# usage: build-module.sh NGINX_SRC BUILD_DIR CORE_LIB [binary]
 set -euo pipefail
-src=$1 build=$2 core_lib=$3
+src=$1 build=$2 core_lib=$3 what=${4:-modules}
 top=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$build"
 exec 9>"$build/.module.lock"
 flock 9
 
 ngx="$build/nginx"
-stamp="$(cd "$top" && echo src/nginx/*.c; md5sum config | cut -d' ' -f1; echo "$src")"
+stamp="$(cd "$top" && echo src/nginx/*.c; md5sum config | cut -d' ' -f1; echo "$src $what")"
 if [ ! -f "$ngx/objs/Makefile" ] || [ "$(cat "$build/nginx.stamp" 2>/dev/null)" != "$stamp" ]; then
     rm -rf "$ngx" "$build/nginx.stamp"
     cp -a "$src" "$ngx"
     flags=(--with-compat --with-threads --with-http_ssl_module)
-    if [ -f "$ngx/conf_flags" ]; then
+    if [ "$what" = binary ]; then
+        flags+=(--with-http_v2_module --with-http_sub_module
+                --with-http_auth_request_module)
+    elif [ -f "$ngx/conf_flags" ]; then
         # shellcheck disable=SC1091
         . "$ngx/conf_flags"
         flags=("${NGX_CONF_FLAGS[@]}")
@@ -27,6 +33,7 @@ if [ ! -f "$ngx/objs/Makefile" ] || [ "$(cat "$build/nginx.stamp" 2>/dev/null)" 
     echo "$stamp" > "$build/nginx.stamp"
 fi
 rm -f "$ngx/objs/ngx_http_oauth_module.so"
-make -s -C "$ngx" -f objs/Makefile modules
+target=modules; [ "$what" = binary ] && target=build
+make -s -C "$ngx" -f objs/Makefile $target
 cp "$ngx/objs/ngx_http_oauth_module.so" "$build/ngx_http_oauth_module.so.tmp"
 mv "$build/ngx_http_oauth_module.so.tmp" "$build/ngx_http_oauth_module.so"

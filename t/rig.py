@@ -15,9 +15,16 @@ import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(TOP, "build")
-MODULE = os.path.join(BUILD, "ngx_http_oauth_module.so")
 OAUTHCTL = os.path.join(BUILD, "oauthctl")
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+# Which nginx the tests run: by default Debian's /usr/sbin/nginx with the
+# module built against its headers (build/); `make test` runs the suite a
+# second time against the vendored current stable nginx, built from source
+# with the module (OAUTH_NGINX_BUILD=build/nginx-stable,
+# OAUTH_NGINX_BIN=its objs/nginx; scripts/build-nginx-stable.sh).
+NGINX_BUILD = os.environ.get("OAUTH_NGINX_BUILD") or BUILD
+MODULE = os.path.join(NGINX_BUILD, "ngx_http_oauth_module.so")
+NGINX = (os.environ.get("OAUTH_NGINX_BIN") or shutil.which("nginx")
+         or "/usr/sbin/nginx")
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
 # What no error.log may ever contain after a test.

@@ -23,13 +23,13 @@ import requests
 
 import rig
 
-HARNESS = os.path.join(rig.BUILD, "ngx_http_oauth_redis_harness_module.so")
+HARNESS = os.path.join(rig.NGINX_BUILD, "ngx_http_oauth_redis_harness_module.so")
 HARNESS_BUILD = os.path.join(rig.TOP, "t", "redis_harness", "build.sh")
 
 
 @pytest.fixture(scope="session")
 def harness():
-    subprocess.run([HARNESS_BUILD], check=True)
+    subprocess.run([HARNESS_BUILD, rig.NGINX_BUILD], check=True)
     return HARNESS
 
 

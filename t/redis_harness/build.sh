@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Builds build/ngx_http_oauth_redis_harness_module.so: the test-only module of
 # t/test_redis_driver.py, compiled with the driver against the nginx tree
-# configured by `make` (build/nginx/objs).
+# configured by `make` (BUILD_DIR/nginx/objs; BUILD_DIR defaults to build/,
+# build/nginx-stable for the vendored current stable nginx).
+# usage: build.sh [BUILD_DIR]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-ngx=$top/build/nginx
-out=$top/build/ngx_http_oauth_redis_harness_module.so
+build=$(cd "${1:-$top/build}" && pwd)
+ngx=$build/nginx
+out=$build/ngx_http_oauth_redis_harness_module.so
 srcs=("$top/t/redis_harness/ngx_http_oauth_redis_harness_module.c"
       "$top/src/nginx/ngx_http_oauth_redis.c"
       "$top/src/nginx/ngx_http_oauth_redis.h" "$0")
