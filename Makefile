@@ -25,7 +25,7 @@ STABLE    := $(abspath $(BUILD))/nginx-stable
 STABLE_ENV = OAUTH_NGINX_BUILD=$(STABLE) OAUTH_NGINX_BIN=$(STABLE)/nginx/objs/nginx
 CORE_LIB  := $(BUILD)/liboauth_core.a
 
-.PHONY: all deps core unit test run bench clean nginx-stable
+.PHONY: all deps core unit test run bench clean nginx-stable fuzz fuzz-build
 all: $(MODULE) $(BUILD)/oauthctl
 
 deps:
@@ -58,6 +58,35 @@ $(BUILD)/unit_tests: $(UNIT_OBJS) $(CORE_LIB)
 $(BUILD)/abi_garbage_test: t/abi/abi_garbage_test.c include/oauth_core.h include/oauth_require.h $(CORE_LIB)
 	$(CC) -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -O1 -g -Iinclude -o $@ $< $(CORE_LIB) -lstdc++ -lm $(CORE_LIBS)
 
+# libFuzzer harnesses (t/fuzz/): the core again, compiled by clang 19 with
+# libFuzzer's coverage and ASan+UBSan (any UB aborts). `make fuzz` runs each
+# harness FUZZ_SECONDS (default 60); `make test` runs each for 10 s.
+FUZZ_CXX     ?= clang++-19
+FUZZ_BUILD   := $(BUILD)/fuzz
+FUZZ_FLAGS   := -std=c++23 -O1 -g -fno-omit-frame-pointer -Iinclude -Isrc/core -It/fuzz \
+                -fsanitize=address,undefined -fno-sanitize-recover=all -MMD -MP
+FUZZ_CORE    := $(CORE_SRCS:%.cpp=$(FUZZ_BUILD)/obj/%.o)
+FUZZ_NAMES   := $(patsubst t/fuzz/fuzz_%.cpp,%,$(filter-out t/fuzz/fuzz_support.cpp,$(wildcard t/fuzz/fuzz_*.cpp)))
+FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
+FUZZ_SECONDS ?= 60
+
+$(FUZZ_BUILD)/obj/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_BUILD)/liboauth_core.a: $(FUZZ_CORE)
+	rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/obj/t/fuzz/fuzz_%.o $(FUZZ_BUILD)/obj/t/fuzz/fuzz_support.o $(FUZZ_BUILD)/liboauth_core.a
+	$(FUZZ_CXX) -fsanitize=fuzzer,address,undefined -o $@ $^ $(CORE_LIBS)
+
+.SECONDARY: $(FUZZ_NAMES:%=$(FUZZ_BUILD)/obj/t/fuzz/fuzz_%.o) $(FUZZ_BUILD)/obj/t/fuzz/fuzz_support.o
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: deps
+	$(MAKE) -j$$(nproc) fuzz-build
+	scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
 unit: $(BUILD)/unit_tests
 	$(BUILD)/unit_tests
 
@@ -83,4 +112,4 @@ clean:
 	rm -rf $(BUILD)
 
 FORCE:
--include $(CORE_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(UNIT_OBJS:.o=.d)
+-include $(CORE_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(FUZZ_CORE:.o=.d)
