@@ -9,6 +9,11 @@ CXXFLAGS  ?= -O2 -g
 CXXFLAGS  += -std=c++23 -fPIC -Wall -Wextra -Werror=return-type \
              -Iinclude -Isrc/core -MMD -MP
 CORE_LIBS := -lcrypto -ljansson -lhiredis
+# SANITIZE=address,undefined builds everything instrumented (make test-asan
+# does it in build/asan).
+SANITIZE  ?=
+SAN_FLAGS := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer)
+CXXFLAGS  += $(SAN_FLAGS)
 
 CORE_SRCS := $(shell find src/core -name '*.cpp' | sort)
 CORE_OBJS := $(CORE_SRCS:%.cpp=$(BUILD)/obj/%.o)
@@ -25,7 +30,7 @@ STABLE    := $(abspath $(BUILD))/nginx-stable
 STABLE_ENV = OAUTH_NGINX_BUILD=$(STABLE) OAUTH_NGINX_BIN=$(STABLE)/nginx/objs/nginx
 CORE_LIB  := $(BUILD)/liboauth_core.a
 
-.PHONY: all deps core unit test run bench clean nginx-stable fuzz fuzz-build
+.PHONY: all deps core unit test test-asan run bench clean nginx-stable fuzz fuzz-build
 all: $(MODULE) $(BUILD)/oauthctl
 
 deps:
@@ -42,21 +47,21 @@ $(CORE_LIB): $(CORE_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/oauthctl: $(CLI_OBJS) $(CORE_LIB)
-	$(CXX) -o $@ $(CLI_OBJS) $(CORE_LIB) $(CORE_LIBS)
+	$(CXX) $(SAN_FLAGS) -o $@ $(CLI_OBJS) $(CORE_LIB) $(CORE_LIBS)
 
 # The module goes through nginx's own configure and make (scripts/build-module.sh).
 $(MODULE): $(CORE_LIB) $(NGX_SRCS) $(NGX_HDRS) config FORCE
-	@scripts/build-module.sh $(NGINX_SRC) $(abspath $(BUILD)) $(abspath $(CORE_LIB))
+	@OAUTH_CC_OPT="$(SAN_FLAGS)" scripts/build-module.sh $(NGINX_SRC) $(abspath $(BUILD)) $(abspath $(CORE_LIB))
 
 nginx-stable: $(CORE_LIB) FORCE
 	@scripts/build-nginx-stable.sh $(abspath $(CORE_LIB)) $(STABLE)
 
 $(BUILD)/unit_tests: $(UNIT_OBJS) $(CORE_LIB)
-	$(CXX) -o $@ $(UNIT_OBJS) $(CORE_LIB) $(CORE_LIBS) -lgtest -lgtest_main -lpthread
+	$(CXX) $(SAN_FLAGS) -o $@ $(UNIT_OBJS) $(CORE_LIB) $(CORE_LIBS) -lgtest -lgtest_main -lpthread
 
 # The ABI from C, with garbage into every entry point (t/abi/).
 $(BUILD)/abi_garbage_test: t/abi/abi_garbage_test.c include/oauth_core.h include/oauth_require.h $(CORE_LIB)
-	$(CC) -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -O1 -g -Iinclude -o $@ $< $(CORE_LIB) -lstdc++ -lm $(CORE_LIBS)
+	$(CC) -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -O1 -g $(SAN_FLAGS) -Iinclude -o $@ $< $(CORE_LIB) -lstdc++ -lm $(CORE_LIBS)
 
 # libFuzzer harnesses (t/fuzz/): the core again, compiled by clang 19 with
 # libFuzzer's coverage and ASan+UBSan (any UB aborts). `make fuzz` runs each
@@ -99,6 +104,24 @@ test: deps
 	$(PYTHON) -m pytest -q t/
 	@echo "== integration tests: nginx $$($(STABLE)/nginx/objs/nginx -v 2>&1 | cut -d/ -f2) from source"
 	$(STABLE_ENV) $(PYTHON) -m pytest -q t/
+
+# The unit tests, the ABI garbage test (with LeakSanitizer) and the
+# integration tests against the module built with ASan and UBSan, loaded by
+# Debian's nginx with the ASan runtime preloaded. Any report fails.
+ASAN_BUILD := $(abspath $(BUILD))/asan
+ASAN_RT     = $(shell $(CXX) -print-file-name=libasan.so)
+ASAN_RUN   := ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+test-asan: deps
+	$(MAKE) -j$$(nproc) BUILD=$(ASAN_BUILD) SANITIZE=address,undefined all \
+	    $(ASAN_BUILD)/unit_tests $(ASAN_BUILD)/abi_garbage_test
+	$(MAKE) -j$$(nproc) $(BUILD)/oauthctl
+	$(ASAN_RUN) $(ASAN_BUILD)/unit_tests --gtest_brief=1
+	$(ASAN_RUN) $(ASAN_BUILD)/abi_garbage_test
+	rm -rf $(ASAN_BUILD)/reports && mkdir -p $(ASAN_BUILD)/reports
+	OAUTH_NGINX_BUILD=$(ASAN_BUILD) OAUTH_SANITIZER_PRELOAD=$(ASAN_RT) \
+	    OAUTH_SANITIZER_LOGS=$(ASAN_BUILD)/reports $(PYTHON) -m pytest -q t/
+	@if ls $(ASAN_BUILD)/reports | grep -qv '\.seen$$'; then \
+	    cat $(ASAN_BUILD)/reports/*; echo "sanitizer reports (above)"; exit 1; fi
 
 run: deps
 	$(MAKE) -j$$(nproc) all

@@ -14,7 +14,9 @@ exec 9>"$build/.module.lock"
 flock 9
 
 ngx="$build/nginx"
-stamp="$(cd "$top" && echo src/nginx/*.c; md5sum config | cut -d' ' -f1; echo "$src $what")"
+# OAUTH_CC_OPT: extra compiler and linker flags (sanitizers, make test-asan)
+cc_opt=${OAUTH_CC_OPT:-}
+stamp="$(cd "$top" && echo src/nginx/*.c; md5sum config | cut -d' ' -f1; echo "$src $what $cc_opt")"
 if [ ! -f "$ngx/objs/Makefile" ] || [ "$(cat "$build/nginx.stamp" 2>/dev/null)" != "$stamp" ]; then
     rm -rf "$ngx" "$build/nginx.stamp"
     cp -a "$src" "$ngx"
@@ -27,6 +29,7 @@ if [ ! -f "$ngx/objs/Makefile" ] || [ "$(cat "$build/nginx.stamp" 2>/dev/null)" 
         . "$ngx/conf_flags"
         flags=("${NGX_CONF_FLAGS[@]}")
     fi
+    [ -n "$cc_opt" ] && flags+=("--with-cc-opt=$cc_opt" "--with-ld-opt=$cc_opt")
     (cd "$ngx" && OAUTH_CORE_LIB="$core_lib" ./configure "${flags[@]}" \
         --add-dynamic-module="$top" >configure.log 2>&1) \
         || { tail -30 "$ngx/configure.log"; exit 1; }

@@ -57,6 +57,8 @@ def nginx_factory(workdir):
         n.stop()
         fatal += n.fatal_log_lines()
     assert not fatal, "error.log shows:\n" + "\n".join(fatal)
+    reports = rig.sanitizer_reports()
+    assert not reports, "sanitizer reports:\n" + "\n".join(reports)
 
 
 @pytest.fixture

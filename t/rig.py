@@ -25,6 +25,40 @@ NGINX_BUILD = os.environ.get("OAUTH_NGINX_BUILD") or BUILD
 MODULE = os.path.join(NGINX_BUILD, "ngx_http_oauth_module.so")
 NGINX = (os.environ.get("OAUTH_NGINX_BIN") or shutil.which("nginx")
          or "/usr/sbin/nginx")
+# `make test-asan`: the module is built with ASan and UBSan and the
+# uninstrumented nginx loads it with the ASan runtime preloaded; sanitizer
+# reports go to files in OAUTH_SANITIZER_LOGS, which the fixtures check
+# after every test (sanitizer_reports()).
+SANITIZER_PRELOAD = os.environ.get("OAUTH_SANITIZER_PRELOAD")
+SANITIZER_LOGS = os.environ.get("OAUTH_SANITIZER_LOGS")
+
+
+def nginx_env():
+    """The environment every nginx of the tests runs with."""
+    env = dict(os.environ)
+    if SANITIZER_PRELOAD:
+        report = os.path.join(SANITIZER_LOGS, "report")
+        env["LD_PRELOAD"] = SANITIZER_PRELOAD
+        # nginx itself is not instrumented and frees its pools only at
+        # exit: leaks are checked on the core by the unit and ABI tests.
+        env["ASAN_OPTIONS"] = f"log_path={report}:detect_leaks=0"
+        env["UBSAN_OPTIONS"] = f"log_path={report}:print_stacktrace=1"
+    return env
+
+
+def sanitizer_reports():
+    """Reports written since the last call (each is returned once)."""
+    if not SANITIZER_LOGS or not os.path.isdir(SANITIZER_LOGS):
+        return []
+    out = []
+    for name in sorted(os.listdir(SANITIZER_LOGS)):
+        path = os.path.join(SANITIZER_LOGS, name)
+        if not name.startswith("report.") or name.endswith(".seen"):
+            continue
+        with open(path, errors="replace") as f:
+            out.append(f.read())
+        os.rename(path, path + ".seen")
+    return out
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
 # What no error.log may ever contain after a test.
@@ -198,14 +232,14 @@ class Nginx:
     def test_config(self):
         """`nginx -t`: (exit status, everything it printed)."""
         out = subprocess.run([NGINX, "-t", "-p", self.prefix, "-c", self.conf,
-                              "-e", self.error_log],
+                              "-e", self.error_log], env=nginx_env(),
                              capture_output=True, text=True, timeout=30)
         return out.returncode, out.stdout + out.stderr + self.log()
 
     def start(self):
         self.proc = subprocess.Popen(
             [NGINX, "-p", self.prefix, "-c", self.conf, "-e", self.error_log,
-             "-g", "daemon off;"],
+             "-g", "daemon off;"], env=nginx_env(),
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
             wait_port(self.port)
@@ -353,7 +387,8 @@ def check_example(workdir, path, keys):
     out = subprocess.run([NGINX, "-t", "-p", prefix,
                           "-c", os.path.join(prefix, "nginx.conf"),
                           "-e", os.path.join(prefix, "logs", "error.log")],
-                         capture_output=True, text=True, timeout=30)
+                         env=nginx_env(), capture_output=True, text=True,
+                         timeout=30)
     return out.returncode, out.stdout + out.stderr
 
 
