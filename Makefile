@@ -98,8 +98,10 @@ unit: $(BUILD)/unit_tests
 test: deps
 	$(MAKE) -j$$(nproc) all $(BUILD)/unit_tests $(BUILD)/abi_garbage_test
 	$(MAKE) nginx-stable
+	$(MAKE) -j$$(nproc) fuzz-build
 	$(BUILD)/unit_tests --gtest_brief=1
 	$(BUILD)/abi_garbage_test
+	scripts/fuzz.sh $(FUZZ_BUILD) 10 $(FUZZ_NAMES)
 	@echo "== integration tests: Debian's nginx $$(/usr/sbin/nginx -v 2>&1 | cut -d/ -f2)"
 	$(PYTHON) -m pytest -q t/
 	@echo "== integration tests: nginx $$($(STABLE)/nginx/objs/nginx -v 2>&1 | cut -d/ -f2) from source"
