@@ -462,6 +462,7 @@ ngx_http_oauth_require_decide(ngx_http_request_t *r,
     oauth_require_result_t *res)
 {
     ngx_str_t                      reason;
+    ngx_uint_t                     level;
     ngx_table_elt_t               *h;
     ngx_http_oauth_require_ctx_t  *ctx;
 
@@ -480,13 +481,12 @@ ngx_http_oauth_require_decide(ngx_http_request_t *r,
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_oauth_require_module);
 
-    /* a failure of the driver is logged by it, once per outage, not here
-     * once per request; an error reply of Redis is logged here */
+    if (res->status >= NGX_HTTP_INTERNAL_SERVER_ERROR) {
+        /* a failure of the driver is logged at error by it, once per
+         * outage, not here once per request; a Redis error reply is */
+        level = (ctx && ctx->redis_failed) ? NGX_LOG_INFO : NGX_LOG_ERR;
 
-    if (res->status >= NGX_HTTP_INTERNAL_SERVER_ERROR
-        && !(ctx && ctx->redis_failed))
-    {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+        ngx_log_error(level, r->connection->log, 0,
                       "oauth_require: %ui, %V", (ngx_uint_t) res->status,
                       &reason);
 
