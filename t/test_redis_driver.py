@@ -96,10 +96,10 @@ def eventually(fn, timeout=5.0):
         time.sleep(0.05)
 
 
-def raw_request(port, body, n=1):
+def raw_request(port, body, n=1, query=b""):
     s = socket.create_connection(("127.0.0.1", port), timeout=10)
-    s.sendall(b"POST /r?n=%d HTTP/1.0\r\nHost: x\r\nContent-Length: %d\r\n"
-              b"\r\n%s" % (n, len(body), body))
+    s.sendall(b"POST /r?n=%d%s HTTP/1.0\r\nHost: x\r\nContent-Length: %d"
+              b"\r\n\r\n%s" % (n, query, len(body), body))
     return s
 
 
@@ -438,6 +438,144 @@ def test_connect_timeout(nginx_factory, harness):
         lsock.close()
 
 
+class SlowRedis(FakeRedis):
+    """Answers +PONG to every command it reads (PING is all it is sent),
+    one reply every `delay` seconds, in order: a Redis that keeps up with
+    no one."""
+
+    def __init__(self, delay):
+        self.delay = delay
+        super().__init__(None)
+
+    def _talk(self, c):
+        pending = threading.Semaphore(0)
+
+        def answer():
+            try:
+                while True:
+                    pending.acquire()
+                    time.sleep(self.delay)
+                    c.sendall(b"+PONG\r\n")
+            except OSError:
+                pass
+
+        threading.Thread(target=answer, daemon=True).start()
+        seen = b""
+        try:
+            while True:
+                data = c.recv(65536)
+                if not data:
+                    return
+                seen += data
+                while b"PING\r\n" in seen:
+                    seen = seen.split(b"PING\r\n", 1)[1]
+                    pending.release()
+        except OSError:
+            pass
+
+
+def test_timeout_bounds_each_operation_not_each_reply(nginx_factory,
+                                                      harness):
+    """20 operations pipelined behind each other on a Redis that answers
+    one every 100 ms: each reply comes within the 300 ms timeout, but an
+    operation must not wait past 300 ms from its submission (before: the
+    timer restarted at each reply and the last one waited 2 s)."""
+    slow = SlowRedis(0.1)
+    try:
+        n = harness_nginx(nginx_factory, harness,
+                          f"127.0.0.1:{slow.port} timeout=300ms keepalive=1")
+        started = time.time()
+        socks = [raw_request(n.port, resp("PING")) for _ in range(20)]
+        answers = [read_all(s) for s in socks]
+        elapsed = time.time() - started
+        for s in socks:
+            s.close()
+        ok = [a for a in answers if a.startswith(b"HTTP/1.1 200")]
+        failed = [a for a in answers if a.startswith(b"HTTP/1.1 503")]
+        assert len(ok) + len(failed) == 20
+        assert 1 <= len(ok) <= 5 and failed, answers
+        # 0.3 s plus a loaded machine's margin, far from the 2 s of before
+        assert elapsed < 1.2, elapsed
+        assert "timed out waiting for a reply" in n.log()
+    finally:
+        slow.close()
+
+
+def test_queue_bound_fails_at_once(nginx_factory, harness, redis):
+    """queue=4: a fifth operation in flight in the worker is refused at once
+    (503) rather than waiting behind a stalled Redis."""
+    n = harness_nginx(nginx_factory, harness,
+                      f"{redis.address} keepalive=1 queue=4 timeout=5s")
+    assert run(n, ("PING",)) == (200, ["s:PONG"])
+    redis.cli("CLIENT", "PAUSE", "1500", "ALL")
+    started = time.time()
+    waiting = [raw_request(n.port, resp("INCR", "q")) for _ in range(4)]
+    time.sleep(0.2)   # all four are in flight
+    refused = []
+    for _ in range(6):
+        t = time.time()
+        s = raw_request(n.port, resp("INCR", "q"))
+        refused.append((read_all(s), time.time() - t))
+        s.close()
+    for answer, took in refused:
+        assert answer.startswith(b"HTTP/1.1 503"), answer
+        assert took < 0.5, took   # at once, not after the 1.5 s pause
+    assert time.time() - started < 1.5
+    answers = [read_all(s) for s in waiting]
+    for s in waiting:
+        s.close()
+    assert all(a.startswith(b"HTTP/1.1 200") for a in answers), answers
+    assert redis.cli("GET", "q") == "4"
+    # one line for the first refusal; the others within a second are counted
+    lines = [l for l in n.log().splitlines() if "queue=4" in l]
+    assert len(lines) == 1 and "[error]" in lines[0], lines
+
+
+def test_kept_alive_connection_closed_by_redis_is_retried(nginx_factory,
+                                                          harness, redis):
+    """Redis closes an idle connection (CLIENT KILL, or its `timeout`) just
+    as a command is written on it: the command goes again, once, on a new
+    connection.  ?sleep= makes the harness's worker busy (blocked) while the
+    connection is killed, so the command is written before the worker can
+    see the close: the race of a busy worker, made certain."""
+    n = harness_nginx(nginx_factory, harness, f"{redis.address} keepalive=1")
+    assert run(n, ("PING",)) == (200, ["s:PONG"])
+    for round in range(2):
+        s = raw_request(n.port, resp("INCR", "once"), query=b"&sleep=500")
+        time.sleep(0.15)
+        assert redis.cli("CLIENT", "KILL", "TYPE", "normal") == "1"
+        answer = read_all(s)
+        s.close()
+        assert answer.startswith(b"HTTP/1.1 200"), answer
+        assert answer.endswith(b"i:%d\n" % (round + 1)), answer
+    assert redis.cli("GET", "once") == "2"   # each ran exactly once
+    assert "[error]" not in n.log(), n.log()
+
+
+def test_wrong_password_backs_off_exponentially(nginx_factory, harness,
+                                               workdir):
+    """A refused AUTH cannot heal by retrying fast: reconnects back off
+    exponentially (before: one AUTH and one error line every 50 ms)."""
+    redis = rig.Redis(workdir, password="right-" + os.urandom(4).hex())
+    try:
+        n = harness_nginx(nginx_factory, harness,
+                          f"{redis.address} password=wrong")
+        deadline = time.time() + 3.5
+        statuses = set()
+        while time.time() < deadline:
+            statuses.add(run(n, ("PING",))[0])
+            time.sleep(0.01)
+        assert statuses == {503}
+        refused = n.log().count("AUTH refused")
+        # 50 ms doubling: attempts at 0, 0.05, 0.15, 0.35, 0.75, 1.55, 3.15 s
+        assert 3 <= refused <= 10, refused
+        connections = int(re.search(r"total_connections_received:(\d+)",
+                                    redis.cli("INFO", "stats")).group(1))
+        assert connections <= 20, connections   # nginx's and redis-cli's
+    finally:
+        redis.stop()
+
+
 @pytest.mark.parametrize("args,message", [
     ("", "invalid number of arguments"),
     ("127.0.0.1:notaport", "invalid oauth_redis address"),
@@ -450,6 +588,8 @@ def test_connect_timeout(nginx_factory, harness):
     ("127.0.0.1:6379 timeout=0", 'invalid oauth_redis parameter "timeout=0"'),
     ("127.0.0.1:6379 keepalive=0",
      'invalid oauth_redis parameter "keepalive=0"'),
+    ("127.0.0.1:6379 queue=0", 'invalid oauth_redis parameter "queue=0"'),
+    ("127.0.0.1:6379 queue=x", 'invalid oauth_redis parameter "queue=x"'),
     ("127.0.0.1:6379 username=", 'invalid oauth_redis parameter "username="'),
     ("127.0.0.1:6379 password=", "invalid oauth_redis parameter"),
     ("127.0.0.1:6379 username=u", '"username=" needs "password="'),
@@ -589,3 +729,63 @@ def test_concurrent_token_requests_share_one_connection(nginx_factory, keys,
                                  .status_code, range(200)))
     assert statuses == [200] * 200, n.log()
     assert nginx_clients(redis) == 1
+
+
+def test_outage_recovers_at_once_and_logs_a_summary(nginx_factory, keys,
+                                                    redis, upstream):
+    """Load on a protected location while Redis is down for 2 s: every
+    request fails at once, the error.log gets a few lines (the outage's
+    start, a count a second, its end) instead of one per 503, and requests
+    succeed again within 100 ms of Redis answering (before: up to 1 s of
+    backoff)."""
+    port = rig.free_port()
+    n = nginx_factory(rig.standard_http(port, redis.address,
+                                        [keys["ES256"]],
+                                        upstream_port=upstream.port),
+                      port=port)
+    secret = create_client(redis)
+    token = client_credentials(n, secret).json()["access_token"]
+    api = n.url("/api/x")
+    headers = {"Authorization": "Bearer " + token}
+    assert requests.get(api, headers=headers).status_code == 200
+    redis.cli("SAVE")   # the session survives the restart
+
+    seen = []   # (time, status), appended by the load threads
+    stop = threading.Event()
+
+    def load():
+        with requests.Session() as s:
+            while not stop.is_set():
+                status = s.get(api, headers=headers, timeout=10).status_code
+                seen.append((time.time(), status))
+
+    threads = [threading.Thread(target=load) for _ in range(4)]
+    redis.stop()
+    down_at = time.time()
+    for t in threads:
+        t.start()
+    try:
+        time.sleep(2)
+        starting = time.time()
+        redis.start()   # returns once redis-cli's PING is answered
+        up_at = time.time()
+        eventually(lambda: any(st == 200 and t > up_at for t, st in seen))
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+
+    during = [st for t, st in seen if down_at < t < starting]
+    assert len(during) > 200 and set(during) == {503}, set(during)
+    first_ok = min(t for t, st in seen if st == 200 and t > down_at)
+    # 100 ms, plus the margin of a loaded machine (nginx may even see Redis
+    # answer before redis-cli does)
+    assert first_ok - up_at < 0.3, first_ok - up_at
+    print(f"first success {first_ok - up_at:.3f} s after redis-cli's PING, "
+          f"{len(during)} requests failed during the outage")
+    log = n.log().splitlines()
+    errors = [l for l in log if "[error]" in l]
+    # start, at most one count a second, end: not one line per 503
+    assert len(errors) <= 8, "\n".join(errors[:20])
+    assert sum("available again" in l for l in errors) == 1, errors
+    assert len([l for l in log if "oauth_redis" in l]) <= 12, log[:20]

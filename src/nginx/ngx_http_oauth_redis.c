@@ -25,8 +25,22 @@
 #define NGX_HTTP_OAUTH_REDIS_KEEPALIVE      4
 #define NGX_HTTP_OAUTH_REDIS_MAX_KEEPALIVE  1024
 
-#define NGX_HTTP_OAUTH_REDIS_BACKOFF_MIN    50
-#define NGX_HTTP_OAUTH_REDIS_BACKOFF_MAX    1000
+#define NGX_HTTP_OAUTH_REDIS_QUEUE         1024
+#define NGX_HTTP_OAUTH_REDIS_MAX_QUEUE      1048576
+
+/*
+ * While Redis is unreachable, a connect every PROBE ms: a failed connect
+ * costs one socket, and Redis coming back is seen within that time.  A
+ * handshake that Redis refuses (AUTH, SELECT) will fail again until someone
+ * changes a configuration: those retries back off from REFUSED_MIN,
+ * doubling, to REFUSED_MAX.
+ */
+#define NGX_HTTP_OAUTH_REDIS_PROBE          50
+#define NGX_HTTP_OAUTH_REDIS_REFUSED_MIN    50
+#define NGX_HTTP_OAUTH_REDIS_REFUSED_MAX    5000
+
+/* an outage's count of failed operations, at most once per REPORT ms */
+#define NGX_HTTP_OAUTH_REDIS_REPORT         1000
 
 /* operations in flight on a connection before another one is opened */
 #define NGX_HTTP_OAUTH_REDIS_PIPELINE       32
@@ -67,8 +81,17 @@ typedef struct {
     ngx_uint_t                      nops;      /* its length */
 
     redisReader                    *reader;
-    size_t                          hs_sent;   /* of worker->handshake */
+    ngx_str_t                      *hs;        /* handshake or probe */
+    size_t                          hs_sent;   /* of *hs */
     ngx_http_oauth_redis_buf_t      out;       /* user commands to send */
+
+    /*
+     * The operations in the FIFO went onto a kept-alive idle connection and
+     * nothing has been read since: if Redis turns out to have closed it
+     * (its idle timeout, CLIENT KILL), they never reached it and go again on
+     * a new connection.  Meanwhile out keeps every byte they were sent as.
+     */
+    unsigned                        reused:1;
 } ngx_http_oauth_redis_conn_t;
 
 
@@ -78,13 +101,29 @@ struct ngx_http_oauth_redis_worker_s {
 
     ngx_str_t                       handshake; /* AUTH and SELECT, or empty */
     ngx_uint_t                      handshake_n;
+    ngx_str_t                       probe;     /* the handshake and a PING */
+    ngx_uint_t                      probe_n;
 
     ngx_queue_t                     free_ops;
     ngx_uint_t                      nfree;
 
-    ngx_msec_t                      backoff;   /* 0: healthy */
-    ngx_msec_t                      retry_at;
+    ngx_uint_t                      nops;      /* in flight, all connections */
     ngx_uint_t                      next_addr;
+
+    ngx_log_t                       log;       /* names the Redis */
+
+    /* an outage: from a failure until Redis answers again */
+    unsigned                        down:1;
+    ngx_msec_t                      down_since;
+    ngx_uint_t                      down_failed;   /* operations, in all */
+    ngx_uint_t                      unreported;    /* ... since reported_at */
+    ngx_msec_t                      reported_at;
+    ngx_uint_t                      refused;       /* handshakes in a row */
+    ngx_event_t                     probe_ev;
+
+    /* operations refused because queue= were in flight */
+    ngx_uint_t                      full;
+    ngx_msec_t                      full_at;
 };
 
 
@@ -95,6 +134,7 @@ struct ngx_http_oauth_redis_op_s {
     ngx_uint_t                      n;
     ngx_uint_t                      nreplies;
     void                          **replies;
+    ngx_msec_t                      deadline;  /* submitted + timeout */
     unsigned                        handshake:1;
     unsigned                        pooled:1;  /* may go to the free list */
     void                           *inline_replies[
@@ -109,7 +149,8 @@ static ngx_int_t ngx_http_oauth_redis_handshake(ngx_conf_t *cf,
 static ngx_http_oauth_redis_conn_t *ngx_http_oauth_redis_pick(
     ngx_http_oauth_redis_worker_t *w);
 static ngx_int_t ngx_http_oauth_redis_connect(
-    ngx_http_oauth_redis_conn_t *conn);
+    ngx_http_oauth_redis_conn_t *conn, ngx_uint_t probe, ngx_uint_t waiting);
+static void ngx_http_oauth_redis_arm(ngx_http_oauth_redis_conn_t *conn);
 #if (NGX_HAVE_UNIX_DOMAIN)
 static ngx_int_t ngx_http_oauth_redis_unix_missing(ngx_addr_t *addr);
 #endif
@@ -121,10 +162,20 @@ static ngx_int_t ngx_http_oauth_redis_replies(
     ngx_http_oauth_redis_conn_t *conn);
 static ngx_int_t ngx_http_oauth_redis_check_handshake(
     ngx_http_oauth_redis_conn_t *conn, ngx_http_oauth_redis_op_t *op);
+static void ngx_http_oauth_redis_lost(ngx_http_oauth_redis_conn_t *conn,
+    const char *reason);
+static ngx_int_t ngx_http_oauth_redis_retry(ngx_http_oauth_redis_conn_t *conn,
+    const char *reason);
 static void ngx_http_oauth_redis_fail(ngx_http_oauth_redis_conn_t *conn,
     const char *reason);
 static void ngx_http_oauth_redis_close(ngx_http_oauth_redis_conn_t *conn);
-static void ngx_http_oauth_redis_backoff(ngx_http_oauth_redis_worker_t *w);
+static void ngx_http_oauth_redis_outage(ngx_http_oauth_redis_worker_t *w,
+    ngx_log_t *log, const char *reason, ngx_uint_t failed, ngx_uint_t refused);
+static void ngx_http_oauth_redis_report(ngx_http_oauth_redis_worker_t *w);
+static void ngx_http_oauth_redis_up(ngx_http_oauth_redis_worker_t *w);
+static void ngx_http_oauth_redis_probe(ngx_event_t *ev);
+static ngx_log_t *ngx_http_oauth_redis_worker_log(
+    ngx_http_oauth_redis_worker_t *w);
 static u_char *ngx_http_oauth_redis_log_error(ngx_log_t *log, u_char *buf,
     size_t len);
 static ngx_http_oauth_redis_op_t *ngx_http_oauth_redis_op_alloc(
@@ -132,7 +183,8 @@ static ngx_http_oauth_redis_op_t *ngx_http_oauth_redis_op_alloc(
 static void ngx_http_oauth_redis_op_free(ngx_http_oauth_redis_worker_t *w,
     ngx_http_oauth_redis_op_t *op);
 static ngx_int_t ngx_http_oauth_redis_buf_append(
-    ngx_http_oauth_redis_buf_t *b, u_char *data, size_t len, ngx_log_t *log);
+    ngx_http_oauth_redis_buf_t *b, u_char *data, size_t len, ngx_uint_t keep,
+    ngx_log_t *log);
 
 
 /* ---- configuration ---- */
@@ -184,6 +236,7 @@ ngx_http_oauth_redis_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     rcf->name = u.url;
     rcf->timeout = NGX_HTTP_OAUTH_REDIS_TIMEOUT;
     rcf->keepalive = NGX_HTTP_OAUTH_REDIS_KEEPALIVE;
+    rcf->queue = NGX_HTTP_OAUTH_REDIS_QUEUE;
     ngx_str_set(&rcf->prefix, "oauth:");
 
     for (i = 2; i < cf->args->nelts; i++) {
@@ -302,6 +355,16 @@ ngx_http_oauth_redis_option(ngx_conf_t *cf, ngx_http_oauth_redis_conf_t *rcf,
         return NGX_OK;
     }
 
+    if (ngx_strncmp(value->data, "queue=", 6) == 0) {
+        n = ngx_atoi(value->data + 6, value->len - 6);
+        if (n == NGX_ERROR || n == 0 || n > NGX_HTTP_OAUTH_REDIS_MAX_QUEUE) {
+            goto invalid;
+        }
+
+        rcf->queue = n;
+        return NGX_OK;
+    }
+
     if (ngx_strncmp(value->data, "prefix=", 7) == 0) {
         rcf->prefix.data = value->data + 7;
         rcf->prefix.len = value->len - 7;
@@ -316,7 +379,14 @@ invalid:
 }
 
 
-/* AUTH and SELECT, formatted once; they open every connection. */
+/*
+ * AUTH and SELECT, formatted once; they open every connection.  A probe
+ * (a connection opened during an outage to see whether Redis is back) sends
+ * them and a PING: a Redis without password or db must answer something.
+ */
+
+#define NGX_HTTP_OAUTH_REDIS_PING  "*1\r\n$4\r\nPING\r\n"
+
 
 static ngx_int_t
 ngx_http_oauth_redis_handshake(ngx_conf_t *cf,
@@ -373,13 +443,15 @@ ngx_http_oauth_redis_handshake(ngx_conf_t *cf,
         w->handshake.len += len[i];
     }
 
-    if (k == 0) {
-        return NGX_OK;
-    }
+    /* the probe is the handshake followed by a PING, in one buffer */
 
-    w->handshake.data = ngx_pnalloc(cf->pool, w->handshake.len);
+    w->probe_n = k + 1;
+    w->probe.len = w->handshake.len + sizeof(NGX_HTTP_OAUTH_REDIS_PING) - 1;
 
-    p = w->handshake.data;
+    w->probe.data = ngx_pnalloc(cf->pool, w->probe.len);
+    w->handshake.data = w->probe.data;
+
+    p = w->probe.data;
 
     for (i = 0; i < k; i++) {
         if (p) {
@@ -391,7 +463,14 @@ ngx_http_oauth_redis_handshake(ngx_conf_t *cf,
         redisFreeCommand(cmd[i]);
     }
 
-    return w->handshake.data ? NGX_OK : NGX_ERROR;
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(p, NGX_HTTP_OAUTH_REDIS_PING,
+               sizeof(NGX_HTTP_OAUTH_REDIS_PING) - 1);
+
+    return NGX_OK;
 }
 
 
@@ -402,6 +481,7 @@ ngx_http_oauth_redis_run(ngx_http_oauth_redis_conf_t *rcf, ngx_log_t *log,
     u_char *cmds, size_t len, ngx_uint_t n, ngx_http_oauth_redis_done_pt done,
     void *data)
 {
+    ngx_uint_t                      idle;
     ngx_connection_t               *c;
     ngx_http_oauth_redis_op_t      *op;
     ngx_http_oauth_redis_conn_t    *conn;
@@ -415,12 +495,37 @@ ngx_http_oauth_redis_run(ngx_http_oauth_redis_conf_t *rcf, ngx_log_t *log,
         return NULL;
     }
 
-    if (w->backoff
-        && (ngx_msec_int_t) (w->retry_at - ngx_current_msec) > 0)
-    {
-        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, log, 0,
-                       "oauth redis: in backoff for %M ms",
-                       (ngx_msec_t) (w->retry_at - ngx_current_msec));
+    if (w->down) {
+        /* fail fast: the probe, not the requests, finds Redis back */
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, log, 0,
+                       "oauth redis: down, operation refused");
+        w->down_failed++;
+        w->unreported++;
+        ngx_http_oauth_redis_report(w);
+        return NULL;
+    }
+
+    if (w->nops >= rcf->queue) {
+
+        /*
+         * As many operations as queue= wait already: this one would wait
+         * behind them all, likely past its deadline.  Refused at once; the
+         * line is logged at the first refusal, then at most once a second.
+         */
+
+        w->full++;
+
+        if (w->full_at == 0
+            || ngx_current_msec - w->full_at >= NGX_HTTP_OAUTH_REDIS_REPORT)
+        {
+            ngx_log_error(NGX_LOG_ERR, ngx_http_oauth_redis_worker_log(w), 0,
+                          "oauth_redis: %ui operation(s) refused: %ui in "
+                          "flight in this worker, the most queue=%ui allows",
+                          w->full, w->nops, rcf->queue);
+            w->full = 0;
+            w->full_at = ngx_current_msec;
+        }
+
         return NULL;
     }
 
@@ -434,20 +539,54 @@ ngx_http_oauth_redis_run(ngx_http_oauth_redis_conf_t *rcf, ngx_log_t *log,
         return NULL;
     }
 
-    if (ngx_http_oauth_redis_buf_append(&conn->out, cmds, len, log)
+    /* counted here, uncounted by op_free(), whatever becomes of it */
+    w->nops++;
+
+    /*
+     * Idle since an earlier pass (not a done handler queueing behind the
+     * reply just read): Redis may have closed it meanwhile, unseen yet.
+     */
+
+    c = conn->peer.connection;
+    idle = (conn->status == NGX_HTTP_OAUTH_REDIS_READY && conn->nops == 0
+            && c->idle);
+
+    if (idle) {
+        conn->reused = 1;
+    }
+
+    if (ngx_http_oauth_redis_buf_append(&conn->out, cmds, len, conn->reused,
+                                        log)
         != NGX_OK)
     {
         ngx_http_oauth_redis_op_free(w, op);
+
+        if (idle) {
+            conn->reused = 0;
+        }
+
         return NULL;
     }
 
     op->done = done;
     op->data = data;
 
+    /*
+     * The deadline counts from this pass of the event loop (the cached
+     * clock), and covers waiting behind other operations, connecting, the
+     * handshake and the reply.
+     */
+
+    op->deadline = ngx_current_msec + rcf->timeout;
+
     ngx_queue_insert_tail(&conn->ops, &op->queue);
     conn->nops++;
 
-    c = conn->peer.connection;
+    if (conn->nops == 1) {
+        /* the FIFO's head: its deadline is the connection's timer */
+        ngx_http_oauth_redis_arm(conn);
+    }
+
     c->idle = 0;
 
     ngx_log_debug4(NGX_LOG_DEBUG_HTTP, log, 0,
@@ -456,9 +595,8 @@ ngx_http_oauth_redis_run(ngx_http_oauth_redis_conf_t *rcf, ngx_log_t *log,
 
     /*
      * Writing from the posted event batches every command queued during
-     * this pass of the event loop into one send(), which arms the reply
-     * timer.  While connecting or in the handshake, the connect handler and
-     * the handshake's replies send.
+     * this pass of the event loop into one send().  While connecting or in
+     * the handshake, the connect handler and the handshake's replies send.
      */
 
     if (conn->status == NGX_HTTP_OAUTH_REDIS_READY) {
@@ -481,10 +619,8 @@ ngx_http_oauth_redis_cancel(ngx_http_oauth_redis_op_t *op)
 
 /*
  * The first open connection with room in its pipeline, else a new one while
- * some slot is free, one connect at a time (a dead Redis then costs
- * one failed connect per retry, not one per slot), else the least busy.
- * NULL only when nothing is open and connecting failed (the failure started
- * a backoff).
+ * some slot is free, one connect at a time, else the least busy.  NULL only
+ * when nothing is open and connecting failed (the failure began an outage).
  */
 
 static ngx_http_oauth_redis_conn_t *
@@ -524,7 +660,7 @@ ngx_http_oauth_redis_pick(ngx_http_oauth_redis_worker_t *w)
     }
 
     if (spare && !connecting
-        && ngx_http_oauth_redis_connect(spare) == NGX_OK)
+        && ngx_http_oauth_redis_connect(spare, 0, best ? 0 : 1) == NGX_OK)
     {
         return spare;
     }
@@ -535,10 +671,18 @@ ngx_http_oauth_redis_pick(ngx_http_oauth_redis_worker_t *w)
 
 /* ---- connections ---- */
 
+/*
+ * probe: opened by the outage's timer, it sends a PING after the handshake,
+ * and its failures are not logged one by one (the outage is, once).
+ * waiting: the operations that fail if this connect fails, for the count.
+ */
+
 static ngx_int_t
-ngx_http_oauth_redis_connect(ngx_http_oauth_redis_conn_t *conn)
+ngx_http_oauth_redis_connect(ngx_http_oauth_redis_conn_t *conn,
+    ngx_uint_t probe, ngx_uint_t waiting)
 {
     ngx_int_t                       rc;
+    ngx_uint_t                      level;
     ngx_addr_t                     *addr;
     ngx_connection_t               *c;
     ngx_peer_connection_t          *pc;
@@ -553,7 +697,7 @@ ngx_http_oauth_redis_connect(ngx_http_oauth_redis_conn_t *conn)
 
     conn->log = *ngx_cycle->log;
     conn->log.handler = ngx_http_oauth_redis_log_error;
-    conn->log.data = conn;
+    conn->log.data = w;
     conn->log.action = "connecting";
 
     addr = &rcf->addrs[w->next_addr % rcf->naddrs];
@@ -566,8 +710,21 @@ ngx_http_oauth_redis_connect(ngx_http_oauth_redis_conn_t *conn)
     pc->name = &addr->name;
     pc->get = ngx_event_get_peer;
     pc->log = &conn->log;
-    pc->log_error = NGX_ERROR_ERR;
     pc->tries = 1;
+
+    /*
+     * A probe's failed connect is the outage going on, already logged and
+     * counted: nginx's own "connect() failed" lines (error, or crit for a
+     * unix socket not yet accessible) are not wanted 20 times a second.
+     * Its log keeps only alert and worse until it is connected.
+     */
+
+    pc->log_error = NGX_ERROR_ERR;
+    level = conn->log.log_level;
+
+    if (probe && level >= NGX_LOG_CRIT) {
+        conn->log.log_level = NGX_LOG_ALERT;
+    }
 
 #if (NGX_HAVE_UNIX_DOMAIN)
 
@@ -579,9 +736,9 @@ ngx_http_oauth_redis_connect(ngx_http_oauth_redis_conn_t *conn)
     if (addr->sockaddr->sa_family == AF_UNIX
         && ngx_http_oauth_redis_unix_missing(addr))
     {
-        ngx_log_error(NGX_LOG_ERR, &conn->log, NGX_ENOENT,
-                      "oauth_redis: cannot connect");
-        ngx_http_oauth_redis_backoff(w);
+        conn->log.log_level = level;
+        ngx_http_oauth_redis_outage(w, &conn->log, "cannot connect (no such "
+                                    "socket)", waiting, 0);
         return NGX_ERROR;
     }
 
@@ -589,19 +746,21 @@ ngx_http_oauth_redis_connect(ngx_http_oauth_redis_conn_t *conn)
 
     rc = ngx_event_connect_peer(pc);
 
+    if (rc == NGX_ERROR || rc == NGX_BUSY || rc == NGX_DECLINED) {
+        conn->log.log_level = level;
+    }
+
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, &conn->log, 0,
                    "oauth redis: connect to %V: %i", pc->name, rc);
 
     if (rc == NGX_ERROR || rc == NGX_BUSY || rc == NGX_DECLINED) {
         /* nginx closed the socket and logged why */
 
-        ngx_log_error(NGX_LOG_ERR, &conn->log, 0,
-                      "oauth_redis: cannot connect");
-
         /* another address, if the name has several, next time */
         w->next_addr++;
 
-        ngx_http_oauth_redis_backoff(w);
+        ngx_http_oauth_redis_outage(w, &conn->log, "cannot connect",
+                                    waiting, 0);
         return NGX_ERROR;
     }
 
@@ -612,28 +771,35 @@ ngx_http_oauth_redis_connect(ngx_http_oauth_redis_conn_t *conn)
 
     conn->reader = redisReaderCreate();
     if (conn->reader == NULL) {
-        ngx_close_connection(c);
-        pc->connection = NULL;
+        ngx_http_oauth_redis_close(conn);
         return NGX_ERROR;
     }
 
     conn->status = NGX_HTTP_OAUTH_REDIS_CONNECTING;
+    conn->reused = 0;
+    conn->hs = probe ? &w->probe : &w->handshake;
     conn->hs_sent = 0;
     conn->out.pos = conn->out.start;
     conn->out.last = conn->out.start;
 
-    if (w->handshake_n) {
-        op = ngx_http_oauth_redis_op_alloc(w, w->handshake_n, &conn->log);
+    if (conn->hs->len) {
+        op = ngx_http_oauth_redis_op_alloc(w, probe ? w->probe_n
+                                                    : w->handshake_n,
+                                           &conn->log);
         if (op == NULL) {
             ngx_http_oauth_redis_close(conn);
             return NGX_ERROR;
         }
 
         op->handshake = 1;
+        op->deadline = ngx_current_msec + rcf->timeout;
         ngx_queue_insert_tail(&conn->ops, &op->queue);
         conn->nops++;
+
+        ngx_http_oauth_redis_arm(conn);
     }
 
+    /* bounds a connect that no operation waits for (out of memory) */
     ngx_add_timer(c->write, rcf->timeout);
 
     if (rc == NGX_OK) {
@@ -642,6 +808,52 @@ ngx_http_oauth_redis_connect(ngx_http_oauth_redis_conn_t *conn)
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * The connection's one timer (its read event's) is the earliest deadline
+ * of its operations: the FIFO's head, or the one right behind a handshake
+ * (whose own deadline may be later, for operations sent again).  Deleted
+ * first: ngx_add_timer() ignores moves under NGX_TIMER_LAZY_DELAY, longer
+ * than a typical timeout here.
+ */
+
+static void
+ngx_http_oauth_redis_arm(ngx_http_oauth_redis_conn_t *conn)
+{
+    ngx_msec_t                  deadline;
+    ngx_msec_int_t              left;
+    ngx_queue_t                *q;
+    ngx_event_t                *rev;
+    ngx_http_oauth_redis_op_t  *op, *next;
+
+    rev = conn->peer.connection->read;
+
+    if (rev->timer_set) {
+        ngx_del_timer(rev);
+    }
+
+    if (ngx_queue_empty(&conn->ops)) {
+        return;
+    }
+
+    q = ngx_queue_head(&conn->ops);
+    op = ngx_queue_data(q, ngx_http_oauth_redis_op_t, queue);
+    deadline = op->deadline;
+
+    if (op->handshake && ngx_queue_next(q) != ngx_queue_sentinel(&conn->ops)) {
+        next = ngx_queue_data(ngx_queue_next(q), ngx_http_oauth_redis_op_t,
+                              queue);
+
+        if ((ngx_msec_int_t) (next->deadline - deadline) < 0) {
+            deadline = next->deadline;
+        }
+    }
+
+    left = (ngx_msec_int_t) (deadline - ngx_current_msec);
+
+    ngx_add_timer(rev, left > 0 ? (ngx_msec_t) left : 1);
 }
 
 
@@ -732,10 +944,12 @@ ngx_http_oauth_redis_write_handler(ngx_event_t *wev)
             ngx_del_timer(wev);
         }
 
+        /* a probe's quiet connect is over: errors are errors again */
+        conn->log.log_level = ngx_cycle->log->log_level;
+
         conn->log.action = NULL;
-        conn->status = conn->worker->handshake_n
-                       ? NGX_HTTP_OAUTH_REDIS_HANDSHAKE
-                       : NGX_HTTP_OAUTH_REDIS_READY;
+        conn->status = conn->hs->len ? NGX_HTTP_OAUTH_REDIS_HANDSHAKE
+                                     : NGX_HTTP_OAUTH_REDIS_READY;
 
         ngx_log_debug1(NGX_LOG_DEBUG_HTTP, c->log, 0,
                        "oauth redis: connected #%uA", c->number);
@@ -749,12 +963,11 @@ ngx_http_oauth_redis_write_handler(ngx_event_t *wev)
             }
 
             c->idle = 1;
-
         }
     }
 
     if (ngx_http_oauth_redis_send(conn) != NGX_OK) {
-        ngx_http_oauth_redis_fail(conn, "send failed");
+        ngx_http_oauth_redis_lost(conn, "send failed");
     }
 }
 
@@ -764,20 +977,18 @@ ngx_http_oauth_redis_write_handler(ngx_event_t *wev)
 static ngx_int_t
 ngx_http_oauth_redis_send(ngx_http_oauth_redis_conn_t *conn)
 {
-    u_char                         *p;
-    size_t                          size;
-    ssize_t                         n;
-    ngx_connection_t               *c;
-    ngx_http_oauth_redis_worker_t  *w;
+    u_char            *p;
+    size_t             size;
+    ssize_t            n;
+    ngx_connection_t  *c;
 
     c = conn->peer.connection;
-    w = conn->worker;
 
     while (c->write->ready) {
 
-        if (conn->hs_sent < w->handshake.len) {
-            p = w->handshake.data + conn->hs_sent;
-            size = w->handshake.len - conn->hs_sent;
+        if (conn->hs_sent < conn->hs->len) {
+            p = conn->hs->data + conn->hs_sent;
+            size = conn->hs->len - conn->hs_sent;
 
         } else if (conn->status == NGX_HTTP_OAUTH_REDIS_READY
                    && conn->out.pos < conn->out.last)
@@ -802,7 +1013,7 @@ ngx_http_oauth_redis_send(ngx_http_oauth_redis_conn_t *conn)
             break;
         }
 
-        if (conn->hs_sent < w->handshake.len) {
+        if (conn->hs_sent < conn->hs->len) {
             conn->hs_sent += n;
 
         } else {
@@ -810,7 +1021,9 @@ ngx_http_oauth_redis_send(ngx_http_oauth_redis_conn_t *conn)
         }
     }
 
-    if (conn->out.pos == conn->out.last) {
+    /* what was sent on a reused connection is kept until a reply comes */
+
+    if (conn->out.pos == conn->out.last && !conn->reused) {
 
         if (conn->out.end - conn->out.start > NGX_HTTP_OAUTH_REDIS_BUF_KEEP) {
             /* a rare huge command: do not keep its buffer */
@@ -821,19 +1034,6 @@ ngx_http_oauth_redis_send(ngx_http_oauth_redis_conn_t *conn)
 
         conn->out.pos = conn->out.start;
         conn->out.last = conn->out.start;
-    }
-
-    if (conn->nops && !c->read->timer_set) {
-
-        /*
-         * The reply timeout starts now, not when the operation was queued:
-         * a long pass of the event loop (many requests, a loaded host)
-         * must not eat Redis's time.  The cached clock is as old as this
-         * pass, hence the update.
-         */
-
-        ngx_time_update();
-        ngx_add_timer(c->read, w->conf->timeout);
     }
 
     if (ngx_handle_write_event(c->write, 0) != NGX_OK) {
@@ -864,11 +1064,14 @@ ngx_http_oauth_redis_read_handler(ngx_event_t *rev)
     }
 
     if (conn->status == NGX_HTTP_OAUTH_REDIS_CONNECTING) {
-        /* a refused connect shows as readable too: sort it out there */
+
         if (rev->timedout) {
-            rev->timedout = 0;
+            /* the deadline of an operation waiting for this connect */
+            ngx_http_oauth_redis_fail(conn, "connect timed out");
+            return;
         }
 
+        /* a refused connect shows as readable too: sort it out there */
         ngx_http_oauth_redis_write_handler(c->write);
         return;
     }
@@ -889,7 +1092,7 @@ ngx_http_oauth_redis_read_handler(ngx_event_t *rev)
         }
 
         if (n == NGX_ERROR) {
-            ngx_http_oauth_redis_fail(conn, "receive failed");
+            ngx_http_oauth_redis_lost(conn, "receive failed");
             return;
         }
 
@@ -903,9 +1106,12 @@ ngx_http_oauth_redis_read_handler(ngx_event_t *rev)
                 return;
             }
 
-            ngx_http_oauth_redis_fail(conn, "connection closed by the server");
+            ngx_http_oauth_redis_lost(conn, "connection closed by the server");
             return;
         }
+
+        /* Redis has answered something since: no longer safe to resend */
+        conn->reused = 0;
 
         if (redisReaderFeed(conn->reader, (char *) buf, n) != REDIS_OK) {
             ngx_http_oauth_redis_fail(conn, "protocol error");
@@ -934,6 +1140,7 @@ static ngx_int_t
 ngx_http_oauth_redis_replies(ngx_http_oauth_redis_conn_t *conn)
 {
     void                           *reply;
+    ngx_int_t                       rc;
     ngx_uint_t                      got;
     ngx_queue_t                    *q;
     ngx_connection_t               *c;
@@ -963,7 +1170,6 @@ ngx_http_oauth_redis_replies(ngx_http_oauth_redis_conn_t *conn)
         }
 
         got++;
-        w->backoff = 0;
 
         q = ngx_queue_head(&conn->ops);
         op = ngx_queue_data(q, ngx_http_oauth_redis_op_t, queue);
@@ -978,19 +1184,24 @@ ngx_http_oauth_redis_replies(ngx_http_oauth_redis_conn_t *conn)
         conn->nops--;
 
         if (op->handshake) {
-            if (ngx_http_oauth_redis_check_handshake(conn, op) != NGX_OK) {
-                ngx_http_oauth_redis_op_free(w, op);
-                ngx_http_oauth_redis_backoff(w);
+            rc = ngx_http_oauth_redis_check_handshake(conn, op);
+            ngx_http_oauth_redis_op_free(w, op);
+
+            if (rc != NGX_OK) {
+                /* NGX_ERROR: refused (logged), back off; NGX_DECLINED: a
+                 * Redis still loading its data, probe again soon */
+                ngx_http_oauth_redis_outage(w, &conn->log, NULL, conn->nops,
+                                            rc == NGX_ERROR);
                 ngx_http_oauth_redis_fail(conn, NULL);
                 return NGX_ERROR;
             }
-
-            ngx_http_oauth_redis_op_free(w, op);
 
             ngx_log_debug1(NGX_LOG_DEBUG_HTTP, c->log, 0,
                            "oauth redis: #%uA ready", c->number);
 
             conn->status = NGX_HTTP_OAUTH_REDIS_READY;
+            w->refused = 0;
+            ngx_http_oauth_redis_up(w);
 
             if (conn->out.pos < conn->out.last) {
                 ngx_post_event(c->write, &ngx_posted_events);
@@ -998,6 +1209,9 @@ ngx_http_oauth_redis_replies(ngx_http_oauth_redis_conn_t *conn)
 
             continue;
         }
+
+        /* Redis answers: an outage is over */
+        ngx_http_oauth_redis_up(w);
 
         if (op->done) {
             /* may queue more operations here or elsewhere, never close */
@@ -1011,26 +1225,11 @@ ngx_http_oauth_redis_replies(ngx_http_oauth_redis_conn_t *conn)
         return NGX_OK;
     }
 
+    /* the next operation's deadline, or none */
+    ngx_http_oauth_redis_arm(conn);
+
     if (!ngx_queue_empty(&conn->ops)) {
-
-        /*
-         * A reply arrived: the next one gets a full timeout, counted from
-         * after the done handlers ran (fresh clock).  Deleted first:
-         * ngx_add_timer() ignores moves under NGX_TIMER_LAZY_DELAY, longer
-         * than a typical timeout here.
-         */
-
-        if (c->read->timer_set) {
-            ngx_del_timer(c->read);
-        }
-
-        ngx_time_update();
-        ngx_add_timer(c->read, w->conf->timeout);
         return NGX_OK;
-    }
-
-    if (c->read->timer_set) {
-        ngx_del_timer(c->read);
     }
 
     if (ngx_exiting || ngx_terminate) {
@@ -1045,18 +1244,49 @@ ngx_http_oauth_redis_replies(ngx_http_oauth_redis_conn_t *conn)
 }
 
 
+/*
+ * NGX_OK; NGX_ERROR: refused (AUTH, SELECT, or a probe's PING), logged;
+ * NGX_DECLINED: a probe's PING answered LOADING or BUSY: Redis is up but
+ * not ready yet.
+ */
+
 static ngx_int_t
 ngx_http_oauth_redis_check_handshake(ngx_http_oauth_redis_conn_t *conn,
     ngx_http_oauth_redis_op_t *op)
 {
-    ngx_uint_t   i;
-    redisReply  *reply;
+    char                           *what;
+    ngx_uint_t                      i;
+    redisReply                     *reply;
+    ngx_http_oauth_redis_worker_t  *w;
+
+    w = conn->worker;
 
     for (i = 0; i < op->n; i++) {
         reply = op->replies[i];
 
-        if (reply->type == REDIS_REPLY_STATUS) {
+        if (i == w->handshake_n) {
+            /* the probe's PING: any answer but an error */
+
+            if (reply->type != REDIS_REPLY_ERROR) {
+                continue;
+            }
+
+            if ((reply->len >= 7 && ngx_strncmp(reply->str, "LOADING", 7) == 0)
+                || (reply->len >= 4 && ngx_strncmp(reply->str, "BUSY", 4) == 0))
+            {
+                ngx_log_debug2(NGX_LOG_DEBUG_HTTP, &conn->log, 0,
+                               "oauth redis: probe: %*s",
+                               ngx_min(reply->len, 256), reply->str);
+                return NGX_DECLINED;
+            }
+
+            what = "PING";
+
+        } else if (reply->type == REDIS_REPLY_STATUS) {
             continue;
+
+        } else {
+            what = (i == 0 && w->conf->password.len) ? "AUTH" : "SELECT";
         }
 
         /*
@@ -1065,9 +1295,7 @@ ngx_http_oauth_redis_check_handshake(ngx_http_oauth_redis_conn_t *conn,
          */
 
         ngx_log_error(NGX_LOG_ERR, &conn->log, 0,
-                      "oauth_redis: %s refused: %*s",
-                      (i == 0 && conn->worker->conf->password.len)
-                      ? "AUTH" : "SELECT",
+                      "oauth_redis: %s refused: %*s", what,
                       (reply->type == REDIS_REPLY_ERROR)
                       ? ngx_min(reply->len, 256) : 0,
                       reply->str);
@@ -1080,9 +1308,90 @@ ngx_http_oauth_redis_check_handshake(ngx_http_oauth_redis_conn_t *conn,
 
 
 /*
+ * The connection broke (EOF, reset, a failed send): when it had been idle
+ * and nothing came since the operations were written, Redis dropped it
+ * before reading them, so they go again, once, on a new connection.
+ */
+
+static void
+ngx_http_oauth_redis_lost(ngx_http_oauth_redis_conn_t *conn,
+    const char *reason)
+{
+    if (conn->reused && ngx_http_oauth_redis_retry(conn, reason) == NGX_OK) {
+        return;
+    }
+
+    ngx_http_oauth_redis_fail(conn, reason);
+}
+
+
+/*
+ * Moves the operations and their bytes to a new connection in the same
+ * slot.  Their deadlines stay: the retry is within the timeout.  A second
+ * failure is not retried: the new connection is not a reused one.  NGX_OK
+ * when this took care of everything, even a connect that failed (its ops
+ * are failed and counted then).
+ */
+
+static ngx_int_t
+ngx_http_oauth_redis_retry(ngx_http_oauth_redis_conn_t *conn,
+    const char *reason)
+{
+    ngx_int_t                    rc;
+    ngx_uint_t                   nops;
+    ngx_queue_t                  ops;
+    ngx_http_oauth_redis_buf_t   out;
+
+    nops = conn->nops;
+
+    ngx_log_error(NGX_LOG_INFO, &conn->log, 0,
+                  "oauth_redis: %s on a kept-alive connection before any "
+                  "reply, sending %ui operation(s) again on a new one",
+                  reason, nops);
+
+    ngx_queue_init(&ops);
+
+    if (!ngx_queue_empty(&conn->ops)) {
+        ngx_queue_add(&ops, &conn->ops);
+        ngx_queue_init(&conn->ops);
+    }
+
+    conn->nops = 0;
+
+    out = conn->out;
+    ngx_memzero(&conn->out, sizeof(ngx_http_oauth_redis_buf_t));
+
+    ngx_http_oauth_redis_close(conn);
+
+    rc = ngx_http_oauth_redis_connect(conn, 0, nops);
+
+    /* the same bytes, from their start; behind the handshake, if any */
+
+    conn->out = out;
+    conn->out.pos = out.start;
+
+    if (!ngx_queue_empty(&ops)) {
+        ngx_queue_add(&conn->ops, &ops);
+    }
+
+    conn->nops += nops;
+
+    if (rc != NGX_OK) {
+        /* connect() began the outage and counted them: fail them quietly */
+        ngx_http_oauth_redis_fail(conn, NULL);
+        return NGX_OK;
+    }
+
+    ngx_http_oauth_redis_arm(conn);
+
+    return NGX_OK;
+}
+
+
+/*
  * Closes the connection and fails everything it carried.  reason NULL: a
- * quiet close (shutdown, idle EOF, an error already logged); otherwise one
- * line at error level, and a backoff.
+ * quiet close (shutdown, idle EOF, a failure already accounted for);
+ * otherwise a failure of Redis, for the outage.
  */
 
 static void
@@ -1111,16 +1420,10 @@ ngx_http_oauth_redis_fail(ngx_http_oauth_redis_conn_t *conn,
     }
 
     if (reason) {
-        ngx_log_error(NGX_LOG_ERR, &conn->log, 0,
-                      "oauth_redis: %s, %ui operation(s) failed",
-                      reason, nops);
+        ngx_http_oauth_redis_outage(w, &conn->log, reason, nops, 0);
     }
 
-    if (reason || nops) {
-        ngx_http_oauth_redis_backoff(w);
-    }
-
-    /* closed first: a done handler that runs again sees the backoff */
+    /* closed first: a done handler that runs again sees the outage */
 
     ngx_http_oauth_redis_close(conn);
 
@@ -1170,37 +1473,208 @@ ngx_http_oauth_redis_close(ngx_http_oauth_redis_conn_t *conn)
     }
 
     conn->status = NGX_HTTP_OAUTH_REDIS_CLOSED;
+    conn->reused = 0;
     conn->hs_sent = 0;
     conn->out.pos = conn->out.start;
     conn->out.last = conn->out.start;
 }
 
 
+/* ---- outages ---- */
+
 /*
- * Several connections failing together are one outage: the delay grows
- * only once the previous one has passed.
+ * A failure of Redis: a connect refused or timed out, a reply past its
+ * deadline, a broken connection or protocol, a refused handshake.  The
+ * first begins an outage, logged once; during it every operation fails at
+ * once (the callers answer 503), failures are counted, and the count is
+ * logged at most once a second; a probe timer reconnects in the background
+ * and the first answer of Redis ends the outage, logged once.
+ *
+ * The two retry policies hold together because they apply to different
+ * failures.  A Redis that is down or restarting costs a probe one connect
+ * every 50 ms, and must be used again as soon as it answers: fixed and
+ * short.  A Redis that answers but refuses our AUTH or SELECT will refuse
+ * the next attempt too, until someone fixes a configuration, and each
+ * attempt is a log line and an authentication failure on its side: 50 ms
+ * doubling to 5 s, reset by a handshake that succeeds.
  */
 
 static void
-ngx_http_oauth_redis_backoff(ngx_http_oauth_redis_worker_t *w)
+ngx_http_oauth_redis_outage(ngx_http_oauth_redis_worker_t *w, ngx_log_t *log,
+    const char *reason, ngx_uint_t failed, ngx_uint_t refused)
 {
-    if (w->backoff
-        && (ngx_msec_int_t) (w->retry_at - ngx_current_msec) > 0)
+    ngx_msec_t    delay;
+    ngx_event_t  *ev;
+
+    if (!w->down) {
+        /* reason NULL: the cause was logged already (a refused AUTH) */
+
+        if (reason) {
+            ngx_log_error(NGX_LOG_ERR, log, 0,
+                          "oauth_redis: %s, %ui operation(s) failed",
+                          reason, failed);
+        }
+
+        w->down = 1;
+        w->down_since = ngx_current_msec;
+        w->down_failed = failed;
+        w->unreported = 0;
+        w->reported_at = ngx_current_msec;
+
+    } else {
+        if (reason) {
+            ngx_log_debug2(NGX_LOG_DEBUG_HTTP, log, 0,
+                           "oauth redis: %s during the outage, "
+                           "%ui operation(s) failed", reason, failed);
+        }
+
+        w->down_failed += failed;
+        w->unreported += failed;
+        ngx_http_oauth_redis_report(w);
+    }
+
+    ev = &w->probe_ev;
+
+    if (ev->handler == NULL) {
+        ev->handler = ngx_http_oauth_redis_probe;
+        ev->data = w;
+        ev->cancelable = 1;   /* never delays a graceful shutdown */
+    }
+
+    ev->log = ngx_http_oauth_redis_worker_log(w);
+
+    if (refused) {
+        delay = NGX_HTTP_OAUTH_REDIS_REFUSED_MIN << ngx_min(w->refused, 16);
+        delay = ngx_min(delay, NGX_HTTP_OAUTH_REDIS_REFUSED_MAX);
+        w->refused++;
+
+        if (ev->timer_set) {
+            ngx_del_timer(ev);
+        }
+
+        ngx_add_timer(ev, delay);
+
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ev->log, 0,
+                       "oauth redis: refused, next attempt in %M ms", delay);
+
+    } else if (!ev->timer_set) {
+        ngx_add_timer(ev, NGX_HTTP_OAUTH_REDIS_PROBE);
+    }
+}
+
+
+/* The outage's count since the last line, at most once a second. */
+
+static void
+ngx_http_oauth_redis_report(ngx_http_oauth_redis_worker_t *w)
+{
+    if (w->unreported == 0
+        || ngx_current_msec - w->reported_at < NGX_HTTP_OAUTH_REDIS_REPORT)
     {
         return;
     }
 
-    if (w->backoff == 0) {
-        w->backoff = NGX_HTTP_OAUTH_REDIS_BACKOFF_MIN;
+    ngx_log_error(NGX_LOG_ERR, ngx_http_oauth_redis_worker_log(w), 0,
+                  "oauth_redis: unavailable for %M ms, %ui operation(s) "
+                  "failed in the last %M ms",
+                  (ngx_msec_t) (ngx_current_msec - w->down_since),
+                  w->unreported,
+                  (ngx_msec_t) (ngx_current_msec - w->reported_at));
 
-    } else {
-        w->backoff = ngx_min(w->backoff * 2, NGX_HTTP_OAUTH_REDIS_BACKOFF_MAX);
+    w->unreported = 0;
+    w->reported_at = ngx_current_msec;
+}
+
+
+/*
+ * Redis answered.  The end of an outage is logged at the level of its
+ * start, so that an error_log at its default level shows both.
+ */
+
+static void
+ngx_http_oauth_redis_up(ngx_http_oauth_redis_worker_t *w)
+{
+    if (!w->down) {
+        return;
     }
 
-    w->retry_at = ngx_current_msec + w->backoff;
+    ngx_log_error(NGX_LOG_ERR, ngx_http_oauth_redis_worker_log(w), 0,
+                  "oauth_redis: available again after %M ms, "
+                  "%ui operation(s) failed meanwhile",
+                  (ngx_msec_t) (ngx_current_msec - w->down_since),
+                  w->down_failed);
 
-    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ngx_cycle->log, 0,
-                   "oauth redis: backoff %M ms", w->backoff);
+    w->down = 0;
+    w->down_failed = 0;
+    w->unreported = 0;
+
+    if (w->probe_ev.timer_set) {
+        ngx_del_timer(&w->probe_ev);
+    }
+}
+
+
+/*
+ * The outage's timer: a connection that sends the handshake and a PING.
+ * Its answer ends the outage; its failure (outage()) arms the timer again.
+ */
+
+static void
+ngx_http_oauth_redis_probe(ngx_event_t *ev)
+{
+    ngx_uint_t                      i;
+    ngx_http_oauth_redis_conn_t    *conn, *spare;
+    ngx_http_oauth_redis_worker_t  *w;
+
+    w = ev->data;
+
+    if (!w->down || ngx_exiting || ngx_terminate) {
+        return;
+    }
+
+    ngx_http_oauth_redis_report(w);
+
+    spare = NULL;
+
+    for (i = 0; i < w->conf->keepalive; i++) {
+        conn = &w->conns[i];
+
+        if (conn->status == NGX_HTTP_OAUTH_REDIS_CONNECTING
+            || conn->status == NGX_HTTP_OAUTH_REDIS_HANDSHAKE)
+        {
+            /* one attempt at a time: look again after this one */
+            spare = NULL;
+            break;
+        }
+
+        if (conn->status == NGX_HTTP_OAUTH_REDIS_CLOSED && spare == NULL) {
+            spare = conn;
+        }
+    }
+
+    if (spare == NULL) {
+        ngx_add_timer(ev, NGX_HTTP_OAUTH_REDIS_PROBE);
+        return;
+    }
+
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, ev->log, 0, "oauth redis: probe");
+
+    /* a failure calls outage(), which arms this timer again */
+    (void) ngx_http_oauth_redis_connect(spare, 1, 0);
+}
+
+
+/* A log naming the Redis, for lines about the worker's, not a connection. */
+
+static ngx_log_t *
+ngx_http_oauth_redis_worker_log(ngx_http_oauth_redis_worker_t *w)
+{
+    w->log = *ngx_cycle->log;
+    w->log.handler = ngx_http_oauth_redis_log_error;
+    w->log.data = w;
+    w->log.action = NULL;
+
+    return &w->log;
 }
 
 
@@ -1209,10 +1683,10 @@ ngx_http_oauth_redis_backoff(ngx_http_oauth_redis_worker_t *w)
 static u_char *
 ngx_http_oauth_redis_log_error(ngx_log_t *log, u_char *buf, size_t len)
 {
-    u_char                       *p;
-    ngx_http_oauth_redis_conn_t  *conn;
+    u_char                         *p;
+    ngx_http_oauth_redis_worker_t  *w;
 
-    conn = log->data;
+    w = log->data;
     p = buf;
 
     if (log->action) {
@@ -1220,7 +1694,7 @@ ngx_http_oauth_redis_log_error(ngx_log_t *log, u_char *buf, size_t len)
         len -= p - buf;
     }
 
-    return ngx_snprintf(p, len, ", redis: %V", &conn->worker->conf->name);
+    return ngx_snprintf(p, len, ", redis: %V", &w->conf->name);
 }
 
 
@@ -1273,6 +1747,10 @@ ngx_http_oauth_redis_op_free(ngx_http_oauth_redis_worker_t *w,
 {
     ngx_uint_t  i;
 
+    if (!op->handshake) {
+        w->nops--;
+    }
+
     for (i = 0; i < op->nreplies; i++) {
         freeReplyObject(op->replies[i]);
     }
@@ -1293,23 +1771,30 @@ ngx_http_oauth_redis_op_free(ngx_http_oauth_redis_worker_t *w,
 }
 
 
+/*
+ * keep: the bytes already sent stay too (a reused connection's, to be sent
+ * again if Redis had closed it); otherwise they may be dropped.
+ */
+
 static ngx_int_t
 ngx_http_oauth_redis_buf_append(ngx_http_oauth_redis_buf_t *b, u_char *data,
-    size_t len, ngx_log_t *log)
+    size_t len, ngx_uint_t keep, ngx_log_t *log)
 {
-    size_t   used, size;
-    u_char  *p;
+    size_t   used, sent, size;
+    u_char  *p, *from;
 
     if ((size_t) (b->end - b->last) >= len) {
         b->last = ngx_cpymem(b->last, data, len);
         return NGX_OK;
     }
 
-    used = b->last - b->pos;
+    from = keep ? b->start : b->pos;
+    sent = b->pos - from;
+    used = b->last - from;
 
     if ((size_t) (b->end - b->start) >= used + len) {
         /* room once the sent part is dropped */
-        ngx_memmove(b->start, b->pos, used);
+        ngx_memmove(b->start, from, used);
 
     } else {
         size = ngx_max((size_t) NGX_HTTP_OAUTH_REDIS_BUF_SIZE,
@@ -1325,7 +1810,7 @@ ngx_http_oauth_redis_buf_append(ngx_http_oauth_redis_buf_t *b, u_char *data,
         }
 
         if (used) {
-            ngx_memcpy(p, b->pos, used);
+            ngx_memcpy(p, from, used);
         }
 
         ngx_free(b->start);
@@ -1334,7 +1819,7 @@ ngx_http_oauth_redis_buf_append(ngx_http_oauth_redis_buf_t *b, u_char *data,
         b->end = p + size;
     }
 
-    b->pos = b->start;
+    b->pos = b->start + sent;
     b->last = ngx_cpymem(b->start + used, data, len);
 
     return NGX_OK;

@@ -8,11 +8,16 @@
  * share one socket and one send() and recv() per event-loop pass; more
  * connections open only under more load (or a slow Redis).  A connection sends
  * AUTH and SELECT first and carries nothing else until both succeed.
- * `timeout` bounds the connect and every reply; on a timeout, an error or an
- * EOF the connection is closed, its waiting operations fail, and new
- * operations fail at once during a backoff (50ms doubling to 1s, reset by the
- * next reply) so a dead Redis costs nothing per request.  After the backoff
- * the next operation connects again: Redis coming back needs no reload.
+ * `timeout` is every operation's deadline from its submission (queueing,
+ * connect, handshake, reply); at most `queue` operations are in flight per
+ * worker, more fail at once.  A kept-alive connection found closed by Redis
+ * before anything was read sends its operations again, once, on a new one.
+ * On a timeout, an error or an EOF the connection is closed, its operations
+ * fail, and an outage begins: new operations fail at once, so a dead Redis
+ * costs nothing per request, while a probe connects every 50ms in the
+ * background (a refused AUTH/SELECT: 50ms doubling to 5s); the first answer
+ * ends it, with no reload.  An outage is logged when it begins, as a count
+ * at most once a second, and when it ends.
  */
 
 #ifndef _NGX_HTTP_OAUTH_REDIS_H_INCLUDED_
@@ -32,8 +37,9 @@ typedef struct {
     ngx_uint_t                      db;
     ngx_str_t                       username; /* empty: AUTH password only */
     ngx_str_t                       password; /* empty: no AUTH */
-    ngx_msec_t                      timeout;  /* connect and each reply */
+    ngx_msec_t                      timeout;  /* each operation, in all */
     ngx_uint_t                      keepalive; /* connections per worker */
+    ngx_uint_t                      queue;    /* operations in flight */
     ngx_str_t                       prefix;   /* every key starts with it */
 
     ngx_http_oauth_redis_worker_t  *worker;   /* connections, per process */
@@ -55,16 +61,17 @@ typedef struct ngx_http_oauth_redis_op_s  ngx_http_oauth_redis_op_t;
 
 
 /* The `oauth_redis ADDRESS [db=N] [username=U] [password=P] [timeout=T]
- * [keepalive=N] [prefix=S]` directive; conf is the module's main conf and
- * cmd->offset the place of its ngx_http_oauth_redis_conf_t pointer (NULL or
- * NGX_CONF_UNSET_PTR until set). */
+ * [keepalive=N] [queue=N] [prefix=S]` directive; conf is the module's main
+ * conf and cmd->offset the place of its ngx_http_oauth_redis_conf_t pointer
+ * (NULL or NGX_CONF_UNSET_PTR until set). */
 char *ngx_http_oauth_redis_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 
 /*
  * Sends `len` bytes holding `n` (>= 1) RESP commands, copied before it
  * returns; `done` gets their n replies.  NULL when Redis is known to be
- * unavailable right now (in backoff, cannot connect) or memory ran out: the
+ * unavailable right now (an outage, cannot connect), `queue` operations are
+ * in flight already, or memory ran out: the
  * caller answers 503 itself, and `done` will not be called.
  */
 ngx_http_oauth_redis_op_t *ngx_http_oauth_redis_run(

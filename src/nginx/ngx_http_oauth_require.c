@@ -51,6 +51,7 @@ typedef struct {
     ngx_http_oauth_redis_op_t   *op;          /* pending session check */
     ngx_int_t                    rc;          /* NGX_OK or a status */
     unsigned                     done:1;
+    unsigned                     redis_failed:1; /* the driver logs it */
 } ngx_http_oauth_require_ctx_t;
 
 
@@ -390,7 +391,8 @@ ngx_http_oauth_require_handler(ngx_http_request_t *r)
         }
 
         if (ctx->op == NULL) {
-            /* Redis is known to be down (backoff) or memory ran out */
+            /* Redis is known to be down (an outage) or memory ran out */
+            ctx->redis_failed = (mcf->redis != NULL);
             oauth_require_resume(ctx->handle, NULL, &res);
 
         } else {
@@ -437,6 +439,7 @@ ngx_http_oauth_require_done(void *data, ngx_int_t rc, void **replies,
         oauth_require_resume(ctx->handle, replies[0], &res);
 
     } else {
+        ctx->redis_failed = 1;
         oauth_require_resume(ctx->handle, NULL, &res);
     }
 
@@ -458,8 +461,10 @@ static ngx_int_t
 ngx_http_oauth_require_decide(ngx_http_request_t *r,
     oauth_require_result_t *res)
 {
-    ngx_str_t         reason;
-    ngx_table_elt_t  *h;
+    ngx_str_t                      reason;
+    ngx_uint_t                     level;
+    ngx_table_elt_t               *h;
+    ngx_http_oauth_require_ctx_t  *ctx;
 
     reason.data = (u_char *) res->log_reason.data;
     reason.len = res->log_reason.len;
@@ -474,8 +479,14 @@ ngx_http_oauth_require_decide(ngx_http_request_t *r,
         res->status = NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    ctx = ngx_http_get_module_ctx(r, ngx_http_oauth_require_module);
+
     if (res->status >= NGX_HTTP_INTERNAL_SERVER_ERROR) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+        /* a failure of the driver is logged at error by it, once per
+         * outage, not here once per request; a Redis error reply is */
+        level = (ctx && ctx->redis_failed) ? NGX_LOG_INFO : NGX_LOG_ERR;
+
+        ngx_log_error(level, r->connection->log, 0,
                       "oauth_require: %ui, %V", (ngx_uint_t) res->status,
                       &reason);
 

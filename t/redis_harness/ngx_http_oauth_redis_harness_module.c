@@ -4,6 +4,8 @@
  * arguments of oauth_redis; a location with `oauth_redis_harness` runs the
  * request body (RESP commands, their count in ?n=N) and answers one line per
  * reply ("type:text"), or 503 when the driver fails the operation.
+ * ?sleep=MS blocks the worker that long before running them: a test's way
+ * to make a busy worker's races certain (never do this in a real module).
  */
 
 #include <ngx_config.h>
@@ -117,7 +119,7 @@ ngx_http_oauth_redis_harness_body(ngx_http_request_t *r)
 {
     u_char                                    *p;
     size_t                                     len;
-    ngx_int_t                                  n;
+    ngx_int_t                                  n, ms;
     ngx_str_t                                  arg;
     ngx_buf_t                                 *b;
     ngx_chain_t                               *cl;
@@ -160,6 +162,14 @@ ngx_http_oauth_redis_harness_body(ngx_http_request_t *r)
     if (ctx == NULL || cln == NULL) {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
         return;
+    }
+
+    if (ngx_http_arg(r, (u_char *) "sleep", 5, &arg) == NGX_OK
+        && (ms = ngx_atoi(arg.data, arg.len)) > 0)
+    {
+        /* events that arrive meanwhile are seen only after the run below */
+        ngx_msleep(ms);
+        ngx_time_update();
     }
 
     ctx->request = r;
