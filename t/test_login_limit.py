@@ -267,3 +267,34 @@ def test_address_off_counts_names_only(nginx_factory, redis, keys, ctl):
     for name in ("u1", "u2", "u3"):
         assert_wrong(grant(server, name, "x"))
     assert not redis.keys("oauth:limit:addr:*")
+
+
+def test_a_client_leaving_while_in_line_leaves_the_line(nginx_factory, redis,
+                                                        keys, ctl):
+    # 1 run, 4 waiting: clients that hang up while in line are taken out of
+    # it (their pool cleanup), so the line keeps room and the worker lives
+    import socket
+    server = limited_server(nginx_factory, redis, keys, """
+        oauth_login_limit 5 per 1m address=1000;
+        oauth_kdf_limit 1 queue=4;""")
+    cli(ctl)
+    body = "grant_type=password&client_id=cli&username={}&password=x"
+    for rnd in range(3):
+        socks = []
+        for i in range(5):
+            b = body.format(f"r{rnd}u{i}")
+            s = socket.create_connection(("127.0.0.1", server.port))
+            s.sendall((f"POST {TOKEN} HTTP/1.1\r\nHost: x\r\n"
+                       "Content-Type: application/x-www-form-urlencoded\r\n"
+                       f"Content-Length: {len(b)}\r\n\r\n{b}").encode())
+            socks.append(s)
+        time.sleep(0.05)
+        for s in socks:
+            s.close()
+        time.sleep(0.6)
+    # nobody is left in line: a burst of 5 fits again
+    with concurrent.futures.ThreadPoolExecutor(5) as pool:
+        answers = list(pool.map(lambda i: grant(server, f"v{i}", "x"),
+                                range(5)))
+    assert [r.status_code for r in answers] == [400] * 5, \
+        [r.text for r in answers]

@@ -33,6 +33,8 @@ typedef struct {
     ngx_uint_t                   running;
     ngx_uint_t                   nwaiting;
     ngx_queue_t                  waiting;
+    ngx_uint_t                   refused;     /* since the last log line */
+    time_t                       logged;
 } ngx_http_oauth_kdf_t;
 
 
@@ -471,10 +473,18 @@ ngx_http_oauth_offload(ngx_http_oauth_ctx_t *ctx, oauth_step_t *step)
         return NGX_OK;
     }
 
-    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                  "oauth: %ui KDF runs in flight and %ui waiting "
-                  "(oauth_kdf_limit), request refused",
-                  ngx_http_oauth_kdf.running, ngx_http_oauth_kdf.nwaiting);
+    /* a flood must not flood the log too: one line a second at most */
+    ngx_http_oauth_kdf.refused++;
+
+    if (ngx_http_oauth_kdf.logged != ngx_time()) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "oauth: %ui KDF runs in flight and %ui waiting "
+                      "(oauth_kdf_limit): %ui requests refused",
+                      ngx_http_oauth_kdf.running, ngx_http_oauth_kdf.nwaiting,
+                      ngx_http_oauth_kdf.refused);
+        ngx_http_oauth_kdf.logged = ngx_time();
+        ngx_http_oauth_kdf.refused = 0;
+    }
 
     oauth_flow_resume_busy(ctx->flow, step);
 
