@@ -81,6 +81,13 @@ typedef struct {
     const oauth_key_t  *const *keys;    /* the first signs */
     size_t              nkeys;
     oauth_str_t         endpoint_path[OAUTH_EP_COUNT]; /* empty: absent */
+
+    /* oauth_login_limit: failed password checks allowed per window, per user
+     * name and per client address.  0 means the default (5, 50, 60 s); a
+     * negative login_limit_address counts no addresses. */
+    int64_t             login_limit_user;
+    int64_t             login_limit_address;
+    int64_t             login_limit_window;     /* seconds */
 } oauth_server_params_t;
 
 typedef struct oauth_server_s  oauth_server_t;
@@ -104,6 +111,9 @@ typedef struct {
     int64_t      now;            /* unix seconds */
     int64_t      leeway;         /* the location's oauth_leeway, seconds */
     oauth_str_t  realm;          /* the location's oauth_realm */
+    oauth_str_t  client_address; /* what the login limits count per address
+                                    (an IPv6 client as its /64); may be
+                                    empty */
 } oauth_http_request_t;
 
 typedef enum {
@@ -152,6 +162,11 @@ void oauth_flow_resume_unavailable(oauth_flow_t *flow, oauth_step_t *step);
  * releases that thread's OpenSSL state when done. */
 void oauth_flow_offload_run(oauth_flow_t *flow);
 void oauth_flow_resume_offload(oauth_flow_t *flow, oauth_step_t *step);
+/* Instead of running an OAUTH_STEP_OFFLOAD: the worker has as much KDF work
+ * in flight and waiting as it allows.  The flow answers 503 (JSON
+ * temporarily_unavailable, or a page) with Retry-After, after giving back
+ * what it had counted. */
+void oauth_flow_resume_busy(oauth_flow_t *flow, oauth_step_t *step);
 void oauth_flow_free(oauth_flow_t *flow);
 
 #ifdef __cplusplus

@@ -16,7 +16,31 @@ typedef struct {
     oauth_flow_t                *flow;
     ngx_http_oauth_redis_op_t   *op;          /* pending Redis operation */
     oauth_endpoint_e             endpoint;
+    ngx_queue_t                  kdf_queue;   /* in ngx_http_oauth_kdf's */
+    unsigned                     kdf_waiting:1;
 } ngx_http_oauth_ctx_t;
+
+
+#if (NGX_THREADS)
+
+/*
+ * KDF work of this worker (oauth_kdf_limit): runs posted to the thread pool,
+ * and requests waiting for one.  Each run holds scrypt's memory (32 MiB for a
+ * password), so the number running bounds the worker's KDF memory; a waiting
+ * request holds none.
+ */
+typedef struct {
+    ngx_uint_t                   running;
+    ngx_uint_t                   nwaiting;
+    ngx_queue_t                  waiting;
+    ngx_uint_t                   refused;     /* since the last log line */
+    time_t                       logged;
+} ngx_http_oauth_kdf_t;
+
+
+static ngx_http_oauth_kdf_t  ngx_http_oauth_kdf;
+
+#endif
 
 
 static void ngx_http_oauth_start(ngx_http_request_t *r);
@@ -24,7 +48,10 @@ static void ngx_http_oauth_drive(ngx_http_oauth_ctx_t *ctx,
     oauth_step_t *step);
 static void ngx_http_oauth_redis_done(void *data, ngx_int_t rc,
     void **replies, ngx_uint_t n);
-static ngx_int_t ngx_http_oauth_offload(ngx_http_oauth_ctx_t *ctx);
+static ngx_int_t ngx_http_oauth_offload(ngx_http_oauth_ctx_t *ctx,
+    oauth_step_t *step);
+static ngx_int_t ngx_http_oauth_client_address(ngx_http_request_t *r,
+    ngx_str_t *out);
 static ngx_int_t ngx_http_oauth_respond(ngx_http_request_t *r,
     oauth_step_t *step);
 static ngx_int_t ngx_http_oauth_collect_cookies(ngx_http_request_t *r,
@@ -92,7 +119,7 @@ ngx_http_oauth_content_handler(ngx_http_request_t *r)
 static void
 ngx_http_oauth_start(ngx_http_request_t *r)
 {
-    ngx_str_t                   body, cookie;
+    ngx_str_t                   body, cookie, address;
     ngx_uint_t                  i, nauth;
     oauth_step_t                step;
     ngx_list_part_t            *part;
@@ -111,7 +138,9 @@ ngx_http_oauth_start(ngx_http_request_t *r)
         return;
     }
 
-    if (ngx_http_oauth_collect_cookies(r, &cookie) != NGX_OK) {
+    if (ngx_http_oauth_collect_cookies(r, &cookie) != NGX_OK
+        || ngx_http_oauth_client_address(r, &address) != NGX_OK)
+    {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
         return;
     }
@@ -132,6 +161,8 @@ ngx_http_oauth_start(ngx_http_request_t *r)
     req.leeway = olcf->leeway;
     req.realm.data = (const char *) olcf->realm.data;
     req.realm.len = olcf->realm.len;
+    req.client_address.data = (const char *) address.data;
+    req.client_address.len = address.len;
 
     if (r->headers_in.content_type) {
         req.content_type.data =
@@ -227,12 +258,19 @@ ngx_http_oauth_drive(ngx_http_oauth_ctx_t *ctx, oauth_step_t *step)
             continue;
 
         case OAUTH_STEP_OFFLOAD:
-            if (ngx_http_oauth_offload(ctx) == NGX_OK) {
+            switch (ngx_http_oauth_offload(ctx, step)) {
+
+            case NGX_OK:
+                return;
+
+            case NGX_DECLINED:
+                /* refused: step holds the flow's answer */
+                continue;
+
+            default:
+                ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
                 return;
             }
-
-            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-            return;
 
         default: /* OAUTH_STEP_RESPOND */
             ngx_http_finalize_request(r, ngx_http_oauth_respond(r, step));
@@ -274,6 +312,10 @@ ngx_http_oauth_redis_done(void *data, ngx_int_t rc, void **replies,
 
 #if (NGX_THREADS)
 
+static ngx_int_t ngx_http_oauth_kdf_post(ngx_http_oauth_ctx_t *ctx);
+static void ngx_http_oauth_kdf_next(void);
+
+
 static void
 ngx_http_oauth_offload_thread(void *data, ngx_log_t *log)
 {
@@ -298,26 +340,22 @@ ngx_http_oauth_offload_event(ngx_event_t *ev)
     r->main->blocked--;
     r->aio = 0;
 
+    /* the freed run goes to the next waiting request first: this one may
+     * be finalized below */
+    ngx_http_oauth_kdf.running--;
+    ngx_http_oauth_kdf_next();
+
     oauth_flow_resume_offload(ctx->flow, &step);
     ngx_http_oauth_drive(ctx, &step);
     ngx_http_run_posted_requests(c);
 }
 
-#endif
 
-
-/*
- * Password hashing costs tens of milliseconds: it runs on nginx's thread
- * pool, the request blocked (not freeable) meanwhile, as in thread-pool file
- * reads.
- */
 static ngx_int_t
-ngx_http_oauth_offload(ngx_http_oauth_ctx_t *ctx)
+ngx_http_oauth_kdf_post(ngx_http_oauth_ctx_t *ctx)
 {
-    ngx_http_request_t          *r;
-
-#if (NGX_THREADS)
     ngx_thread_task_t           *task;
+    ngx_http_request_t          *r;
     ngx_http_oauth_ctx_t       **ctxp;
     ngx_http_oauth_main_conf_t  *mcf;
 
@@ -340,22 +378,169 @@ ngx_http_oauth_offload(ngx_http_oauth_ctx_t *ctx)
         return NGX_ERROR;
     }
 
+    ngx_http_oauth_kdf.running++;
+
     r->main->blocked++;
     r->aio = 1;
 
     return NGX_OK;
+}
+
+
+/* Starts waiting requests while runs are free. */
+static void
+ngx_http_oauth_kdf_next(void)
+{
+    ngx_queue_t                 *q;
+    oauth_step_t                 step;
+    ngx_connection_t            *c;
+    ngx_http_request_t          *r;
+    ngx_http_oauth_ctx_t        *ctx;
+    ngx_http_oauth_main_conf_t  *mcf;
+
+    while (ngx_http_oauth_kdf.nwaiting) {
+        q = ngx_queue_head(&ngx_http_oauth_kdf.waiting);
+        ctx = ngx_queue_data(q, ngx_http_oauth_ctx_t, kdf_queue);
+        r = ctx->request;
+        mcf = ngx_http_get_module_main_conf(r, ngx_http_oauth_module);
+
+        if (ngx_http_oauth_kdf.running >= mcf->kdf_limit) {
+            return;
+        }
+
+        ngx_queue_remove(q);
+        ngx_http_oauth_kdf.nwaiting--;
+        ctx->kdf_waiting = 0;
+
+        if (r->read_event_handler == ngx_http_test_reading) {
+            r->read_event_handler = ngx_http_block_reading;
+        }
+
+        if (ngx_http_oauth_kdf_post(ctx) == NGX_OK) {
+            continue;
+        }
+
+        /* the pool refused the task (its own queue is full) */
+        c = r->connection;
+        oauth_flow_resume_busy(ctx->flow, &step);
+        ngx_http_oauth_drive(ctx, &step);
+        ngx_http_run_posted_requests(c);
+    }
+}
+
+#endif
+
+
+/*
+ * Password hashing costs tens of milliseconds: it runs on nginx's thread
+ * pool, the request blocked (not freeable) meanwhile, as in thread-pool file
+ * reads.  At most oauth_kdf_limit runs per worker are in the pool; up to
+ * queue= more requests wait in line; past that the flow answers 503
+ * (NGX_DECLINED, its answer in step).
+ */
+static ngx_int_t
+ngx_http_oauth_offload(ngx_http_oauth_ctx_t *ctx, oauth_step_t *step)
+{
+    ngx_http_request_t          *r;
+
+#if (NGX_THREADS)
+    ngx_http_oauth_main_conf_t  *mcf;
+
+    r = ctx->request;
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_oauth_module);
+
+    if (ngx_http_oauth_kdf.waiting.prev == NULL) {
+        ngx_queue_init(&ngx_http_oauth_kdf.waiting);
+    }
+
+    if (ngx_http_oauth_kdf.running < mcf->kdf_limit
+        && ngx_http_oauth_kdf.nwaiting == 0)
+    {
+        return ngx_http_oauth_kdf_post(ctx);
+    }
+
+    if (ngx_http_oauth_kdf.nwaiting < mcf->kdf_queue) {
+        ngx_queue_insert_tail(&ngx_http_oauth_kdf.waiting, &ctx->kdf_queue);
+        ngx_http_oauth_kdf.nwaiting++;
+        ctx->kdf_waiting = 1;
+
+        /* notice a client that leaves meanwhile: the request ends (499)
+         * and its pool cleanup takes it out of the line */
+        if (r->read_event_handler == ngx_http_block_reading) {
+            r->read_event_handler = ngx_http_test_reading;
+        }
+
+        return NGX_OK;
+    }
+
+    /* a flood must not flood the log too: one line a second at most */
+    ngx_http_oauth_kdf.refused++;
+
+    if (ngx_http_oauth_kdf.logged != ngx_time()) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "oauth: %ui KDF runs in flight and %ui waiting "
+                      "(oauth_kdf_limit): %ui requests refused",
+                      ngx_http_oauth_kdf.running, ngx_http_oauth_kdf.nwaiting,
+                      ngx_http_oauth_kdf.refused);
+        ngx_http_oauth_kdf.logged = ngx_time();
+        ngx_http_oauth_kdf.refused = 0;
+    }
+
+    oauth_flow_resume_busy(ctx->flow, step);
+
+    return NGX_DECLINED;
 
 #else
-    oauth_step_t  step;
-
     /* nginx built without threads: no choice but to hash in line */
     r = ctx->request;
     oauth_flow_offload_run(ctx->flow);
-    oauth_flow_resume_offload(ctx->flow, &step);
-    ngx_http_oauth_drive(ctx, &step);
+    oauth_flow_resume_offload(ctx->flow, step);
+    ngx_http_oauth_drive(ctx, step);
 
     return NGX_OK;
 #endif
+}
+
+
+/*
+ * The address the login limits count (after realip, when configured): an
+ * IPv6 client by its /64, the least a site hands one subscriber.
+ */
+static ngx_int_t
+ngx_http_oauth_client_address(ngx_http_request_t *r, ngx_str_t *out)
+{
+#if (NGX_HAVE_INET6)
+    u_char               *p;
+    size_t                len;
+    struct in6_addr       a;
+    struct sockaddr_in6  *sin6;
+
+    if (r->connection->sockaddr->sa_family == AF_INET6) {
+        sin6 = (struct sockaddr_in6 *) r->connection->sockaddr;
+
+        if (!IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+            a = sin6->sin6_addr;
+            ngx_memzero(&a.s6_addr[8], 8);
+
+            p = ngx_pnalloc(r->pool, NGX_INET6_ADDRSTRLEN + sizeof("/64"));
+            if (p == NULL) {
+                return NGX_ERROR;
+            }
+
+            len = ngx_inet6_ntop(a.s6_addr, p, NGX_INET6_ADDRSTRLEN);
+            len = ngx_sprintf(p + len, "/64") - p;
+
+            out->data = p;
+            out->len = len;
+
+            return NGX_OK;
+        }
+    }
+#endif
+
+    *out = r->connection->addr_text;
+
+    return NGX_OK;
 }
 
 
@@ -576,6 +761,14 @@ ngx_http_oauth_cleanup(void *data)
         ngx_http_oauth_redis_cancel(ctx->op);
         ctx->op = NULL;
     }
+
+#if (NGX_THREADS)
+    if (ctx->kdf_waiting) {
+        ngx_queue_remove(&ctx->kdf_queue);
+        ngx_http_oauth_kdf.nwaiting--;
+        ctx->kdf_waiting = 0;
+    }
+#endif
 
     if (ctx->flow) {
         oauth_flow_free(ctx->flow);

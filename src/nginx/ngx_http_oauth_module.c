@@ -29,6 +29,11 @@ static char *ngx_http_oauth_signing_key(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_oauth_endpoint(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_oauth_login_limit(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_oauth_kdf_limit(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_oauth_init_main_conf(ngx_conf_t *cf, void *conf);
 static void ngx_http_oauth_key_cleanup(void *data);
 static void ngx_http_oauth_server_cleanup(void *data);
 
@@ -107,6 +112,20 @@ static ngx_command_t  ngx_http_oauth_commands[] = {
       offsetof(ngx_http_oauth_srv_conf_t, login_url),
       NULL },
 
+    { ngx_string("oauth_login_limit"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE3|NGX_CONF_TAKE4,
+      ngx_http_oauth_login_limit,
+      NGX_HTTP_SRV_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("oauth_kdf_limit"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
+      ngx_http_oauth_kdf_limit,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     ngx_http_oauth_ttl_command("oauth_access_token_ttl",
                                OAUTH_TTL_ACCESS_TOKEN),
     ngx_http_oauth_ttl_command("oauth_refresh_token_ttl",
@@ -167,7 +186,7 @@ static ngx_http_module_t  ngx_http_oauth_module_ctx = {
     ngx_http_oauth_postconfiguration,      /* postconfiguration */
 
     ngx_http_oauth_create_main_conf,       /* create main configuration */
-    NULL,                                  /* init main configuration */
+    ngx_http_oauth_init_main_conf,         /* init main configuration */
 
     ngx_http_oauth_create_srv_conf,        /* create server configuration */
     ngx_http_oauth_merge_srv_conf,         /* merge server configuration */
@@ -235,6 +254,9 @@ ngx_http_oauth_create_main_conf(ngx_conf_t *cf)
      *     mcf->redis = NULL;
      */
 
+    mcf->kdf_limit = NGX_CONF_UNSET_UINT;
+    mcf->kdf_queue = NGX_CONF_UNSET_UINT;
+
 #if (NGX_THREADS)
     /* password hashing runs on nginx's "default" thread pool */
     mcf->thread_pool = ngx_thread_pool_add(cf, NULL);
@@ -244,6 +266,24 @@ ngx_http_oauth_create_main_conf(ngx_conf_t *cf)
 #endif
 
     return mcf;
+}
+
+
+/*
+ * 4 password KDF runs in flight per worker bound scrypt's memory at
+ * 4 x 32 MiB = 128 MiB per worker (nginx's default thread pool has 32 threads:
+ * 1 GiB unbounded); 64 more wait, holding no KDF memory, about 64 x 4 /
+ * threads x ~100 ms = 1.6 s at worst.
+ */
+static char *
+ngx_http_oauth_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_oauth_main_conf_t *mcf = conf;
+
+    ngx_conf_init_uint_value(mcf->kdf_limit, 4);
+    ngx_conf_init_uint_value(mcf->kdf_queue, 64);
+
+    return NGX_CONF_OK;
 }
 
 
@@ -273,6 +313,10 @@ ngx_http_oauth_create_srv_conf(ngx_conf_t *cf)
     for (i = 0; i < OAUTH_TTL_COUNT; i++) {
         conf->ttl[i] = NGX_CONF_UNSET;
     }
+
+    conf->login_limit_user = NGX_CONF_UNSET;
+    conf->login_limit_address = NGX_CONF_UNSET;
+    conf->login_limit_window = NGX_CONF_UNSET;
 
     return conf;
 }
@@ -319,6 +363,19 @@ ngx_http_oauth_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
         }
     }
 
+    /* SPEC §11: 5 per 1m per user name, 50 per 1m per address */
+    if (conf->login_limit_user == NGX_CONF_UNSET) {
+        conf->login_limit_user = prev->login_limit_user;
+        conf->login_limit_address = prev->login_limit_address;
+        conf->login_limit_window = prev->login_limit_window;
+    }
+
+    if (conf->login_limit_user == NGX_CONF_UNSET) {
+        conf->login_limit_user = 5;
+        conf->login_limit_address = 50;
+        conf->login_limit_window = 60;
+    }
+
     if (conf->issuer.len == 0 || conf->keys == NULL || conf->keys->nelts == 0)
     {
         /* endpoints and oauth_require in this server will say what lacks */
@@ -347,6 +404,10 @@ ngx_http_oauth_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
     for (i = 0; i < OAUTH_EP_COUNT; i++) {
         params.endpoint_path[i] = ngx_http_oauth_str(&conf->endpoint_path[i]);
     }
+
+    params.login_limit_user = conf->login_limit_user;
+    params.login_limit_address = conf->login_limit_address;
+    params.login_limit_window = conf->login_limit_window;
 
     cln = ngx_pool_cleanup_add(cf->pool, 0);
     if (cln == NULL) {
@@ -609,6 +670,133 @@ ngx_http_oauth_endpoint(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     if (oscf->endpoint_path[ep].len == 0 && clcf->regex == NULL) {
         oscf->endpoint_path[ep] = clcf->name;
     }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * oauth_login_limit N per T [address=M|off];  N failed password checks per
+ * user name, M (default 50) per client address, in one window T.
+ */
+static char *
+ngx_http_oauth_login_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_oauth_srv_conf_t *oscf = conf;
+
+    time_t      window;
+    ngx_int_t   n, address;
+    ngx_str_t  *value, s;
+
+    if (oscf->login_limit_user != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    n = ngx_atoi(value[1].data, value[1].len);
+    if (n == NGX_ERROR || n == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid limit \"%V\": a positive number of failed "
+                           "password checks is expected", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (value[2].len != 3 || ngx_strncmp(value[2].data, "per", 3) != 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\": \"N per T\" is expected",
+                           &value[2]);
+        return NGX_CONF_ERROR;
+    }
+
+    window = ngx_parse_time(&value[3], 1);
+    if (window == (time_t) NGX_ERROR || window == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid window \"%V\": a positive time is expected",
+                           &value[3]);
+        return NGX_CONF_ERROR;
+    }
+
+    address = 50;
+
+    if (cf->args->nelts == 5) {
+        if (value[4].len <= 8
+            || ngx_strncmp(value[4].data, "address=", 8) != 0)
+        {
+            goto invalid;
+        }
+
+        s.data = value[4].data + 8;
+        s.len = value[4].len - 8;
+
+        if (s.len == 3 && ngx_strncmp(s.data, "off", 3) == 0) {
+            address = -1;
+
+        } else {
+            address = ngx_atoi(s.data, s.len);
+            if (address == NGX_ERROR || address == 0) {
+                goto invalid;
+            }
+        }
+    }
+
+    oscf->login_limit_user = n;
+    oscf->login_limit_address = address;
+    oscf->login_limit_window = window;
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid parameter \"%V\": \"address=N\" (N > 0) or "
+                       "\"address=off\" is expected", &value[4]);
+    return NGX_CONF_ERROR;
+}
+
+
+/* oauth_kdf_limit N [queue=M];  per worker */
+static char *
+ngx_http_oauth_kdf_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_oauth_main_conf_t *mcf = conf;
+
+    ngx_int_t   n, queue;
+    ngx_str_t  *value;
+
+    if (mcf->kdf_limit != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    n = ngx_atoi(value[1].data, value[1].len);
+    if (n == NGX_ERROR || n == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid KDF limit \"%V\": a positive number is "
+                           "expected", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    queue = 64;
+
+    if (cf->args->nelts == 3) {
+        queue = NGX_ERROR;
+
+        if (value[2].len > 6 && ngx_strncmp(value[2].data, "queue=", 6) == 0) {
+            queue = ngx_atoi(value[2].data + 6, value[2].len - 6);
+        }
+
+        if (queue == NGX_ERROR) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\": \"queue=N\" is "
+                               "expected", &value[2]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    mcf->kdf_limit = n;
+    mcf->kdf_queue = queue;
 
     return NGX_CONF_OK;
 }

@@ -17,6 +17,9 @@
 typedef struct {
     ngx_http_oauth_redis_conf_t  *redis;          /* NULL: no oauth_redis */
     ngx_thread_pool_t            *thread_pool;    /* password hashing */
+    ngx_uint_t                    kdf_limit;      /* oauth_kdf_limit: KDF
+                                                     runs in flight and */
+    ngx_uint_t                    kdf_queue;      /* waiting, per worker */
 } ngx_http_oauth_main_conf_t;
 
 
@@ -27,6 +30,11 @@ typedef struct {
     ngx_str_t                     login_url;
     time_t                        ttl[OAUTH_TTL_COUNT];
     ngx_str_t                     endpoint_path[OAUTH_EP_COUNT];
+
+    /* oauth_login_limit N per T [address=M|off] */
+    ngx_int_t                     login_limit_user;
+    ngx_int_t                     login_limit_address;   /* -1: off */
+    time_t                        login_limit_window;
 
     oauth_server_t               *server;         /* built when merged */
 } ngx_http_oauth_srv_conf_t;

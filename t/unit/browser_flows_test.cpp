@@ -8,6 +8,7 @@
 #include "oauth/code.h"
 #include "oauth/csrf.h"
 #include "oauth/endpoints.h"
+#include "oauth/login_limit.h"
 #include "oauth/pending.h"
 #include "oauth/sso.h"
 #include "store/cas.h"
@@ -326,53 +327,124 @@ TEST(BrowserLogin, PostWithoutCsrfIsRefusedBeforeAnyWork) {
     expect_html_page(d, 403);
 }
 
-TEST(BrowserLogin, WrongPasswordShowsTheFormAgainAndRightOneSignsIn) {
+// A login POST with a valid CSRF field, for alice (password "right").
+struct LoginPost {
     std::string handle = authz::new_handle();
     std::string secret = util::random_token(32);
-    std::string cookie = "oauth_csrf=" + secret;
-    std::string csrf = csrf::token(secret, "login", handle);
-    authz::Pending p;
-    p.client_id = "web";
-    p.client_name = "Web";
-    p.redirect_uri = std::string(kRedirect);
-    p.iat = kNow;
-    store::User u;
-    u.sub = "sub1";
-    u.username = "alice";
-    u.password_hash = util::hash_secret("right", token_test::kTestCost);
-    u.claims = json::parse_object("{}");
+    authz::Pending pending;
+    store::User user;
 
+    LoginPost() {
+        pending.client_id = "web";
+        pending.client_name = "Web";
+        pending.redirect_uri = std::string(kRedirect);
+        pending.iat = kNow;
+        user.sub = "sub1";
+        user.username = "alice";
+        user.password_hash = util::hash_secret("right", token_test::kTestCost);
+        user.claims = json::parse_object("{}");
+    }
+
+    // Posted, and the pending request read back: at the password check.
+    Driver post_password(std::string password) {
+        auto r = post("/login", "login_challenge=" + handle + "&csrf=" +
+                                    csrf::token(secret, "login", handle) +
+                                    "&username=alice&password=" + password,
+                      "oauth_csrf=" + secret);
+        r.client_address = "192.0.2.7";
+        Driver d(endpoints::make_login(bserver(), std::move(r)));
+        EXPECT_EQ(d.step.commands.size(), 1u);
+        d.reply(str(authz::serialize(pending)));
+        return d;
+    }
+};
+
+token_test::ReplyPtr reserve_reply(long long allowed, long long ms) {
+    auto p = std::make_unique<token_test::Reply>();
+    p->r.type = REDIS_REPLY_ARRAY;
+    p->kids.push_back(token_test::integer(allowed));
+    p->kids.push_back(token_test::integer(ms));
+    for (auto& k : p->kids) p->ptrs.push_back(&k->r);
+    p->r.elements = p->ptrs.size();
+    p->r.element = p->ptrs.data();
+    return p;
+}
+
+TEST(BrowserLogin, WrongPasswordShowsTheFormAgainAndRightOneSignsIn) {
+    LoginPost login;
     for (std::string password : {"wrong", "right"}) {
-        Driver d(endpoints::make_login(
-            bserver(), post("/login", "login_challenge=" + handle + "&csrf=" + csrf +
-                                          "&username=alice&password=" + password, cookie)));
+        Driver d = login.post_password(password);
+        // the user record and the brute-force reservation, in one step
         ASSERT_EQ(d.step.commands.size(), 2u);
-        EXPECT_EQ(d.step.commands[1], (flow::Command{"GET", "p:user:alice"}));
-        auto pending = str(authz::serialize(p));
-        auto user = str(store::serialize(u));
-        d.reply({pending.get(), user.get()});
+        EXPECT_EQ(d.step.commands[0], (flow::Command{"GET", "p:user:alice"}));
+        EXPECT_EQ(d.step.commands[1][1], login_limit::reserve_script().sha1());
+        EXPECT_EQ(d.step.commands[1][4], "p:limit:addr:192.0.2.7");
+        auto user = str(store::serialize(login.user));
+        auto counted = reserve_reply(1, 0);
+        d.reply({user.get(), counted.get()});
         d.offload();
         if (password == "wrong") {
             expect_html_page(d, 200);
             EXPECT_NE(d.step.response.body.find("Wrong username or password."), std::string::npos);
             EXPECT_EQ(d.header("Set-Cookie").find("oauth_sso"), std::string::npos);
         } else {
+            // not a failure: the reservation goes back first
+            ASSERT_EQ(d.step.kind, flow::Step::Kind::Redis);
+            EXPECT_EQ(d.command()[1], login_limit::release_script().sha1());
+            d.reply(token_test::integer(1));
             ASSERT_EQ(d.step.kind, flow::Step::Kind::Redis);
             EXPECT_EQ(d.command()[0], "SET");
             std::vector<token_test::ReplyPtr> replies;
-            std::vector<const token_test::Reply*> ptrs;
+            std::vector<const redisReply*> rs;
             for (size_t i = 0; i < d.step.commands.size(); i++) {
                 replies.push_back(token_test::integer(1));
-                ptrs.push_back(replies.back().get());
+                rs.push_back(&replies.back()->r);
             }
-            std::vector<const redisReply*> rs;
-            for (auto* r : ptrs) rs.push_back(&r->r);
             d.step = d.flow->on_redis(rs);
             EXPECT_EQ(d.step.response.status, 303u);
-            EXPECT_EQ(d.header("Location"), "https://as.example.com/authorize?authz=" + handle);
+            EXPECT_EQ(d.header("Location"), "https://as.example.com/authorize?authz=" + login.handle);
             EXPECT_EQ(d.header("Set-Cookie").rfind("oauth_sso=", 0), 0u);
         }
     }
+}
+
+TEST(BrowserLogin, LimitedIs429WithTheWaitAndNoKdfEvenForTheRightPassword) {
+    LoginPost login;
+    Driver d = login.post_password("right");
+    auto user = str(store::serialize(login.user));
+    auto limited = reserve_reply(0, 30'000);
+    d.reply({user.get(), limited.get()});
+    expect_html_page(d, 429);  // answered: no offload, no scrypt
+    EXPECT_EQ(d.header("Retry-After"), "30");
+    EXPECT_NE(d.step.response.body.find("Too many failed sign-in attempts. Wait 30 seconds"),
+              std::string::npos);
+    EXPECT_EQ(d.header("Set-Cookie").find("oauth_sso"), std::string::npos);
+}
+
+TEST(BrowserLogin, BusyGivesTheReservationBackAndIsA503Page) {
+    LoginPost login;
+    Driver d = login.post_password("right");
+    auto user = str(store::serialize(login.user));
+    auto counted = reserve_reply(1, 0);
+    d.reply({user.get(), counted.get()});
+    ASSERT_EQ(d.step.kind, flow::Step::Kind::Offload);
+    d.step = d.flow->on_busy();
+    ASSERT_EQ(d.step.kind, flow::Step::Kind::Redis);
+    EXPECT_EQ(d.command()[1], login_limit::release_script().sha1());
+    d.reply(token_test::error("ERR whatever"));  // the give-back's reply does not matter
+    expect_html_page(d, 503);
+    EXPECT_EQ(d.header("Retry-After"), "1");
+}
+
+TEST(BrowserLogin, ExpiredChallengeCountsNothing) {
+    LoginPost login;
+    auto r = post("/login", "login_challenge=" + login.handle + "&csrf=" +
+                                csrf::token(login.secret, "login", login.handle) +
+                                "&username=alice&password=x",
+                  "oauth_csrf=" + login.secret);
+    Driver d(endpoints::make_login(bserver(), std::move(r)));
+    d.reply(nil());
+    expect_html_page(d, 400);
 }
 
 TEST(BrowserConsent, DenyRedirectsAccessDenied) {

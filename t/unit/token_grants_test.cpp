@@ -1,5 +1,8 @@
 // The grants of the token endpoint (RFC 6749 §4.3, §4.4, §6; SPEC §4.1) on
 // canned Redis replies: what is asked of Redis, and every answer.
+#include <limits>
+
+#include "oauth/login_limit.h"
 #include "oauth/scope.h"
 #include "store/scripts.h"
 #include "token_helpers.h"
@@ -100,6 +103,32 @@ TEST(ClientCredentials, NoscriptIsResentAsEval) {
     EXPECT_EQ(d.step.response.status, 200u);
 }
 
+// The RESERVE reply of the brute-force counters (oauth/login_limit.h).
+ReplyPtr reserve_reply(long long allowed, long long ms) {
+    auto p = std::make_unique<Reply>();
+    p->r.type = REDIS_REPLY_ARRAY;
+    p->kids.push_back(integer(allowed));
+    p->kids.push_back(integer(ms));
+    for (auto& k : p->kids) p->ptrs.push_back(&k->r);
+    p->r.elements = p->ptrs.size();
+    p->r.element = p->ptrs.data();
+    return p;
+}
+
+// The password check's lookup answered: the user record (or nil) and a
+// reservation that counts.
+Step& looked_up(Driver& d, const ReplyPtr& user) {
+    auto counted = reserve_reply(1, 0);
+    return d.reply({user.get(), counted.get()});
+}
+
+// A right password gives its reservation back before minting.
+Step& released(Driver& d) {
+    EXPECT_EQ(d.step.kind, Step::Kind::Redis);
+    EXPECT_EQ(d.command()[1], oauth::login_limit::release_script().sha1());
+    return d.reply(integer(1));
+}
+
 oauth::store::User alice() {
     oauth::store::User u;
     u.sub = "sub-alice";
@@ -114,8 +143,9 @@ TEST(Password, RightPasswordWithRefreshGrant) {
     Driver d = authenticated(c, "grant_type=password&username=alice&password=wonderland&scope=b");
     ASSERT_EQ(d.step.kind, Step::Kind::Redis);
     EXPECT_EQ(d.command(), (oauth::flow::Command{"GET", "p:user:alice"}));
-    d.reply(str(oauth::store::serialize(alice())));
+    looked_up(d, str(oauth::store::serialize(alice())));
     d.offload();
+    released(d);
     ASSERT_EQ(d.step.kind, Step::Kind::Redis);
     auto args = argv_of(d.command());
     EXPECT_EQ(args[3], "86400");                // family: the refresh token's absolute life
@@ -134,8 +164,9 @@ TEST(Password, RightPasswordWithRefreshGrant) {
 TEST(Password, NoRefreshTokenWithoutTheGrant) {
     Driver d = authenticated(confidential("app", "s", {"password"}),
                              "grant_type=password&username=alice&password=wonderland");
-    d.reply(str(oauth::store::serialize(alice())));
+    looked_up(d, str(oauth::store::serialize(alice())));
     d.offload();
+    released(d);
     d.reply(str("ok"));
     EXPECT_EQ(json_object_get(d.body().get(), "refresh_token"), nullptr);
 }
@@ -143,13 +174,13 @@ TEST(Password, NoRefreshTokenWithoutTheGrant) {
 TEST(Password, WrongPasswordOrUnknownUserIsInvalidGrant) {
     auto c = confidential("app", "s", {"password"});
     Driver wrong = authenticated(c, "grant_type=password&username=alice&password=nope");
-    wrong.reply(str(oauth::store::serialize(alice())));
+    looked_up(wrong, str(oauth::store::serialize(alice())));
     wrong.offload();
     EXPECT_EQ(error_of(wrong), "invalid_grant");
     EXPECT_EQ(wrong.step.response.status, 400u);
 
     Driver unknown = authenticated(c, "grant_type=password&username=bob&password=x");
-    unknown.reply(nil());
+    looked_up(unknown, nil());
     ASSERT_EQ(unknown.step.kind, Step::Kind::Offload);  // same work as a known user
     unknown.offload();
     EXPECT_EQ(error_of(unknown), "invalid_grant");
@@ -158,6 +189,121 @@ TEST(Password, WrongPasswordOrUnknownUserIsInvalidGrant) {
 TEST(Password, MissingCredentialsIsInvalidRequest) {
     Driver d = authenticated(confidential("app", "s", {"password"}), "grant_type=password&username=alice");
     EXPECT_EQ(error_of(d), "invalid_request");
+}
+
+// Brute-force limits (SPEC §11): the lookup step reserves one attempt on the
+// user name's and the address's counters, in one script, before any KDF.
+Driver authenticated_from(const oauth::store::Client& c, std::string body, std::string address) {
+    auto r = post(std::move(body), basic(c.id, "s"));
+    r.client_address = std::move(address);
+    Driver d(token_flow(std::move(r)));
+    d.reply(str(oauth::store::serialize(c)));
+    d.settle();
+    return d;
+}
+
+TEST(PasswordLimit, TheLookupReservesOnTheUserAndAddressCounters) {
+    Driver d = authenticated_from(confidential("app", "s", {"password"}),
+                                  "grant_type=password&username=alice&password=x", "192.0.2.7");
+    ASSERT_EQ(d.step.commands.size(), 2u);
+    const auto& reserve = d.step.commands[1];
+    EXPECT_EQ(reserve[0], "EVALSHA");
+    EXPECT_EQ(reserve[1], oauth::login_limit::reserve_script().sha1());
+    // the user name only as its hash (it may be a mistyped password)
+    EXPECT_EQ(std::vector<std::string>(reserve.begin() + 2, reserve.end()),
+              (std::vector<std::string>{"2", "p:limit:user:" + oauth::util::sha256_hex("alice"),
+                                        "p:limit:addr:192.0.2.7", "60000", "5", "50"}));
+}
+
+TEST(PasswordLimit, LimitedIsInvalidGrantWithRetryAfterAndNoKdfEvenForTheRightPassword) {
+    Driver d = authenticated(confidential("app", "s", {"password"}),
+                             "grant_type=password&username=alice&password=wonderland");
+    auto user = str(oauth::store::serialize(alice()));
+    auto limited = reserve_reply(0, 41'200);
+    d.reply({user.get(), limited.get()});
+    ASSERT_EQ(d.step.kind, Step::Kind::Respond);  // no offload: no scrypt
+    EXPECT_EQ(d.step.response.status, 400u);
+    EXPECT_EQ(error_of(d), "invalid_grant");
+    EXPECT_EQ(d.header("Retry-After"), "42");  // rounded up
+    auto desc = oauth::json::get_string(d.body().get(), "error_description").value_or("");
+    EXPECT_NE(desc.find("retry in 42 seconds"), std::string::npos) << desc;
+    expect_no_cache(d);
+}
+
+TEST(PasswordLimit, AWrongPasswordKeepsItsReservation) {
+    Driver d = authenticated(confidential("app", "s", {"password"}),
+                             "grant_type=password&username=alice&password=nope");
+    looked_up(d, str(oauth::store::serialize(alice())));
+    d.offload();
+    ASSERT_EQ(d.step.kind, Step::Kind::Respond);  // nothing given back: it counts
+    EXPECT_EQ(error_of(d), "invalid_grant");
+}
+
+TEST(PasswordLimit, AMalformedCounterReplyFailsClosed) {
+    std::vector<ReplyPtr> bad_replies;
+    bad_replies.push_back(str("OK"));
+    bad_replies.push_back(array({"1", "0"}));
+    bad_replies.push_back(reserve_reply(7, 0));
+    bad_replies.push_back(reserve_reply(0, -5));
+    for (const auto& bad : bad_replies) {
+        Driver d = authenticated(confidential("app", "s", {"password"}),
+                                 "grant_type=password&username=alice&password=wonderland");
+        auto user = str(oauth::store::serialize(alice()));
+        d.reply({user.get(), bad.get()});
+        EXPECT_EQ(error_of(d), "temporarily_unavailable");
+        EXPECT_EQ(d.step.response.status, 503u);
+    }
+}
+
+TEST(PasswordLimit, OversizedFieldsAreWrongWithoutCountOrKdf) {
+    Driver d = authenticated(confidential("app", "s", {"password"}),
+                             "grant_type=password&username=alice&password=" + std::string(1025, 'x'));
+    EXPECT_EQ(error_of(d), "invalid_grant");
+}
+
+TEST(PasswordLimit, BusyGivesTheReservationBackAndAnswers503) {
+    Driver d = authenticated(confidential("app", "s", {"password"}),
+                             "grant_type=password&username=alice&password=wonderland");
+    looked_up(d, str(oauth::store::serialize(alice())));
+    ASSERT_EQ(d.step.kind, Step::Kind::Offload);
+    d.step = d.flow->on_busy();
+    released(d);
+    EXPECT_EQ(d.step.response.status, 503u);
+    EXPECT_EQ(error_of(d), "temporarily_unavailable");
+    EXPECT_EQ(d.header("Retry-After"), "1");
+    expect_no_cache(d);
+}
+
+TEST(PasswordLimit, BusyDuringClientAuthenticationIs503) {
+    auto c = confidential("app", "s", {"password"});
+    Driver d(token_flow(post("grant_type=password&username=alice&password=x", basic("app", "s"))));
+    d.reply(str(oauth::store::serialize(c)));
+    ASSERT_EQ(d.step.kind, Step::Kind::Offload);  // the client secret's KDF
+    d.step = d.flow->on_busy();
+    EXPECT_EQ(d.step.response.status, 503u);
+    EXPECT_EQ(error_of(d), "temporarily_unavailable");
+}
+
+TEST(PasswordLimit, VerdictParsing) {
+    using oauth::login_limit::Attempt;
+    auto ok = reserve_reply(1, 0);
+    EXPECT_TRUE(Attempt::parse(&ok->r)->allowed);
+    auto one_ms = reserve_reply(0, 1);
+    EXPECT_EQ(Attempt::parse(&one_ms->r)->retry_after, 1);
+    auto huge = reserve_reply(0, std::numeric_limits<long long>::max());
+    EXPECT_GT(Attempt::parse(&huge->r)->retry_after, 0);  // bounded, no overflow
+    EXPECT_FALSE(Attempt::parse(nullptr));
+}
+
+TEST(PasswordLimit, NoAddressOrAddressCountingOffCountsTheUserAlone) {
+    oauth::flow::ServerConfig s = server();
+    oauth::store::Keys keys("p:");
+    oauth::login_limit::Attempt no_address(s.login_limit, keys, "alice", "");
+    EXPECT_EQ(no_address.reserve()[2], "1");
+    s.login_limit.per_address = 0;
+    oauth::login_limit::Attempt off(s.login_limit, keys, "alice", "192.0.2.7");
+    EXPECT_EQ(off.reserve()[2], "1");
+    EXPECT_EQ(off.release()[2], "1");
 }
 
 // Refresh: the lookup reply shapes of REFRESH_LOOKUP.

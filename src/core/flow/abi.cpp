@@ -137,6 +137,10 @@ oauth_server_t* oauth_server_new(const oauth_server_params_t* p, char* err, size
         c.login_url = p->login_url.len ? to_string(p->login_url) : c.endpoint_url(OAUTH_EP_LOGIN);
         for (size_t i = 0; i < OAUTH_TTL_COUNT; i++) c.ttl[i] = p->ttl[i];
         for (size_t i = 0; i < p->nkeys; i++) c.keys.push_back(p->keys[i]->key);
+        if (p->login_limit_user > 0) c.login_limit.per_user = p->login_limit_user;
+        if (p->login_limit_address > 0) c.login_limit.per_address = p->login_limit_address;
+        if (p->login_limit_address < 0) c.login_limit.per_address = 0;
+        if (p->login_limit_window > 0) c.login_limit.window = p->login_limit_window;
         return s.release();
     } catch (const std::exception& e) {
         set_error(err, errlen, e.what());
@@ -165,6 +169,7 @@ oauth_flow_t* oauth_flow_start(const oauth_server_t* server, oauth_endpoint_e en
         r.now = req->now;
         r.leeway = req->leeway;
         if (req->realm.len) r.realm = to_string(req->realm);
+        r.client_address = to_string(req->client_address);
         f->flow = oauth::flow::make_flow(endpoint, server->config, std::move(r));
         if (!f->flow) return Step::respond(oauth::flow::internal_error(), "endpoint has no flow");
         return f->flow->start();
@@ -207,6 +212,13 @@ void oauth_flow_resume_offload(oauth_flow_t* f, oauth_step_t* step) {
     run_step(f, step, [&]() -> Step {
         if (!f->flow) return Step::respond(oauth::flow::internal_error());
         return f->flow->on_offload();
+    });
+}
+
+void oauth_flow_resume_busy(oauth_flow_t* f, oauth_step_t* step) {
+    run_step(f, step, [&]() -> Step {
+        if (!f->flow || f->step.kind != Step::Kind::Offload) return Step::respond(oauth::flow::internal_error());
+        return f->flow->on_busy();
     });
 }
 

@@ -23,6 +23,9 @@ struct Request {
     std::string body;
     std::string authorization;
     std::string cookie;
+    // The client's address as the brute-force limits count it (text; an
+    // IPv6 client as its /64); empty when unknown.
+    std::string client_address;
     bool duplicate_authorization = false;
     int64_t now = 0;
     // The location's oauth_leeway and oauth_realm, for the endpoints that
@@ -87,6 +90,10 @@ public:
     // Runs on a thread-pool thread: CPU work only, touches nothing shared.
     virtual void offload() {}
     virtual Step on_offload();
+    // The glue did not run the offload: this worker has as many KDF runs in
+    // flight and waiting as it allows. The default answers 503
+    // temporarily_unavailable with Retry-After.
+    virtual Step on_busy();
 
 protected:
     const ServerConfig& server_;

@@ -11,6 +11,14 @@
 
 namespace oauth::flow {
 
+// oauth_login_limit: failed password checks allowed per user name and per
+// client address in one window (SPEC §11); per_address 0: not counted.
+struct LoginLimit {
+    int64_t per_user = 5;
+    int64_t per_address = 50;
+    int64_t window = 60;  // seconds
+};
+
 struct ServerConfig {
     std::string issuer;
     std::string audience;  // already defaulted to the issuer
@@ -19,6 +27,7 @@ struct ServerConfig {
     std::array<int64_t, OAUTH_TTL_COUNT> ttl{};
     std::vector<jose::KeyPtr> keys;  // the first signs
     std::array<std::string, OAUTH_EP_COUNT> endpoint_path;
+    LoginLimit login_limit;
 
     int64_t ttl_of(oauth_ttl_e which) const { return ttl[which]; }
     const jose::Key& signing_key() const { return *keys.front(); }

@@ -22,6 +22,14 @@ Step ClientAuthenticatedFlow::on_replies(flow::Replies replies) {
 
 Step ClientAuthenticatedFlow::worked() { return flow::Flow::on_offload(); }
 
+Step ClientAuthenticatedFlow::refused() { return Step::respond(no_cache(flow::Flow::on_busy().response),
+                                                               "offload refused: kdf limit reached"); }
+
+Step ClientAuthenticatedFlow::busy() {
+    if (done_) return refused();
+    return Step::respond(no_cache(flow::Flow::on_busy().response), "client auth: kdf limit reached");
+}
+
 Step ClientAuthenticatedFlow::begin() {
     auto form = read_form();
     if (!form) return Step::respond(std::move(form.error()), "malformed " + name_ + " request");

@@ -36,6 +36,8 @@ protected:
     virtual flow::Step on_replies(flow::Replies replies);
     virtual void work() {}
     virtual flow::Step worked();
+    // work() was refused (the KDF limit); the default answers 503.
+    virtual flow::Step refused();
 
     const store::Client& client() const { return auth_->client(); }
     const client_auth::Presented& presented() const { return auth_->presented(); }
@@ -48,6 +50,7 @@ private:
     flow::Step replied(flow::Replies replies) final;
     void offload() final;
     flow::Step offloaded() final;
+    flow::Step busy() final;
     flow::Step outcome(client_auth::Outcome o);
 
     std::string name_;

@@ -13,6 +13,13 @@ flow::Step Grant::on_offload() {
     return flow::Step::respond(no_cache(flow::internal_error()), "unexpected offload step");
 }
 
+flow::Step Grant::on_busy() {
+    flow::Step s = fail(Error::TemporarilyUnavailable, "too many password checks in progress, retry later",
+                        "offload refused: kdf limit reached");
+    s.response.header("Retry-After", "1");
+    return s;
+}
+
 flow::Step fail(Error e, std::string_view description, std::string reason) {
     if (reason.empty()) reason = std::string(error_code(e)) + ": " + std::string(description);
     return flow::Step::respond(no_cache(error_response(e, description)), std::move(reason));

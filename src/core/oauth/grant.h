@@ -44,6 +44,9 @@ public:
     virtual flow::Step on_redis(flow::Replies replies);
     virtual void offload() {}
     virtual flow::Step on_offload();
+    // The offload was refused (flow::Flow::on_busy): 503
+    // temporarily_unavailable with Retry-After.
+    virtual flow::Step on_busy();
 
 protected:
     GrantContext ctx_;

@@ -1,73 +1,111 @@
-// RFC 6749 §4.3: resource owner password credentials. The password is checked
-// with scrypt on the thread pool; an unknown user costs the same KDF run as a
-// known one, so timing does not tell which usernames exist.
+// RFC 6749 §4.3: resource owner password credentials, checked by the one
+// password rule (oauth/password_check.h): brute-force limits before the KDF,
+// scrypt on the thread pool, an unknown user costing the same as a known one.
 #include <optional>
 
 #include "oauth/grant.h"
 #include "oauth/issue.h"
+#include "oauth/password_check.h"
 #include "oauth/scope.h"
 #include "store/reply.h"
-#include "util/password.h"
 
 namespace oauth::token {
 
 namespace {
-
-// Verified against when the user does not exist; never matches anything a
-// client can send (its secret is random and forgotten).
-const std::string& dummy_hash() {
-    static const std::string h = util::hash_secret(util::random_bytes(32), util::kPasswordCost);
-    return h;
-}
 
 class PasswordGrant final : public Grant {
 public:
     using Grant::Grant;
 
     flow::Step start() override {
-        username_ = ctx_.form.value("username");
-        password_ = ctx_.form.value("password");
-        if (username_.empty() || !ctx_.form.get("password"))
+        std::string_view username = ctx_.form.value("username");
+        if (username.empty() || !ctx_.form.get("password"))
             return fail(Error::InvalidRequest, "username and password are required");
         auto granted = requested_scope(ctx_.form, ctx_.client.scopes);
         if (!granted) return std::move(granted.error());
         scope_ = scope::join(*granted);
-        return flow::Step::redis({{"GET", ctx_.keys.user(username_)}});
+        check_.emplace(ctx_.server, ctx_.keys, std::string(username),
+                       std::string(ctx_.form.value("password")), ctx_.request.client_address);
+        if (!check_->within_bounds()) return wrong("oversized or empty field");
+        phase_ = Phase::Lookup;
+        return flow::Step::redis(check_->lookup());
     }
 
     flow::Step on_redis(flow::Replies replies) override {
-        if (issued_) return finish_issue(*issued_, replies[0]);
-        if (store::is_error(replies[0])) return store_error();
-        if (auto text = store::as_string(replies[0])) user_ = store::parse_user(*text);
-        return flow::Step::offload();
+        switch (phase_) {
+        case Phase::Lookup:
+            switch (check_->looked_up(replies)) {
+            case password::Check::Next::Unavailable: return store_error();
+            case password::Check::Next::Limited: return limited();
+            case password::Check::Next::Offload: return flow::Step::offload();
+            }
+            break;
+        case Phase::Release:
+            // Counted or not, the password was right: a failed give-back
+            // leaves one failure too many until the window ends.
+            return mint();
+        case Phase::Issue:
+            return finish_issue(*issued_, replies[0]);
+        case Phase::Busy:
+            return Grant::on_busy();
+        case Phase::Start:
+            break;
+        }
+        return Grant::on_redis(replies);
     }
 
-    void offload() override {
-        const std::string& hash = user_ ? user_->password_hash : dummy_hash();
-        bool ok = util::verify_secret(password_, hash);
-        verified_ = ok && user_.has_value();
-    }
+    void offload() override { check_->run(); }
 
     flow::Step on_offload() override {
-        if (!verified_) return flow::Step::respond(no_cache(flow::internal_error()), "password check did not run");
+        if (!check_->verified())
+            return flow::Step::respond(no_cache(flow::internal_error()), "password check did not run");
         // RFC 6749 §5.2: invalid_grant for bad resource owner credentials.
-        if (!*verified_) return fail(Error::InvalidGrant, "wrong username or password",
-                                     user_ ? "wrong password" : "unknown user");
+        if (!*check_->verified()) return wrong(check_->known_user() ? "wrong password" : "unknown user");
+        phase_ = Phase::Release;
+        return flow::Step::redis({check_->release()});
+    }
+
+    flow::Step on_busy() override {
+        // The password was never checked: this attempt is not a failure.
+        phase_ = Phase::Busy;
+        return flow::Step::redis({check_->release()});
+    }
+
+private:
+    enum class Phase { Start, Lookup, Release, Issue, Busy };
+
+    flow::Step wrong(std::string reason) {
+        return fail(Error::InvalidGrant, "wrong username or password", std::move(reason));
+    }
+
+    // RFC 6749 §5.2 has no code for "locked": invalid_grant (the credentials
+    // cannot be used now), with when to come back.
+    flow::Step limited() {
+        std::string wait = std::to_string(check_->retry_after());
+        flow::Step s = fail(Error::InvalidGrant,
+                            "too many failed sign-in attempts, retry in " + wait + " seconds",
+                            "password grant: login limit reached");
+        s.response.header("Retry-After", wait);
+        return s;
+    }
+
+    flow::Step mint() {
+        const store::User& user = check_->user();
         issued_ = issue(ctx_.server,
                         IssueRequest{.client = ctx_.client,
-                                     .sub = user_->sub,
-                                     .username = user_->username,
+                                     .sub = user.sub,
+                                     .username = user.username,
                                      .scope = scope_,
                                      .refresh_token = ctx_.client.allows_grant(store::kGrantRefreshToken),
                                      .family_fields = {{"auth_time", std::to_string(ctx_.request.now)}},
                                      .now = ctx_.request.now});
+        phase_ = Phase::Issue;
         return flow::Step::redis({issued_->command});
     }
 
-private:
-    std::string username_, password_, scope_;
-    std::optional<store::User> user_;
-    std::optional<bool> verified_;
+    Phase phase_ = Phase::Start;
+    std::string scope_;
+    std::optional<password::Check> check_;
     std::optional<Issued> issued_;
 };
 

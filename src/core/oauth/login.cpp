@@ -1,14 +1,16 @@
 // oauth_login: the built-in login page (SPEC §4.3).
 //   GET  LOGIN?login_challenge=H  the form (username, password, CSRF field)
 //   POST LOGIN                    checks the CSRF field (403 page otherwise),
-//                                 then the password with scrypt on the thread
-//                                 pool (util/password.h), never on the event
+//                                 then the password by the one password rule
+//                                 (oauth/password_check.h): brute-force limits
+//                                 first (429, the form with a wait), then
+//                                 scrypt on the thread pool, never on the event
 //                                 loop. Wrong credentials: the form again, 200,
 //                                 with one message whatever was wrong (no user
 //                                 enumeration; an unknown user costs the same
-//                                 KDF run). Success: a new SSO session (cookie),
-//                                 then 303 to where the pending request
-//                                 continues (pending.h).
+//                                 KDF run and counts the same). Success: a new
+//                                 SSO session (cookie), then 303 to where the
+//                                 pending request continues (pending.h).
 #include <optional>
 
 #include "http/form.h"
@@ -18,11 +20,11 @@
 #include "oauth/endpoints.h"
 #include "oauth/page_parts.h"
 #include "oauth/login_accept_landing.h"
+#include "oauth/password_check.h"
 #include "store/keys.h"
 #include "store/records.h"
 #include "store/reply.h"
-#include "util/crypto.h"
-#include "util/password.h"
+#include "store/script.h"
 
 namespace oauth::endpoints {
 
@@ -33,22 +35,15 @@ using flow::Replies;
 using flow::Step;
 
 constexpr std::string_view kPurpose = "login";
-constexpr size_t kMaxUsername = 256;
-constexpr size_t kMaxPassword = 1024;  // bounds the KDF's input
 
-// Verified against when the user does not exist, so that both cases cost one
-// KDF run; its secret is random and forgotten.
-const std::string& dummy_hash() {
-    static const std::string h = util::hash_secret(util::random_bytes(32), util::kPasswordCost);
-    return h;
-}
-
-class LoginFlow final : public Flow {
+// A RedisFlow: the brute-force counters are Lua scripts (NOSCRIPT re-sends).
+class LoginFlow final : public store::RedisFlow {
 public:
     LoginFlow(const ServerConfig& server, Request request, http::Form form)
-        : Flow(server, std::move(request)), form_(std::move(form)), keys_(server.prefix) {}
+        : RedisFlow(server, std::move(request)), form_(std::move(form)), keys_(server.prefix) {}
 
-    Step start() override {
+private:
+    Step begin() override {
         posted_ = request_.method == "POST";
         if (form_.duplicate)
             return Step::respond(authz::bad_request_page("A field was sent twice."), "duplicate field");
@@ -60,53 +55,96 @@ public:
                                  "no login_challenge");
         if (!authz::valid_handle(handle_))
             return Step::respond(authz::bad_request_page("This sign-in link is not valid."), "bad login_challenge");
-        std::vector<flow::Command> cmds{authz::fetch(keys_, handle_)};
         if (posted_) {
             if (!csrf::check(request_, form_, kPurpose, handle_))
                 return Step::respond(csrf::forbidden(), "login: csrf check failed");
             username_ = std::string(form_.value("username"));
-            password_ = std::string(form_.value("password"));
-            if (!username_.empty() && username_.size() <= kMaxUsername)
-                cmds.push_back({"GET", keys_.user(username_)});
+            check_.emplace(server_, keys_, username_, std::string(form_.value("password")),
+                           request_.client_address);
         }
-        return Step::redis(std::move(cmds));
+        return Step::redis({authz::fetch(keys_, handle_)});
     }
 
-    Step on_redis(Replies replies) override {
-        if (store::any_error(replies)) return Step::respond(authz::unavailable_page(), "redis error");
-        if (phase_ == Phase::Write) return Step::respond(std::move(final_), "login: signed in");
+    Step replied(Replies replies) override {
+        // the give-back's reply does not matter (login_limit.h)
+        if (store::any_error(replies) && phase_ != Phase::Release && phase_ != Phase::Busy)
+            return Step::respond(authz::unavailable_page(), "redis error");
+        switch (phase_) {
+        case Phase::Pending: return pending_read(replies[0]);
+        case Phase::Lookup: return looked_up(replies);
+        case Phase::Release: return sign_in();
+        case Phase::Busy: return busy_page();
+        case Phase::Write: return Step::respond(std::move(final_), "login: signed in");
+        }
+        return Step::respond(flow::internal_error(), "login: unexpected step");
+    }
 
-        pending_ = authz::parse_pending_reply(replies[0]);
+    Step pending_read(const redisReply* reply) {
+        pending_ = authz::parse_pending_reply(reply);
         if (!pending_)
             return Step::respond(authz::bad_request_page(
                                      "This sign-in request has expired. Go back to the "
                                      "application and start again."),
                                  "unknown or expired login_challenge");
         if (!posted_) return Step::respond(form_page(200, {}), {});
-        if (username_.empty() || password_.empty())
+        if (username_.empty() || form_.value("password").empty())
             return Step::respond(form_page(200, "Enter your username and password."), "login: empty field");
-        if (username_.size() > kMaxUsername || password_.size() > kMaxPassword)
-            return Step::respond(form_page(200, kWrong), "login: oversized field");
-        if (replies.size() > 1)
-            if (auto u = store::as_string(replies[1])) user_ = store::parse_user(*u);
-        return Step::offload();
+        if (!check_->within_bounds()) return Step::respond(form_page(200, kWrong), "login: oversized field");
+        phase_ = Phase::Lookup;
+        return Step::redis(check_->lookup());
     }
 
-    void offload() override {
-        bool ok = util::verify_secret(password_, user_ ? user_->password_hash : dummy_hash());
-        verified_ = ok && user_.has_value();
+    Step looked_up(Replies replies) {
+        switch (check_->looked_up(replies)) {
+        case password::Check::Next::Unavailable:
+            return Step::respond(authz::unavailable_page(), "redis error");
+        case password::Check::Next::Limited: {
+            std::string wait = std::to_string(check_->retry_after());
+            flow::Response r = form_page(429, "Too many failed sign-in attempts. Wait " + wait +
+                                                  " seconds, then try again.");
+            r.header("Retry-After", wait);
+            return Step::respond(std::move(r), "login: login limit reached");
+        }
+        case password::Check::Next::Offload:
+            return Step::offload();
+        }
+        return Step::respond(flow::internal_error(), "login: unexpected verdict");
     }
 
-    Step on_offload() override {
-        if (!verified_) return Step::respond(flow::internal_error(), "password check did not run");
-        if (!*verified_)
+    void offload() override { check_->run(); }
+
+    Step offloaded() override {
+        if (!check_->verified()) return Step::respond(flow::internal_error(), "password check did not run");
+        if (!*check_->verified())
             return Step::respond(form_page(200, kWrong),
-                                 user_ ? "login: wrong password" : "login: unknown user");
+                                 check_->known_user() ? "login: wrong password" : "login: unknown user");
+        // Not a failure: the reservation goes back (login_limit.h).
+        phase_ = Phase::Release;
+        return Step::redis({check_->release()});
+    }
+
+    Step busy() override {
+        // The password was never checked: not a failure either.
+        phase_ = Phase::Busy;
+        return Step::redis({check_->release()});
+    }
+
+    Step busy_page() {
+        flow::Response r = html::error_page(503, "Try again",
+                                            "The sign-in service is busy. Wait a moment, then "
+                                            "go back and try again.");
+        r.header("Retry-After", "1");
+        return Step::respond(std::move(r), "login: kdf limit reached");
+    }
+
+    // After the give-back, whatever its reply: the password was right.
+    Step sign_in() {
         std::string next = authz::continue_url(server_, handle_, *pending_);
         if (next.empty())
             return Step::respond(authz::no_continuation_page(), "no continuation endpoint");
-        auto created = sso::create(server_, request_, user_->sub, user_->username,
-                                   json::share(user_->claims.get()), request_.now);
+        const store::User& user = check_->user();
+        auto created = sso::create(server_, request_, user.sub, user.username,
+                                   json::share(user.claims.get()), request_.now);
         std::vector<flow::Command> cmds = std::move(created.commands);
         // A device visitor's record has done its job; an authorization
         // request lives on until its code is minted.
@@ -117,8 +155,7 @@ public:
         return Step::redis(std::move(cmds));
     }
 
-private:
-    enum class Phase { Check, Write };
+    enum class Phase { Pending, Lookup, Release, Busy, Write };
     static constexpr std::string_view kWrong = "Wrong username or password.";
 
     flow::Response form_page(unsigned status, std::string_view message) {
@@ -149,12 +186,11 @@ private:
 
     http::Form form_;
     store::Keys keys_;
-    Phase phase_ = Phase::Check;
+    Phase phase_ = Phase::Pending;
     bool posted_ = false;
-    std::string handle_, username_, password_;
+    std::string handle_, username_;
     std::optional<Pending> pending_;
-    std::optional<store::User> user_;
-    std::optional<bool> verified_;
+    std::optional<password::Check> check_;
     flow::Response final_;
 };
 

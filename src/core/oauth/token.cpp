@@ -40,6 +40,7 @@ private:
     Step on_replies(flow::Replies replies) override { return grant_->on_redis(replies); }
     void work() override { grant_->offload(); }
     Step worked() override { return grant_->on_offload(); }
+    Step refused() override { return grant_->on_busy(); }
 
     std::string grant_type_;
     token::GrantFactory factory_ = nullptr;

@@ -54,6 +54,14 @@
 //                                       oauth_device_code_ttl.
 //   P uc:{USERCODE}             STRING  sha256hex(device_code) for a normalised user
 //                                       code (8 letters, no dash, upper case).
+//
+// Brute-force limits (oauth/login_limit.h, oauth_login_limit):
+//   P limit:user:{sha256hex(username)} STRING failed password checks for that user
+//                                       name (known or not) in the current window;
+//                                       TTL the window. Hashed: people type their
+//                                       password in the username field.
+//   P limit:addr:{address}      STRING  the same per client address (an IPv6 client
+//                                       counts by its /64).
 #pragma once
 #include <string>
 #include <string_view>
@@ -92,6 +100,10 @@ public:
     }
     std::string device_code(std::string_view hash) const { return cat("dc:", hash); }
     std::string user_code(std::string_view normalised) const { return cat("uc:", normalised); }
+    std::string login_failures_user(std::string_view username) const {
+        return cat("limit:user:", util::sha256_hex(username));
+    }
+    std::string login_failures_address(std::string_view address) const { return cat("limit:addr:", address); }
 
 private:
     std::string cat(std::string_view kind, std::string_view id) const {

@@ -46,11 +46,13 @@ public:
     flow::Step start() final { return remember(begin()); }
     flow::Step on_redis(flow::Replies replies) final;
     flow::Step on_offload() final { return remember(offloaded()); }
+    flow::Step on_busy() final { return remember(busy()); }
 
 protected:
     virtual flow::Step begin() = 0;
     virtual flow::Step replied(flow::Replies replies) = 0;
     virtual flow::Step offloaded();
+    virtual flow::Step busy() { return flow::Flow::on_busy(); }
 
 private:
     flow::Step remember(flow::Step s);
