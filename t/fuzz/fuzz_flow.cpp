@@ -1,10 +1,11 @@
 // Every endpoint flow through the C ABI, with fuzzed request parts and
 // fuzzed Redis replies for every Redis step. Input:
 //   [endpoint][flags] method \0 query \0 content-type \0 body \0
-//   authorization \0 cookie \0 [RESP replies...]
+//   authorization \0 cookie \0 client address \0 [RESP replies...]
 // flags bit 0: run an offload step (scrypt) instead of abandoning the flow
-// there (a request whose client went away); bit 1: two Authorization
-// headers. A flow must end in a response with an HTTP status, never crash.
+// there (a request whose client went away); bit 2 (without bit 0): the
+// worker's KDF bound refuses it (resume_busy); bit 1: two Authorization
+// headers; the client address is the last part before the replies. A flow must end in a response with an HTTP status, never crash.
 #include <cstdio>
 
 #include "fuzz_support.h"
@@ -34,6 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     req.body = fuzz::str(in.next());
     req.authorization = fuzz::str(in.next());
     req.cookie = fuzz::str(in.next());
+    req.client_address = fuzz::str(in.next());
     req.duplicate_authorization = (flags & 2) != 0;
     req.now = fuzz::kNow;
     req.leeway = 30;
@@ -49,9 +51,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             break;
         }
         if (step.kind == OAUTH_STEP_OFFLOAD) {
-            if (!(flags & 1)) break;  // abandoned mid-flow: free must hold
-            oauth_flow_offload_run(flow);
-            oauth_flow_resume_offload(flow, &step);
+            if (flags & 1) {
+                oauth_flow_offload_run(flow);
+                oauth_flow_resume_offload(flow, &step);
+            } else if (flags & 4) {
+                oauth_flow_resume_busy(flow, &step);
+            } else {
+                break;  // abandoned mid-flow: free must hold
+            }
             continue;
         }
         std::vector<fuzz::ReplyPtr> owned;

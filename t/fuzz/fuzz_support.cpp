@@ -48,6 +48,9 @@ const oauth_server_t* server() {
         p.keys = keys().data();
         p.nkeys = keys().size();
         for (int i = 0; i < OAUTH_EP_COUNT; i++) p.endpoint_path[i] = str(kEndpointPath[i]);
+        p.login_limit_user = 5;
+        p.login_limit_address = 50;
+        p.login_limit_window = 60;
         char err[256];
         oauth_server_t* s = oauth_server_new(&p, err, sizeof(err));
         if (!s) die("oauth_server_new", err);

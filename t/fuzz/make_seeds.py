@@ -82,7 +82,7 @@ EP = {name: i for i, name in enumerate(
 
 def flow(ep, method="POST", query="", ctype=FORM, body="", auth="",
          cookie="", replies=(), flags=0):
-    parts = [method, query, ctype, body, auth, cookie]
+    parts = [method, query, ctype, body, auth, cookie, "127.0.0.1"]
     head = bytes([EP[ep], flags]) + b"\0".join(p.encode() for p in parts)
     return head + b"\0" + b"".join(replies)
 
