@@ -411,6 +411,9 @@ ngx_http_oauth_respond(ngx_http_request_t *r, oauth_step_t *step)
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
+        /* not sent until complete: an error page keeps the header list */
+        h->hash = 0;
+
         if (ngx_http_oauth_copy(r->pool, &h->key, &step->headers[i].name)
             != NGX_OK
             || ngx_http_oauth_copy(r->pool, &h->value,
@@ -420,6 +423,18 @@ ngx_http_oauth_respond(ngx_http_request_t *r, oauth_step_t *step)
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
+        /* as nginx's own modules fill a header: filters and other
+         * modules may read the lowercased key, and nginx >= 1.23 chains
+         * headers of one name through "next" */
+        h->lowcase_key = ngx_pnalloc(r->pool, h->key.len ? h->key.len : 1);
+        if (h->lowcase_key == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ngx_strlow(h->lowcase_key, h->key.data, h->key.len);
+#if (nginx_version >= 1023000)
+        h->next = NULL;
+#endif
         h->hash = 1;
     }
 

@@ -215,6 +215,14 @@ ngx_http_oauth_postconfiguration(ngx_conf_t *cf)
 
     *h = ngx_http_oauth_require_handler;
 
+    /* drops our challenge from a request another access module granted */
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PRECONTENT_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_oauth_require_granted_handler;
+
     return NGX_OK;
 }
 

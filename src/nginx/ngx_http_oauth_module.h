@@ -62,6 +62,7 @@ char *ngx_http_oauth_require_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 ngx_int_t ngx_http_oauth_require_prepare(ngx_conf_t *cf,
     ngx_http_oauth_loc_conf_t *olcf);
 ngx_int_t ngx_http_oauth_require_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_oauth_require_granted_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_oauth_add_variables(ngx_conf_t *cf);
 
 

@@ -50,12 +50,13 @@ typedef struct {
     oauth_require_t             *handle;
     ngx_http_oauth_redis_op_t   *op;          /* pending session check */
     ngx_int_t                    rc;          /* NGX_OK or a status */
+    ngx_table_elt_t             *challenge;   /* our WWW-Authenticate */
     unsigned                     done:1;
 } ngx_http_oauth_require_ctx_t;
 
 
 static ngx_int_t ngx_http_oauth_require_decide(ngx_http_request_t *r,
-    oauth_require_result_t *res);
+    ngx_http_oauth_require_ctx_t *ctx, oauth_require_result_t *res);
 static void ngx_http_oauth_require_done(void *data, ngx_int_t rc,
     void **replies, ngx_uint_t n);
 static void ngx_http_oauth_require_cancel(void *data);
@@ -411,7 +412,7 @@ ngx_http_oauth_require_handler(ngx_http_request_t *r)
         }
     }
 
-    ctx->rc = ngx_http_oauth_require_decide(r, &res);
+    ctx->rc = ngx_http_oauth_require_decide(r, ctx, &res);
     ctx->done = 1;
 
     return ctx->rc;
@@ -440,7 +441,7 @@ ngx_http_oauth_require_done(void *data, ngx_int_t rc, void **replies,
         oauth_require_resume(ctx->handle, NULL, &res);
     }
 
-    ctx->rc = ngx_http_oauth_require_decide(r, &res);
+    ctx->rc = ngx_http_oauth_require_decide(r, ctx, &res);
     ctx->done = 1;
 
     r->main->count--;
@@ -456,7 +457,7 @@ ngx_http_oauth_require_done(void *data, ngx_int_t rc, void **replies,
 
 static ngx_int_t
 ngx_http_oauth_require_decide(ngx_http_request_t *r,
-    oauth_require_result_t *res)
+    ngx_http_oauth_require_ctx_t *ctx, oauth_require_result_t *res)
 {
     ngx_str_t         reason;
     ngx_table_elt_t  *h;
@@ -491,9 +492,11 @@ ngx_http_oauth_require_decide(ngx_http_request_t *r,
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
+        /* not sent until complete: the error page keeps the header list */
+        h->hash = 0;
+
         h->value.data = ngx_pnalloc(r->pool, res->www_authenticate.len);
         if (h->value.data == NULL) {
-            h->hash = 0;
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
@@ -502,12 +505,50 @@ ngx_http_oauth_require_decide(ngx_http_request_t *r,
         h->value.len = res->www_authenticate.len;
         h->hash = 1;
         ngx_str_set(&h->key, "WWW-Authenticate");
+        h->lowcase_key = (u_char *) "www-authenticate";
+
+#if (nginx_version >= 1023000)
+        /*
+         * nginx >= 1.23 walks this list through h->next when another
+         * module grants access under "satisfy any"; ngx_list_push() leaves
+         * the member uninitialized (a worker crashed on it).  As auth_basic
+         * does, our header is the whole list.
+         */
+        h->next = NULL;
+#endif
 
         /* so that "satisfy any" can drop it when another module allows */
         r->headers_out.www_authenticate = h;
+        ctx->challenge = h;
     }
 
     return res->status;
+}
+
+
+/*
+ * Precontent phase: a request that gets here was granted access.  Under
+ * "satisfy any" a refusal from oauth_require may have been followed by a
+ * grant from another access module; nginx then clears only the
+ * WWW-Authenticate that r->headers_out.www_authenticate leads to (1.23+:
+ * the list it heads), and auth_basic replaces that pointer with its own
+ * challenge, so ours could survive into a granted answer.  Drop it here,
+ * on every nginx version.
+ */
+
+ngx_int_t
+ngx_http_oauth_require_granted_handler(ngx_http_request_t *r)
+{
+    ngx_http_oauth_require_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_oauth_require_module);
+
+    if (ctx != NULL && ctx->challenge != NULL) {
+        ctx->challenge->hash = 0;
+        ctx->challenge = NULL;
+    }
+
+    return NGX_DECLINED;
 }
 
 
