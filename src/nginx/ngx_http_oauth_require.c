@@ -406,6 +406,17 @@ ngx_http_oauth_require_handler(ngx_http_request_t *r)
             hcln->handler = ngx_http_oauth_require_cancel;
             hcln->data = ctx;
 
+            /*
+             * Notice a client that leaves meanwhile, as the endpoints'
+             * content handler does: an HTTP/1.x hang-up, an HTTP/2 stream
+             * reset or its connection closed.  The request then ends with
+             * 499, its cleanup cancels the operation, and it never gets
+             * to the content phase (an upstream connect for nobody).
+             */
+            if (r->read_event_handler == ngx_http_block_reading) {
+                r->read_event_handler = ngx_http_test_reading;
+            }
+
             r->main->count++;
 
             return NGX_DONE;
@@ -433,6 +444,22 @@ ngx_http_oauth_require_done(void *data, ngx_int_t rc, void **replies,
     c = r->connection;
 
     ctx->op = NULL;
+
+    if (r->read_event_handler == ngx_http_test_reading) {
+        r->read_event_handler = ngx_http_block_reading;
+    }
+
+    if (c->error) {
+        /* the client is gone but its going was not seen yet (the reply
+         * came first in this event loop iteration): end here, never
+         * resume the phases towards the upstream */
+        ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                      "oauth_require: client closed the request while "
+                      "its session was checked");
+        ngx_http_finalize_request(r, NGX_HTTP_CLIENT_CLOSED_REQUEST);
+        ngx_http_run_posted_requests(c);
+        return;
+    }
 
     if (rc == NGX_OK && n == 1) {
         oauth_require_resume(ctx->handle, replies[0], &res);
