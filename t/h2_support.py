@@ -9,6 +9,7 @@ import time
 import h2.config
 import h2.connection
 import h2.events
+import h2.exceptions
 
 import rig
 
@@ -61,13 +62,20 @@ class H2Client:
 
     def send_body(self, sid, body):
         while body:
+            if self.streams[sid]["done"]:
+                # answered (and reset) before the whole body was sent:
+                # allowed by RFC 9113 section 8.1
+                return
             window = min(self.conn.local_flow_control_window(sid),
                          self.conn.max_outbound_frame_size)
             if window <= 0:
                 self.pump(0.5)
                 continue
             chunk, body = body[:window], body[window:]
-            self.conn.send_data(sid, chunk, end_stream=not body)
+            try:
+                self.conn.send_data(sid, chunk, end_stream=not body)
+            except h2.exceptions.StreamClosedError:
+                return
             self.flush()
 
     def reset(self, sid):

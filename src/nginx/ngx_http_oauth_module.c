@@ -126,6 +126,13 @@ static ngx_command_t  ngx_http_oauth_commands[] = {
       offsetof(ngx_http_oauth_loc_conf_t, leeway),
       NULL },
 
+    { ngx_string("oauth_max_body_size"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_oauth_loc_conf_t, max_body_size),
+      NULL },
+
     { ngx_string("oauth_realm"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_str_slot,
@@ -396,6 +403,7 @@ ngx_http_oauth_create_loc_conf(ngx_conf_t *cf)
     conf->endpoint = NGX_CONF_UNSET;
     conf->require = NGX_CONF_UNSET_PTR;
     conf->leeway = NGX_CONF_UNSET;
+    conf->max_body_size = NGX_CONF_UNSET_SIZE;
 
     return conf;
 }
@@ -427,6 +435,8 @@ ngx_http_oauth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_conf_merge_sec_value(conf->leeway, prev->leeway, 30);
     ngx_conf_merge_str_value(conf->realm, prev->realm, "api");
+    ngx_conf_merge_size_value(conf->max_body_size, prev->max_body_size,
+                              64 * 1024);
 
     if (conf->require == NULL && conf->endpoint == NGX_CONF_UNSET) {
         return NGX_CONF_OK;

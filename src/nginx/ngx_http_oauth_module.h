@@ -40,6 +40,9 @@ typedef struct {
     ngx_http_oauth_require_t     *require;        /* NULL: off; UNSET_PTR */
     time_t                        leeway;
     ngx_str_t                     realm;
+    size_t                        max_body_size;  /* of an endpoint's
+                                                     request, in memory or
+                                                     in a temporary file */
     oauth_require_rule_t         *rule;           /* require with this
                                                      location's leeway and
                                                      realm, made when merged */
