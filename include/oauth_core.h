@@ -108,6 +108,8 @@ typedef struct {
     oauth_str_t  authorization;  /* Authorization header, raw */
     oauth_str_t  cookie;         /* all Cookie headers, joined with "; " */
     int          duplicate_authorization; /* more than one Authorization */
+    int          body_too_large; /* past oauth_max_body_size: body is empty
+                                    and the endpoint refuses the request */
     int64_t      now;            /* unix seconds */
     int64_t      leeway;         /* the location's oauth_leeway, seconds */
     oauth_str_t  realm;          /* the location's oauth_realm */

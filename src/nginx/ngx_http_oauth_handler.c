@@ -18,6 +18,7 @@ typedef struct {
     oauth_endpoint_e             endpoint;
     ngx_queue_t                  kdf_queue;   /* in ngx_http_oauth_kdf's */
     unsigned                     kdf_waiting:1;
+    unsigned                     body_too_large:1;
 } ngx_http_oauth_ctx_t;
 
 
@@ -57,7 +58,7 @@ static ngx_int_t ngx_http_oauth_respond(ngx_http_request_t *r,
 static ngx_int_t ngx_http_oauth_collect_cookies(ngx_http_request_t *r,
     ngx_str_t *out);
 static ngx_int_t ngx_http_oauth_read_body(ngx_http_request_t *r,
-    ngx_str_t *out);
+    size_t max, ngx_str_t *out);
 static void ngx_http_oauth_cleanup(void *data);
 
 
@@ -91,8 +92,23 @@ ngx_http_oauth_content_handler(ngx_http_request_t *r)
 
     ngx_http_set_ctx(r, ctx, ngx_http_oauth_module);
 
-    if (r->method == NGX_HTTP_POST) {
-        /* forms are small: keep the body in one memory buffer */
+    if (r->method == NGX_HTTP_POST
+        && r->headers_in.content_length_n > (off_t) olcf->max_body_size)
+    {
+        /* past oauth_max_body_size by its Content-Length: not read; the
+         * endpoint refuses it in its own format (JSON or a page) rather
+         * than with nginx's HTML 413 */
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "oauth: request body of %O bytes is past "
+                      "oauth_max_body_size %uz",
+                      r->headers_in.content_length_n, olcf->max_body_size);
+
+        ctx->body_too_large = 1;
+
+    } else if (r->method == NGX_HTTP_POST) {
+        /* forms are small: one memory buffer when the body fits
+         * client_body_buffer_size, else nginx spools it to a temporary
+         * file, which ngx_http_oauth_read_body() reads back */
         r->request_body_in_single_buf = 1;
 
         rc = ngx_http_read_client_request_body(r, ngx_http_oauth_start);
@@ -133,9 +149,27 @@ ngx_http_oauth_start(ngx_http_request_t *r)
     oscf = ngx_http_get_module_srv_conf(r, ngx_http_oauth_module);
     olcf = ngx_http_get_module_loc_conf(r, ngx_http_oauth_module);
 
-    if (ngx_http_oauth_read_body(r, &body) != NGX_OK) {
-        ngx_http_finalize_request(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE);
-        return;
+    ngx_str_null(&body);
+
+    if (!ctx->body_too_large) {
+        switch (ngx_http_oauth_read_body(r, olcf->max_body_size, &body)) {
+
+        case NGX_OK:
+            break;
+
+        case NGX_DECLINED:
+            /* a body of unknown length (chunked, HTTP/2) turned out too
+             * large once read */
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "oauth: request body is past "
+                          "oauth_max_body_size %uz", olcf->max_body_size);
+            ctx->body_too_large = 1;
+            break;
+
+        default:
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
     }
 
     if (ngx_http_oauth_collect_cookies(r, &cookie) != NGX_OK
@@ -203,6 +237,7 @@ ngx_http_oauth_start(ngx_http_request_t *r)
     }
 
     req.duplicate_authorization = (nauth > 1);
+    req.body_too_large = ctx->body_too_large;
 
     ctx->flow = oauth_flow_start(oscf->server, ctx->endpoint, &req, &step);
     if (ctx->flow == NULL) {
@@ -596,6 +631,9 @@ ngx_http_oauth_respond(ngx_http_request_t *r, oauth_step_t *step)
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
+        /* not sent until complete: an error page keeps the header list */
+        h->hash = 0;
+
         if (ngx_http_oauth_copy(r->pool, &h->key, &step->headers[i].name)
             != NGX_OK
             || ngx_http_oauth_copy(r->pool, &h->value,
@@ -605,6 +643,18 @@ ngx_http_oauth_respond(ngx_http_request_t *r, oauth_step_t *step)
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
+        /* as nginx's own modules fill a header: filters and other
+         * modules may read the lowercased key, and nginx >= 1.23 chains
+         * headers of one name through "next" */
+        h->lowcase_key = ngx_pnalloc(r->pool, h->key.len ? h->key.len : 1);
+        if (h->lowcase_key == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ngx_strlow(h->lowcase_key, h->key.data, h->key.len);
+#if (nginx_version >= 1023000)
+        h->next = NULL;
+#endif
         h->hash = 1;
     }
 
@@ -699,11 +749,19 @@ ngx_http_oauth_collect_cookies(ngx_http_request_t *r, ngx_str_t *out)
 }
 
 
+/*
+ * The whole body as one string, from memory or from the temporary file
+ * nginx wrote it to (past client_body_buffer_size): NGX_DECLINED when it is
+ * longer than max (oauth_max_body_size), NGX_ERROR when memory or the file
+ * fails.
+ */
 static ngx_int_t
-ngx_http_oauth_read_body(ngx_http_request_t *r, ngx_str_t *out)
+ngx_http_oauth_read_body(ngx_http_request_t *r, size_t max, ngx_str_t *out)
 {
     u_char       *p;
-    size_t        len;
+    off_t         len, size;
+    ssize_t       n;
+    ngx_buf_t    *b;
     ngx_chain_t  *cl;
 
     ngx_str_null(out);
@@ -715,22 +773,22 @@ ngx_http_oauth_read_body(ngx_http_request_t *r, ngx_str_t *out)
     len = 0;
 
     for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        if (cl->buf->in_file) {
-            /* larger than client_body_buffer_size: no form is */
-            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                          "oauth: request body too large for memory");
-            return NGX_ERROR;
-        }
+        b = cl->buf;
+        len += b->in_file ? b->file_last - b->file_pos : b->last - b->pos;
+    }
 
-        len += cl->buf->last - cl->buf->pos;
+    if (len > (off_t) max) {
+        return NGX_DECLINED;
     }
 
     if (len == 0) {
         return NGX_OK;
     }
 
-    if (r->request_body->bufs->next == NULL) {
-        out->data = r->request_body->bufs->buf->pos;
+    b = r->request_body->bufs->buf;
+
+    if (r->request_body->bufs->next == NULL && !b->in_file) {
+        out->data = b->pos;
         out->len = len;
         return NGX_OK;
     }
@@ -743,7 +801,30 @@ ngx_http_oauth_read_body(ngx_http_request_t *r, ngx_str_t *out)
     out->data = p;
 
     for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        p = ngx_cpymem(p, cl->buf->pos, cl->buf->last - cl->buf->pos);
+        b = cl->buf;
+
+        if (!b->in_file) {
+            p = ngx_cpymem(p, b->pos, b->last - b->pos);
+            continue;
+        }
+
+        size = b->file_last - b->file_pos;
+
+        n = ngx_read_file(b->file, p, (size_t) size, b->file_pos);
+
+        if (n == NGX_ERROR) {
+            /* ngx_read_file() logged why */
+            return NGX_ERROR;
+        }
+
+        if (n != size) {
+            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                          "oauth: read only %z of %O bytes of the request "
+                          "body from \"%V\"", n, size, &b->file->name);
+            return NGX_ERROR;
+        }
+
+        p += n;
     }
 
     out->len = len;

@@ -145,6 +145,13 @@ static ngx_command_t  ngx_http_oauth_commands[] = {
       offsetof(ngx_http_oauth_loc_conf_t, leeway),
       NULL },
 
+    { ngx_string("oauth_max_body_size"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_oauth_loc_conf_t, max_body_size),
+      NULL },
+
     { ngx_string("oauth_realm"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_str_slot,
@@ -233,6 +240,14 @@ ngx_http_oauth_postconfiguration(ngx_conf_t *cf)
     }
 
     *h = ngx_http_oauth_require_handler;
+
+    /* drops our challenge from a request another access module granted */
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PRECONTENT_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_oauth_require_granted_handler;
 
     return NGX_OK;
 }
@@ -449,6 +464,7 @@ ngx_http_oauth_create_loc_conf(ngx_conf_t *cf)
     conf->endpoint = NGX_CONF_UNSET;
     conf->require = NGX_CONF_UNSET_PTR;
     conf->leeway = NGX_CONF_UNSET;
+    conf->max_body_size = NGX_CONF_UNSET_SIZE;
 
     return conf;
 }
@@ -480,6 +496,8 @@ ngx_http_oauth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_conf_merge_sec_value(conf->leeway, prev->leeway, 30);
     ngx_conf_merge_str_value(conf->realm, prev->realm, "api");
+    ngx_conf_merge_size_value(conf->max_body_size, prev->max_body_size,
+                              64 * 1024);
 
     if (conf->require == NULL && conf->endpoint == NGX_CONF_UNSET) {
         return NGX_CONF_OK;

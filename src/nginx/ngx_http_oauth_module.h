@@ -48,6 +48,9 @@ typedef struct {
     ngx_http_oauth_require_t     *require;        /* NULL: off; UNSET_PTR */
     time_t                        leeway;
     ngx_str_t                     realm;
+    size_t                        max_body_size;  /* of an endpoint's
+                                                     request, in memory or
+                                                     in a temporary file */
     oauth_require_rule_t         *rule;           /* require with this
                                                      location's leeway and
                                                      realm, made when merged */
@@ -70,6 +73,7 @@ char *ngx_http_oauth_require_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 ngx_int_t ngx_http_oauth_require_prepare(ngx_conf_t *cf,
     ngx_http_oauth_loc_conf_t *olcf);
 ngx_int_t ngx_http_oauth_require_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_oauth_require_granted_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_oauth_add_variables(ngx_conf_t *cf);
 
 

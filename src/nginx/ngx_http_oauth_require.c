@@ -50,13 +50,14 @@ typedef struct {
     oauth_require_t             *handle;
     ngx_http_oauth_redis_op_t   *op;          /* pending session check */
     ngx_int_t                    rc;          /* NGX_OK or a status */
+    ngx_table_elt_t             *challenge;   /* our WWW-Authenticate */
     unsigned                     done:1;
     unsigned                     redis_failed:1; /* the driver logs it */
 } ngx_http_oauth_require_ctx_t;
 
 
 static ngx_int_t ngx_http_oauth_require_decide(ngx_http_request_t *r,
-    oauth_require_result_t *res);
+    ngx_http_oauth_require_ctx_t *ctx, oauth_require_result_t *res);
 static void ngx_http_oauth_require_done(void *data, ngx_int_t rc,
     void **replies, ngx_uint_t n);
 static void ngx_http_oauth_require_cancel(void *data);
@@ -407,13 +408,24 @@ ngx_http_oauth_require_handler(ngx_http_request_t *r)
             hcln->handler = ngx_http_oauth_require_cancel;
             hcln->data = ctx;
 
+            /*
+             * Notice a client that leaves meanwhile, as the endpoints'
+             * content handler does: an HTTP/1.x hang-up, an HTTP/2 stream
+             * reset or its connection closed.  The request then ends with
+             * 499, its cleanup cancels the operation, and it never gets
+             * to the content phase (an upstream connect for nobody).
+             */
+            if (r->read_event_handler == ngx_http_block_reading) {
+                r->read_event_handler = ngx_http_test_reading;
+            }
+
             r->main->count++;
 
             return NGX_DONE;
         }
     }
 
-    ctx->rc = ngx_http_oauth_require_decide(r, &res);
+    ctx->rc = ngx_http_oauth_require_decide(r, ctx, &res);
     ctx->done = 1;
 
     return ctx->rc;
@@ -435,6 +447,22 @@ ngx_http_oauth_require_done(void *data, ngx_int_t rc, void **replies,
 
     ctx->op = NULL;
 
+    if (r->read_event_handler == ngx_http_test_reading) {
+        r->read_event_handler = ngx_http_block_reading;
+    }
+
+    if (c->error) {
+        /* the client is gone but its going was not seen yet (the reply
+         * came first in this event loop iteration): end here, never
+         * resume the phases towards the upstream */
+        ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                      "oauth_require: client closed the request while "
+                      "its session was checked");
+        ngx_http_finalize_request(r, NGX_HTTP_CLIENT_CLOSED_REQUEST);
+        ngx_http_run_posted_requests(c);
+        return;
+    }
+
     if (rc == NGX_OK && n == 1) {
         oauth_require_resume(ctx->handle, replies[0], &res);
 
@@ -443,7 +471,7 @@ ngx_http_oauth_require_done(void *data, ngx_int_t rc, void **replies,
         oauth_require_resume(ctx->handle, NULL, &res);
     }
 
-    ctx->rc = ngx_http_oauth_require_decide(r, &res);
+    ctx->rc = ngx_http_oauth_require_decide(r, ctx, &res);
     ctx->done = 1;
 
     r->main->count--;
@@ -459,7 +487,7 @@ ngx_http_oauth_require_done(void *data, ngx_int_t rc, void **replies,
 
 static ngx_int_t
 ngx_http_oauth_require_decide(ngx_http_request_t *r,
-    oauth_require_result_t *res)
+    ngx_http_oauth_require_ctx_t *ctx, oauth_require_result_t *res)
 {
     ngx_str_t                      reason;
     ngx_uint_t                     level;
@@ -502,9 +530,11 @@ ngx_http_oauth_require_decide(ngx_http_request_t *r,
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
+        /* not sent until complete: the error page keeps the header list */
+        h->hash = 0;
+
         h->value.data = ngx_pnalloc(r->pool, res->www_authenticate.len);
         if (h->value.data == NULL) {
-            h->hash = 0;
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
@@ -513,12 +543,50 @@ ngx_http_oauth_require_decide(ngx_http_request_t *r,
         h->value.len = res->www_authenticate.len;
         h->hash = 1;
         ngx_str_set(&h->key, "WWW-Authenticate");
+        h->lowcase_key = (u_char *) "www-authenticate";
+
+#if (nginx_version >= 1023000)
+        /*
+         * nginx >= 1.23 walks this list through h->next when another
+         * module grants access under "satisfy any"; ngx_list_push() leaves
+         * the member uninitialized (a worker crashed on it).  As auth_basic
+         * does, our header is the whole list.
+         */
+        h->next = NULL;
+#endif
 
         /* so that "satisfy any" can drop it when another module allows */
         r->headers_out.www_authenticate = h;
+        ctx->challenge = h;
     }
 
     return res->status;
+}
+
+
+/*
+ * Precontent phase: a request that gets here was granted access.  Under
+ * "satisfy any" a refusal from oauth_require may have been followed by a
+ * grant from another access module; nginx then clears only the
+ * WWW-Authenticate that r->headers_out.www_authenticate leads to (1.23+:
+ * the list it heads), and auth_basic replaces that pointer with its own
+ * challenge, so ours could survive into a granted answer.  Drop it here,
+ * on every nginx version.
+ */
+
+ngx_int_t
+ngx_http_oauth_require_granted_handler(ngx_http_request_t *r)
+{
+    ngx_http_oauth_require_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_oauth_require_module);
+
+    if (ctx != NULL && ctx->challenge != NULL) {
+        ctx->challenge->hash = 0;
+        ctx->challenge = NULL;
+    }
+
+    return NGX_DECLINED;
 }
 
 

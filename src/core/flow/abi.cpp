@@ -166,6 +166,7 @@ oauth_flow_t* oauth_flow_start(const oauth_server_t* server, oauth_endpoint_e en
         r.authorization = to_string(req->authorization);
         r.cookie = to_string(req->cookie);
         r.duplicate_authorization = req->duplicate_authorization != 0;
+        r.body_too_large = req->body_too_large != 0;
         r.now = req->now;
         r.leeway = req->leeway;
         if (req->realm.len) r.realm = to_string(req->realm);

@@ -27,6 +27,9 @@ struct Request {
     // IPv6 client as its /64); empty when unknown.
     std::string client_address;
     bool duplicate_authorization = false;
+    // The body was past the glue's limit (oauth_max_body_size) and was not
+    // read: every endpoint that reads a body refuses in its own format.
+    bool body_too_large = false;
     int64_t now = 0;
     // The location's oauth_leeway and oauth_realm, for the endpoints that
     // take a Bearer token themselves (userinfo, login_accept).

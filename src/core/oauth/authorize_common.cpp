@@ -89,6 +89,10 @@ std::expected<http::Form, Refusal> page_form(const flow::Request& request,
     }
     std::string_view text = request.query;
     if (request.method == "POST") {
+        if (request.body_too_large)
+            return std::unexpected(Refusal{html::error_page(413, "Request too large",
+                                                            "The form sent is too large."),
+                                           "request body too large"});
         if (!form_request::is_form_content_type(request.content_type))
             return std::unexpected(Refusal{bad_request_page(not_a_form), "not a form"});
         text = request.body;

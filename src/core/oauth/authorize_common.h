@@ -64,8 +64,9 @@ struct Refusal {
 
 // The parameters of a browser page: the query of a GET or HEAD, the body of a
 // POST. Another method is refused with 405 and Allow: GET, POST (RFC 9110
-// §15.5.6); a POST that is not a form (answered with the page `not_a_form`),
-// or a malformed form, with the 400 page. Duplicates are the page's to judge.
+// §15.5.6); a POST whose body was past the glue's limit with the 413 page; a
+// POST that is not a form (answered with the page `not_a_form`), or a
+// malformed form, with the 400 page. Duplicates are the page's to judge.
 std::expected<http::Form, Refusal> page_form(const flow::Request& request,
                                              std::string_view not_a_form = "Send the form as a form.");
 

@@ -38,7 +38,7 @@ private:
         // Every parameter may be absent here (Basic carries the client, scope
         // defaults): an empty POST without a Content-Type is an empty form.
         bool empty_post = request_.method == "POST" && request_.body.empty() &&
-                          request_.content_type.empty();
+                          request_.content_type.empty() && !request_.body_too_large;
         if (empty_post) return http::Form{};
         return ClientAuthenticatedFlow::read_form();
     }

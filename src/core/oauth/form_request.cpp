@@ -20,6 +20,7 @@ bool is_form_content_type(std::string_view ct) {
 
 std::expected<http::Form, flow::Response> parse(const flow::Request& request) {
     if (request.method != "POST") return std::unexpected(invalid("the method must be POST"));
+    if (request.body_too_large) return std::unexpected(invalid("the request body is too large"));
     if (!is_form_content_type(request.content_type))
         return std::unexpected(invalid("the body must be application/x-www-form-urlencoded"));
     http::Form form = http::parse_form(request.body);

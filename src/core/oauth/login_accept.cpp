@@ -54,6 +54,7 @@ public:
         if (!claims) return deny(claims.error());
         jti_ = (*claims)->jti;
 
+        if (request_.body_too_large) return invalid("the request body is too large");
         if (!util::is_media_type(request_.content_type, "application/json"))
             return invalid("Content-Type must be application/json");
         json::Json body = json::parse_object(request_.body, 8);
