@@ -5,7 +5,7 @@
 // flags bit 0: run an offload step (scrypt) instead of abandoning the flow
 // there (a request whose client went away); bit 2 (without bit 0): the
 // worker's KDF bound refuses it (resume_busy); bit 1: two Authorization
-// headers; the client address is the last part before the replies. A flow must end in a response with an HTTP status, never crash.
+// headers; bit 3: the body was past oauth_max_body_size; the client address is the last part before the replies. A flow must end in a response with an HTTP status, never crash.
 #include <cstdio>
 
 #include "fuzz_support.h"
@@ -37,6 +37,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     req.cookie = fuzz::str(in.next());
     req.client_address = fuzz::str(in.next());
     req.duplicate_authorization = (flags & 2) != 0;
+    req.body_too_large = (flags & 8) != 0;
+    if (req.body_too_large) req.body = fuzz::str("");  // as the glue hands it
     req.now = fuzz::kNow;
     req.leeway = 30;
     req.realm = fuzz::str("api");
