@@ -8,7 +8,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 src=$(cd "${1:-/usr/share/nginx/src}" && pwd)
 out="$top/build/deb"
 # A package for another nginx gets a folder of its own: same name, other Depends.
-[ "$src" = /usr/share/nginx/src ] || out="$out/nginx-$(basename "$src")"
+[ "$src" = /usr/share/nginx/src ] || out="$out/$(basename "$src")"
 tree="$out/libnginx-mod-http-oauth"
 
 rm -rf "$out"/*.deb "$out"/*.changes "$out"/*.buildinfo "$tree"
