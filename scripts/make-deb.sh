@@ -8,7 +8,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 src=$(cd "${1:-/usr/share/nginx/src}" && pwd)
 out="$top/build/deb"
 # A package for another nginx gets a folder of its own: same name, other Depends.
-[ "$src" = /usr/share/nginx/src ] || out="$out/$(basename "$src")"
+version=$(sed -n 's/^#define NGINX_VERSION *"\(.*\)"/\1/p' "$src/src/core/nginx.h")
+[ "$src" = /usr/share/nginx/src ] || out="$out/nginx-$version"
 tree="$out/libnginx-mod-http-oauth"
 
 rm -rf "$out"/*.deb "$out"/*.changes "$out"/*.buildinfo "$tree"
@@ -18,6 +19,9 @@ mkdir -p "$tree"
     | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done \
     | tar -c --null -T - -f -) | tar -x -C "$tree"
 
+# debian/rules is a make of its own: `make deb NGINX_SRC=rel/path` must not
+# reach it through MAKEFLAGS (it would win over the absolute path below).
+unset MAKEFLAGS MFLAGS MAKELEVEL
 (cd "$tree" && NGINX_SRC="$src" dpkg-buildpackage -b -us -uc -j"$(nproc)" \
     >"$out/build.log" 2>&1) || { tail -40 "$out/build.log"; exit 1; }
 rm -rf "$tree"
