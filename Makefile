@@ -30,7 +30,7 @@ STABLE    := $(abspath $(BUILD))/nginx-stable
 STABLE_ENV = OAUTH_NGINX_BUILD=$(STABLE) OAUTH_NGINX_BIN=$(STABLE)/nginx/objs/nginx
 CORE_LIB  := $(BUILD)/liboauth_core.a
 
-.PHONY: all deps core unit test test-asan run bench clean nginx-stable fuzz fuzz-build
+.PHONY: all deps core unit test test-asan run bench clean nginx-stable fuzz fuzz-build deb deb-check
 all: $(MODULE) $(BUILD)/oauthctl
 
 deps:
@@ -47,7 +47,7 @@ $(CORE_LIB): $(CORE_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/oauthctl: $(CLI_OBJS) $(CORE_LIB)
-	$(CXX) $(SAN_FLAGS) -o $@ $(CLI_OBJS) $(CORE_LIB) $(CORE_LIBS)
+	$(CXX) $(SAN_FLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(CORE_LIB) $(CORE_LIBS)
 
 # The module goes through nginx's own configure and make (scripts/build-module.sh).
 $(MODULE): $(CORE_LIB) $(NGX_SRCS) $(NGX_HDRS) config FORCE
@@ -132,6 +132,17 @@ run: deps
 bench: deps
 	$(MAKE) -j$$(nproc) all
 	scripts/bench.sh
+
+# The Debian package libnginx-mod-http-oauth in build/deb/, built against
+# NGINX_SRC (scripts/make-deb.sh, debian/); lintian's output follows.
+deb:
+	@scripts/install-deps.sh deb
+	scripts/make-deb.sh $(NGINX_SRC)
+
+# Installs that package on this machine, runs Debian's nginx -t with a site
+# using oauth_require, removes it (changes /etc/nginx: not part of make test).
+deb-check:
+	scripts/deb-check.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -5,7 +5,13 @@ set -euo pipefail
 pkgs=(build-essential g++ make nginx nginx-dev libssl-dev libjansson-dev
       libhiredis-dev redis-server googletest libgtest-dev python3 python3-pytest
       python3-authlib python3-jwcrypto python3-requests wrk curl openssl
-      fcgiwrap clang-19 libclang-rt-19-dev nghttp2-client python3-h2)
+      fcgiwrap clang-19 libclang-rt-19-dev nghttp2-client python3-h2
+      chromium chromium-driver python3-selenium)
+# `install-deps.sh deb` (make deb): what dpkg-buildpackage and lintian need.
+if [ "${1:-}" = deb ]; then
+    pkgs=(build-essential g++ make git dpkg-dev debhelper fakeroot lintian nginx
+          nginx-dev libssl-dev libjansson-dev libhiredis-dev)
+fi
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \

@@ -4,13 +4,13 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 run="$top/run"
-ctl="$top/build/oauthctl --redis 127.0.0.1:6390"
 
 mkdir -p "$run"/{modules,keys,logs,tmp,redis}
 ln -sf "$top/build/ngx_http_oauth_module.so" "$run/modules/ngx_http_oauth_module.so"
 [ -f "$run/keys/rs256.pem" ] || $top/build/oauthctl key generate --alg RS256 --out "$run/keys/rs256.pem" >/dev/null
 [ -f "$run/keys/es256.pem" ] || $top/build/oauthctl key generate --alg ES256 --out "$run/keys/es256.pem" >/dev/null
 cp "$top/conf-examples/quickstart.conf" "$run/nginx.conf"
+ln -sfn "$top/demo" "$run/demo"   # the demo app, served at /demo/
 
 pids=()
 stop() {
@@ -31,23 +31,17 @@ pids+=($!)
 for _ in $(seq 50); do curl -fs http://127.0.0.1:8080/oauth2/jwks >/dev/null && break; sleep 0.1; done
 
 # Demo data: recreated on every run.
-$ctl client delete demo-service >/dev/null 2>&1 || true
-$ctl client delete demo-app >/dev/null 2>&1 || true
-$ctl user delete demo >/dev/null 2>&1 || true
-secret=$($ctl client create --id demo-service --grant-types client_credentials \
-    --scope "orders:read" --name "Demo service" | sed -n 's/.*"client_secret": *"\([^"]*\)".*/\1/p')
-$ctl client create --id demo-app --public --redirect-uri http://127.0.0.1:8080/callback \
-    --post-logout-redirect-uri http://127.0.0.1:8080/ \
-    --grant-types authorization_code,refresh_token,device_code \
-    --scope "openid profile email orders:read" --consent once --name "Demo app" >/dev/null
-$ctl user create --username demo --password demo-password \
-    --claim name="Demo User" --claim email=demo@example.com >/dev/null
+secret=$("$top/scripts/quickstart-data.sh" "$top/build/oauthctl" 127.0.0.1:6390 http://127.0.0.1:8080)
 
 cat <<MSG
 
 ngx_http_oauth_module is up: nginx on http://127.0.0.1:8080, Redis on 127.0.0.1:6390.
 Demo confidential client: demo-service / $secret
 Demo public client: demo-app (redirect http://127.0.0.1:8080/callback); user demo / demo-password
+
+# 0. the demo app in a browser: sign in (demo / demo-password), see the tokens,
+#    call the API, refresh, revoke, see the 401, sign out
+http://127.0.0.1:8080/demo/
 
 # 1. a token for the machine client
 TOKEN=\$(curl -s -u demo-service:$secret -d grant_type=client_credentials \\
@@ -68,6 +62,10 @@ curl -s http://127.0.0.1:8080/oauth2/jwks
 
 # 5. browser sign-in: open this in a browser (user demo / demo-password)
 http://127.0.0.1:8080/oauth2/authorize?response_type=code&client_id=demo-app&redirect_uri=http%3A%2F%2F127.0.0.1%3A8080%2Fcallback&scope=openid%20profile&state=xyz&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256
+it lands on the demo page with a code; exchange it (the RFC 7636 example verifier):
+curl -s -d grant_type=authorization_code -d client_id=demo-app -d code=CODE \\
+    -d redirect_uri=http://127.0.0.1:8080/callback \\
+    -d code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk http://127.0.0.1:8080/oauth2/token
 then sign out of the browser session (the page asks first):
 http://127.0.0.1:8080/oauth2/logout
 
