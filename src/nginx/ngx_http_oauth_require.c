@@ -489,10 +489,9 @@ static ngx_int_t
 ngx_http_oauth_require_decide(ngx_http_request_t *r,
     ngx_http_oauth_require_ctx_t *ctx, oauth_require_result_t *res)
 {
-    ngx_str_t                      reason;
-    ngx_uint_t                     level;
-    ngx_table_elt_t               *h;
-    ngx_http_oauth_require_ctx_t  *ctx;
+    ngx_str_t         reason;
+    ngx_uint_t        level;
+    ngx_table_elt_t  *h;
 
     reason.data = (u_char *) res->log_reason.data;
     reason.len = res->log_reason.len;
@@ -507,12 +506,10 @@ ngx_http_oauth_require_decide(ngx_http_request_t *r,
         res->status = NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_oauth_require_module);
-
     if (res->status >= NGX_HTTP_INTERNAL_SERVER_ERROR) {
         /* a failure of the driver is logged at error by it, once per
          * outage, not here once per request; a Redis error reply is */
-        level = (ctx && ctx->redis_failed) ? NGX_LOG_INFO : NGX_LOG_ERR;
+        level = ctx->redis_failed ? NGX_LOG_INFO : NGX_LOG_ERR;
 
         ngx_log_error(level, r->connection->log, 0,
                       "oauth_require: %ui, %V", (ngx_uint_t) res->status,
