@@ -126,6 +126,7 @@ TEST(IdToken, OnRefreshUsesTheFamily) {
     fam.sub = "sub-9";
     fam.username = "bob";
     fam.scope = "openid profile";
+    fam.auth_time = 1699999000;  // parse_refresh_lookup reads the field, range-checked
     fam.fields = {{"auth_time", "1699999000"}, {"claims", R"({"name":"Bob"})"}};
 
     auto tok = on_refresh(cfg, fam, "openid profile", "new-at", kNow);

@@ -13,6 +13,7 @@
 //   consent needed         -> prompt=none: consent_required; else store and
 //                             302 to CONSENT?authz=H
 //   otherwise              -> mint the code, 302 to redirect_uri?code&state&iss
+#include <algorithm>
 #include <charconv>
 #include <optional>
 
@@ -25,6 +26,7 @@
 #include "oauth/login_accept_landing.h"
 #include "oauth/pkce.h"
 #include "oauth/scope.h"
+#include "store/bounds.h"
 #include "store/keys.h"
 #include "store/records.h"
 #include "store/reply.h"
@@ -218,7 +220,9 @@ private:
             auto [end, ec] = std::from_chars(max_age.data(), max_age.data() + max_age.size(), v);
             if (ec != std::errc() || end != max_age.data() + max_age.size() || v < 0)
                 return error(Error::InvalidRequest, "max_age must be a non-negative integer");
-            p.max_age = v;
+            // Longer than the stored range means the same (any sign-in is
+            // recent enough) and keeps the pending record parseable.
+            p.max_age = std::min(v, store::kMaxAge.hi);
         }
 
         // OIDC Core §3.1.2.1: prompt is a space-separated list; none alone.

@@ -1,5 +1,9 @@
 #include "oauth/device_poll.h"
 
+#include <algorithm>
+
+#include "store/bounds.h"
+
 namespace oauth::device {
 
 Poll decide_poll(std::optional<std::string_view> stored, std::string_view client_id,
@@ -34,7 +38,9 @@ Poll decide_poll(std::optional<std::string_view> stored, std::string_view client
     // the previous poll. The first poll is never too early: a device may
     // ask once right away.
     bool too_fast = r.last_poll != 0 && now - r.last_poll < r.interval;
-    if (too_fast) r.interval += kSlowDownStep;
+    // The interval stops growing at its range's end, so the record stays
+    // one its parser accepts (store/bounds.h).
+    if (too_fast) r.interval = std::min(r.interval + kSlowDownStep, store::kPollInterval.hi);
     r.last_poll = now;
     p.outcome = too_fast ? PollOutcome::SlowDown : PollOutcome::Pending;
     p.updated = serialize(r);

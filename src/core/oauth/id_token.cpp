@@ -3,7 +3,6 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
-#include <charconv>
 #include <stdexcept>
 
 #include "jose/jws.h"
@@ -32,12 +31,6 @@ bool has_scope(std::string_view scope, std::string_view want) {
     return false;
 }
 
-std::optional<int64_t> parse_int(std::string_view s) {
-    int64_t v = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-    return v;
-}
 
 }  // namespace
 
@@ -89,9 +82,6 @@ std::optional<std::string> on_refresh(const flow::ServerConfig& server,
                                       const store::Family& family, std::string_view scope,
                                       std::string_view access_token, int64_t now) {
     if (!wanted(family.scope) || !wanted(scope)) return std::nullopt;
-    std::optional<int64_t> auth_time;
-    if (auto it = family.fields.find(kFieldAuthTime); it != family.fields.end())
-        auth_time = parse_int(it->second);
     json::Json user;
     if (auto it = family.fields.find(kFieldClaims); it != family.fields.end())
         user = json::parse_object(it->second);
@@ -100,7 +90,7 @@ std::optional<std::string> on_refresh(const flow::ServerConfig& server,
                                 .username = family.username,
                                 .scope = scope,
                                 .user_claims = user.get(),
-                                .auth_time = auth_time,
+                                .auth_time = family.auth_time,
                                 .nonce = {},
                                 .access_token = access_token,
                                 .now = now});

@@ -2,6 +2,7 @@
 
 #include "http/form.h"
 #include "http/html.h"
+#include "store/bounds.h"
 #include "store/reply.h"
 #include "util/crypto.h"
 
@@ -93,12 +94,15 @@ std::optional<Pending> parse_pending(std::string_view text) {
     p.prompt_login = json_is_true(json_object_get(j, "prompt_login"));
     p.prompt_consent = json_is_true(json_object_get(j, "prompt_consent"));
     p.consent_policy = str(j, "consent_policy");
-    p.max_age = json::get_int(j, "max_age").value_or(-1);
+    auto max_age = store::member_or(j, "max_age", store::kMaxAge, -1);
+    auto iat = store::member_or(j, "iat", store::kInstant, 0);
+    if (!max_age || !iat) return std::nullopt;
+    p.max_age = *max_age;
     p.login_hint = str(j, "login_hint");
     p.stale_sid = str(j, "stale_sid");
     p.consent_prior = str(j, "consent_prior");
     p.user_code = str(j, "user_code");
-    p.iat = json::get_int(j, "iat").value_or(0);
+    p.iat = *iat;
     p.browser = str(j, "browser");
     if (p.kind == Pending::Kind::Authorize && (p.client_id.empty() || p.redirect_uri.empty()))
         return std::nullopt;
@@ -111,7 +115,9 @@ std::optional<Pending> parse_pending(std::string_view text) {
         json_t* claims = json_object_get(a, "claims");
         acc.claims = json::share(json_is_object(claims) ? claims : nullptr);
         if (!acc.claims) acc.claims.reset(json_object());
-        acc.auth_time = json::get_int(a, "auth_time").value_or(0);
+        auto auth_time = store::member_or(a, "auth_time", store::kInstant, 0);
+        if (!auth_time) return std::nullopt;
+        acc.auth_time = *auth_time;
         acc.verifier_hash = str(a, "verifier_hash");
         if (acc.sub.empty() || acc.verifier_hash.empty()) return std::nullopt;
         p.accepted = std::move(acc);

@@ -4,6 +4,7 @@
 #include "http/html.h"
 #include "oauth/csrf.h"
 #include "oauth/pending.h"
+#include "store/bounds.h"
 #include "store/reply.h"
 #include "util/crypto.h"
 #include "util/encoding.h"
@@ -48,7 +49,7 @@ std::optional<Session> parse(std::string_view text, std::string_view sid) {
     json::Json o = json::parse_object(text, 32);
     if (!o) return std::nullopt;
     auto sub = json::get_string(o.get(), "sub");
-    auto auth_time = json::get_int(o.get(), "auth_time");
+    auto auth_time = store::member(o.get(), "auth_time", store::kInstant);
     if (!sub || sub->empty() || !auth_time) return std::nullopt;
     Session s;
     s.sid = std::string(sid);

@@ -1,5 +1,7 @@
 #include "store/records.h"
 
+#include "store/bounds.h"
+
 #include <algorithm>
 
 namespace oauth::store {
@@ -176,8 +178,11 @@ std::optional<AccessSession> parse_access_session(std::string_view text) {
     s.client_id = str(o.get(), "client_id");
     s.sub = str(o.get(), "sub");
     s.scope = str(o.get(), "scope");
-    s.iat = json::get_int(o.get(), "iat").value_or(0);
-    s.exp = json::get_int(o.get(), "exp").value_or(0);
+    auto iat = member_or(o.get(), "iat", kInstant, 0);
+    auto exp = member_or(o.get(), "exp", kInstant, 0);
+    if (!iat || !exp) return std::nullopt;
+    s.iat = *iat;
+    s.exp = *exp;
     s.family = str(o.get(), "fam");
     return s;
 }
