@@ -49,7 +49,7 @@ typedef enum {
 typedef struct {
     const oauth_str_t  *scopes;      /* every one is required */
     size_t              nscopes;
-    oauth_str_t         audience;    /* empty: aud is not checked */
+    oauth_str_t         audience;    /* empty: the server's oauth_audience */
     int64_t             leeway;      /* seconds */
     oauth_str_t         realm;
 } oauth_require_policy_t;

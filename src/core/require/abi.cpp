@@ -77,7 +77,12 @@ void check(const oauth_server_t* server, const oauth_require_rule_s* rule,
                                                config.prefix);
     if (!claims) return deny(h, claims.error(), res);
 
-    oauth::require::Policy policy{rule->scopes, rule->audience, rule->leeway};
+    // RFC 9068 §4, RFC 8725 §3.9: a resource server accepts only tokens
+    // meant for it. Without aud= that is the server's oauth_audience (the
+    // issuer by default), so servers sharing issuer and keys stay apart.
+    std::string_view audience = rule->audience.empty() ? std::string_view(config.audience)
+                                                       : std::string_view(rule->audience);
+    oauth::require::Policy policy{rule->scopes, audience, rule->leeway};
     Reason r = oauth::require::evaluate(**claims, config.issuer, policy, now);
     if (r != Reason::Ok) return deny(h, r, res);
 
