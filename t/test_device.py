@@ -392,8 +392,9 @@ def test_token_endpoint_errors(make_server, setup):
     # Not something this server mints: invalid_grant.
     assert_error(poll(server, "garbage"), 400, "invalid_grant")
     assert_error(poll(server, "x" * 43 + "!"), 400, "invalid_grant")
-    # Well formed but unknown: indistinguishable from expired.
-    assert_error(poll(server, "A" * 43), 400, "expired_token")
+    # Well formed but never issued: invalid_grant (RFC 6749 §5.2); only a
+    # code that existed is expired_token (test_expiry).
+    assert_error(poll(server, "A" * 43), 400, "invalid_grant")
     # A client without the grant.
     a = codes(server)
     assert_error(poll(server, a["device_code"], "web", "web-secret"), 400, "unauthorized_client")

@@ -9,9 +9,12 @@ namespace oauth::device {
 Poll decide_poll(std::optional<std::string_view> stored, std::string_view client_id,
                  int64_t now) {
     Poll p;
-    // Redis lets the record die at its TTL: absence is expiry (an unknown
-    // but well-formed code cannot be told apart from an expired one).
-    if (!stored) return p;
+    // The record outlives its exp by kExpiredGrace, so absence means a code
+    // never issued (or expired long ago): invalid_grant, RFC 6749 §5.2.
+    if (!stored) {
+        p.outcome = PollOutcome::Unknown;
+        return p;
+    }
     if (is_used(*stored)) {
         p.outcome = PollOutcome::Used;
         return p;
@@ -28,7 +31,10 @@ Poll decide_poll(std::optional<std::string_view> stored, std::string_view client
         p.outcome = PollOutcome::WrongClient;
         return p;
     }
-    if (now >= r.exp) return p;  // RFC 8628 §3.5 expired_token
+    if (now >= r.exp) {  // RFC 8628 §3.5 expired_token
+        p.outcome = PollOutcome::Expired;
+        return p;
+    }
     switch (r.status) {
     case Status::Approved: p.outcome = PollOutcome::Approved; return p;
     case Status::Denied: p.outcome = PollOutcome::Denied; return p;
@@ -54,6 +60,7 @@ Error poll_error(PollOutcome o) {
     case PollOutcome::Denied: return Error::AccessDenied;
     case PollOutcome::Expired: return Error::ExpiredToken;
     case PollOutcome::Approved:  // not an error; callers never ask
+    case PollOutcome::Unknown:
     case PollOutcome::Used:
     case PollOutcome::WrongClient:
     case PollOutcome::Corrupt: break;
@@ -67,6 +74,7 @@ std::string_view poll_description(PollOutcome o) {
     case PollOutcome::SlowDown: return "polling too fast: wait the interval, now 5 seconds longer";
     case PollOutcome::Denied: return "the user denied the request";
     case PollOutcome::Expired: return "the device code has expired";
+    case PollOutcome::Unknown: return "the device code is not valid";
     case PollOutcome::Used: return "the device code was already used";
     case PollOutcome::WrongClient: return "the device code was issued to another client";
     case PollOutcome::Corrupt: return "the device code is not valid";
