@@ -165,7 +165,7 @@ void client_list(const Globals& g, const std::vector<std::string>& words) {
         Reply r = redis.run({"GET", keys.client(id)});
         if (r->type != REDIS_REPLY_STRING) continue;  // deleted meanwhile
         auto c = oauth::store::parse_client(reply_string(r));
-        if (c) json_array_append_new(out.get(), oauth::store::public_view(*c).release());
+        if (c) oauth::json::append_new(out.get(), oauth::store::public_view(*c).release());
     }
     print(out.get());
 }
@@ -192,7 +192,7 @@ void client_delete(const Globals& g, const std::vector<std::string>& words) {
     int64_t consents = forget_consents(redis, g.prefix, std::nullopt, id);
     oauth::json::Json out(json_object());
     oauth::json::set(out.get(), "client_id", id);
-    json_object_set_new(out.get(), "deleted", json_true());
+    oauth::json::set_new(out.get(), "deleted", json_true());
     oauth::json::set(out.get(), "families_revoked", static_cast<int64_t>(n->integer));
     oauth::json::set(out.get(), "consents_revoked", consents);
     print(out.get());
@@ -230,7 +230,7 @@ void user_create(const Globals& g, const std::vector<std::string>& words) {
         json_error_t err;
         json_t* parsed = json_loads(value.c_str(), JSON_DECODE_ANY, &err);
         if (parsed && (json_is_boolean(parsed) || json_is_number(parsed))) {
-            json_object_set_new(u.claims.get(), name.c_str(), parsed);
+            oauth::json::set_new(u.claims.get(), name.c_str(), parsed);
         } else {
             if (parsed) json_decref(parsed);
             oauth::json::set(u.claims.get(), name.c_str(), value);
@@ -277,7 +277,7 @@ void user_delete(const Globals& g, const std::vector<std::string>& words) {
     }
     oauth::json::Json out(json_object());
     oauth::json::set(out.get(), "username", username);
-    json_object_set_new(out.get(), "deleted", json_true());
+    oauth::json::set_new(out.get(), "deleted", json_true());
     oauth::json::set(out.get(), "families_revoked", revoked);
     print(out.get());
 }

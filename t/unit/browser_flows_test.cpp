@@ -165,6 +165,44 @@ TEST(BrowserAuthorize, ErrorsAfterTheRedirectUriIsTrustedAreRedirects) {
     }
 }
 
+// Issue 18 item 4: jansson refuses text that is not UTF-8, and a state or
+// nonce silently dropped from the pending request came back as a redirect
+// without state. Refused with invalid_request instead; the error redirect
+// carries state exactly as sent.
+TEST(BrowserAuthorize, StateOrNonceThatIsNotUtf8IsInvalidRequest) {
+    struct Case {
+        std::string extra, state;
+    } cases[] = {
+        {"&state=%FF%FEab", "\xff\xfe" "ab"},
+        {"&state=%C0%80", "\xc0\x80"},         // overlong NUL
+        {"&state=%ED%A0%80", "\xed\xa0\x80"},  // a surrogate
+        {"&state=xyz&nonce=n%FF", "xyz"},
+    };
+    for (const auto& c : cases) {
+        std::string query = "response_type=code&client_id=web&redirect_uri=" + http::form_encode(kRedirect) +
+                            "&code_challenge=" + kChallenge + "&code_challenge_method=S256" + c.extra;
+        Driver d(endpoints::make_authorize(bserver(), get("/authorize", query)));
+        auto client = str(client_json());
+        d.reply(client);
+        ASSERT_EQ(d.step.kind, flow::Step::Kind::Respond) << c.extra;
+        EXPECT_EQ(d.step.response.status, 302u) << c.extra;
+        auto q = location_query(d);
+        EXPECT_EQ(q["error"], "invalid_request") << c.extra;
+        EXPECT_EQ(q["state"], c.state) << c.extra;
+    }
+}
+
+TEST(BrowserAuthorize, LoginHintThatIsNotUtf8IsDropped) {
+    Driver d(endpoints::make_authorize(bserver(), get("/authorize", authorize_query("&login_hint=al%FFice"))));
+    auto client = str(client_json());
+    d.reply(client);
+    ASSERT_EQ(d.step.kind, flow::Step::Kind::Redis);
+    auto p = authz::parse_pending(d.command()[2]);
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->state, "xyz");
+    EXPECT_EQ(p->login_hint, "");
+}
+
 TEST(BrowserAuthorize, WithoutSessionStoresThePendingRequestAndGoesToLogin) {
     Driver d(endpoints::make_authorize(
         bserver(), get("/authorize", authorize_query("&nonce=n1&login_hint=alice%40example.com"))));

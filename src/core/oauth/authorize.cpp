@@ -163,6 +163,10 @@ private:
         p.consent_policy = std::string(store::consent_name(client.consent));
 
         if (state.size() > kMaxState) return error(Error::InvalidRequest, "state is too long");
+        // state and nonce travel through JSON records (the pending request,
+        // the code, the ID token), which hold only UTF-8 text: refused, not
+        // dropped. The error redirect still carries state byte for byte.
+        if (!json::is_utf8(state)) return error(Error::InvalidRequest, "state is not UTF-8 text");
         if (form_.duplicate)  // RFC 6749 §3.1
             return error(Error::InvalidRequest, "parameter sent twice: " + quotable(*form_.duplicate));
         std::string_view response_type = form_.value("response_type");
@@ -207,11 +211,13 @@ private:
 
         std::string_view nonce = form_.value("nonce");
         if (nonce.size() > kMaxNonce) return error(Error::InvalidRequest, "nonce is too long");
+        if (!json::is_utf8(nonce)) return error(Error::InvalidRequest, "nonce is not UTF-8 text");
         p.nonce = std::string(nonce);
 
         // OIDC Core §3.1.2.1: a hint, so one we cannot use is dropped, not
         // an error.
-        if (std::string_view hint = form_.value("login_hint"); hint.size() <= kMaxLoginHint)
+        if (std::string_view hint = form_.value("login_hint");
+            hint.size() <= kMaxLoginHint && json::is_utf8(hint))
             p.login_hint = std::string(hint);
 
         // OIDC Core §3.1.2.1: max_age, a non-negative integer of seconds.

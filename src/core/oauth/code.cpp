@@ -24,8 +24,8 @@ std::string serialize(const CodeRecord& c) {
     json::set(j, "sub", c.sub);
     json::set(j, "username", c.username);
     json::set(j, "auth_time", c.auth_time);
-    if (c.claims) json_object_set(j, "claims", c.claims.get());
-    else json_object_set_new(j, "claims", json_object());
+    if (c.claims) json::set_copy(j, "claims", c.claims.get());
+    else json::set_new(j, "claims", json_object());
     json::set(j, "iat", c.iat);
     return json::dump(j);
 }

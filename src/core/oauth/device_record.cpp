@@ -34,7 +34,7 @@ std::string serialize(const Record& r) {
     json::set(o.get(), "sub", r.sub);
     json::set(o.get(), "username", r.username);
     json::set(o.get(), "auth_time", r.auth_time);
-    json_object_set_new(o.get(), "claims",
+    json::set_new(o.get(), "claims",
                         r.claims ? json_incref(r.claims.get()) : json_object());
     json::set(o.get(), "interval", r.interval);
     json::set(o.get(), "last_poll", r.last_poll);

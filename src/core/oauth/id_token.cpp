@@ -48,7 +48,7 @@ json::Json released_claims(const json_t* user_claims, std::string_view scope,
     for (std::string_view name : claims_for_scopes(scope)) {
         std::string key(name);
         json_t* v = json_is_object(user_claims) ? json_object_get(user_claims, key.c_str()) : nullptr;
-        if (v) json_object_set(out.get(), key.c_str(), v);
+        if (v) json::set_copy(out.get(), key.c_str(), v);
     }
     if (!username.empty() && has_scope(scope, "profile") &&
         !json_object_get(out.get(), "preferred_username"))
@@ -74,7 +74,7 @@ std::string mint(const flow::ServerConfig& server, const Request& req) {
     // The released user claims never overwrite the ones above: none of the
     // §5.4 names is a registered ID token claim.
     json::Json user = released_claims(req.user_claims, req.scope, req.username);
-    json_object_update_missing(claims.get(), user.get());
+    json::update_missing(claims.get(), user.get());
     return jose::sign_compact(key, "JWT", claims.get());
 }
 

@@ -39,8 +39,8 @@ std::string serialize(const Pending& p) {
         json::set(j, "nonce", p.nonce);
         json::set(j, "code_challenge", p.code_challenge);
         json::set(j, "code_challenge_method", p.code_challenge_method);
-        json_object_set_new(j, "prompt_login", json_boolean(p.prompt_login));
-        json_object_set_new(j, "prompt_consent", json_boolean(p.prompt_consent));
+        json::set_new(j, "prompt_login", json_boolean(p.prompt_login));
+        json::set_new(j, "prompt_consent", json_boolean(p.prompt_consent));
         json::set(j, "max_age", p.max_age);
         json::set(j, "login_hint", p.login_hint);
         json::set(j, "stale_sid", p.stale_sid);
@@ -55,11 +55,11 @@ std::string serialize(const Pending& p) {
         json::Json a(json_object());
         json::set(a.get(), "sub", p.accepted->sub);
         json::set(a.get(), "username", p.accepted->username);
-        if (p.accepted->claims) json_object_set(a.get(), "claims", p.accepted->claims.get());
-        else json_object_set_new(a.get(), "claims", json_object());
+        if (p.accepted->claims) json::set_copy(a.get(), "claims", p.accepted->claims.get());
+        else json::set_new(a.get(), "claims", json_object());
         json::set(a.get(), "auth_time", p.accepted->auth_time);
         json::set(a.get(), "verifier_hash", p.accepted->verifier_hash);
-        json_object_set_new(j, "accepted", a.release());
+        json::set_new(j, "accepted", a.release());
     }
     return json::dump(j);
 }

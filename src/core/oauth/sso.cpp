@@ -40,8 +40,8 @@ std::string serialize(const Session& s) {
     json::set(o.get(), "sub", s.sub);
     json::set(o.get(), "username", s.username);
     json::set(o.get(), "auth_time", s.auth_time);
-    if (s.claims) json_object_set(o.get(), "claims", s.claims.get());
-    else json_object_set_new(o.get(), "claims", json_object());
+    if (s.claims) json::set_copy(o.get(), "claims", s.claims.get());
+    else json::set_new(o.get(), "claims", json_object());
     return json::dump(o.get());
 }
 

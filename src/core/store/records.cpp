@@ -10,7 +10,7 @@ namespace {
 
 json::Json string_array(const std::vector<std::string>& items) {
     json::Json a(json_array());
-    for (const auto& s : items) json_array_append_new(a.get(), json_stringn(s.data(), s.size()));
+    for (const auto& s : items) json::append(a.get(), s);
     return a;
 }
 
@@ -89,11 +89,11 @@ json::Json public_view(const Client& c) {
     json::Json o(json_object());
     json::set(o.get(), "client_id", c.id);
     json::set(o.get(), "name", c.name);
-    json_object_set_new(o.get(), "public", json_boolean(c.is_public));
-    json_object_set_new(o.get(), "redirect_uris", string_array(c.redirect_uris).release());
-    json_object_set_new(o.get(), "post_logout_redirect_uris",
+    json::set_new(o.get(), "public", json_boolean(c.is_public));
+    json::set_new(o.get(), "redirect_uris", string_array(c.redirect_uris).release());
+    json::set_new(o.get(), "post_logout_redirect_uris",
                         string_array(c.post_logout_redirect_uris).release());
-    json_object_set_new(o.get(), "grant_types", string_array(c.grant_types).release());
+    json::set_new(o.get(), "grant_types", string_array(c.grant_types).release());
     json::set(o.get(), "scope", c.scope());
     json::set(o.get(), "consent", consent_name(c.consent));
     return o;
@@ -141,7 +141,8 @@ std::string serialize(const User& u) {
     json::set(o.get(), "sub", u.sub);
     json::set(o.get(), "username", u.username);
     json::set(o.get(), "password_hash", u.password_hash);
-    json_object_set(o.get(), "claims", u.claims ? u.claims.get() : json_object());
+    if (u.claims) json::set_copy(o.get(), "claims", u.claims.get());
+    else json::set_new(o.get(), "claims", json_object());
     return json::dump(o.get());
 }
 
