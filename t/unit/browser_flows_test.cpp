@@ -192,6 +192,21 @@ TEST(BrowserAuthorize, StateOrNonceThatIsNotUtf8IsInvalidRequest) {
     }
 }
 
+// OIDC Core §3.1.2.6: request and request_uri have their own error codes.
+TEST(BrowserAuthorize, RequestObjectsAreNotSupported) {
+    for (auto [extra, error] : {std::pair{"&request=eyJhbGciOiJub25lIn0.e30.", "request_not_supported"},
+                                std::pair{"&request_uri=https%3A%2F%2Fc.example%2Fr", "request_uri_not_supported"}}) {
+        Driver d(endpoints::make_authorize(bserver(), get("/authorize", authorize_query(extra))));
+        auto client = str(client_json());
+        d.reply(client);
+        ASSERT_EQ(d.step.kind, flow::Step::Kind::Respond) << extra;
+        EXPECT_EQ(d.step.response.status, 302u);
+        auto q = location_query(d);
+        EXPECT_EQ(q["error"], error);
+        EXPECT_EQ(q["state"], "xyz");
+    }
+}
+
 TEST(BrowserAuthorize, LoginHintThatIsNotUtf8IsDropped) {
     Driver d(endpoints::make_authorize(bserver(), get("/authorize", authorize_query("&login_hint=al%FFice"))));
     auto client = str(client_json());

@@ -177,8 +177,11 @@ private:
             return error(Error::UnauthorizedClient, "the client may not use the authorization code grant");
         if (std::string_view mode = form_.value("response_mode"); !mode.empty() && mode != "query")
             return error(Error::InvalidRequest, "only response_mode=query is supported");
-        if (form_.get("request") || form_.get("request_uri"))
-            return error(Error::InvalidRequest, "request objects are not supported");
+        // OIDC Core §3.1.2.6 names the errors (discovery says both are false).
+        if (form_.get("request"))
+            return error(Error::RequestNotSupported, "request objects are not supported");
+        if (form_.get("request_uri"))
+            return error(Error::RequestUriNotSupported, "request_uri is not supported");
 
         // RFC 6749 §3.3: scope; none means the client's registered scopes.
         std::string_view scope_text = form_.value("scope");

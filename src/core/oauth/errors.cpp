@@ -32,9 +32,11 @@ constexpr Row kTable[] = {
     {"login_required", 400},
     {"consent_required", 400},
     {"interaction_required", 400},
+    {"request_not_supported", 400},
+    {"request_uri_not_supported", 400},
 };
 static_assert(sizeof(kTable) / sizeof(kTable[0]) ==
-              static_cast<size_t>(Error::InteractionRequired) + 1);
+              static_cast<size_t>(Error::RequestUriNotSupported) + 1);
 
 }  // namespace
 

@@ -29,6 +29,8 @@ enum class Error {
     LoginRequired,
     ConsentRequired,
     InteractionRequired,
+    RequestNotSupported,
+    RequestUriNotSupported,
 };
 
 std::string_view error_code(Error e);

@@ -7,6 +7,7 @@
 
 #include "jose/jws.h"
 #include "oauth/scopes.h"
+#include "oauth/user_claims.h"
 #include "util/encoding.h"
 
 namespace oauth::id_token {
@@ -48,7 +49,8 @@ json::Json released_claims(const json_t* user_claims, std::string_view scope,
     for (std::string_view name : claims_for_scopes(scope)) {
         std::string key(name);
         json_t* v = json_is_object(user_claims) ? json_object_get(user_claims, key.c_str()) : nullptr;
-        if (v) json::set_copy(out.get(), key.c_str(), v);
+        if (json::Json released = claims::for_release(name, v))
+            json::set_copy(out.get(), key.c_str(), released.get());
     }
     if (!username.empty() && has_scope(scope, "profile") &&
         !json_object_get(out.get(), "preferred_username"))
