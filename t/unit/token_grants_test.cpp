@@ -241,6 +241,19 @@ TEST(Refresh, FamilyWithExtremeExpIsInvalidGrant) {
     }
 }
 
+// SPEC 4.1: every grant checks the client may have those scopes; its
+// registration may have narrowed since the family was granted.
+TEST(Refresh, ScopeTheClientNoLongerHasIsInvalidScope) {
+    auto c = confidential("app", "s", kRefresh);
+    c.scopes = {"a"};
+    Driver d = authenticated(c, "grant_type=refresh_token&refresh_token=RT1");
+    d.reply(family_reply("app", "a b", kNow + 1000));
+    EXPECT_EQ(error_of(d), "invalid_scope");
+    Driver narrowed = authenticated(c, "grant_type=refresh_token&refresh_token=RT1&scope=a");
+    narrowed.reply(family_reply("app", "a b", kNow + 1000));
+    EXPECT_EQ(narrowed.step.kind, Step::Kind::Redis);  // what it still may have: rotated
+}
+
 TEST(Refresh, LosingTheRotationRaceIsInvalidGrant) {
     Driver d = authenticated(confidential("app", "s", kRefresh), "grant_type=refresh_token&refresh_token=RT1");
     d.reply(family_reply("app", "a", kNow + 1000));
