@@ -40,13 +40,25 @@ static_assert(sizeof(kTable) / sizeof(kTable[0]) ==
 
 }  // namespace
 
+std::string description_text(std::string_view description) {
+    std::string out(description);
+    for (char& c : out) {
+        unsigned char u = static_cast<unsigned char>(c);
+        if (c == '"') c = '\'';
+        else if (c == '\\') c = '/';
+        else if (u < 0x20 || u > 0x7e) c = '?';
+    }
+    return out;
+}
+
 std::string_view error_code(Error e) { return kTable[static_cast<size_t>(e)].code; }
 unsigned error_status(Error e) { return kTable[static_cast<size_t>(e)].status; }
 
 flow::Response error_response(Error e, std::string_view description) {
     json::Json body(json_object());
     json::set(body.get(), "error", error_code(e));
-    if (!description.empty()) json::set(body.get(), "error_description", description);
+    if (!description.empty())
+        json::set(body.get(), "error_description", description_text(description));
     flow::Response r = flow::json_response(error_status(e), json::dump(body.get()));
     r.header("Cache-Control", "no-store");
     return r;
