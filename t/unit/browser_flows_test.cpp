@@ -8,6 +8,7 @@
 #include "oauth/code.h"
 #include "oauth/csrf.h"
 #include "oauth/endpoints.h"
+#include "oauth/issue.h"
 #include "oauth/pending.h"
 #include "oauth/sso.h"
 #include "store/cas.h"
@@ -469,6 +470,45 @@ TEST(BrowserLoginAccept, NeedsABearerToken) {
     r.authorization = "Bearer not-a-jwt";
     Driver e(endpoints::make_login_accept(bserver(), r));
     EXPECT_EQ(e.step.response.status, 401u);
+}
+
+// RFC 9068 §5: a user's `sub` equal to a client id would let the user's token
+// pass for that client's client_credentials token.
+TEST(BrowserLoginAccept, SubjectNamingAClientIsRefused) {
+    const flow::ServerConfig& server = bserver();
+    auto at = token::mint_access_token(server, "loginapp", "loginapp", "", "oauth:login", "",
+                                       kNow - 10, 600);
+    std::string handle = authz::new_handle();
+    authz::Pending p;
+    p.client_id = "web";
+    p.client_name = "Web";
+    p.redirect_uri = std::string(kRedirect);
+    p.iat = kNow;
+    std::string stored = authz::serialize(p);
+    for (bool is_client : {true, false}) {
+        flow::Request r;
+        r.method = "POST";
+        r.content_type = "application/json";
+        r.authorization = "Bearer " + at.token;
+        r.body = R"({"login_challenge":")" + handle + R"(","subject":"web"})";
+        r.now = kNow;
+        Driver d(endpoints::make_login_accept(server, r));
+        ASSERT_EQ(d.step.kind, flow::Step::Kind::Redis);
+        ASSERT_EQ(d.step.commands.size(), 3u);
+        EXPECT_EQ(d.step.commands[2], (flow::Command{"EXISTS", "p:client:web"}));
+        auto session = token_test::integer(1);
+        auto pending = str(stored);
+        auto client = token_test::integer(is_client ? 1 : 0);
+        d.reply({session.get(), pending.get(), client.get()});
+        if (is_client) {
+            ASSERT_EQ(d.step.kind, flow::Step::Kind::Respond);
+            EXPECT_EQ(d.step.response.status, 400u);
+            EXPECT_EQ(token_test::error_of(d), "invalid_request");
+            EXPECT_NE(d.step.response.body.find("client id"), std::string::npos);
+        } else {
+            EXPECT_EQ(d.step.kind, flow::Step::Kind::Redis);  // stores the decision
+        }
+    }
 }
 
 TEST(BrowserAuthorize, MaxAgeTreatsAnOlderLoginAsNoSession) {
