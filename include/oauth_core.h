@@ -19,6 +19,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Every entry point is noexcept in C++: no exception crosses into C. */
+#ifndef OAUTH_NOEXCEPT
+#ifdef __cplusplus
+#define OAUTH_NOEXCEPT noexcept
+#else
+#define OAUTH_NOEXCEPT
+#endif
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -36,11 +45,11 @@ typedef struct oauth_key_s  oauth_key_t;
  * (EdDSA).  kid NULL or "" means the RFC 7638 thumbprint.  NULL on failure
  * with a message in err. */
 oauth_key_t *oauth_key_load(const char *path, const char *kid, char *err,
-    size_t errlen);
+    size_t errlen) OAUTH_NOEXCEPT;
 /* The key's kid, NUL-terminated, valid while the key lives. */
-const char *oauth_key_kid(const oauth_key_t *key);
+const char *oauth_key_kid(const oauth_key_t *key) OAUTH_NOEXCEPT;
 /* Keys are reference-counted: a server built from a key holds its own ref. */
-void oauth_key_free(oauth_key_t *key);
+void oauth_key_free(oauth_key_t *key) OAUTH_NOEXCEPT;
 
 /* ---- a server's configuration ---- */
 
@@ -94,8 +103,8 @@ typedef struct oauth_server_s  oauth_server_t;
 
 /* Copies everything it is given; NULL with a message in err on failure. */
 oauth_server_t *oauth_server_new(const oauth_server_params_t *params,
-    char *err, size_t errlen);
-void oauth_server_free(oauth_server_t *server);
+    char *err, size_t errlen) OAUTH_NOEXCEPT;
+void oauth_server_free(oauth_server_t *server) OAUTH_NOEXCEPT;
 
 /* ---- endpoint flows ---- */
 
@@ -152,24 +161,24 @@ typedef struct oauth_flow_s  oauth_flow_t;
 /* NULL only when out of memory.  The server must outlive the flow. */
 oauth_flow_t *oauth_flow_start(const oauth_server_t *server,
     oauth_endpoint_e endpoint, const oauth_http_request_t *request,
-    oauth_step_t *step);
+    oauth_step_t *step) OAUTH_NOEXCEPT;
 /* replies: hiredis redisReply pointers, one per command, in order; the core
  * only reads them during the call. */
 void oauth_flow_resume_redis(oauth_flow_t *flow, void *const *replies,
-    size_t nreplies, oauth_step_t *step);
+    size_t nreplies, oauth_step_t *step) OAUTH_NOEXCEPT;
 /* Redis could not answer (down, timeout, protocol error): the flow ends with
  * 503 temporarily_unavailable and issues nothing. */
-void oauth_flow_resume_unavailable(oauth_flow_t *flow, oauth_step_t *step);
+void oauth_flow_resume_unavailable(oauth_flow_t *flow, oauth_step_t *step) OAUTH_NOEXCEPT;
 /* CPU work only (password hashing), meant for a thread-pool thread; it
  * releases that thread's OpenSSL state when done. */
-void oauth_flow_offload_run(oauth_flow_t *flow);
-void oauth_flow_resume_offload(oauth_flow_t *flow, oauth_step_t *step);
+void oauth_flow_offload_run(oauth_flow_t *flow) OAUTH_NOEXCEPT;
+void oauth_flow_resume_offload(oauth_flow_t *flow, oauth_step_t *step) OAUTH_NOEXCEPT;
 /* Instead of running an OAUTH_STEP_OFFLOAD: the worker has as much KDF work
  * in flight and waiting as it allows.  The flow answers 503 (JSON
  * temporarily_unavailable, or a page) with Retry-After, after giving back
  * what it had counted. */
-void oauth_flow_resume_busy(oauth_flow_t *flow, oauth_step_t *step);
-void oauth_flow_free(oauth_flow_t *flow);
+void oauth_flow_resume_busy(oauth_flow_t *flow, oauth_step_t *step) OAUTH_NOEXCEPT;
+void oauth_flow_free(oauth_flow_t *flow) OAUTH_NOEXCEPT;
 
 #ifdef __cplusplus
 }

@@ -49,7 +49,7 @@ typedef enum {
 typedef struct {
     const oauth_str_t  *scopes;      /* every one is required */
     size_t              nscopes;
-    oauth_str_t         audience;    /* empty: aud is not checked */
+    oauth_str_t         audience;    /* empty: the server's oauth_audience */
     int64_t             leeway;      /* seconds */
     oauth_str_t         realm;
 } oauth_require_policy_t;
@@ -68,9 +68,9 @@ typedef struct oauth_require_rule_s  oauth_require_rule_t;
 /* Copies the policy (and the strings it points to): a request then copies
  * nothing.  NULL when out of memory. */
 oauth_require_rule_t *oauth_require_rule_new(
-    const oauth_require_policy_t *policy);
+    const oauth_require_policy_t *policy) OAUTH_NOEXCEPT;
 
-void oauth_require_rule_free(oauth_require_rule_t *rule);
+void oauth_require_rule_free(oauth_require_rule_t *rule) OAUTH_NOEXCEPT;
 
 /*
  * authorization: the Authorization header's value, NULL when absent.
@@ -79,12 +79,12 @@ void oauth_require_rule_free(oauth_require_rule_t *rule);
  */
 oauth_require_t *oauth_require_check(const oauth_server_t *server,
     const oauth_require_rule_t *rule, const oauth_str_t *authorization,
-    int64_t now, oauth_require_result_t *res);
+    int64_t now, oauth_require_result_t *res) OAUTH_NOEXCEPT;
 
 /* reply: the hiredis redisReply * of redis_command; NULL when Redis is down,
  * timed out or broke the protocol (-> DENY 503). */
 void oauth_require_resume(oauth_require_t *h, const void *reply,
-    oauth_require_result_t *res);
+    oauth_require_result_t *res) OAUTH_NOEXCEPT;
 
 /*
  * The value of a claim for the $oauth_* variables, only once the verdict is
@@ -93,16 +93,16 @@ void oauth_require_resume(oauth_require_t *h, const void *reply,
  * the claim exists, 0 otherwise.
  */
 int oauth_require_claim(const oauth_require_t *h, oauth_str_t name,
-    oauth_str_t *value);
+    oauth_str_t *value) OAUTH_NOEXCEPT;
 
-void oauth_require_free(oauth_require_t *h);
+void oauth_require_free(oauth_require_t *h) OAUTH_NOEXCEPT;
 
 /* RFC 6749 section 3.3 scope-token syntax, for checking the directive's
  * arguments: 1 when valid. */
-int oauth_require_scope_valid(oauth_str_t scope);
+int oauth_require_scope_valid(oauth_str_t scope) OAUTH_NOEXCEPT;
 
 /* Verified tokens cached by this process, for tests and debugging. */
-size_t oauth_require_cache_size(void);
+size_t oauth_require_cache_size(void) OAUTH_NOEXCEPT;
 
 #ifdef __cplusplus
 }

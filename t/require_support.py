@@ -32,7 +32,9 @@ class Minter:
 
     def claims(self, **over):
         now = int(time.time())
-        c = {"iss": self.issuer, "sub": "user-42", "aud": AUD,
+        # aud: the issuer, as the token service mints it when
+        # oauth_audience is unset (and oauth_require then checks it).
+        c = {"iss": self.issuer, "sub": "user-42", "aud": self.issuer,
              "client_id": "app", "scope": "orders:read profile",
              "jti": b64(os.urandom(16)), "iat": now, "exp": now + 600,
              "preferred_username": "alice", "admin": True, "level": 7}

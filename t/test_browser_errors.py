@@ -229,3 +229,17 @@ def test_methods_and_content_types(server, ctl):
     r = requests.get(server.url("/oauth2/authorize?client_id=%zz"),
                      allow_redirects=False)
     assert_html_400(r)
+
+
+def test_state_or_nonce_that_is_not_utf8_is_invalid_request(server, ctl):
+    """Issue 18 item 4: never a redirect without state. Refused, and the
+    error carries state exactly as sent (%FF stays %FF)."""
+    make_client(ctl)
+    url, _ = start(server, state="st-123")
+    r = requests.get(url.replace("state=st-123", "state=st%FF"),
+                     allow_redirects=False)
+    assert r.status_code == 302, r.text
+    assert "state=st%FF" in r.headers["Location"]
+    assert "error=invalid_request" in r.headers["Location"]
+    r = requests.get(url + "&nonce=n%C0%80", allow_redirects=False)
+    assert_error_redirect(server, r, "invalid_request")

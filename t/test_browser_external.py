@@ -154,3 +154,20 @@ def test_login_accept_bad_bodies(ext_server, ctl):
                       headers={"Authorization": f"Bearer {token}",
                                "Content-Type": "application/json"})
     assert r.status_code == 400 and r.json()["error"] == "invalid_request"
+
+
+def test_login_accept_subject_may_not_name_a_client(ext_server, ctl):
+    # RFC 9068 §5: a user's sub equal to a client id would let the user's
+    # token pass for that client's client_credentials token.
+    server = ext_server
+    make_client(ctl, consent="skip")
+    token = app_token(server, ctl)
+    b = Browser(server)
+    challenge = to_external_app(b, start(server)[0])
+    r = accept(server, token, {"login_challenge": challenge,
+                               "subject": "loginapp"})
+    assert r.status_code == 400, r.text
+    assert r.json()["error"] == "invalid_request"
+    assert "client id" in r.json()["error_description"]
+    r = accept(server, token, {"login_challenge": challenge, "subject": "s1"})
+    assert r.status_code == 200, r.text

@@ -5,6 +5,7 @@ approves or denies. Tokens are checked with jwcrypto against the served JWKS."""
 import hashlib
 import json
 import re
+import socket
 import time
 from urllib.parse import urljoin, urlparse, parse_qs
 
@@ -392,8 +393,9 @@ def test_token_endpoint_errors(make_server, setup):
     # Not something this server mints: invalid_grant.
     assert_error(poll(server, "garbage"), 400, "invalid_grant")
     assert_error(poll(server, "x" * 43 + "!"), 400, "invalid_grant")
-    # Well formed but unknown: indistinguishable from expired.
-    assert_error(poll(server, "A" * 43), 400, "expired_token")
+    # Well formed but never issued: invalid_grant (RFC 6749 §5.2); only a
+    # code that existed is expired_token (test_expiry).
+    assert_error(poll(server, "A" * 43), 400, "invalid_grant")
     # A client without the grant.
     a = codes(server)
     assert_error(poll(server, a["device_code"], "web", "web-secret"), 400, "unauthorized_client")
@@ -455,6 +457,56 @@ def test_wrong_codes_are_rate_limited(make_server, setup):
     # The limit is the user's (all their sessions), not the whole server's.
     approve(server, a, "alice", "alice-pw")
     assert poll(server, a["device_code"]).status_code == 200
+
+
+def test_concurrent_wrong_codes_get_no_more_than_the_limit(make_server, setup):
+    """RFC 8628 §5.1, issue 18 item 2: the limit is read and counted in one
+    atomic step, so 40 wrong codes posted at once from one signed-in
+    session get at most 5 "not valid" answers; the rest are limited, and so
+    is the right code afterwards."""
+    server = make_server()
+    a = codes(server)
+    p = Person(server, "bob", "bob-pw")
+    p.open(a["verification_uri"])
+    form = p.form()
+    action = urljoin(p.page.url, form["action"])
+    cookies = p.s.cookies.get_dict()
+    letters = "BCDFGHJKLMNPQRSTVWXZ"
+    wrong = [c for c in (letters[i % 20] * 4 + "-" + letters[(i * 7 + 3) % 20] * 4
+                         for i in range(60)) if c != a["user_code"]][:40]
+
+    # Every request is connected first and sent at once, so that they meet
+    # in nginx between their Redis steps.
+    from urllib.parse import urlencode
+    cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    path = urlparse(action).path
+    socks = []
+    for code in wrong:
+        data = dict(form["inputs"])
+        data["user_code"] = code
+        body = urlencode(data).encode()
+        head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+                f"Cookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+        sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+        socks.append((sock, head + body))
+    for sock, request in socks:
+        sock.sendall(request)
+    statuses = []
+    for sock, _ in socks:
+        answer = b""
+        while b"\r\n" not in answer:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+        sock.close()
+        statuses.append(int(answer.split(b" ", 2)[1]))
+    assert set(statuses) <= {400, 429}, statuses
+    assert statuses.count(400) <= 5, statuses
+    assert statuses.count(429) >= 35, statuses
+    r = p.enter(a["user_code"])
+    assert r.status_code == 429
 
 
 def test_decision_post_cannot_bypass_the_limit_or_csrf(make_server, setup, redis):

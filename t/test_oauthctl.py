@@ -124,6 +124,25 @@ def test_user_create_and_delete(server, ctl):
     fails(ctl, "user", "delete", "nobody")
 
 
+def test_user_claims_take_json_values(ctl, redis):
+    """OIDC Core §5.1.1: address is an object; --claim takes JSON for
+    structured claims, and a plain address becomes its "formatted" member."""
+    ctl("user", "create", "--username", "ann", "--password", "pw",
+        "--claim", 'address={"street_address":"1 Main St","country":"FR"}',
+        "--claim", "email_verified=true", "--claim", "name=Ann",
+        "--claim", 'nickname="42"', "--claim", "zoneinfo=[not json")
+    claims = json.loads(redis.cli("GET", "oauth:user:ann"))["claims"]
+    assert claims["address"] == {"street_address": "1 Main St", "country": "FR"}
+    assert claims["email_verified"] is True
+    assert claims["name"] == "Ann"
+    assert claims["nickname"] == "42"
+    assert claims["zoneinfo"] == "[not json"
+    ctl("user", "create", "--username", "bea", "--password", "pw",
+        "--claim", "address=1 Main St, Springfield")
+    claims = json.loads(redis.cli("GET", "oauth:user:bea"))["claims"]
+    assert claims["address"] == {"formatted": "1 Main St, Springfield"}
+
+
 @pytest.mark.parametrize("how", ["jti", "sub", "client"])
 def test_session_revoke(server, ctl, how):
     secret = confidential(ctl, "app", "password,refresh_token")

@@ -14,6 +14,7 @@
 #include "json/json.h"
 #include "oauth/issue.h"
 #include "oauth/scope.h"
+#include "oauth/user_claims.h"
 #include "store/keys.h"
 #include "store/records.h"
 #include "store/scripts.h"
@@ -165,7 +166,7 @@ void client_list(const Globals& g, const std::vector<std::string>& words) {
         Reply r = redis.run({"GET", keys.client(id)});
         if (r->type != REDIS_REPLY_STRING) continue;  // deleted meanwhile
         auto c = oauth::store::parse_client(reply_string(r));
-        if (c) json_array_append_new(out.get(), oauth::store::public_view(*c).release());
+        if (c) oauth::json::append_new(out.get(), oauth::store::public_view(*c).release());
     }
     print(out.get());
 }
@@ -192,7 +193,7 @@ void client_delete(const Globals& g, const std::vector<std::string>& words) {
     int64_t consents = forget_consents(redis, g.prefix, std::nullopt, id);
     oauth::json::Json out(json_object());
     oauth::json::set(out.get(), "client_id", id);
-    json_object_set_new(out.get(), "deleted", json_true());
+    oauth::json::set_new(out.get(), "deleted", json_true());
     oauth::json::set(out.get(), "families_revoked", static_cast<int64_t>(n->integer));
     oauth::json::set(out.get(), "consents_revoked", consents);
     print(out.get());
@@ -225,16 +226,10 @@ void user_create(const Globals& g, const std::vector<std::string>& words) {
         if (eq == std::string::npos || eq == 0) throw Usage("--claim wants NAME=VALUE: " + claim);
         std::string name = claim.substr(0, eq), value = claim.substr(eq + 1);
         if (name == "sub") throw Usage("sub is assigned, not a claim to set");
-        // true/false/numbers become JSON booleans/numbers (email_verified,
-        // updated_at); everything else is a string.
-        json_error_t err;
-        json_t* parsed = json_loads(value.c_str(), JSON_DECODE_ANY, &err);
-        if (parsed && (json_is_boolean(parsed) || json_is_number(parsed))) {
-            json_object_set_new(u.claims.get(), name.c_str(), parsed);
-        } else {
-            if (parsed) json_decref(parsed);
-            oauth::json::set(u.claims.get(), name.c_str(), value);
-        }
+        // JSON values as JSON (email_verified=true, address={...}), the
+        // rest as strings (oauth/user_claims.h).
+        oauth::json::Json v = oauth::claims::from_text(name, value);
+        oauth::json::set_copy(u.claims.get(), name.c_str(), v.get());
     }
     u.password_hash = oauth::util::hash_secret(*password, oauth::util::kPasswordCost);
 
@@ -277,7 +272,7 @@ void user_delete(const Globals& g, const std::vector<std::string>& words) {
     }
     oauth::json::Json out(json_object());
     oauth::json::set(out.get(), "username", username);
-    json_object_set_new(out.get(), "deleted", json_true());
+    oauth::json::set_new(out.get(), "deleted", json_true());
     oauth::json::set(out.get(), "families_revoked", revoked);
     print(out.get());
 }

@@ -84,7 +84,7 @@ void consent_list(const Globals& g, const std::vector<std::string>& words) {
         oauth::json::Json row(json_object());
         oauth::json::set(row.get(), "client_id", k.client_id);
         oauth::json::set(row.get(), "scope", std::string_view(r->str, r->len));
-        json_array_append_new(out.get(), row.release());
+        oauth::json::append_new(out.get(), row.release());
     }
     print(out.get());
 }

@@ -8,6 +8,7 @@
 #include "oauth/code.h"
 #include "oauth/csrf.h"
 #include "oauth/endpoints.h"
+#include "oauth/issue.h"
 #include "oauth/login_limit.h"
 #include "oauth/pending.h"
 #include "oauth/sso.h"
@@ -164,6 +165,59 @@ TEST(BrowserAuthorize, ErrorsAfterTheRedirectUriIsTrustedAreRedirects) {
         }
         EXPECT_EQ(d.header("Location").rfind(std::string(kRedirect) + "?", 0), 0u);
     }
+}
+
+// Issue 18 item 4: jansson refuses text that is not UTF-8, and a state or
+// nonce silently dropped from the pending request came back as a redirect
+// without state. Refused with invalid_request instead; the error redirect
+// carries state exactly as sent.
+TEST(BrowserAuthorize, StateOrNonceThatIsNotUtf8IsInvalidRequest) {
+    struct Case {
+        std::string extra, state;
+    } cases[] = {
+        {"&state=%FF%FEab", "\xff\xfe" "ab"},
+        {"&state=%C0%80", "\xc0\x80"},         // overlong NUL
+        {"&state=%ED%A0%80", "\xed\xa0\x80"},  // a surrogate
+        {"&state=xyz&nonce=n%FF", "xyz"},
+    };
+    for (const auto& c : cases) {
+        std::string query = "response_type=code&client_id=web&redirect_uri=" + http::form_encode(kRedirect) +
+                            "&code_challenge=" + kChallenge + "&code_challenge_method=S256" + c.extra;
+        Driver d(endpoints::make_authorize(bserver(), get("/authorize", query)));
+        auto client = str(client_json());
+        d.reply(client);
+        ASSERT_EQ(d.step.kind, flow::Step::Kind::Respond) << c.extra;
+        EXPECT_EQ(d.step.response.status, 302u) << c.extra;
+        auto q = location_query(d);
+        EXPECT_EQ(q["error"], "invalid_request") << c.extra;
+        EXPECT_EQ(q["state"], c.state) << c.extra;
+    }
+}
+
+// OIDC Core §3.1.2.6: request and request_uri have their own error codes.
+TEST(BrowserAuthorize, RequestObjectsAreNotSupported) {
+    for (auto [extra, error] : {std::pair{"&request=eyJhbGciOiJub25lIn0.e30.", "request_not_supported"},
+                                std::pair{"&request_uri=https%3A%2F%2Fc.example%2Fr", "request_uri_not_supported"}}) {
+        Driver d(endpoints::make_authorize(bserver(), get("/authorize", authorize_query(extra))));
+        auto client = str(client_json());
+        d.reply(client);
+        ASSERT_EQ(d.step.kind, flow::Step::Kind::Respond) << extra;
+        EXPECT_EQ(d.step.response.status, 302u);
+        auto q = location_query(d);
+        EXPECT_EQ(q["error"], error);
+        EXPECT_EQ(q["state"], "xyz");
+    }
+}
+
+TEST(BrowserAuthorize, LoginHintThatIsNotUtf8IsDropped) {
+    Driver d(endpoints::make_authorize(bserver(), get("/authorize", authorize_query("&login_hint=al%FFice"))));
+    auto client = str(client_json());
+    d.reply(client);
+    ASSERT_EQ(d.step.kind, flow::Step::Kind::Redis);
+    auto p = authz::parse_pending(d.command()[2]);
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->state, "xyz");
+    EXPECT_EQ(p->login_hint, "");
 }
 
 TEST(BrowserAuthorize, WithoutSessionStoresThePendingRequestAndGoesToLogin) {
@@ -488,6 +542,45 @@ TEST(BrowserLoginAccept, NeedsABearerToken) {
     r.authorization = "Bearer not-a-jwt";
     Driver e(endpoints::make_login_accept(bserver(), r));
     EXPECT_EQ(e.step.response.status, 401u);
+}
+
+// RFC 9068 §5: a user's `sub` equal to a client id would let the user's token
+// pass for that client's client_credentials token.
+TEST(BrowserLoginAccept, SubjectNamingAClientIsRefused) {
+    const flow::ServerConfig& server = bserver();
+    auto at = token::mint_access_token(server, "loginapp", "loginapp", "", "oauth:login", "",
+                                       kNow - 10, 600);
+    std::string handle = authz::new_handle();
+    authz::Pending p;
+    p.client_id = "web";
+    p.client_name = "Web";
+    p.redirect_uri = std::string(kRedirect);
+    p.iat = kNow;
+    std::string stored = authz::serialize(p);
+    for (bool is_client : {true, false}) {
+        flow::Request r;
+        r.method = "POST";
+        r.content_type = "application/json";
+        r.authorization = "Bearer " + at.token;
+        r.body = R"({"login_challenge":")" + handle + R"(","subject":"web"})";
+        r.now = kNow;
+        Driver d(endpoints::make_login_accept(server, r));
+        ASSERT_EQ(d.step.kind, flow::Step::Kind::Redis);
+        ASSERT_EQ(d.step.commands.size(), 3u);
+        EXPECT_EQ(d.step.commands[2], (flow::Command{"EXISTS", "p:client:web"}));
+        auto session = token_test::integer(1);
+        auto pending = str(stored);
+        auto client = token_test::integer(is_client ? 1 : 0);
+        d.reply({session.get(), pending.get(), client.get()});
+        if (is_client) {
+            ASSERT_EQ(d.step.kind, flow::Step::Kind::Respond);
+            EXPECT_EQ(d.step.response.status, 400u);
+            EXPECT_EQ(token_test::error_of(d), "invalid_request");
+            EXPECT_NE(d.step.response.body.find("client id"), std::string::npos);
+        } else {
+            EXPECT_EQ(d.step.kind, flow::Step::Kind::Redis);  // stores the decision
+        }
+    }
 }
 
 TEST(BrowserAuthorize, MaxAgeTreatsAnOlderLoginAsNoSession) {

@@ -158,6 +158,20 @@ TEST_F(Fixture, ExpiredRecordIsInvalidGrant) {
     EXPECT_NE(s.log_reason.find("expired"), std::string::npos);
 }
 
+// Issue 18 item 8: iat + ttl overflowed for iat near INT64_MAX; a record
+// with an instant out of range is unreadable, never exchanged.
+TEST_F(Fixture, RecordWithExtremeIatIsInvalidGrant) {
+    for (std::string iat : {std::to_string(INT64_MAX), std::to_string(INT64_MIN), std::string("-1")}) {
+        std::string text = authz::serialize(record());
+        size_t at = text.find("\"iat\":") + 6;
+        text.replace(at, text.find_first_of(",}", at) - at, iat);
+        auto g = grant();
+        flow::Step s = exchange(*g, r.array({r.str("ok"), r.str(text)}));
+        EXPECT_EQ(error_of(s), "invalid_grant") << iat;
+        EXPECT_NE(s.log_reason.find("unreadable"), std::string::npos) << s.log_reason;
+    }
+}
+
 TEST_F(Fixture, PkceWrongVerifier) {
     form.params["code_verifier"] = std::string(kVerifier).substr(0, 42) + "x";
     auto g = grant();

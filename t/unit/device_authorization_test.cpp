@@ -90,7 +90,9 @@ TEST_F(DeviceAuthorization, StoresBothRecordsHashedAndAnswers) {
     EXPECT_EQ(dc[0], "SET");
     EXPECT_TRUE(dc[1].starts_with("oauth:dc:"));
     EXPECT_EQ(dc[3], "NX");
-    EXPECT_EQ(dc[5], "600");
+    // The record outlives its exp by the grace, so that a code polled after
+    // it expired is told expired_token, and one never issued invalid_grant.
+    EXPECT_EQ(dc[5], "1200");
     auto rec = device::parse_record(dc[2]);
     ASSERT_TRUE(rec);
     EXPECT_EQ(rec->client_id, "tv");

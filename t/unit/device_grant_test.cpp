@@ -99,11 +99,14 @@ TEST_F(DeviceGrant, KeyIsTheHashNeverTheCode) {
     for (const auto& arg : s.commands[0]) EXPECT_EQ(arg.find(code), std::string::npos);
 }
 
-TEST_F(DeviceGrant, MissingRecordIsExpiredToken) {
+// RFC 6749 §5.2: a code with no record was never issued (records outlive
+// their exp, so an expired one is still there): invalid_grant, not
+// expired_token.
+TEST_F(DeviceGrant, MissingRecordIsInvalidGrant) {
     auto g = grant();
     flow::Step s = read(*g, r.nil());
     EXPECT_EQ(s.response.status, 400u);
-    EXPECT_EQ(error_of(s), "expired_token");
+    EXPECT_EQ(error_of(s), "invalid_grant");
 }
 
 TEST_F(DeviceGrant, RedisErrorIs503) {

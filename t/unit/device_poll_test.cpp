@@ -32,10 +32,12 @@ Record approved() {
 
 }  // namespace
 
-TEST(DevicePoll, MissingRecordIsExpired) {
+// Records outlive their exp (kExpiredGrace), so no record means a code
+// never issued, or expired long ago: invalid_grant (RFC 6749 §5.2).
+TEST(DevicePoll, MissingRecordIsUnknown) {
     Poll p = decide_poll(std::nullopt, "tv", 1200);
-    EXPECT_EQ(p.outcome, PollOutcome::Expired);
-    EXPECT_EQ(poll_error(p.outcome), Error::ExpiredToken);
+    EXPECT_EQ(p.outcome, PollOutcome::Unknown);
+    EXPECT_EQ(poll_error(p.outcome), Error::InvalidGrant);
 }
 
 TEST(DevicePoll, FirstPollIsPendingAndRecordsTheTime) {

@@ -5,7 +5,9 @@
 #include <map>
 #include <set>
 
+#include "oauth/device_store.h"
 #include "oauth/user_code.h"
+#include "token_helpers.h"
 
 using namespace oauth::device;
 
@@ -86,4 +88,33 @@ TEST(DeviceUserCode, AnythingElseIsRefused) {
                               "--------", "WDJB-MJHT-WDJB-MJHT", "%57DJBMJHT"}) {
         EXPECT_FALSE(normalise_user_code(typed)) << typed;
     }
+}
+
+// USER_CODE_TRY (device_store.h): one script call checks the limit, looks the
+// code up and counts a wrong one, so parallel posts cannot outrun the count.
+TEST(UserCodeTry, OneScriptCallOnTheUsersCountAndTheCode) {
+    oauth::store::Keys keys("p:");
+    oauth::flow::Command c = user_code_try(keys, "sub-1", "BCDFGHJK");
+    ASSERT_EQ(c.size(), 7u);
+    EXPECT_EQ(c[0], "EVALSHA");
+    EXPECT_EQ(c[1], user_code_try_script().sha1());
+    EXPECT_EQ(c[2], "2");
+    EXPECT_EQ(c[3], wrong_code_key(keys, "sub-1"));
+    EXPECT_EQ(c[4], keys.user_code("BCDFGHJK"));
+    EXPECT_EQ(c[5], std::to_string(kWrongCodeLimit));
+    EXPECT_EQ(c[6], std::to_string(kWrongCodeWindow));
+}
+
+TEST(UserCodeTry, RepliesAreReadStrictly) {
+    token_test::ReplyArena a;
+    EXPECT_EQ(read_user_code_try(a.array({a.str("limited")})).result, TryResult::Limited);
+    EXPECT_EQ(read_user_code_try(a.array({a.str("wrong")})).result, TryResult::Wrong);
+    UserCodeTry found = read_user_code_try(a.array({a.str("found"), a.str("abc")}));
+    EXPECT_EQ(found.result, TryResult::Found);
+    EXPECT_EQ(found.hash, "abc");
+    for (const redisReply* bad : {a.nil(), a.error("ERR"), a.integer(1), a.array({}),
+                                  a.array({a.str("found")}), a.array({a.str("found"), a.str("")}),
+                                  a.array({a.str("maybe")}), a.str("wrong")})
+        EXPECT_EQ(read_user_code_try(bad).result, TryResult::Error);
+    EXPECT_EQ(read_user_code_try(nullptr).result, TryResult::Error);
 }

@@ -76,6 +76,26 @@ TEST(IdToken, ReleasesOnlyTheClaimsOfGrantedScopes) {
     EXPECT_EQ(json::dump(null_claims.get()), "{}");
 }
 
+// OIDC Core §5.1.1: address is a JSON object. Records written before the
+// CLI took JSON values hold it as a string: serialized JSON is released as
+// the object, other text as its "formatted" member.
+TEST(IdToken, AddressIsReleasedAsAnObject) {
+    struct Case {
+        const char* stored;
+        const char* released;
+    } cases[] = {
+        {R"({"address":{"locality":"Paris","country":"FR"}})", R"({"address":{"locality":"Paris","country":"FR"}})"},
+        {R"({"address":"{\"locality\":\"Paris\"}"})", R"({"address":{"locality":"Paris"}})"},
+        {R"({"address":"1 Main St, Springfield"})", R"({"address":{"formatted":"1 Main St, Springfield"}})"},
+        {R"({"address":42})", "{}"},
+    };
+    for (const auto& c : cases) {
+        json::Json user = json::parse_object(c.stored);
+        json::Json out = released_claims(user.get(), "openid address", "");
+        EXPECT_EQ(json::dump(out.get()), c.released) << c.stored;
+    }
+}
+
 TEST(IdToken, MintCarriesTheOidcClaimsAndVerifies) {
     for (auto alg : {jose::Alg::ES256, jose::Alg::EdDSA}) {
         auto cfg = config(key_for(alg));
@@ -126,6 +146,7 @@ TEST(IdToken, OnRefreshUsesTheFamily) {
     fam.sub = "sub-9";
     fam.username = "bob";
     fam.scope = "openid profile";
+    fam.auth_time = 1699999000;  // parse_refresh_lookup reads the field, range-checked
     fam.fields = {{"auth_time", "1699999000"}, {"claims", R"({"name":"Bob"})"}};
 
     auto tok = on_refresh(cfg, fam, "openid profile", "new-at", kNow);

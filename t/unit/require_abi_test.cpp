@@ -120,11 +120,14 @@ protected:
         std::remove(pem_path.c_str());
     }
 
-    // A server block with the test's key and issuer.
-    oauth_server_t* new_server(std::string_view redis_prefix) {
+    // A server block with the test's key and issuer; oauth_audience is the
+    // good token's aud unless a test says otherwise.
+    oauth_server_t* new_server(std::string_view redis_prefix,
+                               std::string_view audience = "https://api.example.com") {
         const oauth_key_t* keys[] = {key};
         oauth_server_params_t p{};
         p.issuer = O(kIssuer);
+        p.audience = O(audience);
         p.redis_prefix = O(redis_prefix);
         p.keys = keys;
         p.nkeys = 1;
@@ -299,6 +302,44 @@ TEST_F(RequireAbi, Denials) {
     EXPECT_EQ(res.status, 401u);
     EXPECT_EQ(S(res.log_reason), "audience not accepted");
     oauth_require_free(h);
+}
+
+// RFC 9068 §4, RFC 8725 §3.9, SPEC 5: without aud= the rule checks the
+// server's oauth_audience, so two servers sharing issuer and keys do not
+// accept each other's tokens; aud= names another audience instead.
+TEST_F(RequireAbi, AudienceDefaultsToTheServersAudience) {
+    oauth_server_t* orders = new_server("px:", "https://orders.example.com");
+    oauth_server_t* billing = new_server("px:", "https://billing.example.com");
+    oauth_server_t* plain = new_server("px:", "");  // oauth_audience unset: the issuer
+    ASSERT_TRUE(orders && billing && plain);
+    auto for_aud = [&](std::string_view aud) {
+        auto c = good_claims();
+        json::set(c.get(), "aud", aud);
+        return "Bearer " + token(c);
+    };
+    auto status = [&](oauth_server_t* s, const std::string& header) {
+        std::swap(server, s);
+        oauth_require_result_t res;
+        oauth_require_t* h = run(&header, &res);
+        std::swap(server, s);
+        unsigned out = res.verdict == OAUTH_REQUIRE_REDIS ? 0u : res.status;
+        std::string why = S(res.log_reason);
+        oauth_require_free(h);
+        return std::make_pair(out, why);
+    };
+    std::string orders_token = for_aud("https://orders.example.com");
+    EXPECT_EQ(status(orders, orders_token).first, 0u);
+    EXPECT_EQ(status(billing, orders_token), std::make_pair(401u, std::string("audience not accepted")));
+    EXPECT_EQ(status(plain, orders_token).first, 401u);
+    EXPECT_EQ(status(plain, for_aud(kIssuer)).first, 0u);
+
+    // aud= replaces the server's audience, it does not add to it.
+    policy.audience = O("https://billing.example.com");
+    EXPECT_EQ(status(orders, for_aud("https://billing.example.com")).first, 0u);
+    EXPECT_EQ(status(orders, orders_token).first, 401u);
+    oauth_server_free(orders);
+    oauth_server_free(billing);
+    oauth_server_free(plain);
 }
 
 TEST_F(RequireAbi, GarbageDoesNotCrash) {

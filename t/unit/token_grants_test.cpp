@@ -371,6 +371,35 @@ TEST(Refresh, UnknownReusedForeignAndEndedAreInvalidGrant) {
     }
 }
 
+// Issue 18 item 8: exp - now with exp = INT64_MIN wrapped positive and an
+// ended family refreshed (fail open). A family whose numbers are out of range
+// is malformed: treated as absent.
+TEST(Refresh, FamilyWithExtremeExpIsInvalidGrant) {
+    auto c = confidential("app", "s", kRefresh);
+    for (std::string exp : {std::to_string(INT64_MIN), std::to_string(INT64_MAX), std::string("-1"),
+                            std::string("99999999999999999999"), std::string("12abc")}) {
+        Driver d = authenticated(c, "grant_type=refresh_token&refresh_token=RT1");
+        d.reply(array({"ok", "fam1", R"({"fam":"fam1","iat":1,"rid":"r1"})", "client_id", "app",
+                       "sub", "sub-alice", "username", "alice", "scope", "a", "iat", "1", "exp",
+                       exp, "rt", "h"}));
+        EXPECT_EQ(d.step.kind, Step::Kind::Respond) << exp;
+        EXPECT_EQ(error_of(d), "invalid_grant") << exp;
+    }
+}
+
+// SPEC 4.1: every grant checks the client may have those scopes; its
+// registration may have narrowed since the family was granted.
+TEST(Refresh, ScopeTheClientNoLongerHasIsInvalidScope) {
+    auto c = confidential("app", "s", kRefresh);
+    c.scopes = {"a"};
+    Driver d = authenticated(c, "grant_type=refresh_token&refresh_token=RT1");
+    d.reply(family_reply("app", "a b", kNow + 1000));
+    EXPECT_EQ(error_of(d), "invalid_scope");
+    Driver narrowed = authenticated(c, "grant_type=refresh_token&refresh_token=RT1&scope=a");
+    narrowed.reply(family_reply("app", "a b", kNow + 1000));
+    EXPECT_EQ(narrowed.step.kind, Step::Kind::Redis);  // what it still may have: rotated
+}
+
 TEST(Refresh, LosingTheRotationRaceIsInvalidGrant) {
     Driver d = authenticated(confidential("app", "s", kRefresh), "grant_type=refresh_token&refresh_token=RT1");
     d.reply(family_reply("app", "a", kNow + 1000));

@@ -1,5 +1,6 @@
-// The extern "C" entry points of include/oauth_core.h. Every one catches
-// everything: no exception crosses into nginx.
+// The extern "C" entry points of include/oauth_core.h. Every one is
+// noexcept and catches everything, with handlers that neither allocate nor
+// throw (fail_step, set_error): no exception crosses into nginx.
 #include <hiredis/hiredis.h>
 #include <openssl/crypto.h>
 
@@ -25,6 +26,8 @@ struct oauth_flow_s {
     oauth::flow::Step step;
     std::string commands;
     std::vector<oauth_header_t> headers;
+    // The log reason of a failed step, written without allocating.
+    char failure[160] = "";
 };
 
 namespace {
@@ -34,7 +37,7 @@ using oauth::flow::Step;
 std::string to_string(oauth_str_t s) { return s.data ? std::string(s.data, s.len) : std::string(); }
 oauth_str_t view(const std::string& s) { return {s.data(), s.size()}; }
 
-void set_error(char* err, size_t errlen, const char* msg) {
+void set_error(char* err, size_t errlen, const char* msg) noexcept {
     if (err && errlen) std::snprintf(err, errlen, "%s", msg);
 }
 
@@ -86,27 +89,46 @@ void export_step(oauth_flow_s* f, oauth_step_t* out) {
     }
 }
 
+// The answer when a step failed: static storage only, so that building it
+// cannot fail too (a handler that allocates could let bad_alloc escape
+// into C). `reason` outlives the step (the flow's buffer, or a literal).
+void fail_step(oauth_step_t* out, const char* reason) noexcept {
+    static constexpr char kType[] = "application/json";
+    static constexpr char kBody[] = "{\"error\":\"server_error\"}";
+    static oauth_header_t no_store = {{"Cache-Control", 13}, {"no-store", 8}};
+    std::memset(out, 0, sizeof(*out));
+    out->kind = OAUTH_STEP_RESPOND;
+    out->status = 500;
+    out->content_type = {kType, sizeof(kType) - 1};
+    out->body = {kBody, sizeof(kBody) - 1};
+    out->headers = &no_store;
+    out->nheaders = 1;
+    out->log_reason = {reason, std::strlen(reason)};
+}
+
 // Runs one core call, turning any exception into a 500 so the worker lives.
+// The handlers neither allocate nor throw: the failed step is replaced by a
+// default one (a Respond step: a later resume is a count mismatch).
 template <typename Fn>
-void run_step(oauth_flow_s* f, oauth_step_t* out, Fn&& fn) {
+void run_step(oauth_flow_s* f, oauth_step_t* out, Fn&& fn) noexcept {
     try {
         f->step = fn();
         export_step(f, out);
+        return;
     } catch (const std::exception& e) {
-        f->step = Step::respond(oauth::flow::internal_error(), std::string("internal error: ") + e.what());
-        f->commands.clear();
-        try { export_step(f, out); } catch (...) { std::memset(out, 0, sizeof(*out)); out->status = 500; }
+        std::snprintf(f->failure, sizeof(f->failure), "internal error: %s", e.what());
     } catch (...) {
-        std::memset(out, 0, sizeof(*out));
-        out->status = 500;
+        std::snprintf(f->failure, sizeof(f->failure), "internal error");
     }
+    f->step = Step{};
+    fail_step(out, f->failure);
 }
 
 }  // namespace
 
 extern "C" {
 
-oauth_key_t* oauth_key_load(const char* path, const char* kid, char* err, size_t errlen) {
+oauth_key_t* oauth_key_load(const char* path, const char* kid, char* err, size_t errlen) noexcept {
     try {
         auto key = oauth::jose::Key::load_file(path ? path : "", kid ? kid : "");
         if (!key) {
@@ -122,11 +144,17 @@ oauth_key_t* oauth_key_load(const char* path, const char* kid, char* err, size_t
     return nullptr;
 }
 
-const char* oauth_key_kid(const oauth_key_t* key) { return key ? key->key->kid().c_str() : ""; }
+const char* oauth_key_kid(const oauth_key_t* key) noexcept {
+    return key && key->key ? key->key->kid().c_str() : "";
+}
 
-void oauth_key_free(oauth_key_t* key) { delete key; }
+void oauth_key_free(oauth_key_t* key) noexcept { delete key; }
 
-oauth_server_t* oauth_server_new(const oauth_server_params_t* p, char* err, size_t errlen) {
+oauth_server_t* oauth_server_new(const oauth_server_params_t* p, char* err, size_t errlen) noexcept {
+    if (!p) {
+        set_error(err, errlen, "no parameters");
+        return nullptr;
+    }
     try {
         auto s = std::make_unique<oauth_server_s>();
         auto& c = s->config;
@@ -150,12 +178,17 @@ oauth_server_t* oauth_server_new(const oauth_server_params_t* p, char* err, size
     return nullptr;
 }
 
-void oauth_server_free(oauth_server_t* server) { delete server; }
+void oauth_server_free(oauth_server_t* server) noexcept { delete server; }
 
 oauth_flow_t* oauth_flow_start(const oauth_server_t* server, oauth_endpoint_e endpoint,
-                               const oauth_http_request_t* req, oauth_step_t* step) {
+                               const oauth_http_request_t* req, oauth_step_t* step) noexcept {
+    if (!step) return nullptr;
     oauth_flow_s* f = new (std::nothrow) oauth_flow_s;
     if (!f) return nullptr;
+    if (!server || !req) {
+        fail_step(step, "internal error: no server or request");
+        return f;
+    }
     run_step(f, step, [&]() -> Step {
         oauth::flow::Request r;
         r.method = to_string(req->method);
@@ -178,7 +211,9 @@ oauth_flow_t* oauth_flow_start(const oauth_server_t* server, oauth_endpoint_e en
     return f;
 }
 
-void oauth_flow_resume_redis(oauth_flow_t* f, void* const* replies, size_t n, oauth_step_t* step) {
+void oauth_flow_resume_redis(oauth_flow_t* f, void* const* replies, size_t n, oauth_step_t* step) noexcept {
+    if (!step) return;
+    if (!f || (n && !replies)) return fail_step(step, "internal error: no flow or replies");
     run_step(f, step, [&]() -> Step {
         if (!f->flow) return Step::respond(oauth::flow::internal_error());
         std::vector<const redisReply*> rs;
@@ -189,7 +224,9 @@ void oauth_flow_resume_redis(oauth_flow_t* f, void* const* replies, size_t n, oa
     });
 }
 
-void oauth_flow_resume_unavailable(oauth_flow_t* f, oauth_step_t* step) {
+void oauth_flow_resume_unavailable(oauth_flow_t* f, oauth_step_t* step) noexcept {
+    if (!step) return;
+    if (!f) return fail_step(step, "internal error: no flow");
     run_step(f, step, [&]() -> Step {
         return Step::respond(oauth::error_response(oauth::Error::TemporarilyUnavailable,
                                                    "the session store is unavailable"),
@@ -197,9 +234,9 @@ void oauth_flow_resume_unavailable(oauth_flow_t* f, oauth_step_t* step) {
     });
 }
 
-void oauth_flow_offload_run(oauth_flow_t* f) {
+void oauth_flow_offload_run(oauth_flow_t* f) noexcept {
     try {
-        if (f->flow) f->flow->offload();
+        if (f && f->flow) f->flow->offload();
     } catch (...) {
         // on_offload() sees the missing result and answers 500.
     }
@@ -209,20 +246,25 @@ void oauth_flow_offload_run(oauth_flow_t* f) {
     OPENSSL_thread_stop();
 }
 
-void oauth_flow_resume_offload(oauth_flow_t* f, oauth_step_t* step) {
+void oauth_flow_resume_offload(oauth_flow_t* f, oauth_step_t* step) noexcept {
+    if (!step) return;
+    if (!f) return fail_step(step, "internal error: no flow");
     run_step(f, step, [&]() -> Step {
         if (!f->flow) return Step::respond(oauth::flow::internal_error());
         return f->flow->on_offload();
     });
 }
 
-void oauth_flow_resume_busy(oauth_flow_t* f, oauth_step_t* step) {
+void oauth_flow_resume_busy(oauth_flow_t* f, oauth_step_t* step) noexcept {
+    if (!step) return;
+    if (!f) return fail_step(step, "internal error: no flow");
     run_step(f, step, [&]() -> Step {
-        if (!f->flow || f->step.kind != Step::Kind::Offload) return Step::respond(oauth::flow::internal_error());
+        if (!f->flow || f->step.kind != Step::Kind::Offload)
+            return Step::respond(oauth::flow::internal_error());
         return f->flow->on_busy();
     });
 }
 
-void oauth_flow_free(oauth_flow_t* f) { delete f; }
+void oauth_flow_free(oauth_flow_t* f) noexcept { delete f; }
 
 }  // extern "C"

@@ -3,6 +3,7 @@
 #include <jansson.h>
 
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,11 +30,30 @@ std::string dump(const json_t* j);
 std::optional<std::string_view> get_string(const json_t* obj, const char* key);
 std::optional<int64_t> get_int(const json_t* obj, const char* key);
 
-inline void set(json_t* obj, const char* key, std::string_view s) {
-    json_object_set_new(obj, key, json_stringn(s.data(), s.size()));
-}
-inline void set(json_t* obj, const char* key, int64_t v) {
-    json_object_set_new(obj, key, json_integer(v));
-}
+// Setting members and array items. jansson refuses a string that is not
+// UTF-8 (json_stringn answers NULL) and any allocation can fail; with the
+// plain calls the member would then be silently missing (a redirect without
+// its state). These never drop: they throw SetFailed, which the ABI answers
+// with a 500. Input is checked for UTF-8 where it enters (is_utf8), so this
+// catches only the unforeseen.
+struct SetFailed : std::exception {
+    const char* what() const noexcept override { return "a JSON value could not be set"; }
+};
+void set(json_t* obj, const char* key, std::string_view s);
+void set(json_t* obj, const char* key, int64_t v);
+void set_bool(json_t* obj, const char* key, bool v);
+// Steals `value` (also when it throws); a null value (a failed constructor) throws.
+void set_new(json_t* obj, const char* key, json_t* value);
+// Adds a reference to `value`.
+void set_copy(json_t* obj, const char* key, json_t* value);
+// Steals `value`, like set_new.
+void append_new(json_t* array, json_t* value);
+void append(json_t* array, std::string_view s);
+// Adds the members of `from` that `obj` does not have yet.
+void update_missing(json_t* obj, json_t* from);
+
+// Whether s is well-formed UTF-8 (RFC 3629: no overlong forms, no
+// surrogates, nothing past U+10FFFF), the only text JSON can carry.
+bool is_utf8(std::string_view s);
 
 }  // namespace oauth::json

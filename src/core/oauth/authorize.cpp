@@ -13,6 +13,7 @@
 //   consent needed         -> prompt=none: consent_required; else store and
 //                             302 to CONSENT?authz=H
 //   otherwise              -> mint the code, 302 to redirect_uri?code&state&iss
+#include <algorithm>
 #include <charconv>
 #include <optional>
 
@@ -25,6 +26,7 @@
 #include "oauth/login_accept_landing.h"
 #include "oauth/pkce.h"
 #include "oauth/scope.h"
+#include "store/bounds.h"
 #include "store/keys.h"
 #include "store/records.h"
 #include "store/reply.h"
@@ -161,6 +163,10 @@ private:
         p.consent_policy = std::string(store::consent_name(client.consent));
 
         if (state.size() > kMaxState) return error(Error::InvalidRequest, "state is too long");
+        // state and nonce travel through JSON records (the pending request,
+        // the code, the ID token), which hold only UTF-8 text: refused, not
+        // dropped. The error redirect still carries state byte for byte.
+        if (!json::is_utf8(state)) return error(Error::InvalidRequest, "state is not UTF-8 text");
         if (form_.duplicate)  // RFC 6749 §3.1
             return error(Error::InvalidRequest, "parameter sent twice: " + quotable(*form_.duplicate));
         std::string_view response_type = form_.value("response_type");
@@ -171,8 +177,11 @@ private:
             return error(Error::UnauthorizedClient, "the client may not use the authorization code grant");
         if (std::string_view mode = form_.value("response_mode"); !mode.empty() && mode != "query")
             return error(Error::InvalidRequest, "only response_mode=query is supported");
-        if (form_.get("request") || form_.get("request_uri"))
-            return error(Error::InvalidRequest, "request objects are not supported");
+        // OIDC Core §3.1.2.6 names the errors (discovery says both are false).
+        if (form_.get("request"))
+            return error(Error::RequestNotSupported, "request objects are not supported");
+        if (form_.get("request_uri"))
+            return error(Error::RequestUriNotSupported, "request_uri is not supported");
 
         // RFC 6749 §3.3: scope; none means the client's registered scopes.
         std::string_view scope_text = form_.value("scope");
@@ -205,11 +214,13 @@ private:
 
         std::string_view nonce = form_.value("nonce");
         if (nonce.size() > kMaxNonce) return error(Error::InvalidRequest, "nonce is too long");
+        if (!json::is_utf8(nonce)) return error(Error::InvalidRequest, "nonce is not UTF-8 text");
         p.nonce = std::string(nonce);
 
         // OIDC Core §3.1.2.1: a hint, so one we cannot use is dropped, not
         // an error.
-        if (std::string_view hint = form_.value("login_hint"); hint.size() <= kMaxLoginHint)
+        if (std::string_view hint = form_.value("login_hint");
+            hint.size() <= kMaxLoginHint && json::is_utf8(hint))
             p.login_hint = std::string(hint);
 
         // OIDC Core §3.1.2.1: max_age, a non-negative integer of seconds.
@@ -218,7 +229,9 @@ private:
             auto [end, ec] = std::from_chars(max_age.data(), max_age.data() + max_age.size(), v);
             if (ec != std::errc() || end != max_age.data() + max_age.size() || v < 0)
                 return error(Error::InvalidRequest, "max_age must be a non-negative integer");
-            p.max_age = v;
+            // Longer than the stored range means the same (any sign-in is
+            // recent enough) and keeps the pending record parseable.
+            p.max_age = std::min(v, store::kMaxAge.hi);
         }
 
         // OIDC Core §3.1.2.1: prompt is a space-separated list; none alone.

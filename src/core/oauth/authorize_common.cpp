@@ -12,7 +12,7 @@ flow::Response error_redirect(const flow::ServerConfig& server, std::string_view
                               std::string_view state, Error e, std::string_view description,
                               unsigned status) {
     return html::redirect(with_query(redirect_uri, {{"error", error_code(e)},
-                                                    {"error_description", description},
+                                                    {"error_description", description_text(description)},
                                                     {"state", state},
                                                     {"iss", server.issuer}}),
                           status);

@@ -1,5 +1,6 @@
 #include "oauth/code.h"
 
+#include "store/bounds.h"
 #include "store/keys.h"
 #include "util/crypto.h"
 
@@ -23,8 +24,8 @@ std::string serialize(const CodeRecord& c) {
     json::set(j, "sub", c.sub);
     json::set(j, "username", c.username);
     json::set(j, "auth_time", c.auth_time);
-    if (c.claims) json_object_set(j, "claims", c.claims.get());
-    else json_object_set_new(j, "claims", json_object());
+    if (c.claims) json::set_copy(j, "claims", c.claims.get());
+    else json::set_new(j, "claims", json_object());
     json::set(j, "iat", c.iat);
     return json::dump(j);
 }
@@ -51,12 +52,11 @@ std::optional<CodeRecord> parse_code(std::string_view text) {
         if (!json_is_string(v)) return std::nullopt;
         m.out->assign(json_string_value(v), json_string_length(v));
     }
-    for (const char* name : {"auth_time", "iat"}) {
-        json_t* v = json_object_get(j, name);
-        if (v && !json_is_integer(v)) return std::nullopt;
-    }
-    c.auth_time = json::get_int(j, "auth_time").value_or(0);
-    c.iat = json::get_int(j, "iat").value_or(0);
+    auto auth_time = store::member_or(j, "auth_time", store::kInstant, 0);
+    auto iat = store::member_or(j, "iat", store::kInstant, 0);
+    if (!auth_time || !iat) return std::nullopt;
+    c.auth_time = *auth_time;
+    c.iat = *iat;
     json_t* claims = json_object_get(j, "claims");
     if (claims && !json_is_object(claims)) return std::nullopt;
     c.claims = claims ? json::share(claims) : json::Json(json_object());

@@ -39,8 +39,9 @@ struct CodeRecord {
 };
 
 std::string serialize(const CodeRecord& c);
-// nullopt when not a JSON object, or a member has the wrong type; missing
-// string members are "", a missing claims is {}.
+// nullopt when not a JSON object, a member has the wrong type, or a number is
+// out of its range (store/bounds.h); missing string members are "", missing
+// numbers 0, a missing claims is {}.
 std::optional<CodeRecord> parse_code(std::string_view text);
 
 struct MintedCode {

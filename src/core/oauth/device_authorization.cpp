@@ -26,7 +26,7 @@ constexpr int kUserCodeAttempts = 5;
 // P uc:{CODE} outlives its device record by this much, so that a user typing
 // a code that has just expired is told so, rather than "not valid" (and is
 // not charged a wrong attempt for it).
-constexpr int64_t kUserCodeGrace = 600;
+
 
 class DeviceAuthorizationFlow final : public token::ClientAuthenticatedFlow {
 public:
@@ -70,7 +70,7 @@ private:
         device_code_ = device::new_device_code();
         hash_ = store::secret_key_id(device_code_);
         return Step::redis({{"SET", keys_.device_code(hash_), device::serialize(rec), "NX", "EX",
-                             std::to_string(ttl_)},
+                             std::to_string(ttl_ + device::kExpiredGrace)},
                             claim_user_code()});
     }
 
@@ -91,7 +91,7 @@ private:
     flow::Command claim_user_code() {
         user_code_ = device::new_user_code();
         return {"SET", keys_.user_code(user_code_), hash_, "NX", "EX",
-                std::to_string(ttl_ + kUserCodeGrace)};
+                std::to_string(ttl_ + device::kExpiredGrace)};
     }
 
     Step answer() {

@@ -1,13 +1,20 @@
 #include "oauth/device_poll.h"
 
+#include <algorithm>
+
+#include "store/bounds.h"
+
 namespace oauth::device {
 
 Poll decide_poll(std::optional<std::string_view> stored, std::string_view client_id,
                  int64_t now) {
     Poll p;
-    // Redis lets the record die at its TTL: absence is expiry (an unknown
-    // but well-formed code cannot be told apart from an expired one).
-    if (!stored) return p;
+    // The record outlives its exp by kExpiredGrace, so absence means a code
+    // never issued (or expired long ago): invalid_grant, RFC 6749 §5.2.
+    if (!stored) {
+        p.outcome = PollOutcome::Unknown;
+        return p;
+    }
     if (is_used(*stored)) {
         p.outcome = PollOutcome::Used;
         return p;
@@ -24,7 +31,10 @@ Poll decide_poll(std::optional<std::string_view> stored, std::string_view client
         p.outcome = PollOutcome::WrongClient;
         return p;
     }
-    if (now >= r.exp) return p;  // RFC 8628 §3.5 expired_token
+    if (now >= r.exp) {  // RFC 8628 §3.5 expired_token
+        p.outcome = PollOutcome::Expired;
+        return p;
+    }
     switch (r.status) {
     case Status::Approved: p.outcome = PollOutcome::Approved; return p;
     case Status::Denied: p.outcome = PollOutcome::Denied; return p;
@@ -34,7 +44,9 @@ Poll decide_poll(std::optional<std::string_view> stored, std::string_view client
     // the previous poll. The first poll is never too early: a device may
     // ask once right away.
     bool too_fast = r.last_poll != 0 && now - r.last_poll < r.interval;
-    if (too_fast) r.interval += kSlowDownStep;
+    // The interval stops growing at its range's end, so the record stays
+    // one its parser accepts (store/bounds.h).
+    if (too_fast) r.interval = std::min(r.interval + kSlowDownStep, store::kPollInterval.hi);
     r.last_poll = now;
     p.outcome = too_fast ? PollOutcome::SlowDown : PollOutcome::Pending;
     p.updated = serialize(r);
@@ -48,6 +60,7 @@ Error poll_error(PollOutcome o) {
     case PollOutcome::Denied: return Error::AccessDenied;
     case PollOutcome::Expired: return Error::ExpiredToken;
     case PollOutcome::Approved:  // not an error; callers never ask
+    case PollOutcome::Unknown:
     case PollOutcome::Used:
     case PollOutcome::WrongClient:
     case PollOutcome::Corrupt: break;
@@ -61,6 +74,7 @@ std::string_view poll_description(PollOutcome o) {
     case PollOutcome::SlowDown: return "polling too fast: wait the interval, now 5 seconds longer";
     case PollOutcome::Denied: return "the user denied the request";
     case PollOutcome::Expired: return "the device code has expired";
+    case PollOutcome::Unknown: return "the device code is not valid";
     case PollOutcome::Used: return "the device code was already used";
     case PollOutcome::WrongClient: return "the device code was issued to another client";
     case PollOutcome::Corrupt: return "the device code is not valid";

@@ -21,7 +21,8 @@ enum class PollOutcome {
     SlowDown,     // slow_down; store `updated` (last_poll, interval + 5)
     Approved,     // consume the record and issue tokens
     Denied,       // access_denied
-    Expired,      // expired_token: gone from Redis, or past exp
+    Unknown,      // invalid_grant: no record (never issued, or expired long ago)
+    Expired,      // expired_token: past exp (the record outlives it)
     Used,         // invalid_grant: tokens were already issued for it
     WrongClient,  // invalid_grant: issued to another client
     Corrupt,      // invalid_grant: unreadable record

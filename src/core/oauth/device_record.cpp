@@ -1,5 +1,6 @@
 #include "oauth/device_record.h"
 
+#include "store/bounds.h"
 #include "util/crypto.h"
 #include "util/encoding.h"
 
@@ -33,7 +34,7 @@ std::string serialize(const Record& r) {
     json::set(o.get(), "sub", r.sub);
     json::set(o.get(), "username", r.username);
     json::set(o.get(), "auth_time", r.auth_time);
-    json_object_set_new(o.get(), "claims",
+    json::set_new(o.get(), "claims",
                         r.claims ? json_incref(r.claims.get()) : json_object());
     json::set(o.get(), "interval", r.interval);
     json::set(o.get(), "last_poll", r.last_poll);
@@ -48,12 +49,13 @@ std::optional<Record> parse_record(std::string_view text) {
     auto client_id = json::get_string(o.get(), "client_id");
     auto scope = json::get_string(o.get(), "scope");
     auto status = status_from_name(json::get_string(o.get(), "status").value_or(""));
-    auto interval = json::get_int(o.get(), "interval");
-    auto last_poll = json::get_int(o.get(), "last_poll");
-    auto iat = json::get_int(o.get(), "iat");
-    auto exp = json::get_int(o.get(), "exp");
-    if (!client_id || client_id->empty() || !scope || !status || !interval || *interval < 1 ||
-        !last_poll || !iat || !exp)
+    auto interval = store::member(o.get(), "interval", store::kPollInterval);
+    auto last_poll = store::member(o.get(), "last_poll", store::kInstant);
+    auto iat = store::member(o.get(), "iat", store::kInstant);
+    auto exp = store::member(o.get(), "exp", store::kInstant);
+    auto auth_time = store::member_or(o.get(), "auth_time", store::kInstant, 0);
+    if (!client_id || client_id->empty() || !scope || !status || !interval || !last_poll ||
+        !iat || !exp || !auth_time)
         return std::nullopt;
     Record r;
     r.client_id = *client_id;
@@ -61,7 +63,7 @@ std::optional<Record> parse_record(std::string_view text) {
     r.status = *status;
     r.sub = json::get_string(o.get(), "sub").value_or("");
     r.username = json::get_string(o.get(), "username").value_or("");
-    r.auth_time = json::get_int(o.get(), "auth_time").value_or(0);
+    r.auth_time = *auth_time;
     json_t* claims = json_object_get(o.get(), "claims");
     r.claims = json_is_object(claims) ? json::share(claims) : json::take(json_object());
     r.interval = *interval;

@@ -1,9 +1,9 @@
 // The device authorization record (RFC 8628 §3.1-§3.5) kept under
-// P dc:{sha256hex(device_code)} as one JSON string, TTL oauth_device_code_ttl:
+// P dc:{sha256hex(device_code)} as one JSON string
 // {"client_id","scope","status":"pending|approved|denied","sub","username",
 //  "auth_time","claims":{...},"interval","last_poll","iat","exp"}
-// and P uc:{USERCODE} -> the same hash, TTL + 600 s (so a code typed just
-// after it expired is answered "expired", not "wrong"). Once the token endpoint has
+// (TTL oauth_device_code_ttl + kExpiredGrace: expiry is the record's exp)
+// and P uc:{USERCODE} -> the same hash, with the same TTL. Once the token endpoint has
 // issued tokens for it, the value becomes "used:" + family id (CONSUME script,
 // store/scripts.h), so a replay is recognised.
 #pragma once
@@ -37,6 +37,12 @@ struct Record {
 
 std::string serialize(const Record& r);
 std::optional<Record> parse_record(std::string_view text);
+
+// Every device key outlives the code's exp by this much: the record, so that
+// a code polled after it expired is told expired_token while one never
+// issued is invalid_grant (RFC 6749 §5.2, RFC 8628 §3.5); the user code, so
+// that one typed just after it expired is "expired", not "not valid".
+inline constexpr int64_t kExpiredGrace = 600;
 
 // The consumed form of a record: "used:" + marker.
 inline constexpr std::string_view kUsedPrefix = "used:";

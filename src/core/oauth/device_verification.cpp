@@ -15,10 +15,11 @@
 //
 // Guessing (RFC 8628 §5.1): every well-formed code that matches no live
 // request counts against the signed-in user (P devtry:{sub}, a fixed
-// window); past the limit the page answers 429 before looking anything up.
+// window), counted in the same atomic step that checks the limit and looks
+// the code up (device_store.h, USER_CODE_TRY); past the limit the page
+// answers 429 before looking anything up.
 // Both POSTs count, so the confirmation step cannot be used to skip the
 // limit. The README ("Device authorization grant") has the arithmetic.
-#include <cstdlib>
 #include <optional>
 
 #include "http/form.h"
@@ -86,17 +87,16 @@ public:
         switch (state_) {
         case State::Session: return with_session(replies[0]);
         case State::Login: return std::move(final_);
-        case State::Lookup: return looked_up(replies[0], replies[1]);
+        case State::Lookup: return looked_up(replies[0]);
         case State::Record: return with_record(replies[0]);
         case State::Client: return with_client(replies[0]);
-        case State::Counted: return std::move(final_);
         case State::Cas: return cas_replied(replies[0]);
         }
         return respond(flow::internal_error(), "device: unexpected state");
     }
 
 private:
-    enum class State { Session, Login, Lookup, Record, Client, Counted, Cas };
+    enum class State { Session, Login, Lookup, Record, Client, Cas };
 
     Step respond(flow::Response r, std::string reason) {
         return Step::respond(std::move(r), std::move(reason));
@@ -127,18 +127,21 @@ private:
                                       "on your device."),
                            "device: malformed user code");
         state_ = State::Lookup;
-        return Step::redis({{"GET", device::wrong_code_key(keys_, session_->sub)},
-                            {"GET", keys_.user_code(*code_)}});
+        return Step::redis({device::user_code_try(keys_, session_->sub, *code_)});
     }
 
-    Step looked_up(const redisReply* tries, const redisReply* hash) {
-        // RFC 8628 §5.1: the limit holds before any lookup answers.
-        int64_t wrong = 0;
-        if (auto t = store::as_string(tries)) wrong = std::atoll(std::string(*t).c_str());
-        if (wrong >= device::kWrongCodeLimit) return too_many();
-        auto h = store::as_string(hash);
-        if (!h) return wrong_code();
-        hash_ = std::string(*h);
+    // RFC 8628 §5.1: the limit holds before any lookup answers, and the
+    // script counted a wrong code in the same atomic step.
+    Step looked_up(const redisReply* reply) {
+        device::UserCodeTry t = device::read_user_code_try(reply);
+        switch (t.result) {
+        case device::TryResult::Limited: return too_many();
+        case device::TryResult::Wrong: return wrong_code();
+        case device::TryResult::Found: break;
+        case device::TryResult::Error:
+            return respond(authz::unavailable_page(), "device: unexpected user-code reply");
+        }
+        hash_ = std::move(t.hash);
         state_ = State::Record;
         return Step::redis({{"GET", keys_.device_code(hash_)}});
     }
@@ -152,15 +155,10 @@ private:
     }
 
     Step wrong_code() {
-        std::string key = device::wrong_code_key(keys_, session_->sub);
-        final_ = respond(entry_page(400, typed_,
-                                    "That code is not valid. Check the code shown on your device "
-                                    "and try again."),
-                         "device: unknown user code");
-        state_ = State::Counted;
-        // A fixed window: the first wrong code starts it, INCR keeps its TTL.
-        return Step::redis({{"SET", key, "0", "EX", std::to_string(device::kWrongCodeWindow), "NX"},
-                            {"INCR", key}});
+        return respond(entry_page(400, typed_,
+                                  "That code is not valid. Check the code shown on your device "
+                                  "and try again."),
+                       "device: unknown user code");
     }
 
     // A code that exists but can no longer be decided: a clear message, no

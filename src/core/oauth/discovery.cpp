@@ -38,12 +38,12 @@ constexpr EndpointMember kEndpoints[] = {
 json_t* strings(std::span<const std::string_view> values) {
     json_t* array = json_array();
     for (std::string_view v : values)
-        json_array_append_new(array, json_stringn(v.data(), v.size()));
+        json::append(array, v);
     return array;
 }
 
 void set_array(json_t* doc, const char* member, std::span<const std::string_view> values) {
-    json_object_set_new(doc, member, strings(values));
+    json::set_new(doc, member, strings(values));
 }
 
 std::vector<std::string_view> grant_types(const ServerConfig& s) {
@@ -97,10 +97,10 @@ std::string document(const ServerConfig& s) {
     set_array(d, "subject_types_supported", std::array{"public"sv});
     // OIDC Discovery §3 defaults request_uri_parameter_supported to true; we
     // take no request objects, so say so.
-    json_object_set_new(d, "request_parameter_supported", json_false());
-    json_object_set_new(d, "request_uri_parameter_supported", json_false());
+    json::set_new(d, "request_parameter_supported", json_false());
+    json::set_new(d, "request_uri_parameter_supported", json_false());
     // RFC 9207 §3: authorization responses carry iss.
-    json_object_set_new(d, "authorization_response_iss_parameter_supported", json_true());
+    json::set_new(d, "authorization_response_iss_parameter_supported", json_true());
     return json::dump(d);
 }
 

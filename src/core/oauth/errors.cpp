@@ -32,11 +32,24 @@ constexpr Row kTable[] = {
     {"login_required", 400},
     {"consent_required", 400},
     {"interaction_required", 400},
+    {"request_not_supported", 400},
+    {"request_uri_not_supported", 400},
 };
 static_assert(sizeof(kTable) / sizeof(kTable[0]) ==
-              static_cast<size_t>(Error::InteractionRequired) + 1);
+              static_cast<size_t>(Error::RequestUriNotSupported) + 1);
 
 }  // namespace
+
+std::string description_text(std::string_view description) {
+    std::string out(description);
+    for (char& c : out) {
+        unsigned char u = static_cast<unsigned char>(c);
+        if (c == '"') c = '\'';
+        else if (c == '\\') c = '/';
+        else if (u < 0x20 || u > 0x7e) c = '?';
+    }
+    return out;
+}
 
 std::string_view error_code(Error e) { return kTable[static_cast<size_t>(e)].code; }
 unsigned error_status(Error e) { return kTable[static_cast<size_t>(e)].status; }
@@ -44,7 +57,8 @@ unsigned error_status(Error e) { return kTable[static_cast<size_t>(e)].status; }
 flow::Response error_response(Error e, std::string_view description) {
     json::Json body(json_object());
     json::set(body.get(), "error", error_code(e));
-    if (!description.empty()) json::set(body.get(), "error_description", description);
+    if (!description.empty())
+        json::set(body.get(), "error_description", description_text(description));
     flow::Response r = flow::json_response(error_status(e), json::dump(body.get()));
     r.header("Cache-Control", "no-store");
     return r;

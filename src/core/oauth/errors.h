@@ -29,9 +29,17 @@ enum class Error {
     LoginRequired,
     ConsentRequired,
     InteractionRequired,
+    RequestNotSupported,
+    RequestUriNotSupported,
 };
 
 std::string_view error_code(Error e);
+
+// RFC 6749 §4.1.2.1, §5.2: error_description holds only %x20-21 / %x23-5B /
+// %x5D-7E. Descriptions may quote the request (a parameter's name), so both
+// writers (error_response, authz::error_redirect) pass them through this:
+// '"' becomes '\'', '\\' becomes '/', any other byte outside the set '?'.
+std::string description_text(std::string_view description);
 unsigned error_status(Error e);
 
 // {"error":...,"error_description":...} with the table's status,

@@ -61,6 +61,10 @@ private:
         auto family_scope = scope::parse(fam.scope).value_or(std::vector<std::string>{});
         auto granted = requested_scope(ctx_.form, family_scope);
         if (!granted) return std::move(granted.error());
+        // SPEC 4.1: every grant checks the client may have those scopes; its
+        // registration may have narrowed since the family was granted.
+        if (!scope::subset(*granted, ctx_.client.scopes))
+            return fail(Error::InvalidScope, "the scope exceeds what the client may now ask for");
 
         int64_t ttl = std::min(std::max<int64_t>(1, ctx_.server.ttl_of(OAUTH_TTL_ACCESS_TOKEN)), left);
         AccessToken at = mint_access_token(ctx_.server, ctx_.client.id, fam.sub, fam.username,

@@ -3,11 +3,11 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
-#include <charconv>
 #include <stdexcept>
 
 #include "jose/jws.h"
 #include "oauth/scopes.h"
+#include "oauth/user_claims.h"
 #include "util/encoding.h"
 
 namespace oauth::id_token {
@@ -32,12 +32,6 @@ bool has_scope(std::string_view scope, std::string_view want) {
     return false;
 }
 
-std::optional<int64_t> parse_int(std::string_view s) {
-    int64_t v = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-    return v;
-}
 
 }  // namespace
 
@@ -55,7 +49,8 @@ json::Json released_claims(const json_t* user_claims, std::string_view scope,
     for (std::string_view name : claims_for_scopes(scope)) {
         std::string key(name);
         json_t* v = json_is_object(user_claims) ? json_object_get(user_claims, key.c_str()) : nullptr;
-        if (v) json_object_set(out.get(), key.c_str(), v);
+        if (json::Json released = claims::for_release(name, v))
+            json::set_copy(out.get(), key.c_str(), released.get());
     }
     if (!username.empty() && has_scope(scope, "profile") &&
         !json_object_get(out.get(), "preferred_username"))
@@ -81,7 +76,7 @@ std::string mint(const flow::ServerConfig& server, const Request& req) {
     // The released user claims never overwrite the ones above: none of the
     // §5.4 names is a registered ID token claim.
     json::Json user = released_claims(req.user_claims, req.scope, req.username);
-    json_object_update_missing(claims.get(), user.get());
+    json::update_missing(claims.get(), user.get());
     return jose::sign_compact(key, "JWT", claims.get());
 }
 
@@ -89,9 +84,6 @@ std::optional<std::string> on_refresh(const flow::ServerConfig& server,
                                       const store::Family& family, std::string_view scope,
                                       std::string_view access_token, int64_t now) {
     if (!wanted(family.scope) || !wanted(scope)) return std::nullopt;
-    std::optional<int64_t> auth_time;
-    if (auto it = family.fields.find(kFieldAuthTime); it != family.fields.end())
-        auth_time = parse_int(it->second);
     json::Json user;
     if (auto it = family.fields.find(kFieldClaims); it != family.fields.end())
         user = json::parse_object(it->second);
@@ -100,7 +92,7 @@ std::optional<std::string> on_refresh(const flow::ServerConfig& server,
                                 .username = family.username,
                                 .scope = scope,
                                 .user_claims = user.get(),
-                                .auth_time = auth_time,
+                                .auth_time = family.auth_time,
                                 .nonce = {},
                                 .access_token = access_token,
                                 .now = now});

@@ -63,13 +63,13 @@ private:
         if (store::as_integer(reply).value_or(0) != 1) return inactive("access token revoked");
         const json_t* p = access_->payload.get();
         json::Json out(json_object());
-        json_object_set_new(out.get(), "active", json_true());
+        json::set_new(out.get(), "active", json_true());
         for (const char* name : {"scope", "client_id", "sub", "exp", "iat", "iss", "aud", "jti"}) {
-            if (json_t* v = json_object_get(p, name)) json_object_set(out.get(), name, v);
+            if (json_t* v = json_object_get(p, name)) json::set_copy(out.get(), name, v);
         }
         json::set(out.get(), "token_type", "Bearer");
         if (json_t* v = json_object_get(p, "preferred_username"))
-            json_object_set(out.get(), "username", v);  // RFC 7662 §2.2
+            json::set_copy(out.get(), "username", v);  // RFC 7662 §2.2
         return Step::respond(token::token_response(out.get()));
     }
 
@@ -80,7 +80,7 @@ private:
             return inactive("refresh token not active");
         const store::Family& f = found.family;
         json::Json out(json_object());
-        json_object_set_new(out.get(), "active", json_true());
+        json::set_new(out.get(), "active", json_true());
         json::set(out.get(), "scope", f.scope);
         json::set(out.get(), "client_id", f.client_id);
         json::set(out.get(), "sub", f.sub);

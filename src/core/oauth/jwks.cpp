@@ -17,9 +17,9 @@ public:
             return flow::Step::respond(std::move(*refused), "jwks: method not allowed");
         json::Json keys(json_array());
         for (const jose::KeyPtr& key : server_.keys)
-            json_array_append_new(keys.get(), key->public_jwk().release());
+            json::append_new(keys.get(), key->public_jwk().release());
         json::Json doc(json_object());
-        json_object_set_new(doc.get(), "keys", keys.release());
+        json::set_new(doc.get(), "keys", keys.release());
         return flow::Step::respond(published::document(json::dump(doc.get())));
     }
 };

@@ -11,6 +11,8 @@
 // (login_accept_landing.h). The claims become the user's claims for that
 // session's ID tokens and userinfo.
 //
+// A subject naming a registered client is refused (RFC 9068 §5).
+//
 // Errors are JSON (RFC 6749 §5.2 shape): invalid_request 400, invalid_token
 // 401 and insufficient_scope 403 with WWW-Authenticate (RFC 6750 §3),
 // temporarily_unavailable 503.
@@ -78,8 +80,12 @@ public:
         accepted_.auth_time = request_.now;
 
         store::Keys keys(server_.prefix);
-        // SPEC §3: the token counts only while its session lives.
-        return Step::redis({{"EXISTS", keys.access(jti_)}, authz::fetch(keys, handle_)});
+        // SPEC §3: the token counts only while its session lives. RFC 9068
+        // §5: a subject equal to a client id would let this user's tokens pass
+        // for that client's client_credentials tokens, so it is refused.
+        return Step::redis({{"EXISTS", keys.access(jti_)},
+                            authz::fetch(keys, handle_),
+                            {"EXISTS", keys.client(accepted_.sub)}});
     }
 
     Step on_redis(flow::Replies replies) override {
@@ -88,6 +94,12 @@ public:
                                  "redis error");
         if (written_) return Step::respond(std::move(final_), "login_accept: accepted");
         if (Reason r = require::judge_session(replies[0]); r != Reason::Ok) return deny(r);
+        if (replies[2]->type != REDIS_REPLY_INTEGER)
+            return Step::respond(error_response(Error::TemporarilyUnavailable, "the store is unavailable"),
+                                 "login_accept: unexpected EXISTS reply");
+        if (replies[2]->integer != 0)
+            return invalid("subject is the client id of a registered client; "
+                           "a user subject may not equal a client id (RFC 9068 section 5)");
         std::optional<Pending> p = authz::parse_pending_reply(replies[1]);
         if (!p) return invalid("unknown or expired login_challenge");
 

@@ -2,6 +2,7 @@
 
 #include "http/form.h"
 #include "http/html.h"
+#include "store/bounds.h"
 #include "store/reply.h"
 #include "util/crypto.h"
 
@@ -38,8 +39,8 @@ std::string serialize(const Pending& p) {
         json::set(j, "nonce", p.nonce);
         json::set(j, "code_challenge", p.code_challenge);
         json::set(j, "code_challenge_method", p.code_challenge_method);
-        json_object_set_new(j, "prompt_login", json_boolean(p.prompt_login));
-        json_object_set_new(j, "prompt_consent", json_boolean(p.prompt_consent));
+        json::set_new(j, "prompt_login", json_boolean(p.prompt_login));
+        json::set_new(j, "prompt_consent", json_boolean(p.prompt_consent));
         json::set(j, "max_age", p.max_age);
         json::set(j, "login_hint", p.login_hint);
         json::set(j, "stale_sid", p.stale_sid);
@@ -54,11 +55,11 @@ std::string serialize(const Pending& p) {
         json::Json a(json_object());
         json::set(a.get(), "sub", p.accepted->sub);
         json::set(a.get(), "username", p.accepted->username);
-        if (p.accepted->claims) json_object_set(a.get(), "claims", p.accepted->claims.get());
-        else json_object_set_new(a.get(), "claims", json_object());
+        if (p.accepted->claims) json::set_copy(a.get(), "claims", p.accepted->claims.get());
+        else json::set_new(a.get(), "claims", json_object());
         json::set(a.get(), "auth_time", p.accepted->auth_time);
         json::set(a.get(), "verifier_hash", p.accepted->verifier_hash);
-        json_object_set_new(j, "accepted", a.release());
+        json::set_new(j, "accepted", a.release());
     }
     return json::dump(j);
 }
@@ -93,12 +94,15 @@ std::optional<Pending> parse_pending(std::string_view text) {
     p.prompt_login = json_is_true(json_object_get(j, "prompt_login"));
     p.prompt_consent = json_is_true(json_object_get(j, "prompt_consent"));
     p.consent_policy = str(j, "consent_policy");
-    p.max_age = json::get_int(j, "max_age").value_or(-1);
+    auto max_age = store::member_or(j, "max_age", store::kMaxAge, -1);
+    auto iat = store::member_or(j, "iat", store::kInstant, 0);
+    if (!max_age || !iat) return std::nullopt;
+    p.max_age = *max_age;
     p.login_hint = str(j, "login_hint");
     p.stale_sid = str(j, "stale_sid");
     p.consent_prior = str(j, "consent_prior");
     p.user_code = str(j, "user_code");
-    p.iat = json::get_int(j, "iat").value_or(0);
+    p.iat = *iat;
     p.browser = str(j, "browser");
     if (p.kind == Pending::Kind::Authorize && (p.client_id.empty() || p.redirect_uri.empty()))
         return std::nullopt;
@@ -111,7 +115,9 @@ std::optional<Pending> parse_pending(std::string_view text) {
         json_t* claims = json_object_get(a, "claims");
         acc.claims = json::share(json_is_object(claims) ? claims : nullptr);
         if (!acc.claims) acc.claims.reset(json_object());
-        acc.auth_time = json::get_int(a, "auth_time").value_or(0);
+        auto auth_time = store::member_or(a, "auth_time", store::kInstant, 0);
+        if (!auth_time) return std::nullopt;
+        acc.auth_time = *auth_time;
         acc.verifier_hash = str(a, "verifier_hash");
         if (acc.sub.empty() || acc.verifier_hash.empty()) return std::nullopt;
         p.accepted = std::move(acc);

@@ -4,6 +4,7 @@
 #include "http/html.h"
 #include "oauth/csrf.h"
 #include "oauth/pending.h"
+#include "store/bounds.h"
 #include "store/reply.h"
 #include "util/crypto.h"
 #include "util/encoding.h"
@@ -39,8 +40,8 @@ std::string serialize(const Session& s) {
     json::set(o.get(), "sub", s.sub);
     json::set(o.get(), "username", s.username);
     json::set(o.get(), "auth_time", s.auth_time);
-    if (s.claims) json_object_set(o.get(), "claims", s.claims.get());
-    else json_object_set_new(o.get(), "claims", json_object());
+    if (s.claims) json::set_copy(o.get(), "claims", s.claims.get());
+    else json::set_new(o.get(), "claims", json_object());
     return json::dump(o.get());
 }
 
@@ -48,7 +49,7 @@ std::optional<Session> parse(std::string_view text, std::string_view sid) {
     json::Json o = json::parse_object(text, 32);
     if (!o) return std::nullopt;
     auto sub = json::get_string(o.get(), "sub");
-    auto auth_time = json::get_int(o.get(), "auth_time");
+    auto auth_time = store::member(o.get(), "auth_time", store::kInstant);
     if (!sub || sub->empty() || !auth_time) return std::nullopt;
     Session s;
     s.sid = std::string(sid);

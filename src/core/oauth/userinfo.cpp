@@ -117,7 +117,7 @@ private:
         json::Json body(json_object());
         json::set(body.get(), "sub", claims_->sub);
         json::Json released = id_token::released_claims(source.get(), claims_->scope, username);
-        json_object_update_missing(body.get(), released.get());
+        json::update_missing(body.get(), released.get());
         flow::Response r = flow::json_response(200, json::dump(body.get()));
         r.header("Cache-Control", "no-store");
         return Step::respond(std::move(r));

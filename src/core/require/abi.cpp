@@ -1,5 +1,6 @@
-// The extern "C" entry points of include/oauth_require.h. Every one catches
-// everything: no exception crosses into nginx.
+// The extern "C" entry points of include/oauth_require.h. Every one is
+// noexcept and catches everything; the handlers only reset memory and
+// release references (internal()), so nothing can throw from them.
 #include <hiredis/hiredis.h>
 
 #include <cstring>
@@ -54,7 +55,7 @@ void deny(oauth_require_s* h, Reason r, oauth_require_result_t* res) {
 }
 
 // The last resort when even building a denial failed.
-void internal(oauth_require_result_t* res) {
+void internal(oauth_require_result_t* res) noexcept {
     std::memset(res, 0, sizeof(*res));
     res->verdict = OAUTH_REQUIRE_DENY;
     res->status = 500;
@@ -77,7 +78,12 @@ void check(const oauth_server_t* server, const oauth_require_rule_s* rule,
                                                config.prefix);
     if (!claims) return deny(h, claims.error(), res);
 
-    oauth::require::Policy policy{rule->scopes, rule->audience, rule->leeway};
+    // RFC 9068 §4, RFC 8725 §3.9: a resource server accepts only tokens
+    // meant for it. Without aud= that is the server's oauth_audience (the
+    // issuer by default), so servers sharing issuer and keys stay apart.
+    std::string_view audience = rule->audience.empty() ? std::string_view(config.audience)
+                                                       : std::string_view(rule->audience);
+    oauth::require::Policy policy{rule->scopes, audience, rule->leeway};
     Reason r = oauth::require::evaluate(**claims, config.issuer, policy, now);
     if (r != Reason::Ok) return deny(h, r, res);
 
@@ -96,7 +102,7 @@ void check(const oauth_server_t* server, const oauth_require_rule_s* rule,
 
 extern "C" {
 
-oauth_require_rule_t* oauth_require_rule_new(const oauth_require_policy_t* policy) {
+oauth_require_rule_t* oauth_require_rule_new(const oauth_require_policy_t* policy) noexcept {
     try {
         if (!policy || (policy->nscopes && !policy->scopes)) return nullptr;
         auto rule = std::make_unique<oauth_require_rule_s>();
@@ -112,11 +118,12 @@ oauth_require_rule_t* oauth_require_rule_new(const oauth_require_policy_t* polic
     }
 }
 
-void oauth_require_rule_free(oauth_require_rule_t* rule) { delete rule; }
+void oauth_require_rule_free(oauth_require_rule_t* rule) noexcept { delete rule; }
 
 oauth_require_t* oauth_require_check(const oauth_server_t* server, const oauth_require_rule_t* rule,
                                      const oauth_str_t* authorization, int64_t now,
-                                     oauth_require_result_t* res) {
+                                     oauth_require_result_t* res) noexcept {
+    if (!res) return nullptr;
     oauth_require_s* h = nullptr;
     try {
         std::memset(res, 0, sizeof(*res));
@@ -133,7 +140,8 @@ oauth_require_t* oauth_require_check(const oauth_server_t* server, const oauth_r
     return h;
 }
 
-void oauth_require_resume(oauth_require_t* h, const void* reply, oauth_require_result_t* res) {
+void oauth_require_resume(oauth_require_t* h, const void* reply, oauth_require_result_t* res) noexcept {
+    if (!res) return;
     try {
         std::memset(res, 0, sizeof(*res));
         if (!h || !h->claims) return internal(res);
@@ -149,7 +157,7 @@ void oauth_require_resume(oauth_require_t* h, const void* reply, oauth_require_r
     }
 }
 
-int oauth_require_claim(const oauth_require_t* h, oauth_str_t name, oauth_str_t* value) {
+int oauth_require_claim(const oauth_require_t* h, oauth_str_t name, oauth_str_t* value) noexcept {
     try {
         if (!h || !h->allowed || !h->claims || !value) return 0;
         std::string_view n = sv(name);
@@ -174,9 +182,9 @@ int oauth_require_claim(const oauth_require_t* h, oauth_str_t name, oauth_str_t*
     }
 }
 
-void oauth_require_free(oauth_require_t* h) { delete h; }
+void oauth_require_free(oauth_require_t* h) noexcept { delete h; }
 
-int oauth_require_scope_valid(oauth_str_t scope) {
+int oauth_require_scope_valid(oauth_str_t scope) noexcept {
     // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
     if (!scope.data || scope.len == 0) return 0;
     for (size_t i = 0; i < scope.len; i++) {
@@ -186,7 +194,7 @@ int oauth_require_scope_valid(oauth_str_t scope) {
     return 1;
 }
 
-size_t oauth_require_cache_size(void) {
+size_t oauth_require_cache_size(void) noexcept {
     try {
         return oauth::require::TokenCache::process().size();
     } catch (...) {

@@ -1,20 +1,14 @@
 #include "store/family.h"
 
-#include <charconv>
 
 #include "json/json.h"
+#include "store/bounds.h"
 #include "store/reply.h"
 #include "store/scripts.h"
 
 namespace oauth::store {
 
 namespace {
-
-int64_t to_int(std::string_view s) {
-    int64_t v = 0;
-    std::from_chars(s.data(), s.data() + s.size(), v);
-    return v;
-}
 
 std::string field(const Family& f, std::string_view name) {
     auto it = f.fields.find(name);
@@ -60,18 +54,29 @@ RefreshLookup parse_refresh_lookup(const redisReply* reply) {
     f.sub = field(f, "sub");
     f.username = field(f, "username");
     f.scope = field(f, "scope");
-    f.iat = to_int(field(f, "iat"));
-    f.exp = to_int(field(f, "exp"));
-    if (auto rec = as_string(reply->element[2])) {
-        json::Json j = json::parse_object(*rec);
-        if (j) {
-            out.token_iat = json::get_int(j.get(), "iat").value_or(0);
-            out.token_id = json::get_string(j.get(), "rid").value_or("");
-        }
-    }
     if (f.id.empty() || f.client_id.empty()) {
         out.state = RefreshLookup::State::StoreError;
         return out;
+    }
+    // A family whose numbers are out of range is malformed: as if absent
+    // (store/bounds.h), so an ended family can never look alive.
+    auto iat = parse_decimal(field(f, "iat"), kInstant);
+    auto exp = parse_decimal(field(f, "exp"), kInstant);
+    if (!iat || !exp) return RefreshLookup{};
+    f.iat = *iat;
+    f.exp = *exp;
+    if (auto it = f.fields.find("auth_time"); it != f.fields.end()) {
+        f.auth_time = parse_decimal(it->second, kInstant);
+        if (!f.auth_time) return RefreshLookup{};
+    }
+    if (auto rec = as_string(reply->element[2])) {
+        json::Json j = json::parse_object(*rec);
+        if (j) {
+            auto token_iat = member_or(j.get(), "iat", kInstant, 0);
+            if (!token_iat) return RefreshLookup{};
+            out.token_iat = *token_iat;
+            out.token_id = json::get_string(j.get(), "rid").value_or("");
+        }
     }
     out.state = RefreshLookup::State::Ok;
     return out;

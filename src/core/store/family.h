@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,7 @@ struct Family {
     std::string scope;   // granted at the original grant
     int64_t iat = 0;     // when the grant happened
     int64_t exp = 0;     // absolute end of the family
+    std::optional<int64_t> auth_time;  // when the user signed in, if known
     std::map<std::string, std::string, std::less<>> fields;  // every hash field
 };
 

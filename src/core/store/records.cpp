@@ -1,5 +1,7 @@
 #include "store/records.h"
 
+#include "store/bounds.h"
+
 #include <algorithm>
 
 namespace oauth::store {
@@ -8,7 +10,7 @@ namespace {
 
 json::Json string_array(const std::vector<std::string>& items) {
     json::Json a(json_array());
-    for (const auto& s : items) json_array_append_new(a.get(), json_stringn(s.data(), s.size()));
+    for (const auto& s : items) json::append(a.get(), s);
     return a;
 }
 
@@ -87,11 +89,11 @@ json::Json public_view(const Client& c) {
     json::Json o(json_object());
     json::set(o.get(), "client_id", c.id);
     json::set(o.get(), "name", c.name);
-    json_object_set_new(o.get(), "public", json_boolean(c.is_public));
-    json_object_set_new(o.get(), "redirect_uris", string_array(c.redirect_uris).release());
-    json_object_set_new(o.get(), "post_logout_redirect_uris",
+    json::set_new(o.get(), "public", json_boolean(c.is_public));
+    json::set_new(o.get(), "redirect_uris", string_array(c.redirect_uris).release());
+    json::set_new(o.get(), "post_logout_redirect_uris",
                         string_array(c.post_logout_redirect_uris).release());
-    json_object_set_new(o.get(), "grant_types", string_array(c.grant_types).release());
+    json::set_new(o.get(), "grant_types", string_array(c.grant_types).release());
     json::set(o.get(), "scope", c.scope());
     json::set(o.get(), "consent", consent_name(c.consent));
     return o;
@@ -139,7 +141,8 @@ std::string serialize(const User& u) {
     json::set(o.get(), "sub", u.sub);
     json::set(o.get(), "username", u.username);
     json::set(o.get(), "password_hash", u.password_hash);
-    json_object_set(o.get(), "claims", u.claims ? u.claims.get() : json_object());
+    if (u.claims) json::set_copy(o.get(), "claims", u.claims.get());
+    else json::set_new(o.get(), "claims", json_object());
     return json::dump(o.get());
 }
 
@@ -176,8 +179,11 @@ std::optional<AccessSession> parse_access_session(std::string_view text) {
     s.client_id = str(o.get(), "client_id");
     s.sub = str(o.get(), "sub");
     s.scope = str(o.get(), "scope");
-    s.iat = json::get_int(o.get(), "iat").value_or(0);
-    s.exp = json::get_int(o.get(), "exp").value_or(0);
+    auto iat = member_or(o.get(), "iat", kInstant, 0);
+    auto exp = member_or(o.get(), "exp", kInstant, 0);
+    if (!iat || !exp) return std::nullopt;
+    s.iat = *iat;
+    s.exp = *exp;
     s.family = str(o.get(), "fam");
     return s;
 }
