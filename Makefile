@@ -148,4 +148,5 @@ clean:
 	rm -rf $(BUILD)
 
 FORCE:
--include $(CORE_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(FUZZ_CORE:.o=.d)
+-include $(CORE_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(FUZZ_CORE:.o=.d) \
+         $(wildcard $(FUZZ_BUILD)/obj/t/fuzz/*.d)

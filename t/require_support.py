@@ -68,6 +68,18 @@ class Minter:
                f"{b64(signature)}"
 
 
+def require_globals(port, redis_address, keys, redis_options=""):
+    """The http-level directives of the oauth_require tests: the Redis, the
+    issuer at the test's port, and the three keys the Minter signs with."""
+    return f"""
+oauth_redis {redis_address} {redis_options};
+oauth_issuer http://127.0.0.1:{port};
+oauth_signing_key {keys['RS256']} kid=rs;
+oauth_signing_key {keys['ES256']} kid=es;
+oauth_signing_key {keys['EdDSA']} kid=ed;
+"""
+
+
 def get(n, path, token=None, headers=None):
     h = dict(headers or {})
     if token is not None:

@@ -16,19 +16,14 @@ import requests
 from jwcrypto import jwk, jwt
 
 import rig
-from require_support import AUD, Minter, b64, get, jti_of
+from require_support import AUD, Minter, b64, get, jti_of, require_globals
 
 
 def require_http(port, redis_address, keys, upstream_port, redis_options="",
                  extra=""):
     up = f"http://127.0.0.1:{upstream_port}"
     return f"""
-oauth_redis {redis_address} {redis_options};
-oauth_issuer http://127.0.0.1:{port};
-oauth_signing_key {keys['RS256']} kid=rs;
-oauth_signing_key {keys['ES256']} kid=es;
-oauth_signing_key {keys['EdDSA']} kid=ed;
-{extra}
+{require_globals(port, redis_address, keys, redis_options)}{extra}
 server {{
     listen 127.0.0.1:{port};
     location = /oauth2/revoke {{ oauth_revoke; }}

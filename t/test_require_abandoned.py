@@ -13,7 +13,7 @@ import pytest
 
 import rig
 from h2_support import H2Client, listen_h2
-from require_support import Minter, get
+from require_support import Minter, get, require_globals
 
 PAUSE_MS = 1500
 N = 20
@@ -46,12 +46,7 @@ def abandoned_http(port, h2port, redis_address, keys, upstream_port):
         proxy_pass http://127.0.0.1:{upstream_port};
     }}"""
     return f"""
-oauth_redis {redis_address} timeout=5s;
-oauth_issuer http://127.0.0.1:{port};
-oauth_signing_key {keys['RS256']} kid=rs;
-oauth_signing_key {keys['ES256']} kid=es;
-oauth_signing_key {keys['EdDSA']} kid=ed;
-
+{require_globals(port, redis_address, keys, "timeout=5s")}
 server {{
     listen 127.0.0.1:{port};
 {location}

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 import rig
-from require_support import Minter, get
+from require_support import Minter, get, require_globals
 
 FCGIWRAP = shutil.which("fcgiwrap") or "/usr/sbin/fcgiwrap"
 
@@ -29,12 +29,7 @@ def combos_http(port, redis_address, keys, upstream_port, fcgi_address,
                 cgi_script):
     up = f"http://127.0.0.1:{upstream_port}"
     return f"""
-oauth_redis {redis_address};
-oauth_issuer http://127.0.0.1:{port};
-oauth_signing_key {keys['RS256']} kid=rs;
-oauth_signing_key {keys['ES256']} kid=es;
-oauth_signing_key {keys['EdDSA']} kid=ed;
-limit_req_zone $binary_remote_addr zone=one:1m rate=1r/m;
+{require_globals(port, redis_address, keys)}limit_req_zone $binary_remote_addr zone=one:1m rate=1r/m;
 
 server {{
     listen 127.0.0.1:{port};

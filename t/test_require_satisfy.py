@@ -15,18 +15,13 @@ import pytest
 import requests
 
 import rig
-from require_support import Minter, get
+from require_support import Minter, get, require_globals
 
 
 def satisfy_http(port, redis_address, keys, upstream_port, htpasswd):
     up = f"http://127.0.0.1:{upstream_port}"
     return f"""
-oauth_redis {redis_address};
-oauth_issuer http://127.0.0.1:{port};
-oauth_signing_key {keys['RS256']} kid=rs;
-oauth_signing_key {keys['ES256']} kid=es;
-oauth_signing_key {keys['EdDSA']} kid=ed;
-
+{require_globals(port, redis_address, keys)}
 server {{
     listen 127.0.0.1:{port};
 
