@@ -94,7 +94,7 @@ SignedIn signed_in(int64_t auth_time = kNow - 10) {
     SignedIn s;
     std::string value = util::random_token(32);
     std::string csrf_secret = util::random_token(32);
-    s.cookie = "oauth_sso=" + value + "; oauth_csrf=" + csrf_secret;
+    s.cookie = "__Host-oauth_sso=" + value + "; __Host-oauth_csrf=" + csrf_secret;
     s.sid = util::sha256_hex(value);
     sso::Session session;
     session.sub = "sub1";
@@ -242,7 +242,7 @@ TEST(BrowserAuthorize, WithoutSessionStoresThePendingRequestAndGoesToLogin) {
     EXPECT_EQ(d.step.response.status, 302u);
     EXPECT_EQ(d.header("Location"), "https://as.example.com/login?login_challenge=" + handle +
                                       "&login_hint=alice%40example.com");
-    EXPECT_NE(d.header("Set-Cookie").find("oauth_csrf="), std::string::npos);
+    EXPECT_NE(d.header("Set-Cookie").find("__Host-oauth_csrf="), std::string::npos);
 }
 
 TEST(BrowserAuthorize, WithSessionAndSkipMintsTheCode) {
@@ -323,7 +323,7 @@ TEST(BrowserAuthorize, RedisErrorIsA503Page) {
 TEST(BrowserLoginLanding, TheVerifierIsSpentOnce) {
     std::string handle = authz::new_handle();
     std::string secret = util::random_token(32);
-    std::string cookie = "oauth_csrf=" + secret;
+    std::string cookie = "__Host-oauth_csrf=" + secret;
     std::string verifier = util::random_token(32);
     authz::Pending p;
     p.client_id = "web";
@@ -383,7 +383,7 @@ TEST(BrowserLogin, PostWithoutCsrfIsRefusedBeforeAnyWork) {
 TEST(BrowserLogin, WrongPasswordShowsTheFormAgainAndRightOneSignsIn) {
     std::string handle = authz::new_handle();
     std::string secret = util::random_token(32);
-    std::string cookie = "oauth_csrf=" + secret;
+    std::string cookie = "__Host-oauth_csrf=" + secret;
     std::string csrf = csrf::token(secret, "login", handle);
     authz::Pending p;
     p.client_id = "web";
@@ -424,7 +424,7 @@ TEST(BrowserLogin, WrongPasswordShowsTheFormAgainAndRightOneSignsIn) {
             d.step = d.flow->on_redis(rs);
             EXPECT_EQ(d.step.response.status, 303u);
             EXPECT_EQ(d.header("Location"), "https://as.example.com/authorize?authz=" + handle);
-            EXPECT_EQ(d.header("Set-Cookie").rfind("oauth_sso=", 0), 0u);
+            EXPECT_EQ(d.header("Set-Cookie").rfind("__Host-oauth_sso=", 0), 0u);
         }
     }
 }
@@ -432,7 +432,7 @@ TEST(BrowserLogin, WrongPasswordShowsTheFormAgainAndRightOneSignsIn) {
 TEST(BrowserConsent, DenyRedirectsAccessDenied) {
     auto s = signed_in();
     std::string handle = authz::new_handle();
-    std::string secret = s.cookie.substr(s.cookie.find("oauth_csrf=") + 11);
+    std::string secret = s.cookie.substr(s.cookie.find("__Host-oauth_csrf=") + 18);
     std::string csrf = csrf::token(secret, "consent", handle + "\n" + s.sid);
     authz::Pending p;
     p.client_id = "web";

@@ -62,7 +62,7 @@ public:
             return Step::respond(authz::bad_request_page("This sign-in link is not valid."), "bad login_challenge");
         std::vector<flow::Command> cmds{authz::fetch(keys_, handle_)};
         if (posted_) {
-            if (!csrf::check(request_, form_, kPurpose, handle_))
+            if (!csrf::check(request_, server_, form_, kPurpose, handle_))
                 return Step::respond(csrf::forbidden(), "login: csrf check failed");
             username_ = std::string(form_.value("username"));
             password_ = std::string(form_.value("password"));
