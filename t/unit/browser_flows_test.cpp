@@ -95,7 +95,7 @@ SignedIn signed_in(int64_t auth_time = kNow - 10) {
     SignedIn s;
     std::string value = util::random_token(32);
     std::string csrf_secret = util::random_token(32);
-    s.cookie = "oauth_sso=" + value + "; oauth_csrf=" + csrf_secret;
+    s.cookie = "__Host-oauth_sso=" + value + "; __Host-oauth_csrf=" + csrf_secret;
     s.sid = util::sha256_hex(value);
     sso::Session session;
     session.sub = "sub1";
@@ -243,7 +243,7 @@ TEST(BrowserAuthorize, WithoutSessionStoresThePendingRequestAndGoesToLogin) {
     EXPECT_EQ(d.step.response.status, 302u);
     EXPECT_EQ(d.header("Location"), "https://as.example.com/login?login_challenge=" + handle +
                                       "&login_hint=alice%40example.com");
-    EXPECT_NE(d.header("Set-Cookie").find("oauth_csrf="), std::string::npos);
+    EXPECT_NE(d.header("Set-Cookie").find("__Host-oauth_csrf="), std::string::npos);
 }
 
 TEST(BrowserAuthorize, WithSessionAndSkipMintsTheCode) {
@@ -324,7 +324,7 @@ TEST(BrowserAuthorize, RedisErrorIsA503Page) {
 TEST(BrowserLoginLanding, TheVerifierIsSpentOnce) {
     std::string handle = authz::new_handle();
     std::string secret = util::random_token(32);
-    std::string cookie = "oauth_csrf=" + secret;
+    std::string cookie = "__Host-oauth_csrf=" + secret;
     std::string verifier = util::random_token(32);
     authz::Pending p;
     p.client_id = "web";
@@ -404,7 +404,7 @@ struct LoginPost {
         auto r = post("/login", "login_challenge=" + handle + "&csrf=" +
                                     csrf::token(secret, "login", handle) +
                                     "&username=alice&password=" + password,
-                      "oauth_csrf=" + secret);
+                      "__Host-oauth_csrf=" + secret);
         r.client_address = "192.0.2.7";
         Driver d(endpoints::make_login(bserver(), std::move(r)));
         EXPECT_EQ(d.step.commands.size(), 1u);
@@ -457,7 +457,7 @@ TEST(BrowserLogin, WrongPasswordShowsTheFormAgainAndRightOneSignsIn) {
             d.step = d.flow->on_redis(rs);
             EXPECT_EQ(d.step.response.status, 303u);
             EXPECT_EQ(d.header("Location"), "https://as.example.com/authorize?authz=" + login.handle);
-            EXPECT_EQ(d.header("Set-Cookie").rfind("oauth_sso=", 0), 0u);
+            EXPECT_EQ(d.header("Set-Cookie").rfind("__Host-oauth_sso=", 0), 0u);
         }
     }
 }
@@ -495,7 +495,7 @@ TEST(BrowserLogin, ExpiredChallengeCountsNothing) {
     auto r = post("/login", "login_challenge=" + login.handle + "&csrf=" +
                                 csrf::token(login.secret, "login", login.handle) +
                                 "&username=alice&password=x",
-                  "oauth_csrf=" + login.secret);
+                  "__Host-oauth_csrf=" + login.secret);
     Driver d(endpoints::make_login(bserver(), std::move(r)));
     d.reply(nil());
     expect_html_page(d, 400);
@@ -504,7 +504,7 @@ TEST(BrowserLogin, ExpiredChallengeCountsNothing) {
 TEST(BrowserConsent, DenyRedirectsAccessDenied) {
     auto s = signed_in();
     std::string handle = authz::new_handle();
-    std::string secret = s.cookie.substr(s.cookie.find("oauth_csrf=") + 11);
+    std::string secret = s.cookie.substr(s.cookie.find("__Host-oauth_csrf=") + 18);
     std::string csrf = csrf::token(secret, "consent", handle + "\n" + s.sid);
     authz::Pending p;
     p.client_id = "web";

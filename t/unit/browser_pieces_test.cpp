@@ -105,31 +105,31 @@ TEST(BrowserCsrf, TokenIsBoundToSecretPurposeAndContext) {
     flow::Request get;
     auto b = csrf::browser(get, server);
     ASSERT_TRUE(b.set_cookie);
-    EXPECT_NE(b.set_cookie->find("oauth_csrf=" + b.secret), std::string::npos);
+    EXPECT_NE(b.set_cookie->find("__Host-oauth_csrf=" + b.secret), std::string::npos);
     EXPECT_NE(b.set_cookie->find("Secure"), std::string::npos);
     EXPECT_NE(b.set_cookie->find("HttpOnly"), std::string::npos);
 
     flow::Request post;
-    post.cookie = "x=y; oauth_csrf=" + b.secret;
+    post.cookie = "x=y; __Host-oauth_csrf=" + b.secret;
     auto again = csrf::browser(post, server);
     EXPECT_EQ(again.secret, b.secret);
     EXPECT_FALSE(again.set_cookie);
 
     std::string t = csrf::token(b.secret, "login", "H");
     http::Form ok = http::parse_form("csrf=" + t);
-    EXPECT_TRUE(csrf::check(post, ok, "login", "H"));
-    EXPECT_FALSE(csrf::check(post, ok, "consent", "H"));
-    EXPECT_FALSE(csrf::check(post, ok, "login", "H2"));
-    EXPECT_FALSE(csrf::check(post, http::parse_form(""), "login", "H"));
-    EXPECT_FALSE(csrf::check(post, http::parse_form("csrf="), "login", "H"));
+    EXPECT_TRUE(csrf::check(post, server, ok, "login", "H"));
+    EXPECT_FALSE(csrf::check(post, server, ok, "consent", "H"));
+    EXPECT_FALSE(csrf::check(post, server, ok, "login", "H2"));
+    EXPECT_FALSE(csrf::check(post, server, http::parse_form(""), "login", "H"));
+    EXPECT_FALSE(csrf::check(post, server, http::parse_form("csrf="), "login", "H"));
     flow::Request other;
-    other.cookie = "oauth_csrf=" + util::random_token(32);
-    EXPECT_FALSE(csrf::check(other, ok, "login", "H"));
+    other.cookie = "__Host-oauth_csrf=" + util::random_token(32);
+    EXPECT_FALSE(csrf::check(other, server, ok, "login", "H"));
     flow::Request none;
-    EXPECT_FALSE(csrf::check(none, ok, "login", "H"));
+    EXPECT_FALSE(csrf::check(none, server, ok, "login", "H"));
     EXPECT_EQ(csrf::forbidden().status, 403u);
-    EXPECT_EQ(csrf::binding(post), util::sha256_hex(b.secret));
-    EXPECT_EQ(csrf::binding(none), "");
+    EXPECT_EQ(csrf::binding(post, server), util::sha256_hex(b.secret));
+    EXPECT_EQ(csrf::binding(none, server), "");
 }
 
 TEST(BrowserCsrf, AMalformedCookieIsReplaced) {
@@ -276,11 +276,11 @@ TEST(BrowserCode, RecordRoundTripsAndIsStoredHashed) {
 TEST(BrowserSso, CreateReadAndCookie) {
     auto server = browser_server();
     flow::Request r;
-    r.cookie = "oauth_sso=" + util::random_token(32);
-    auto old_sid = sso::sid_from_request(r);
+    r.cookie = "__Host-oauth_sso=" + util::random_token(32);
+    auto old_sid = sso::sid_from_request(r, server);
     ASSERT_TRUE(old_sid);
     auto c = sso::create(server, r, "sub1", "alice", json::parse_object(R"({"email":"a@x"})"), 100);
-    EXPECT_NE(c.set_cookie.find("oauth_sso="), std::string::npos);
+    EXPECT_NE(c.set_cookie.find("__Host-oauth_sso="), std::string::npos);
     for (auto attr : {"HttpOnly", "SameSite=Lax", "Path=/", "Secure", "Max-Age=3600"})
         EXPECT_NE(c.set_cookie.find(attr), std::string::npos) << attr;
     // the old session is dropped, the new one stored under the cookie's hash
@@ -288,10 +288,10 @@ TEST(BrowserSso, CreateReadAndCookie) {
     EXPECT_EQ(c.commands[0], (flow::Command{"DEL", "p:sso:" + *old_sid}));
     EXPECT_EQ(c.commands[1][0], "SET");
     EXPECT_EQ(c.commands[1][1], "p:sso:" + c.session.sid);
-    std::string value = c.set_cookie.substr(10, 43);
+    std::string value = c.set_cookie.substr(17, 43);
     flow::Request next;
-    next.cookie = "oauth_sso=" + value;
-    EXPECT_EQ(sso::sid_from_request(next).value_or(""), c.session.sid);
+    next.cookie = "__Host-oauth_sso=" + value;
+    EXPECT_EQ(sso::sid_from_request(next, server).value_or(""), c.session.sid);
     EXPECT_EQ(c.commands[1][2].find(value), std::string::npos);
 
     auto s = sso::parse(c.commands[1][2], c.session.sid);
@@ -303,8 +303,8 @@ TEST(BrowserSso, CreateReadAndCookie) {
     EXPECT_FALSE(sso::parse(R"({"username":"x"})", "sid"));
 
     flow::Request bad;
-    bad.cookie = "oauth_sso=../../x";
-    EXPECT_FALSE(sso::sid_from_request(bad));
+    bad.cookie = "__Host-oauth_sso=../../x";
+    EXPECT_FALSE(sso::sid_from_request(bad, server));
 }
 
 TEST(BrowserSso, SendToLoginForDevice) {
@@ -315,7 +315,7 @@ TEST(BrowserSso, SendToLoginForDevice) {
     EXPECT_EQ(go.response.status, 303u);
     std::string loc = header(go.response, "Location");
     EXPECT_EQ(loc.rfind("https://as.example.com/login?login_challenge=", 0), 0u);
-    EXPECT_NE(header(go.response, "Set-Cookie").find("oauth_csrf="), std::string::npos);
+    EXPECT_NE(header(go.response, "Set-Cookie").find("__Host-oauth_csrf="), std::string::npos);
     auto p = authz::parse_pending(go.commands[0][2]);
     ASSERT_TRUE(p);
     EXPECT_EQ(p->kind, authz::Pending::Kind::Device);
@@ -330,4 +330,54 @@ TEST(BrowserSso, SendToLoginForDevice) {
     auto none = sso::send_to_login_for_device(server, r, "");
     EXPECT_TRUE(none.commands.empty());
     EXPECT_EQ(none.response.status, 500u);
+}
+
+// RFC 6265bis §4.1.3.2: a `__Host-` cookie must be Secure, Path=/ and carry
+// no Domain, so a sibling subdomain can neither plant nor overwrite it. Used
+// under an https issuer; an http issuer (development) keeps the plain names.
+TEST(BrowserCookies, NamesAndAttributesFollowTheIssuerScheme) {
+    struct Case {
+        std::string issuer, sso, csrf, secure;
+    };
+    for (const Case& k : {Case{"https://as.example.com", "__Host-oauth_sso", "__Host-oauth_csrf", "; Secure"},
+                          Case{"http://localhost", "oauth_sso", "oauth_csrf", ""}}) {
+        SCOPED_TRACE(k.issuer);
+        auto server = browser_server(k.issuer);
+        flow::Request none;
+        auto b = csrf::browser(none, server);
+        ASSERT_TRUE(b.set_cookie);
+        EXPECT_EQ(*b.set_cookie, k.csrf + "=" + b.secret + "; Path=/" + k.secure + "; HttpOnly; SameSite=Lax");
+
+        auto c = sso::create(server, none, "sub1", "alice", json::parse_object("{}"), 100);
+        std::string value = c.set_cookie.substr(k.sso.size() + 1, 43);
+        EXPECT_EQ(c.set_cookie,
+                  k.sso + "=" + value + "; Path=/; Max-Age=3600" + k.secure + "; HttpOnly; SameSite=Lax");
+        EXPECT_EQ(sso::clear_cookie(server), k.sso + "=; Path=/; Max-Age=0" + k.secure + "; HttpOnly; SameSite=Lax");
+        EXPECT_EQ(c.set_cookie.find("Domain"), std::string::npos);
+    }
+}
+
+// Under an https issuer only the `__Host-` cookies are read: a plain
+// `oauth_sso` or `oauth_csrf` planted by a sibling subdomain is ignored. An
+// http issuer reads only the plain names.
+TEST(BrowserCookies, OnlyTheSchemesCookieIsRead) {
+    std::string v = util::random_token(32);
+    for (bool https : {true, false}) {
+        auto server = browser_server(https ? "https://as.example.com" : "http://localhost");
+        SCOPED_TRACE(server.issuer);
+        flow::Request host, plain;
+        host.cookie = "__Host-oauth_sso=" + v + "; __Host-oauth_csrf=" + v;
+        plain.cookie = "oauth_sso=" + v + "; oauth_csrf=" + v;
+        const flow::Request& read = https ? host : plain;
+        const flow::Request& ignored = https ? plain : host;
+        EXPECT_EQ(sso::sid_from_request(read, server).value_or(""), util::sha256_hex(v));
+        EXPECT_FALSE(sso::sid_from_request(ignored, server));
+        EXPECT_EQ(csrf::binding(read, server), util::sha256_hex(v));
+        EXPECT_EQ(csrf::binding(ignored, server), "");
+        http::Form ok = http::parse_form("csrf=" + csrf::token(v, "login", "H"));
+        EXPECT_TRUE(csrf::check(read, server, ok, "login", "H"));
+        EXPECT_FALSE(csrf::check(ignored, server, ok, "login", "H"));
+        EXPECT_FALSE(csrf::browser(read, server).set_cookie);
+        EXPECT_TRUE(csrf::browser(ignored, server).set_cookie);
+    }
 }

@@ -61,7 +61,7 @@ public:
 
     Step start() override {
         status_ = request_.method == "POST" ? 303 : 302;
-        sid_ = sso::sid_from_request(request_);
+        sid_ = sso::sid_from_request(request_, server_);
         if (const std::string* h = form_.get("authz")) {
             // Resumed after login or consent: only the handle travels.
             if (form_.duplicate || !authz::valid_handle(*h))
@@ -125,7 +125,7 @@ private:
             if (!pending_ || pending_->kind != Pending::Kind::Authorize)
                 return page(authz::bad_request_page("This sign-in link is not valid."), "bad pending record");
             // The handle works only in the browser that started the request.
-            if (!authz::started_in_this_browser(*pending_, request_))
+            if (!authz::started_in_this_browser(*pending_, request_, server_))
                 return page(authz::bad_request_page(
                                 "This sign-in was started in another browser. Go back to the "
                                 "application and start again."),

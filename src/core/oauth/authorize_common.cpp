@@ -32,8 +32,9 @@ bool session_satisfies(const Pending& p, const sso::Session& s, int64_t now) {
     return p.max_age < 0 || s.auth_time >= now - p.max_age;
 }
 
-bool started_in_this_browser(const Pending& p, const flow::Request& request) {
-    return !p.browser.empty() && util::constant_time_equal(p.browser, csrf::binding(request));
+bool started_in_this_browser(const Pending& p, const flow::Request& request,
+                             const flow::ServerConfig& server) {
+    return !p.browser.empty() && util::constant_time_equal(p.browser, csrf::binding(request, server));
 }
 
 CodeRecord code_record(const Pending& p, const sso::Session& s, int64_t now) {

@@ -36,7 +36,8 @@ bool session_satisfies(const Pending& p, const sso::Session& s, int64_t now);
 
 // The pending request was started in this browser (its CSRF cookie): a
 // handle is useless in another one (login CSRF, a handle passed around).
-bool started_in_this_browser(const Pending& p, const flow::Request& request);
+bool started_in_this_browser(const Pending& p, const flow::Request& request,
+                             const flow::ServerConfig& server);
 
 // The code's record for a pending request approved by a session.
 CodeRecord code_record(const Pending& p, const sso::Session& s, int64_t now);

@@ -41,10 +41,10 @@ public:
         handle_ = std::string(form_.value("authz"));
         if (!authz::valid_handle(handle_))
             return Step::respond(authz::bad_request_page("This consent link is not valid."), "bad handle");
-        sid_ = sso::sid_from_request(request_);
+        sid_ = sso::sid_from_request(request_, server_);
         if (posted_) {
             // RFC 9700 §4.7: checked before anything else happens.
-            if (!csrf::check(request_, form_, kPurpose, context()))
+            if (!csrf::check(request_, server_, form_, kPurpose, context()))
                 return Step::respond(csrf::forbidden(), "consent: csrf check failed");
             std::string_view d = form_.value("decision");
             if (d != "approve" && d != "deny")
@@ -66,7 +66,7 @@ public:
                                      "This request has expired. Go back to the application and "
                                      "start again."),
                                  "unknown or expired handle");
-        if (!authz::started_in_this_browser(*pending_, request_))
+        if (!authz::started_in_this_browser(*pending_, request_, server_))
             return Step::respond(authz::bad_request_page(
                                      "This request was started in another browser. Go back to "
                                      "the application and start again."),

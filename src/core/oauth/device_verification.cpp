@@ -63,7 +63,7 @@ public:
         if (form_.duplicate) return respond(authz::bad_request_page("A field was sent twice."), "duplicate field");
         typed_ = std::string(form_.value("user_code"));
         if (typed_.size() > kMaxEcho) typed_.clear();
-        sid_ = sso::sid_from_request(request_);
+        sid_ = sso::sid_from_request(request_, server_);
         if (posted_) {
             std::string_view d = form_.value("decision");
             if (!d.empty() && d != "approve" && d != "deny")
@@ -72,9 +72,9 @@ public:
             approve_ = d == "approve";
             code_ = device::normalise_user_code(typed_);
             // RFC 9700 §4.7: before anything else happens.
-            bool ok = deciding_ ? csrf::check(request_, form_, kDecisionPurpose,
+            bool ok = deciding_ ? csrf::check(request_, server_, form_, kDecisionPurpose,
                                               decision_context(code_.value_or("")))
-                                : csrf::check(request_, form_, kEntryPurpose, entry_context());
+                                : csrf::check(request_, server_, form_, kEntryPurpose, entry_context());
             if (!ok) return respond(csrf::forbidden(), "device: csrf check failed");
         }
         if (!sid_) return to_login();

@@ -56,7 +56,7 @@ private:
         if (!authz::valid_handle(handle_))
             return Step::respond(authz::bad_request_page("This sign-in link is not valid."), "bad login_challenge");
         if (posted_) {
-            if (!csrf::check(request_, form_, kPurpose, handle_))
+            if (!csrf::check(request_, server_, form_, kPurpose, handle_))
                 return Step::respond(csrf::forbidden(), "login: csrf check failed");
             username_ = std::string(form_.value("username"));
             check_.emplace(server_, keys_, username_, std::string(form_.value("password")),

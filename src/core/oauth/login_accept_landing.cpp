@@ -51,7 +51,7 @@ private:
                                        p->accepted->verifier_hash))
             return refuse("landing: wrong login_verifier");
         // Login CSRF: the login must land in the browser that asked for it.
-        if (!authz::started_in_this_browser(*p, request_))
+        if (!authz::started_in_this_browser(*p, request_, server_))
             return refuse("landing: another browser");
         next_ = authz::continue_url(server_, handle_, *p);
         if (next_.empty())

@@ -65,9 +65,9 @@ public:
         }
         if (!redirect_uri_.empty() && client_id_.empty())
             return refuse("logout: post_logout_redirect_uri without a client");
-        sid_ = sso::sid_from_request(request_);
+        sid_ = sso::sid_from_request(request_, server_);
         if (request_.method == "POST" && form_.get(csrf::kField) &&
-            !csrf::check(request_, form_, kPurpose, sid_.value_or("")))
+            !csrf::check(request_, server_, form_, kPurpose, sid_.value_or("")))
             return Step::respond(csrf::forbidden(), "logout: csrf check failed");
 
         // Replies: [client] [session], each only when there is one to read.

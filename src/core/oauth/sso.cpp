@@ -15,8 +15,9 @@ namespace {
 
 constexpr size_t kCookieBytes = 32;  // 256 bits: the cookie is a bearer secret
 
-std::optional<std::string_view> cookie_of(const flow::Request& request) {
-    auto v = http::cookie_value(request.cookie, kCookie);
+std::optional<std::string_view> cookie_of(const flow::Request& request,
+                                          const flow::ServerConfig& server) {
+    auto v = http::cookie_value(request.cookie, cookie_name(server));
     if (!v || v->size() != 43 || !util::base64url_decode(*v)) return std::nullopt;
     return v;
 }
@@ -61,8 +62,13 @@ std::optional<Session> parse(std::string_view text, std::string_view sid) {
     return s;
 }
 
-std::optional<std::string> sid_from_request(const flow::Request& request) {
-    auto v = cookie_of(request);
+std::string_view cookie_name(const flow::ServerConfig& server) {
+    return server.secure() ? kHostCookie : kCookie;
+}
+
+std::optional<std::string> sid_from_request(const flow::Request& request,
+                                            const flow::ServerConfig& server) {
+    auto v = cookie_of(request, server);
     if (!v) return std::nullopt;
     return util::sha256_hex(*v);
 }
@@ -91,7 +97,7 @@ Created create(const flow::ServerConfig& server, const flow::Request& request, s
 
     // A new login replaces the browser's previous session (its cookie is
     // overwritten below, so the old record could only linger).
-    if (auto old = sid_from_request(request)) c.commands.push_back({"DEL", keys.sso(*old)});
+    if (auto old = sid_from_request(request, server)) c.commands.push_back({"DEL", keys.sso(*old)});
     std::string ttl_s = std::to_string(ttl);
     std::string index = keys.sso_index(c.session.sub);
     c.commands.push_back({"SET", keys.sso(c.session.sid), serialize(c.session), "EX", ttl_s});
@@ -100,7 +106,7 @@ Created create(const flow::ServerConfig& server, const flow::Request& request, s
     // Every session has the same life, so the newest one bounds the index.
     c.commands.push_back({"EXPIRE", index, ttl_s});
 
-    c.set_cookie = http::set_cookie(http::SetCookie{.name = std::string(kCookie),
+    c.set_cookie = http::set_cookie(http::SetCookie{.name = std::string(cookie_name(server)),
                                                     .value = cookie,
                                                     .max_age = ttl,
                                                     .secure = server.secure()});
@@ -109,7 +115,7 @@ Created create(const flow::ServerConfig& server, const flow::Request& request, s
 
 std::string clear_cookie(const flow::ServerConfig& server) {
     return http::set_cookie(http::SetCookie{
-        .name = std::string(kCookie), .value = "", .max_age = 0, .secure = server.secure()});
+        .name = std::string(cookie_name(server)), .value = "", .max_age = 0, .secure = server.secure()});
 }
 
 LoginRedirect send_to_login_for_device(const flow::ServerConfig& server,

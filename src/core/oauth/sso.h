@@ -2,15 +2,18 @@
 // remembered by an opaque cookie, so that later authorizations (and the device
 // verification page) skip the login page.
 //
-//   cookie  oauth_sso = 256 random bits, base64url; HttpOnly, SameSite=Lax,
-//           Path=/, Max-Age = oauth_session_ttl, Secure when the issuer is https
+//   cookie  __Host-oauth_sso (https issuer: RFC 6265bis __Host- prefix, so a
+//           sibling subdomain cannot plant or overwrite it) or oauth_sso (http
+//           issuer, development) = 256 random bits, base64url; HttpOnly,
+//           SameSite=Lax, Path=/, Max-Age = oauth_session_ttl, Secure when the
+//           issuer is https
 //   Redis   P sso:{sid}  sid = sha256hex(cookie value) (a Redis dump does not
 //           reveal a usable cookie), JSON {"sub","username","auth_time",
 //           "claims":{...}}, TTL oauth_session_ttl;
 //           P idx:sso:{sub} ZSET sid -> exp (session revoke --sub ends them).
 //
 // Reading, as flow steps (device page, consent, authorize):
-//   auto sid = sso::sid_from_request(request_);          // nullopt: no cookie
+//   auto sid = sso::sid_from_request(request_, server_);          // nullopt: no cookie
 //   if (sid) return Step::redis({sso::fetch(keys, *sid)});
 //   ... on_redis: if (store::is_error(r)) -> 503;
 //                 std::optional<sso::Session> s = sso::parse_reply(r, *sid);
@@ -37,7 +40,11 @@
 
 namespace oauth::sso {
 
-inline constexpr std::string_view kCookie = "oauth_sso";
+inline constexpr std::string_view kCookie = "oauth_sso";             // http issuer
+inline constexpr std::string_view kHostCookie = "__Host-oauth_sso";  // https issuer
+
+// The SSO cookie's name for this server: kHostCookie when the issuer is https.
+std::string_view cookie_name(const flow::ServerConfig& server);
 
 struct Session {
     std::string sid;       // the Redis key id (hash of the cookie)
@@ -52,7 +59,8 @@ std::optional<Session> parse(std::string_view text, std::string_view sid);
 
 // sha256hex of the oauth_sso cookie; nullopt when there is none or it is not
 // shaped like one we minted.
-std::optional<std::string> sid_from_request(const flow::Request& request);
+std::optional<std::string> sid_from_request(const flow::Request& request,
+                                            const flow::ServerConfig& server);
 // GET P sso:{sid}
 flow::Command fetch(const store::Keys& keys, std::string_view sid);
 // nullopt for nil, a non-string, or a record that does not parse (an error
