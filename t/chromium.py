@@ -7,7 +7,9 @@ import re
 import tempfile
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import (NoSuchElementException,
+                                        StaleElementReferenceException,
+                                        TimeoutException)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -69,15 +71,23 @@ class Browser:
 
     def wait_text(self, css, pattern):
         """Waits until the element's text matches the regex; returns it."""
+        def matching_text(d):
+            text = d.find_element(By.CSS_SELECTOR, css).text
+            return text if re.search(pattern, text) else None
+
         try:
-            WebDriverWait(self.driver, 10).until(
-                lambda d: re.search(pattern, d.find_element(By.CSS_SELECTOR, css).text))
+            # the page may navigate meanwhile (sign-out reloads it): an
+            # element of the old page is stale, look it up again
+            return WebDriverWait(
+                self.driver, 10,
+                ignored_exceptions=(NoSuchElementException,
+                                    StaleElementReferenceException),
+            ).until(matching_text)
         except TimeoutException:
             raise AssertionError(
                 f"{css} never matched {pattern!r} at {self.url()}; it reads "
                 f"{self.driver.find_element(By.CSS_SELECTOR, css).text!r}; "
                 f"console: {self.driver.get_log('browser')}") from None
-        return self.text(css)
 
     def wait_page(self, kind):
         """One of the module's pages: <main class="oauth-page oauth-page--KIND">."""
