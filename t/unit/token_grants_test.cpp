@@ -225,7 +225,8 @@ TEST(PasswordLimit, LimitedIsInvalidGrantWithRetryAfterAndNoKdfEvenForTheRightPa
     EXPECT_EQ(d.step.response.status, 400u);
     EXPECT_EQ(error_of(d), "invalid_grant");
     EXPECT_EQ(d.header("Retry-After"), "42");  // rounded up
-    auto desc = oauth::json::get_string(d.body().get(), "error_description").value_or("");
+    auto body = d.body();  // get_string's view lives as long as the body
+    auto desc = oauth::json::get_string(body.get(), "error_description").value_or("");
     EXPECT_NE(desc.find("retry in 42 seconds"), std::string::npos) << desc;
     expect_no_cache(d);
 }
