@@ -167,7 +167,7 @@ TEST(StoredNumbers, FamilyRefusesInstantsOutOfRange) {
     EXPECT_EQ(ok.family.exp, 200);
     EXPECT_EQ(ok.family.auth_time, 90);
     for (const char* field : {"iat", "exp", "auth_time"})
-        for (const std::string v : {std::to_string(kMin), std::to_string(kMax), std::string("-1"),
+        for (const std::string& v : {std::to_string(kMin), std::to_string(kMax), std::string("-1"),
                                     std::to_string(store::kMaxEpoch + 1), std::string("12abc"),
                                     std::string(""), std::string(" 12"), std::string("+12"),
                                     std::string("99999999999999999999")})
