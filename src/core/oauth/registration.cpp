@@ -50,10 +50,9 @@ using require::Reason;
 constexpr std::string_view kScope = "oauth:register";
 constexpr size_t kMaxClientId = 64;
 
+// RFC 7591 §3.2: no-store on every answer (they carry secrets).
 Step answer(flow::Response r, std::string reason) {
-    r.header("Cache-Control", "no-store");
-    r.header("Pragma", "no-cache");
-    return Step::respond(std::move(r), "registration: " + std::move(reason));
+    return Step::respond(token::no_cache(std::move(r)), "registration: " + std::move(reason));
 }
 
 Step refuse(Error e, std::string_view description) {
