@@ -1017,8 +1017,8 @@ ngx_http_oauth_resource(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         if (value[2].len <= 6 || ngx_strncmp(value[2].data, "scope=", 6) != 0)
         {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid parameter \"%V\": \"scope=S[,S...]\" "
-                               "is expected", &value[2]);
+                               "invalid oauth_resource parameter \"%V\": "
+                               "\"scope=S[,S...]\" is expected", &value[2]);
             return NGX_CONF_ERROR;
         }
 

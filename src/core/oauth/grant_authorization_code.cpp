@@ -135,7 +135,8 @@ private:
 
         // RFC 8707 §2.2: the token request may name fewer resources than
         // were authorized, never others.
-        auto resources = requested_resources(ctx_.form, ctx_.server, resource::split(code.resource));
+        std::vector<std::string> authorized = resource::split(code.resource);
+        auto resources = requested_resources(ctx_.form, ctx_.server, authorized);
         if (!resources) return std::move(resources.error());
 
         tokens_.emplace(issue_for_user(ctx_, UserApproval{.sub = code.sub,
@@ -144,7 +145,8 @@ private:
                                                           .claims = code.claims.get(),
                                                           .auth_time = code.auth_time,
                                                           .nonce = code.nonce,
-                                                          .resources = std::move(*resources)},
+                                                          .resources = std::move(*resources),
+                                                          .granted_resources = std::move(authorized)},
                                        family_id_));
         phase_ = Phase::Issue;
         return flow::Step::redis({tokens_->issued.command});

@@ -102,9 +102,10 @@ Issued issue(const flow::ServerConfig& server, const IssueRequest& req) {
         "client_id", req.client.id, "sub", req.sub, "username", req.username,
         "scope", req.scope, "exp", std::to_string(req.now + fam_ttl),
     };
-    if (!req.resources.empty()) {
+    const auto& granted = req.granted_resources.empty() ? req.resources : req.granted_resources;
+    if (!granted.empty()) {
         args.push_back(std::string(resource::kFamilyField));
-        args.push_back(resource::join(req.resources));
+        args.push_back(resource::join(granted));
     }
     for (const auto& [k, v] : req.family_fields) {
         args.push_back(k);

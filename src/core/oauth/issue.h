@@ -44,6 +44,9 @@ struct IssueRequest {
     // RFC 8707: the resources the token is for (its aud); none: the
     // server's oauth_audience. Kept in the family ("resource") for refresh.
     std::vector<std::string> resources{};
+    // What the grant authorized, when more than `resources` (a token
+    // request that narrowed a code's): later refreshes may ask for any.
+    std::vector<std::string> granted_resources{};
 };
 
 struct Issued {

@@ -28,7 +28,8 @@ UserTokens issue_for_user(const GrantContext& ctx, const UserApproval& approval,
                                          {std::string(id_token::kFieldClaims), json::dump(claims)},
                                      },
                                      .now = ctx.request.now,
-                                     .resources = approval.resources}),
+                                     .resources = approval.resources,
+                                     .granted_resources = approval.granted_resources}),
         .id_token = std::nullopt,
     };
     if (id_token::wanted(approval.scope))

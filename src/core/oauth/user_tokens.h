@@ -22,6 +22,7 @@ struct UserApproval {
     int64_t auth_time = 0;
     std::string_view nonce;           // empty: the request sent none
     std::vector<std::string> resources{};  // RFC 8707: the token's aud
+    std::vector<std::string> granted_resources{};  // what refreshes may ask for
 };
 
 struct UserTokens {
