@@ -58,9 +58,10 @@ static time_t  ngx_http_oauth_ttl_defaults[OAUTH_TTL_COUNT] = {
 };
 
 
-/* endpoint directives need Redis, but for discovery and JWKS */
+/* endpoint directives need Redis, but for the published documents */
 #define ngx_http_oauth_endpoint_needs_redis(ep)                              \
-    ((ep) != OAUTH_EP_DISCOVERY && (ep) != OAUTH_EP_JWKS)
+    ((ep) != OAUTH_EP_DISCOVERY && (ep) != OAUTH_EP_JWKS                     \
+     && (ep) != OAUTH_EP_RESOURCE_METADATA)
 
 
 #define ngx_http_oauth_ttl_offset(i)                                         \
