@@ -67,6 +67,8 @@ typedef enum {
     OAUTH_EP_DEVICE_VERIFICATION,
     OAUTH_EP_LOGIN_ACCEPT,
     OAUTH_EP_LOGOUT,
+    OAUTH_EP_REGISTRATION,          /* RFC 7591 / RFC 7592 */
+    OAUTH_EP_RESOURCE_METADATA,     /* RFC 9728 */
     OAUTH_EP_COUNT
 } oauth_endpoint_e;
 
@@ -80,6 +82,15 @@ typedef enum {
     OAUTH_TTL_CONSENT,              /* 0: remembered until revoked */
     OAUTH_TTL_COUNT
 } oauth_ttl_e;
+
+/* oauth_resource: a protected resource (RFC 8707 resource identifier) named
+ * somewhere in the configuration. */
+typedef struct {
+    oauth_str_t         uri;
+    oauth_str_t         scopes;         /* scopes_supported, space-separated */
+    int                 in_server;      /* named in this server{}: its RFC 9728
+                                           metadata is served here */
+} oauth_resource_t;
 
 typedef struct {
     oauth_str_t         issuer;
@@ -97,6 +108,18 @@ typedef struct {
     int64_t             login_limit_user;
     int64_t             login_limit_address;
     int64_t             login_limit_window;     /* seconds */
+
+    /* oauth_registration open|token, and oauth_registration_limit: dynamic
+     * registrations allowed per client address per window (0: the default,
+     * 20 per hour) */
+    int                 registration_open;
+    int64_t             registration_limit;
+    int64_t             registration_window;    /* seconds */
+
+    /* every oauth_resource of the configuration (RFC 8707 resource values
+     * accepted at authorize and token) */
+    const oauth_resource_t *resources;
+    size_t              nresources;
 } oauth_server_params_t;
 
 typedef struct oauth_server_s  oauth_server_t;

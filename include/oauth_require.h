@@ -49,7 +49,10 @@ typedef enum {
 typedef struct {
     const oauth_str_t  *scopes;      /* every one is required */
     size_t              nscopes;
-    oauth_str_t         audience;    /* empty: the server's oauth_audience */
+    oauth_str_t         audience;    /* empty: the resource, else the
+                                        server's oauth_audience */
+    oauth_str_t         resource;    /* oauth_resource (RFC 8707), or empty:
+                                        the 401 names its RFC 9728 metadata */
     int64_t             leeway;      /* seconds */
     oauth_str_t         realm;
 } oauth_require_policy_t;

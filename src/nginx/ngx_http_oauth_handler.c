@@ -92,7 +92,8 @@ ngx_http_oauth_content_handler(ngx_http_request_t *r)
 
     ngx_http_set_ctx(r, ctx, ngx_http_oauth_module);
 
-    if (r->method == NGX_HTTP_POST
+    /* POST forms and JSON, and RFC 7592's PUT of client metadata */
+    if ((r->method & (NGX_HTTP_POST|NGX_HTTP_PUT))
         && r->headers_in.content_length_n > (off_t) olcf->max_body_size)
     {
         /* past oauth_max_body_size by its Content-Length: not read; the
@@ -105,7 +106,7 @@ ngx_http_oauth_content_handler(ngx_http_request_t *r)
 
         ctx->body_too_large = 1;
 
-    } else if (r->method == NGX_HTTP_POST) {
+    } else if (r->method & (NGX_HTTP_POST|NGX_HTTP_PUT)) {
         /* forms are small: one memory buffer when the body fits
          * client_body_buffer_size, else nginx spools it to a temporary
          * file, which ngx_http_oauth_read_body() reads back */

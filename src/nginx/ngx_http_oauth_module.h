@@ -20,7 +20,19 @@ typedef struct {
     ngx_uint_t                    kdf_limit;      /* oauth_kdf_limit: KDF
                                                      runs in flight and */
     ngx_uint_t                    kdf_queue;      /* waiting, per worker */
+    ngx_array_t                   resources;      /* of
+                                                  ngx_http_oauth_resource_t:
+                                                  every oauth_resource */
 } ngx_http_oauth_main_conf_t;
+
+
+/* one oauth_resource directive (SPEC section 9) */
+typedef struct {
+    ngx_str_t                     uri;
+    ngx_str_t                     scopes;         /* space-separated */
+    void                         *srv_conf;       /* the server{} naming it;
+                                                     NULL: at http level */
+} ngx_http_oauth_resource_t;
 
 
 typedef struct {
@@ -36,6 +48,11 @@ typedef struct {
     ngx_int_t                     login_limit_address;   /* -1: off */
     time_t                        login_limit_window;
 
+    /* oauth_registration open|token; oauth_registration_limit N per T|off */
+    ngx_flag_t                    registration_open;
+    ngx_int_t                     registration_limit;    /* -1: off */
+    time_t                        registration_window;
+
     oauth_server_t               *server;         /* built when merged */
 } ngx_http_oauth_srv_conf_t;
 
@@ -48,6 +65,7 @@ typedef struct {
     ngx_http_oauth_require_t     *require;        /* NULL: off; UNSET_PTR */
     time_t                        leeway;
     ngx_str_t                     realm;
+    ngx_str_t                     resource;       /* oauth_resource URI */
     size_t                        max_body_size;  /* of an endpoint's
                                                      request, in memory or
                                                      in a temporary file */

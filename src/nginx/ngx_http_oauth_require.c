@@ -294,6 +294,8 @@ ngx_http_oauth_require_prepare(ngx_conf_t *cf, ngx_http_oauth_loc_conf_t *olcf)
     policy.nscopes = req->nscopes;
     policy.audience.data = (const char *) req->audience.data;
     policy.audience.len = req->audience.len;
+    policy.resource.data = (const char *) olcf->resource.data;
+    policy.resource.len = olcf->resource.len;
     policy.leeway = olcf->leeway;
     policy.realm.data = (const char *) olcf->realm.data;
     policy.realm.len = olcf->realm.len;

@@ -297,7 +297,8 @@ main(int argc, char **argv)
         "/oauth2/introspect", "/oauth2/revoke", "/oauth2/authorize",
         "/oauth2/login", "/oauth2/consent", "/oauth2/userinfo",
         "/oauth2/device_authorization", "/oauth2/device",
-        "/oauth2/login/accept", "/oauth2/logout",
+        "/oauth2/login/accept", "/oauth2/logout", "/oauth2/register",
+        "/.well-known/oauth-protected-resource",
     };
 
     iterations = argc > 1 ? atoi(argv[1]) : 3000;

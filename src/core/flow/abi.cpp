@@ -169,6 +169,22 @@ oauth_server_t* oauth_server_new(const oauth_server_params_t* p, char* err, size
         if (p->login_limit_address > 0) c.login_limit.per_address = p->login_limit_address;
         if (p->login_limit_address < 0) c.login_limit.per_address = 0;
         if (p->login_limit_window > 0) c.login_limit.window = p->login_limit_window;
+        c.registration.open = p->registration_open != 0;
+        if (p->registration_limit > 0) c.registration.per_address = p->registration_limit;
+        if (p->registration_window > 0) c.registration.window = p->registration_window;
+        for (size_t i = 0; i < p->nresources && p->resources; i++) {
+            oauth::flow::Resource r;
+            r.uri = to_string(p->resources[i].uri);
+            std::string scopes = to_string(p->resources[i].scopes);
+            for (size_t pos = 0; pos < scopes.size();) {
+                size_t sp = scopes.find(' ', pos);
+                if (sp == std::string::npos) sp = scopes.size();
+                if (sp > pos) r.scopes.push_back(scopes.substr(pos, sp - pos));
+                pos = sp + 1;
+            }
+            r.in_server = p->resources[i].in_server != 0;
+            c.resources.push_back(std::move(r));
+        }
         return s.release();
     } catch (const std::exception& e) {
         set_error(err, errlen, e.what());

@@ -104,6 +104,19 @@ public:
     }
 
 private:
+    // SPEC §9: a client that registered itself named itself; the user is
+    // told that nobody vouches for that name or address.
+    static std::string self_registered_notice(const Pending& p) {
+        std::string out = "<p class=\"oauth-self-registered\">This application registered itself with "
+                          "this server: its name";
+        if (!p.client_uri.empty())
+            out += " and its address (<span class=\"oauth-client-uri\">" + html::escape(p.client_uri) +
+                   "</span>)";
+        out += " are its own claims, not verified by this server. Approve only if you trust "
+               "where you came from.</p>\n";
+        return out;
+    }
+
     // The token is bound to the request and to the session approving it.
     std::string context() const { return handle_ + "\n" + sid_.value_or(""); }
 
@@ -113,6 +126,7 @@ private:
         std::string body;
         body += "<p class=\"oauth-intro\"><strong class=\"oauth-client\">" + html::escape(p.client_name) +
                 "</strong> asks for access to your account.</p>\n";
+        if (p.client_dynamic) body += self_registered_notice(p);
         body += pages::signed_in_as(*session_);
         body += pages::scope_list(p.scope);
         body += pages::form_open(server_, request_, OAUTH_EP_CONSENT);

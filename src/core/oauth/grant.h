@@ -70,4 +70,11 @@ flow::Step store_error();
 std::expected<std::vector<std::string>, flow::Step> requested_scope(
     const http::Form& form, const std::vector<std::string>& allowed);
 
+// RFC 8707 §2: the `resource` values of the token request, each a resource
+// this configuration names (invalid_target otherwise) and, when the grant
+// already has resources (`granted`: a code's, a family's), one of them
+// (narrowing; never wider). None asked: `granted`.
+std::expected<std::vector<std::string>, flow::Step> requested_resources(
+    const http::Form& form, const flow::ServerConfig& server, const std::vector<std::string>& granted = {});
+
 }  // namespace oauth::token

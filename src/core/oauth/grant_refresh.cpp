@@ -9,6 +9,7 @@
 #include "oauth/grant.h"
 #include "oauth/id_token.h"
 #include "oauth/issue.h"
+#include "oauth/resource.h"
 #include "oauth/scope.h"
 #include "store/family.h"
 #include "store/reply.h"
@@ -66,9 +67,16 @@ private:
         if (!scope::subset(*granted, ctx_.client.scopes))
             return fail(Error::InvalidScope, "the scope exceeds what the client may now ask for");
 
+        // RFC 8707 §2.2: a refresh may name fewer of the family's resources.
+        std::vector<std::string> family_resources;
+        if (auto it = fam.fields.find(resource::kFamilyField); it != fam.fields.end())
+            family_resources = resource::split(it->second);
+        auto resources = requested_resources(ctx_.form, ctx_.server, family_resources);
+        if (!resources) return std::move(resources.error());
+
         int64_t ttl = std::min(std::max<int64_t>(1, ctx_.server.ttl_of(OAUTH_TTL_ACCESS_TOKEN)), left);
         AccessToken at = mint_access_token(ctx_.server, ctx_.client.id, fam.sub, fam.username,
-                                           scope::join(*granted), fam.id, now, ttl);
+                                           scope::join(*granted), fam.id, now, ttl, *resources);
         RefreshToken rt = mint_refresh_token(fam.id, now);
         issued_.emplace();
         issued_->access_token = std::move(at.token);
