@@ -34,6 +34,7 @@ static char *ngx_http_oauth_login_limit(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_http_oauth_kdf_limit(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_oauth_init_main_conf(ngx_conf_t *cf, void *conf);
+static ngx_int_t ngx_http_oauth_init_process(ngx_cycle_t *cycle);
 static void ngx_http_oauth_key_cleanup(void *data);
 static void ngx_http_oauth_server_cleanup(void *data);
 
@@ -184,6 +185,13 @@ static ngx_command_t  ngx_http_oauth_commands[] = {
                                     OAUTH_EP_LOGIN_ACCEPT),
     ngx_http_oauth_endpoint_command("oauth_logout", OAUTH_EP_LOGOUT),
 
+    { ngx_string("oauth_metrics"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_oauth_metrics_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -210,7 +218,7 @@ ngx_module_t  ngx_http_oauth_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_http_oauth_init_process,           /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
     NULL,                                  /* exit process */
@@ -817,6 +825,13 @@ ngx_http_oauth_kdf_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     mcf->kdf_queue = queue;
 
     return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_oauth_init_process(ngx_cycle_t *cycle)
+{
+    return ngx_http_oauth_metrics_init_process(cycle);
 }
 
 

@@ -12,6 +12,7 @@
 #include "oauth_core.h"
 #include "oauth_require.h"
 #include "ngx_http_oauth_redis.h"
+#include "ngx_http_oauth_metrics.h"
 
 
 typedef struct {
@@ -20,6 +21,7 @@ typedef struct {
     ngx_uint_t                    kdf_limit;      /* oauth_kdf_limit: KDF
                                                      runs in flight and */
     ngx_uint_t                    kdf_queue;      /* waiting, per worker */
+    ngx_shm_zone_t               *metrics;        /* oauth_metrics, or NULL */
 } ngx_http_oauth_main_conf_t;
 
 

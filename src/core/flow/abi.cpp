@@ -26,6 +26,7 @@ struct oauth_flow_s {
     oauth::flow::Step step;
     std::string commands;
     std::vector<oauth_header_t> headers;
+    std::vector<oauth_event_t> events;
     // The log reason of a failed step, written without allocating.
     char failure[160] = "";
 };
@@ -65,6 +66,12 @@ void export_step(oauth_flow_s* f, oauth_step_t* out) {
     std::memset(out, 0, sizeof(*out));
     const Step& s = f->step;
     out->log_reason = view(s.log_reason);
+    f->events.clear();
+    for (const auto& e : s.events)
+        f->events.push_back({e.kind, view(e.grant), view(e.client), view(e.sub), view(e.jti),
+                             view(e.family), view(e.username), view(e.error)});
+    out->events = f->events.data();
+    out->nevents = f->events.size();
     switch (s.kind) {
     case Step::Kind::Redis:
         f->commands = format_commands(s.commands);
@@ -113,6 +120,7 @@ template <typename Fn>
 void run_step(oauth_flow_s* f, oauth_step_t* out, Fn&& fn) noexcept {
     try {
         f->step = fn();
+        if (f->flow) f->flow->annotate(f->step);
         export_step(f, out);
         return;
     } catch (const std::exception& e) {

@@ -143,6 +143,7 @@ private:
     std::string key_, stored_, family_id_;
     device::Poll poll_;
     int cas_attempts_ = 0;
+    const Issued* issued() const override { return tokens_ ? &tokens_->issued : nullptr; }
     std::optional<UserTokens> tokens_;
 };
 

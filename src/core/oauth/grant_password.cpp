@@ -106,6 +106,7 @@ private:
     Phase phase_ = Phase::Start;
     std::string scope_;
     std::optional<password::Check> check_;
+    const Issued* issued() const override { return issued_ ? &*issued_ : nullptr; }
     std::optional<Issued> issued_;
 };
 

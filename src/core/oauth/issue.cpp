@@ -72,6 +72,7 @@ Issued issue(const flow::ServerConfig& server, const IssueRequest& req) {
                                        out.family_id, req.now, at_ttl);
     out.access_token = std::move(at.token);
     out.jti = at.jti;
+    out.sub = req.sub;
     out.exp = at.exp;
     out.expires_in = at_ttl;
 
