@@ -35,6 +35,8 @@ static char *ngx_http_oauth_kdf_limit(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_oauth_init_main_conf(ngx_conf_t *cf, void *conf);
 static ngx_int_t ngx_http_oauth_init_process(ngx_cycle_t *cycle);
+static const oauth_key_t *const *ngx_http_oauth_keys_signer_first(
+    ngx_conf_t *cf, ngx_http_oauth_srv_conf_t *conf);
 static void ngx_http_oauth_key_cleanup(void *data);
 static void ngx_http_oauth_server_cleanup(void *data);
 
@@ -93,7 +95,7 @@ static ngx_command_t  ngx_http_oauth_commands[] = {
       NULL },
 
     { ngx_string("oauth_signing_key"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE12,
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE123,
       ngx_http_oauth_signing_key,
       NGX_HTTP_SRV_CONF_OFFSET,
       0,
@@ -370,7 +372,15 @@ ngx_http_oauth_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_oauth_main_conf_t *mcf;
 
     ngx_conf_merge_str_value(conf->issuer, prev->issuer, "");
-    ngx_conf_merge_ptr_value(conf->keys, prev->keys, NULL);
+    if (conf->keys == NGX_CONF_UNSET_PTR) {
+        /* the array rule: a server listing no key inherits all, roles too */
+        conf->keys = prev->keys;
+        conf->key_use = prev->key_use;
+    }
+
+    if (conf->keys == NGX_CONF_UNSET_PTR) {
+        conf->keys = NULL;
+    }
     ngx_conf_merge_str_value(conf->audience, prev->audience, "");
     ngx_conf_merge_str_value(conf->login_url, prev->login_url, "");
 
@@ -421,7 +431,11 @@ ngx_http_oauth_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
         params.ttl[i] = conf->ttl[i];
     }
 
-    params.keys = conf->keys->elts;
+    params.keys = ngx_http_oauth_keys_signer_first(cf, conf);
+    if (params.keys == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
     params.nkeys = conf->keys->nelts;
 
     for (i = 0; i < OAUTH_EP_COUNT; i++) {
@@ -592,6 +606,63 @@ ngx_http_oauth_issuer(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/*
+ * The core signs with the first key it is given (oauth_server_params_t):
+ * the roles of use= come down to the order of that list, made here, so the
+ * core's signing code knows nothing of them.  The signer is the key marked
+ * use=sign, else the first key without use=; the others keep their order.
+ */
+
+static const oauth_key_t *const *
+ngx_http_oauth_keys_signer_first(ngx_conf_t *cf,
+    ngx_http_oauth_srv_conf_t *conf)
+{
+    ngx_uint_t           i, n, signer, *use;
+    oauth_key_t        **keys;
+    const oauth_key_t  **out;
+
+    keys = conf->keys->elts;
+    use = conf->key_use->elts;
+    n = conf->keys->nelts;
+    signer = n;
+
+    for (i = 0; i < n; i++) {
+        if (use[i] == NGX_HTTP_OAUTH_KEY_SIGN) {
+            signer = i;
+            break;
+        }
+
+        if (use[i] == NGX_HTTP_OAUTH_KEY_DEFAULT && signer == n) {
+            signer = i;
+        }
+    }
+
+    if (signer == n) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "no oauth_signing_key to sign with: every key is "
+                           "\"use=verify\"; mark one \"use=sign\"");
+        return NULL;
+    }
+
+    out = ngx_palloc(cf->pool, n * sizeof(oauth_key_t *));
+    if (out == NULL) {
+        return NULL;
+    }
+
+    out[0] = keys[signer];
+
+    for (i = 0, n = 1; i < conf->keys->nelts; i++) {
+        if (i != signer) {
+            out[n++] = keys[i];
+        }
+    }
+
+    return out;
+}
+
+
+/* oauth_signing_key PATH [kid=ID] [use=sign|verify] */
+
 static char *
 ngx_http_oauth_signing_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
@@ -600,21 +671,42 @@ ngx_http_oauth_signing_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     char                 err[256];
     u_char              *kid;
     ngx_str_t           *value, path;
-    ngx_uint_t           i;
+    ngx_uint_t           i, use, *usep, *uses;
     oauth_key_t         *key, **keyp, **keys;
     ngx_pool_cleanup_t  *cln;
 
     value = cf->args->elts;
     kid = NULL;
+    use = NGX_HTTP_OAUTH_KEY_DEFAULT;
 
-    if (cf->args->nelts == 3) {
-        if (ngx_strncmp(value[2].data, "kid=", 4) != 0 || value[2].len == 4) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid parameter \"%V\"", &value[2]);
-            return NGX_CONF_ERROR;
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (kid == NULL && value[i].len > 4
+            && ngx_strncmp(value[i].data, "kid=", 4) == 0)
+        {
+            kid = value[i].data + 4;   /* NUL-terminated by the parser */
+            continue;
         }
 
-        kid = value[2].data + 4;   /* NUL-terminated by the parser */
+        if (use == NGX_HTTP_OAUTH_KEY_DEFAULT
+            && ngx_strcmp(value[i].data, "use=sign") == 0)
+        {
+            use = NGX_HTTP_OAUTH_KEY_SIGN;
+            continue;
+        }
+
+        if (use == NGX_HTTP_OAUTH_KEY_DEFAULT
+            && ngx_strcmp(value[i].data, "use=verify") == 0)
+        {
+            use = NGX_HTTP_OAUTH_KEY_VERIFY;
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\": \"kid=ID\", "
+                           "\"use=sign\" or \"use=verify\" is expected",
+                           &value[i]);
+        return NGX_CONF_ERROR;
     }
 
     path = value[1];
@@ -644,15 +736,31 @@ ngx_http_oauth_signing_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         if (oscf->keys == NULL) {
             return NGX_CONF_ERROR;
         }
+
+        oscf->key_use = ngx_array_create(cf->pool, 2, sizeof(ngx_uint_t));
+        if (oscf->key_use == NULL) {
+            return NGX_CONF_ERROR;
+        }
     }
 
     keys = oscf->keys->elts;
+    uses = oscf->key_use->elts;
 
     for (i = 0; i < oscf->keys->nelts; i++) {
         if (ngx_strcmp(oauth_key_kid(keys[i]), oauth_key_kid(key)) == 0) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "duplicate signing key kid \"%s\"",
                                oauth_key_kid(key));
+            return NGX_CONF_ERROR;
+        }
+
+        if (use == NGX_HTTP_OAUTH_KEY_SIGN
+            && uses[i] == NGX_HTTP_OAUTH_KEY_SIGN)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "a second oauth_signing_key with \"use=sign\": "
+                               "one key signs, kid \"%s\" does already",
+                               oauth_key_kid(keys[i]));
             return NGX_CONF_ERROR;
         }
     }
@@ -663,6 +771,13 @@ ngx_http_oauth_signing_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     *keyp = key;
+
+    usep = ngx_array_push(oscf->key_use);
+    if (usep == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *usep = use;
 
     return NGX_CONF_OK;
 }

@@ -25,9 +25,18 @@ typedef struct {
 } ngx_http_oauth_main_conf_t;
 
 
+/* oauth_signing_key ... use=: which key signs; every key verifies and is
+ * published in JWKS */
+#define NGX_HTTP_OAUTH_KEY_DEFAULT  0     /* no use=: the first such signs */
+#define NGX_HTTP_OAUTH_KEY_SIGN     1
+#define NGX_HTTP_OAUTH_KEY_VERIFY   2
+
+
 typedef struct {
     ngx_str_t                     issuer;
     ngx_array_t                  *keys;           /* of oauth_key_t *  */
+    ngx_array_t                  *key_use;        /* of ngx_uint_t, one per
+                                                     key: NGX_HTTP_OAUTH_KEY_* */
     ngx_str_t                     audience;
     ngx_str_t                     login_url;
     time_t                        ttl[OAUTH_TTL_COUNT];
