@@ -170,6 +170,16 @@ typedef struct {
     oauth_str_t            error;
 } oauth_event_t;
 
+/*
+ * oauth_audit_log's line for an event: a JSON object and a newline, into
+ * buf.  time (ISO 8601), remote_addr and request_id come from the glue.
+ * Returns the line's length; 0 when the kind is not audited (TOKEN_ERROR),
+ * buf is too small, or memory ran out.
+ */
+size_t oauth_event_audit_line(const oauth_event_t *ev, oauth_str_t time,
+    oauth_str_t remote_addr, oauth_str_t request_id, char *buf,
+    size_t len) OAUTH_NOEXCEPT;
+
 typedef struct {
     oauth_step_kind_e      kind;
 

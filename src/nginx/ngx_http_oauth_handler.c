@@ -327,6 +327,7 @@ ngx_http_oauth_events(ngx_http_request_t *r, oauth_step_t *step)
 
     for (i = 0; i < step->nevents; i++) {
         ngx_http_oauth_metrics_event(&step->events[i]);
+        ngx_http_oauth_audit_write(r, &step->events[i]);
     }
 }
 

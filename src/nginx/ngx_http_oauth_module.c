@@ -187,6 +187,13 @@ static ngx_command_t  ngx_http_oauth_commands[] = {
                                     OAUTH_EP_LOGIN_ACCEPT),
     ngx_http_oauth_endpoint_command("oauth_logout", OAUTH_EP_LOGOUT),
 
+    { ngx_string("oauth_audit_log"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_http_oauth_audit_directive,
+      NGX_HTTP_SRV_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("oauth_metrics"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_oauth_metrics_directive,
@@ -280,6 +287,7 @@ ngx_http_oauth_create_main_conf(ngx_conf_t *cf)
      */
 
     mcf->kdf_limit = NGX_CONF_UNSET_UINT;
+    mcf->request_id_index = NGX_CONF_UNSET;
     mcf->kdf_queue = NGX_CONF_UNSET_UINT;
 
 #if (NGX_THREADS)
@@ -334,6 +342,7 @@ ngx_http_oauth_create_srv_conf(ngx_conf_t *cf)
      */
 
     conf->keys = NGX_CONF_UNSET_PTR;
+    conf->audit = NGX_CONF_UNSET_PTR;
 
     for (i = 0; i < OAUTH_TTL_COUNT; i++) {
         conf->ttl[i] = NGX_CONF_UNSET;
@@ -381,6 +390,7 @@ ngx_http_oauth_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
     if (conf->keys == NGX_CONF_UNSET_PTR) {
         conf->keys = NULL;
     }
+    ngx_conf_merge_ptr_value(conf->audit, prev->audit, NULL);
     ngx_conf_merge_str_value(conf->audience, prev->audience, "");
     ngx_conf_merge_str_value(conf->login_url, prev->login_url, "");
 

@@ -13,6 +13,7 @@
 #include "oauth_require.h"
 #include "ngx_http_oauth_redis.h"
 #include "ngx_http_oauth_metrics.h"
+#include "ngx_http_oauth_audit.h"
 
 
 typedef struct {
@@ -22,6 +23,8 @@ typedef struct {
                                                      runs in flight and */
     ngx_uint_t                    kdf_queue;      /* waiting, per worker */
     ngx_shm_zone_t               *metrics;        /* oauth_metrics, or NULL */
+    ngx_int_t                     request_id_index; /* $request_id, for
+                                                     oauth_audit_log */
 } ngx_http_oauth_main_conf_t;
 
 
@@ -46,6 +49,8 @@ typedef struct {
     ngx_int_t                     login_limit_user;
     ngx_int_t                     login_limit_address;   /* -1: off */
     time_t                        login_limit_window;
+
+    ngx_http_oauth_audit_t       *audit;          /* NULL: off */
 
     oauth_server_t               *server;         /* built when merged */
 } ngx_http_oauth_srv_conf_t;

@@ -9,6 +9,7 @@
 #include <exception>
 #include <new>
 
+#include "flow/audit.h"
 #include "flow/flow.h"
 #include "flow/server_handle.h"
 #include "jose/key.h"
@@ -274,5 +275,28 @@ void oauth_flow_resume_busy(oauth_flow_t* f, oauth_step_t* step) noexcept {
 }
 
 void oauth_flow_free(oauth_flow_t* f) noexcept { delete f; }
+
+size_t oauth_event_audit_line(const oauth_event_t* ev, oauth_str_t time, oauth_str_t remote_addr,
+                              oauth_str_t request_id, char* buf, size_t len) noexcept {
+    if (!ev || !buf) return 0;
+    try {
+        oauth::flow::Event e;
+        e.kind = ev->kind;
+        e.grant = to_string(ev->grant);
+        e.client = to_string(ev->client);
+        e.sub = to_string(ev->sub);
+        e.jti = to_string(ev->jti);
+        e.family = to_string(ev->family);
+        e.username = to_string(ev->username);
+        e.error = to_string(ev->error);
+        auto line = oauth::flow::audit_line(
+            e, {to_string(time), to_string(remote_addr), to_string(request_id)});
+        if (!line || line->size() > len) return 0;
+        std::memcpy(buf, line->data(), line->size());
+        return line->size();
+    } catch (...) {
+        return 0;
+    }
+}
 
 }  // extern "C"
