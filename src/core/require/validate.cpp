@@ -41,6 +41,7 @@ std::expected<ClaimsPtr, Reason> authenticate(std::string_view token,
                                               TokenCache* cache, int64_t now,
                                               std::string_view session_prefix,
                                               bool* cache_hit) {
+    if (cache_hit) *cache_hit = false;
     if (cache) {
         if (ClaimsPtr hit = cache->find(token, now); hit && key_listed(hit->key.get(), keys)) {
             if (cache_hit) *cache_hit = true;
