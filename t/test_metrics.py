@@ -201,3 +201,24 @@ def test_metrics_only_answers_get(nginx_factory, redis, keys, upstream):
     server = metrics_server(nginx_factory, redis, keys, upstream, workers=1)
     assert requests.post(server.url("/metrics")).status_code == 405
     assert requests.head(server.url("/metrics")).status_code == 200
+
+
+def test_the_grafana_dashboard_uses_only_exported_series(nginx_factory, redis,
+                                                         keys, upstream):
+    import json
+    import os
+    import re
+    server = metrics_server(nginx_factory, redis, keys, upstream, workers=1)
+    samples, _ = scrape(server)
+    exported = {name for name, _ in samples}
+    path = os.path.join(rig.TOP, "conf-examples", "grafana-dashboard.json")
+    dash = json.load(open(path))
+    used = set()
+    for panel in dash["panels"]:
+        for target in panel["targets"]:
+            used |= set(re.findall(r"\boauth_[a-z_]+", target["expr"]))
+    assert used and used <= exported, used - exported
+    # and every family is on the dashboard
+    families = {re.sub(r"_(bucket|sum|count)$", "", n) for n in exported}
+    shown = {re.sub(r"_(bucket|sum|count)$", "", n) for n in used}
+    assert families <= shown, families - shown
