@@ -45,6 +45,54 @@ typedef enum {
 } ngx_http_oauth_redis_error_e;
 
 
+#define NGX_HTTP_OAUTH_METRICS_SLOTS     32
+#define NGX_HTTP_OAUTH_METRICS_BUCKETS   13
+#define NGX_HTTP_OAUTH_METRICS_NGRANTS   6
+#define NGX_HTTP_OAUTH_METRICS_NERRORS   15
+#define NGX_HTTP_OAUTH_METRICS_NLOGINS   3
+
+
+/* label values of grants and error codes (ngx_http_oauth_metrics_count.c) */
+extern ngx_str_t  ngx_http_oauth_metrics_grants[NGX_HTTP_OAUTH_METRICS_NGRANTS];
+extern ngx_str_t  ngx_http_oauth_metrics_errors[NGX_HTTP_OAUTH_METRICS_NERRORS];
+
+
+typedef struct {
+    ngx_atomic_t    tokens_issued[NGX_HTTP_OAUTH_METRICS_NGRANTS];
+    ngx_atomic_t    token_errors[NGX_HTTP_OAUTH_METRICS_NERRORS];
+    ngx_atomic_t    require[NGX_HTTP_OAUTH_REQUIRE_NRESULTS];
+    ngx_atomic_t    logins[NGX_HTTP_OAUTH_METRICS_NLOGINS];
+    ngx_atomic_t    events[OAUTH_EVENT_COUNT];
+    ngx_atomic_t    redis_commands;
+    ngx_atomic_t    redis_errors[NGX_HTTP_OAUTH_REDIS_NERRORS];
+    /* not cumulative here: the last one is past the largest bound */
+    ngx_atomic_t    redis_latency[NGX_HTTP_OAUTH_METRICS_BUCKETS + 1];
+    ngx_atomic_t    redis_latency_us;          /* the sum */
+    ngx_atomic_t    token_cache_hits;
+    ngx_atomic_t    token_cache_misses;
+    ngx_atomic_t    redis_up;                  /* 0 or 1: this worker's */
+} ngx_http_oauth_metrics_slot_t;
+
+
+/* a slot per cache line pair, so that two workers never share one */
+typedef union {
+    ngx_http_oauth_metrics_slot_t   s;
+    u_char                          pad[ngx_align(
+                                        sizeof(ngx_http_oauth_metrics_slot_t),
+                                        128)];
+} ngx_http_oauth_metrics_padded_t;
+
+
+typedef struct {
+    ngx_uint_t                       version;
+    ngx_http_oauth_metrics_padded_t  slots[NGX_HTTP_OAUTH_METRICS_SLOTS];
+} ngx_http_oauth_metrics_shm_t;
+
+
+/* this worker's slot; NULL without oauth_metrics (and in the master) */
+extern ngx_http_oauth_metrics_slot_t  *ngx_http_oauth_metrics_slot;
+
+
 /* the directive: a content handler in the location, the zone in the cycle */
 char *ngx_http_oauth_metrics_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
