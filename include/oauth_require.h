@@ -63,6 +63,9 @@ typedef struct {
     oauth_str_t              www_authenticate;  /* DENY: empty for 503, 500 */
     oauth_str_t              redis_command;     /* REDIS: one RESP command */
     oauth_str_t              log_reason;        /* never token bytes */
+    int                      token_cache;       /* the worker's cache of
+                                                   verified tokens: 0 not
+                                                   asked, 1 hit, 2 miss */
 } oauth_require_result_t;
 
 typedef struct oauth_require_s  oauth_require_t;

@@ -6,3 +6,5 @@ here=$(dirname "$0")
 "$here/bench-require.sh"
 echo
 "$here/bench-tokens.sh"
+echo
+"$here/bench-metrics.sh"

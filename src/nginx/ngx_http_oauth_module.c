@@ -42,6 +42,9 @@ static char *ngx_http_oauth_resource(ngx_conf_t *cf, ngx_command_t *cmd,
 static ngx_int_t ngx_http_oauth_resource_params(ngx_conf_t *cf,
     ngx_http_oauth_srv_conf_t *conf, oauth_server_params_t *params);
 static char *ngx_http_oauth_init_main_conf(ngx_conf_t *cf, void *conf);
+static ngx_int_t ngx_http_oauth_init_process(ngx_cycle_t *cycle);
+static const oauth_key_t *const *ngx_http_oauth_keys_signer_first(
+    ngx_conf_t *cf, ngx_http_oauth_srv_conf_t *conf);
 static void ngx_http_oauth_key_cleanup(void *data);
 static void ngx_http_oauth_server_cleanup(void *data);
 
@@ -101,7 +104,7 @@ static ngx_command_t  ngx_http_oauth_commands[] = {
       NULL },
 
     { ngx_string("oauth_signing_key"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE12,
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE123,
       ngx_http_oauth_signing_key,
       NGX_HTTP_SRV_CONF_OFFSET,
       0,
@@ -216,6 +219,20 @@ static ngx_command_t  ngx_http_oauth_commands[] = {
       0,
       NULL },
 
+    { ngx_string("oauth_audit_log"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_http_oauth_audit_directive,
+      NGX_HTTP_SRV_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("oauth_metrics"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_oauth_metrics_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -242,7 +259,7 @@ ngx_module_t  ngx_http_oauth_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_http_oauth_init_process,           /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
     NULL,                                  /* exit process */
@@ -302,6 +319,7 @@ ngx_http_oauth_create_main_conf(ngx_conf_t *cf)
      */
 
     mcf->kdf_limit = NGX_CONF_UNSET_UINT;
+    mcf->request_id_index = NGX_CONF_UNSET;
     mcf->kdf_queue = NGX_CONF_UNSET_UINT;
 
     if (ngx_array_init(&mcf->resources, cf->pool, 2,
@@ -363,6 +381,7 @@ ngx_http_oauth_create_srv_conf(ngx_conf_t *cf)
      */
 
     conf->keys = NGX_CONF_UNSET_PTR;
+    conf->audit = NGX_CONF_UNSET_PTR;
 
     for (i = 0; i < OAUTH_TTL_COUNT; i++) {
         conf->ttl[i] = NGX_CONF_UNSET;
@@ -405,7 +424,16 @@ ngx_http_oauth_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_oauth_main_conf_t *mcf;
 
     ngx_conf_merge_str_value(conf->issuer, prev->issuer, "");
-    ngx_conf_merge_ptr_value(conf->keys, prev->keys, NULL);
+    if (conf->keys == NGX_CONF_UNSET_PTR) {
+        /* the array rule: a server listing no key inherits all, roles too */
+        conf->keys = prev->keys;
+        conf->key_use = prev->key_use;
+    }
+
+    if (conf->keys == NGX_CONF_UNSET_PTR) {
+        conf->keys = NULL;
+    }
+    ngx_conf_merge_ptr_value(conf->audit, prev->audit, NULL);
     ngx_conf_merge_str_value(conf->audience, prev->audience, "");
     ngx_conf_merge_str_value(conf->login_url, prev->login_url, "");
 
@@ -469,7 +497,11 @@ ngx_http_oauth_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
         params.ttl[i] = conf->ttl[i];
     }
 
-    params.keys = conf->keys->elts;
+    params.keys = ngx_http_oauth_keys_signer_first(cf, conf);
+    if (params.keys == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
     params.nkeys = conf->keys->nelts;
 
     for (i = 0; i < OAUTH_EP_COUNT; i++) {
@@ -650,6 +682,63 @@ ngx_http_oauth_issuer(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/*
+ * The core signs with the first key it is given (oauth_server_params_t):
+ * the roles of use= come down to the order of that list, made here, so the
+ * core's signing code knows nothing of them.  The signer is the key marked
+ * use=sign, else the first key without use=; the others keep their order.
+ */
+
+static const oauth_key_t *const *
+ngx_http_oauth_keys_signer_first(ngx_conf_t *cf,
+    ngx_http_oauth_srv_conf_t *conf)
+{
+    ngx_uint_t           i, n, signer, *use;
+    oauth_key_t        **keys;
+    const oauth_key_t  **out;
+
+    keys = conf->keys->elts;
+    use = conf->key_use->elts;
+    n = conf->keys->nelts;
+    signer = n;
+
+    for (i = 0; i < n; i++) {
+        if (use[i] == NGX_HTTP_OAUTH_KEY_SIGN) {
+            signer = i;
+            break;
+        }
+
+        if (use[i] == NGX_HTTP_OAUTH_KEY_DEFAULT && signer == n) {
+            signer = i;
+        }
+    }
+
+    if (signer == n) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "no oauth_signing_key to sign with: every key is "
+                           "\"use=verify\"; mark one \"use=sign\"");
+        return NULL;
+    }
+
+    out = ngx_palloc(cf->pool, n * sizeof(oauth_key_t *));
+    if (out == NULL) {
+        return NULL;
+    }
+
+    out[0] = keys[signer];
+
+    for (i = 0, n = 1; i < conf->keys->nelts; i++) {
+        if (i != signer) {
+            out[n++] = keys[i];
+        }
+    }
+
+    return out;
+}
+
+
+/* oauth_signing_key PATH [kid=ID] [use=sign|verify] */
+
 static char *
 ngx_http_oauth_signing_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
@@ -658,21 +747,42 @@ ngx_http_oauth_signing_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     char                 err[256];
     u_char              *kid;
     ngx_str_t           *value, path;
-    ngx_uint_t           i;
+    ngx_uint_t           i, use, *usep, *uses;
     oauth_key_t         *key, **keyp, **keys;
     ngx_pool_cleanup_t  *cln;
 
     value = cf->args->elts;
     kid = NULL;
+    use = NGX_HTTP_OAUTH_KEY_DEFAULT;
 
-    if (cf->args->nelts == 3) {
-        if (ngx_strncmp(value[2].data, "kid=", 4) != 0 || value[2].len == 4) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid parameter \"%V\"", &value[2]);
-            return NGX_CONF_ERROR;
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (kid == NULL && value[i].len > 4
+            && ngx_strncmp(value[i].data, "kid=", 4) == 0)
+        {
+            kid = value[i].data + 4;   /* NUL-terminated by the parser */
+            continue;
         }
 
-        kid = value[2].data + 4;   /* NUL-terminated by the parser */
+        if (use == NGX_HTTP_OAUTH_KEY_DEFAULT
+            && ngx_strcmp(value[i].data, "use=sign") == 0)
+        {
+            use = NGX_HTTP_OAUTH_KEY_SIGN;
+            continue;
+        }
+
+        if (use == NGX_HTTP_OAUTH_KEY_DEFAULT
+            && ngx_strcmp(value[i].data, "use=verify") == 0)
+        {
+            use = NGX_HTTP_OAUTH_KEY_VERIFY;
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\": \"kid=ID\", "
+                           "\"use=sign\" or \"use=verify\" is expected",
+                           &value[i]);
+        return NGX_CONF_ERROR;
     }
 
     path = value[1];
@@ -702,15 +812,31 @@ ngx_http_oauth_signing_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         if (oscf->keys == NULL) {
             return NGX_CONF_ERROR;
         }
+
+        oscf->key_use = ngx_array_create(cf->pool, 2, sizeof(ngx_uint_t));
+        if (oscf->key_use == NULL) {
+            return NGX_CONF_ERROR;
+        }
     }
 
     keys = oscf->keys->elts;
+    uses = oscf->key_use->elts;
 
     for (i = 0; i < oscf->keys->nelts; i++) {
         if (ngx_strcmp(oauth_key_kid(keys[i]), oauth_key_kid(key)) == 0) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "duplicate signing key kid \"%s\"",
                                oauth_key_kid(key));
+            return NGX_CONF_ERROR;
+        }
+
+        if (use == NGX_HTTP_OAUTH_KEY_SIGN
+            && uses[i] == NGX_HTTP_OAUTH_KEY_SIGN)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "a second oauth_signing_key with \"use=sign\": "
+                               "one key signs, kid \"%s\" does already",
+                               oauth_key_kid(keys[i]));
             return NGX_CONF_ERROR;
         }
     }
@@ -721,6 +847,13 @@ ngx_http_oauth_signing_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     *keyp = key;
+
+    usep = ngx_array_push(oscf->key_use);
+    if (usep == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *usep = use;
 
     return NGX_CONF_OK;
 }
@@ -1092,6 +1225,13 @@ ngx_http_oauth_resource_params(ngx_conf_t *cf, ngx_http_oauth_srv_conf_t *conf,
     params->nresources = mcf->resources.nelts;
 
     return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_oauth_init_process(ngx_cycle_t *cycle)
+{
+    return ngx_http_oauth_metrics_init_process(cycle);
 }
 
 

@@ -12,6 +12,8 @@
 #include "oauth_core.h"
 #include "oauth_require.h"
 #include "ngx_http_oauth_redis.h"
+#include "ngx_http_oauth_metrics.h"
+#include "ngx_http_oauth_audit.h"
 
 
 typedef struct {
@@ -23,6 +25,9 @@ typedef struct {
     ngx_array_t                   resources;      /* of
                                                   ngx_http_oauth_resource_t:
                                                   every oauth_resource */
+    ngx_shm_zone_t               *metrics;        /* oauth_metrics, or NULL */
+    ngx_int_t                     request_id_index; /* $request_id, for
+                                                     oauth_audit_log */
 } ngx_http_oauth_main_conf_t;
 
 
@@ -35,9 +40,18 @@ typedef struct {
 } ngx_http_oauth_resource_t;
 
 
+/* oauth_signing_key ... use=: which key signs; every key verifies and is
+ * published in JWKS */
+#define NGX_HTTP_OAUTH_KEY_DEFAULT  0     /* no use=: the first such signs */
+#define NGX_HTTP_OAUTH_KEY_SIGN     1
+#define NGX_HTTP_OAUTH_KEY_VERIFY   2
+
+
 typedef struct {
     ngx_str_t                     issuer;
     ngx_array_t                  *keys;           /* of oauth_key_t *  */
+    ngx_array_t                  *key_use;        /* of ngx_uint_t, one per
+                                                     key: NGX_HTTP_OAUTH_KEY_* */
     ngx_str_t                     audience;
     ngx_str_t                     login_url;
     time_t                        ttl[OAUTH_TTL_COUNT];
@@ -52,6 +66,8 @@ typedef struct {
     ngx_flag_t                    registration_open;
     ngx_int_t                     registration_limit;    /* -1: off */
     time_t                        registration_window;
+
+    ngx_http_oauth_audit_t       *audit;          /* NULL: off */
 
     oauth_server_t               *server;         /* built when merged */
 } ngx_http_oauth_srv_conf_t;

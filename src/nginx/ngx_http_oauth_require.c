@@ -384,6 +384,8 @@ ngx_http_oauth_require_handler(ngx_http_request_t *r)
                                       ? &header : NULL,
                                       (int64_t) ngx_time(), &res);
 
+    ngx_http_oauth_metrics_token_cache(res.token_cache);
+
     if (res.verdict == OAUTH_REQUIRE_REDIS) {
 
         if (mcf->redis != NULL) {
@@ -497,6 +499,8 @@ ngx_http_oauth_require_decide(ngx_http_request_t *r,
 
     reason.data = (u_char *) res->log_reason.data;
     reason.len = res->log_reason.len;
+
+    ngx_http_oauth_metrics_require(res);
 
     if (res->verdict == OAUTH_REQUIRE_ALLOW) {
         ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,

@@ -58,7 +58,8 @@ public:
 
     Step on_redis(Replies replies) override {
         if (store::any_error(replies)) return Step::respond(authz::unavailable_page(), "redis error");
-        if (written_) return Step::respond(std::move(final_), std::move(final_reason_));
+        if (written_)
+            return Step::respond(std::move(final_), std::move(final_reason_)).event(final_event_);
 
         pending_ = authz::parse_pending_reply(replies[0]);
         if (!pending_ || pending_->kind != Pending::Kind::Authorize)
@@ -88,6 +89,8 @@ public:
             final_ = authz::error_redirect(server_, pending_->redirect_uri, pending_->state,
                                            Error::AccessDenied, "the user denied the request", 303);
             final_reason_ = "consent: denied";
+            final_event_ = {.kind = OAUTH_EVENT_CONSENT_DENIED, .client = pending_->client_id,
+                            .sub = session_->sub};
         } else {
             auto minted = authz::mint_code(server_, authz::code_record(*pending_, *session_, request_.now));
             cmds.push_back(minted.command);
@@ -98,6 +101,8 @@ public:
                     server_.ttl_of(OAUTH_TTL_CONSENT)));
             final_ = authz::code_redirect(server_, pending_->redirect_uri, minted.code, pending_->state, 303);
             final_reason_ = "consent: approved, code issued";
+            final_event_ = {.kind = OAUTH_EVENT_CONSENT_GRANTED, .client = pending_->client_id,
+                            .sub = session_->sub};
         }
         written_ = true;
         return Step::redis(std::move(cmds));
@@ -148,6 +153,7 @@ private:
     std::optional<Pending> pending_;
     std::optional<sso::Session> session_;
     flow::Response final_;
+    flow::Event final_event_;
     std::string final_reason_;
 };
 

@@ -33,6 +33,8 @@ struct GrantContext {
     const store::Keys& keys;
 };
 
+struct Issued;  // oauth/issue.h
+
 class Grant {
 public:
     explicit Grant(const GrantContext& ctx) : ctx_(ctx) {}
@@ -47,6 +49,8 @@ public:
     // The offload was refused (flow::Flow::on_busy): 503
     // temporarily_unavailable with Retry-After.
     virtual flow::Step on_busy();
+    // What this grant minted, once it did (for the token_issued event).
+    virtual const Issued* issued() const { return nullptr; }
 
 protected:
     GrantContext ctx_;

@@ -168,6 +168,7 @@ private:
     Phase phase_ = Phase::Consume;
     std::optional<std::string> verifier_;
     std::string family_id_;
+    const Issued* issued() const override { return tokens_ ? &tokens_->issued : nullptr; }
     std::optional<UserTokens> tokens_;
 };
 

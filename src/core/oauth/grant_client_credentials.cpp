@@ -34,6 +34,7 @@ public:
     flow::Step on_redis(flow::Replies replies) override { return finish_issue(*issued_, replies[0]); }
 
 private:
+    const Issued* issued() const override { return issued_ ? &*issued_ : nullptr; }
     std::optional<Issued> issued_;
 };
 

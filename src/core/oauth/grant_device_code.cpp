@@ -148,6 +148,7 @@ private:
     std::vector<std::string> resources_;  // RFC 8707 at the token request
     device::Poll poll_;
     int cas_attempts_ = 0;
+    const Issued* issued() const override { return tokens_ ? &tokens_->issued : nullptr; }
     std::optional<UserTokens> tokens_;
 };
 

@@ -111,6 +111,7 @@ private:
     std::string scope_;
     std::vector<std::string> resources_;
     std::optional<password::Check> check_;
+    const Issued* issued() const override { return issued_ ? &*issued_ : nullptr; }
     std::optional<Issued> issued_;
 };
 

@@ -45,7 +45,9 @@ private:
                         "unknown refresh token");
         case RefreshLookup::State::Reused:
             return fail(Error::InvalidGrant, "the refresh token is invalid, expired or revoked",
-                        "rotated refresh token presented again: grant family revoked");
+                        "rotated refresh token presented again: grant family revoked")
+                .event({.kind = OAUTH_EVENT_REFRESH_REUSE, .client = ctx_.client.id,
+                        .family = found.family.id});
         case RefreshLookup::State::Ok: break;
         }
         const store::Family& fam = found.family;
@@ -82,6 +84,8 @@ private:
         issued_->access_token = std::move(at.token);
         issued_->jti = at.jti;
         issued_->family_id = fam.id;
+        issued_->sub = fam.sub;
+        sub_ = fam.sub;
         issued_->refresh_token = rt.token;
         issued_->scope = scope::join(*granted);
         issued_->expires_in = ttl;
@@ -101,13 +105,20 @@ private:
             if (id_token_) json::set(body.get(), "id_token", *id_token_);  // OIDC Core §12.2
             return flow::Step::respond(token_response(body.get()));
         }
-        return fail(Error::InvalidGrant, "the refresh token is invalid, expired or revoked",
-                    status == "reused" ? "concurrent reuse of a refresh token: grant family revoked"
-                                       : "grant family ended during rotation");
+        flow::Step s = fail(Error::InvalidGrant, "the refresh token is invalid, expired or revoked",
+                            status == "reused" ? "concurrent reuse of a refresh token: grant family revoked"
+                                               : "grant family ended during rotation");
+        if (status == "reused")
+            s.event({.kind = OAUTH_EVENT_REFRESH_REUSE, .client = ctx_.client.id, .sub = sub_,
+                     .family = issued_->family_id});
+        return s;
     }
+
+    const Issued* issued() const override { return issued_ ? &*issued_ : nullptr; }
 
     std::string presented_;
     std::optional<Issued> issued_;
+    std::string sub_;
     std::optional<std::string> id_token_;
 };
 

@@ -87,6 +87,7 @@ Issued issue(const flow::ServerConfig& server, const IssueRequest& req) {
                                        out.family_id, req.now, at_ttl, req.resources);
     out.access_token = std::move(at.token);
     out.jti = at.jti;
+    out.sub = req.sub;
     out.exp = at.exp;
     out.expires_in = at_ttl;
 

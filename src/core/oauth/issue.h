@@ -53,6 +53,7 @@ struct Issued {
     std::string access_token;
     std::string jti;
     std::string family_id;
+    std::string sub;            // for the audit event (flow/event.h)
     std::string refresh_token;  // empty when none was issued
     std::string scope;
     int64_t expires_in = 0;

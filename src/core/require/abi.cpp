@@ -76,9 +76,11 @@ void check(const oauth_server_t* server, const oauth_require_rule_s* rule,
         authorization ? std::optional<std::string_view>(sv(*authorization)) : std::nullopt);
     if (bearer.reason != Reason::Ok) return deny(h, bearer.reason, res);
 
+    bool cache_hit = false;
     auto claims = oauth::require::authenticate(bearer.token, config.keys,
                                                &oauth::require::TokenCache::process(), now,
-                                               config.prefix);
+                                               config.prefix, &cache_hit);
+    res->token_cache = cache_hit ? 1 : 2;
     if (!claims) return deny(h, claims.error(), res);
 
     // RFC 9068 §4, RFC 8725 §3.9: a resource server accepts only tokens
