@@ -2,6 +2,7 @@
 (RFC 7592) at oauth_registration, open and token modes, the registration
 limit, and what registered clients may do afterwards."""
 import json
+import os
 import time
 
 import pytest
@@ -369,3 +370,30 @@ def test_discovery_publishes_registration(open_server, token_server):
     d = requests.get(token_server.url("/.well-known/openid-configuration")).json()
     assert d["registration"]["mode"] == "token"
     assert "client_credentials" in d["registration"]["grant_types_supported"]
+
+
+def test_registration_and_deletion_are_audited(nginx_factory, redis, keys, workdir):
+    # SPEC §11: registration created and deleted are audit events, with the
+    # client id and never the secret or the registration access token.
+    path = f"{workdir}/audit-{time.time_ns()}.log"
+    port = rig.free_port()
+    server = nginx_factory(registration_http(port, redis, keys,
+                                             limit=f"oauth_audit_log {path};"), port=port)
+    r = register(server, {"redirect_uris": [REDIRECT]})
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert manage("DELETE", body["registration_client_uri"],
+                  body["registration_access_token"]).status_code == 204
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        lines = open(path).read().splitlines() if os.path.exists(path) else []
+        if len(lines) >= 2:
+            break
+        time.sleep(0.05)
+    got = [json.loads(line) for line in lines]
+    assert [(e["event"], e["client_id"]) for e in got] == [
+        ("registration_created", body["client_id"]),
+        ("registration_deleted", body["client_id"])]
+    text = open(path).read()
+    assert body["client_secret"] not in text
+    assert body["registration_access_token"] not in text

@@ -111,7 +111,8 @@ private:
         case Phase::Delete: {
             flow::Response r;
             r.status = 204;  // RFC 7592 §2.3
-            return answer(std::move(r), "client deleted");
+            return answer(std::move(r), "client deleted")
+                .event({.kind = OAUTH_EVENT_REGISTRATION_DELETED, .client = id_});
         }
         }
         return Step::respond(flow::internal_error(), "registration: bad phase");
@@ -221,7 +222,8 @@ private:
             json::set(doc.get(), "client_secret", secret_);
             json::set(doc.get(), "client_secret_expires_at", int64_t{0});  // RFC 7591 §3.2.1: never
         }
-        return answer(flow::json_response(201, json::dump(doc.get())), "client registered");
+        return answer(flow::json_response(201, json::dump(doc.get())), "client registered")
+            .event({.kind = OAUTH_EVENT_REGISTRATION_CREATED, .client = client_.id});
     }
 
     // The client's record from its metadata (registration and update).
