@@ -30,8 +30,10 @@ std::unordered_set<std::string>& cache() {
 }
 
 const util::HmacSha256& cache_mac() {
-    static const util::HmacSha256 mac(util::random_bytes(32));
-    return mac;
+    // Never destroyed: its destructor would free an OpenSSL context at exit,
+    // possibly after OpenSSL's own atexit cleanup (see util::sha256_digest).
+    static const util::HmacSha256* mac = new util::HmacSha256(util::random_bytes(32));
+    return *mac;
 }
 
 std::string cache_digest(std::string_view id, std::string_view secret, std::string_view stored) {
