@@ -1,4 +1,5 @@
 // Introspection (RFC 7662) and revocation (RFC 7009) on canned replies.
+#include "jose/keygen.h"
 #include "oauth/issue.h"
 #include "store/scripts.h"
 #include "token_helpers.h"
@@ -83,6 +84,54 @@ TEST(Introspect, RevokedExpiredForgedGarbage) {
         d.reply(array({"none"}));
         expect_inactive(d);
     }
+}
+
+Driver introspect_at(const oauth::flow::ServerConfig& srv, const std::string& token, int64_t now) {
+    auto r = post("token=" + form_value(token), basic("rs", "s"));
+    r.now = now;
+    return authed(oauth::endpoints::make_introspect(srv, std::move(r)), rs());
+}
+
+TEST(Introspect, AgainFromTheVerifiedTokenCacheAnswersTheSame) {
+    // The second introspection of a token is answered from the worker's
+    // cache of verified tokens: the same body, the session still asked.
+    std::string t = access_token("app-cached");
+    std::string first;
+    for (int i = 0; i < 3; i++) {
+        Driver d = introspect_at(server(), t, kNow);
+        ASSERT_EQ(d.step.kind, Step::Kind::Redis) << i;
+        EXPECT_EQ(d.command()[0], "EXISTS");
+        d.reply(integer(1));
+        auto b = d.body();
+        EXPECT_EQ(oauth::json::get_string(b.get(), "username").value_or(""), "alice");
+        EXPECT_EQ(oauth::json::get_string(b.get(), "scope").value_or(""), "a b");
+        EXPECT_EQ(oauth::json::get_string(b.get(), "aud").value_or(""), server().audience);
+        EXPECT_EQ(oauth::json::get_int(b.get(), "iat").value_or(0), kNow);
+        EXPECT_EQ(oauth::json::get_int(b.get(), "exp").value_or(0), kNow + 600);
+        if (i == 0) first = d.step.response.body;
+        else EXPECT_EQ(d.step.response.body, first);
+    }
+    // Cached, yet revoked now: the session answers.
+    Driver revoked = introspect_at(server(), t, kNow);
+    revoked.reply(integer(0));
+    expect_inactive(revoked);
+}
+
+TEST(Introspect, CachedTokenIsStillCheckedForIssuerKeyAndTime) {
+    std::string t = access_token("app-cached-2");
+    Driver d = introspect_at(server(), t, kNow);
+    d.reply(integer(1));
+    ASSERT_TRUE(json_is_true(json_object_get(d.body().get(), "active")));
+    // Same key, another issuer: not ours there.
+    expect_inactive(introspect_at(auth_server(), t, kNow));
+    // Past its exp (no leeway at introspection).
+    expect_inactive(introspect_at(server(), t, kNow + 600));
+    // A server that no longer lists the key that verified it.
+    oauth::flow::ServerConfig other = server();
+    other.keys.clear();
+    other.keys.push_back(*oauth::jose::Key::from_pem(
+        oauth::jose::generate_private_key_pem(oauth::jose::Alg::ES256)));
+    expect_inactive(introspect_at(other, t, kNow));
 }
 
 TEST(Introspect, ActiveRefreshToken) {

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "jose/key.h"
+#include "jose/prepared.h"
 #include "jose/ossl.h"
 #include "util/crypto.h"
 #include "util/encoding.h"
@@ -77,6 +78,7 @@ Key::Key(PkeyPtr pkey, Alg alg, std::string kid)
         break;
     }
     if (kid_.empty()) kid_ = thumbprint();  // SPEC §2: kid defaults to the thumbprint
+    prepared_ = std::make_unique<Prepared>(pkey_.get(), alg_);
 }
 
 json::Json Key::public_jwk() const {

@@ -2,6 +2,7 @@
 // spelling per token, our algorithms only, cheap refusals first.
 #include "jose/jws.h"
 
+#include "jose/prepared.h"
 #include "util/encoding.h"
 
 namespace oauth::jose {
@@ -46,17 +47,23 @@ const Key* find_key(std::string_view kid, std::span<const KeyPtr> keys) {
 }  // namespace
 
 std::string sign_compact(const Key& key, std::string_view typ, const json_t* payload) {
-    // RFC 7515 §4.1: alg, kid, then typ (RFC 9068 §2.1 "at+jwt" for access tokens).
-    json::Json header(json_object());
-    json::set(header.get(), "alg", alg_name(key.alg()));
-    json::set(header.get(), "kid", key.kid());
-    if (!typ.empty()) json::set(header.get(), "typ", typ);
-    std::string input = util::base64url_encode(json::dump(header.get()));
+    std::string input = key.prepared().headers.get(typ, [&] {
+        // RFC 7515 §4.1: alg, kid, then typ (RFC 9068 §2.1 "at+jwt" for access tokens).
+        json::Json header(json_object());
+        json::set(header.get(), "alg", alg_name(key.alg()));
+        json::set(header.get(), "kid", key.kid());
+        if (!typ.empty()) json::set(header.get(), "typ", typ);
+        return util::base64url_encode(json::dump(header.get()));
+    });
+    std::string body = json::dump(payload);
+    // One buffer for the whole token: header, payload, and the signature's
+    // base64url (342 characters at most, RSA up to 2048 bits).
+    input.reserve(input.size() + 2 + 4 * (body.size() + 2) / 3 + 344);
     input += '.';
-    input += util::base64url_encode(json::dump(payload));
+    util::base64url_append(input, body);
     std::string signature = key.sign(input);
     input += '.';
-    input += util::base64url_encode(signature);
+    util::base64url_append(input, signature);
     return input;
 }
 

@@ -25,6 +25,8 @@ struct PkeyFree {
 };
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
 
+struct Prepared;  // jose/prepared.h: this key's reusable OpenSSL contexts
+
 class Key {
 public:
     // RSA >= 2048 bits -> RS256, P-256 -> ES256, Ed25519 -> EdDSA; anything
@@ -57,6 +59,12 @@ public:
     // Reads the public members once, so publishing never re-derives them.
     // Throws std::runtime_error if they cannot be read.
     Key(PkeyPtr pkey, Alg alg, std::string kid);
+    ~Key();
+    Key(const Key&) = delete;
+    Key& operator=(const Key&) = delete;
+
+    // The contexts sign() and verify() borrow (for tests).
+    Prepared& prepared() const { return *prepared_; }
 
 private:
     PkeyPtr pkey_;
@@ -66,6 +74,9 @@ private:
     // n e (RSA), crv x y (EC), crv x (OKP).
     std::string_view kty_;
     std::vector<std::pair<const char*, std::string>> members_;
+    // Prepared once, used by every signature and verification of this key
+    // (mutable state behind a const Key: the pools lock, see prepared.h).
+    std::unique_ptr<Prepared> prepared_;
 };
 
 using KeyPtr = std::shared_ptr<const Key>;

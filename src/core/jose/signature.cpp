@@ -1,11 +1,13 @@
 // JWS signatures (RFC 7518 §3.3, §3.4; RFC 8037 §3.1) on the EVP_PKEY built
-// once at configuration time: nothing here parses a key.
+// once at configuration time, with contexts prepared once per key
+// (jose/prepared.h): nothing here parses a key or sets up OpenSSL per call.
 #include <openssl/ecdsa.h>
 
 #include <stdexcept>
 
 #include "jose/key.h"
 #include "jose/ossl.h"
+#include "jose/prepared.h"
 #include "util/crypto.h"
 
 namespace oauth::jose {
@@ -13,13 +15,12 @@ namespace oauth::jose {
 namespace {
 
 constexpr size_t kEs256Half = 32;  // RFC 7518 §3.4: r and s, 32 octets each
+// The DER ECDSA-Sig-Value of P-256: SEQUENCE of two INTEGERs of up to 33 octets.
+constexpr size_t kMaxEs256Der = 72;
 
 const unsigned char* bytes(std::string_view s) {
     return reinterpret_cast<const unsigned char*>(s.data());
 }
-
-// Ed25519 hashes internally (RFC 8032 §5.1.6), so EVP wants no digest.
-const EVP_MD* digest_of(Alg alg) { return alg == Alg::EdDSA ? nullptr : util::sha256_md(); }
 
 // ECDSA in OpenSSL speaks DER (an ECDSA-Sig-Value SEQUENCE); JWS wants the
 // fixed-width concatenation r || s.
@@ -60,24 +61,66 @@ std::string raw_to_der(std::string_view raw) {
     return out;
 }
 
+// One attempt with a prepared context: the signature, or empty when OpenSSL
+// failed (its error queue left for the caller).
+std::string sign_with(const PreparedCtx& ctx, Alg alg, std::string_view input) {
+    if (alg == Alg::EdDSA) {
+        std::string sig(64, '\0');  // RFC 8032 §5.1.6
+        size_t len = sig.size();
+        if (EVP_DigestSign(ctx.md_ctx, reinterpret_cast<unsigned char*>(sig.data()), &len,
+                           bytes(input), input.size()) != 1 || len != sig.size())
+            return {};
+        return sig;
+    }
+    util::Sha256Digest digest = util::sha256_digest(input);
+    if (alg == Alg::ES256) {
+        unsigned char der[kMaxEs256Der];
+        size_t len = sizeof(der);
+        if (EVP_PKEY_sign(ctx.pkey_ctx, der, &len, digest.data(), digest.size()) != 1) return {};
+        return der_to_raw({reinterpret_cast<const char*>(der), len});
+    }
+    size_t len = 0;
+    if (EVP_PKEY_sign(ctx.pkey_ctx, nullptr, &len, digest.data(), digest.size()) != 1) return {};
+    std::string sig(len, '\0');
+    if (EVP_PKEY_sign(ctx.pkey_ctx, reinterpret_cast<unsigned char*>(sig.data()), &len,
+                      digest.data(), digest.size()) != 1)
+        return {};
+    sig.resize(len);
+    return sig;
+}
+
+// 1 verified, 0 did not, < 0 OpenSSL could not tell (the context is suspect).
+int verify_with(const PreparedCtx& ctx, Alg alg, std::string_view input,
+                std::string_view signature) {
+    if (alg == Alg::EdDSA)
+        return EVP_DigestVerify(ctx.md_ctx, bytes(signature), signature.size(), bytes(input),
+                                input.size());
+    util::Sha256Digest digest = util::sha256_digest(input);
+    return EVP_PKEY_verify(ctx.pkey_ctx, bytes(signature), signature.size(), digest.data(),
+                           digest.size());
+}
+
 }  // namespace
 
+Key::~Key() = default;
+
 std::string Key::sign(std::string_view signing_input) const {
-    ossl::MdCtx ctx(EVP_MD_CTX_new());
-    // RSA keys default to PKCS#1 v1.5 padding, which is RS256's (RFC 7518 §3.3).
-    if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, digest_of(alg_), nullptr,
-                                   pkey_.get()) != 1)
-        throw std::runtime_error(ossl::error("signing setup failed"));
-    size_t len = 0;
-    if (EVP_DigestSign(ctx.get(), nullptr, &len, bytes(signing_input),
-                       signing_input.size()) != 1)
-        throw std::runtime_error(ossl::error("signing failed"));
-    std::string sig(len, '\0');
-    if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len,
-                       bytes(signing_input), signing_input.size()) != 1)
-        throw std::runtime_error(ossl::error("signing failed"));
-    sig.resize(len);
-    return alg_ == Alg::ES256 ? der_to_raw(sig) : sig;
+    CtxPool& pool = prepared_->sign;
+    PreparedCtx ctx = pool.take();
+    if (!ctx) throw std::runtime_error(ossl::error("signing setup failed"));
+    std::string sig = sign_with(ctx, alg_, signing_input);
+    if (sig.empty()) {
+        // Drop the context rather than trust it again, and try once with a
+        // fresh one: a reused one-shot context is what an OpenSSL release
+        // could start refusing.
+        ERR_clear_error();
+        ctx = pool.prepare();
+        if (!ctx) throw std::runtime_error(ossl::error("signing setup failed"));
+        sig = sign_with(ctx, alg_, signing_input);
+        if (sig.empty()) throw std::runtime_error(ossl::error("signing failed"));
+    }
+    pool.give_back(std::move(ctx));
+    return sig;
 }
 
 bool Key::verify(std::string_view signing_input, std::string_view signature) const {
@@ -95,14 +138,18 @@ bool Key::verify(std::string_view signing_input, std::string_view signature) con
                signature.size() != static_cast<size_t>(EVP_PKEY_get_size(pkey_.get()))) {
         return false;  // RFC 8017 §8.2.2: the signature is exactly k octets
     }
-    ossl::MdCtx ctx(EVP_MD_CTX_new());
-    bool ok = ctx &&
-              EVP_DigestVerifyInit(ctx.get(), nullptr, digest_of(alg_), nullptr,
-                                   pkey_.get()) == 1 &&
-              EVP_DigestVerify(ctx.get(), bytes(signature), signature.size(),
-                               bytes(signing_input), signing_input.size()) == 1;
-    if (!ok) ERR_clear_error();
-    return ok;
+    CtxPool& pool = prepared_->verify;
+    PreparedCtx ctx = pool.take();
+    int r = ctx ? verify_with(ctx, alg_, signing_input, signature) : -1;
+    if (r < 0) {
+        // As in sign(): a suspect context is dropped, and one fresh try.
+        ERR_clear_error();
+        ctx = pool.prepare();
+        r = ctx ? verify_with(ctx, alg_, signing_input, signature) : -1;
+    }
+    if (r != 1) ERR_clear_error();
+    pool.give_back(std::move(ctx));
+    return r == 1;
 }
 
 }  // namespace oauth::jose

@@ -33,11 +33,20 @@ Json parse_object(std::string_view text, int max_depth) {
     return j;
 }
 
+namespace {
+int append_to(const char* buffer, size_t size, void* data) {
+    static_cast<std::string*>(data)->append(buffer, size);
+    return 0;
+}
+}  // namespace
+
 std::string dump(const json_t* j) {
-    char* s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (!s) return {};
-    std::string out(s);
-    free(s);
+    // Straight into the string: json_dumps would grow a buffer of its own by
+    // doubling from 16 bytes, then copy it, then we would copy it again.
+    std::string out;
+    out.reserve(512);
+    if (!j || json_dump_callback(j, append_to, &out, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0)
+        return {};
     return out;
 }
 

@@ -1,6 +1,7 @@
 #include "oauth/client_auth.h"
 
 #include <mutex>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "oauth/errors.h"
@@ -28,23 +29,53 @@ std::unordered_set<std::string>& cache() {
     return c;
 }
 
-const std::string& cache_key() {
-    static const std::string k = util::random_bytes(32);
-    return k;
+const util::HmacSha256& cache_mac() {
+    // Never destroyed: its destructor would free an OpenSSL context at exit,
+    // possibly after OpenSSL's own atexit cleanup (see util::sha256_digest).
+    static const util::HmacSha256* mac = new util::HmacSha256(util::random_bytes(32));
+    return *mac;
 }
 
 std::string cache_digest(std::string_view id, std::string_view secret, std::string_view stored) {
     // Length-prefixed fields: no two (id, secret, hash) triples share an input.
-    std::string input;
-    for (std::string_view part : {id, secret, stored}) {
-        input += std::to_string(part.size());
-        input.push_back(':');
-        input.append(part);
-    }
-    return util::hmac_sha256(cache_key(), input);
+    std::string i = std::to_string(id.size()) + ':', s = std::to_string(secret.size()) + ':',
+                h = std::to_string(stored.size()) + ':';
+    return cache_mac().mac({i, id, s, secret, h, stored});
+}
+
+// Parsed client records by their exact stored text. Every request still
+// reads the record from Redis (a deleted or changed client takes effect at
+// once); only re-parsing identical bytes is skipped. Emptied when full.
+constexpr size_t kParsedMax = 1024;
+struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+std::mutex parsed_mutex;
+std::unordered_map<std::string, std::shared_ptr<const store::Client>, TextHash, std::equal_to<>>&
+parsed() {
+    static std::unordered_map<std::string, std::shared_ptr<const store::Client>, TextHash,
+                              std::equal_to<>>
+        m;
+    return m;
 }
 
 }  // namespace
+
+std::shared_ptr<const store::Client> parse_client_cached(std::string_view record) {
+    {
+        std::lock_guard lock(parsed_mutex);
+        auto it = parsed().find(record);
+        if (it != parsed().end()) return it->second;
+    }
+    auto client = store::parse_client(record);
+    if (!client) return nullptr;
+    auto shared = std::make_shared<const store::Client>(std::move(*client));
+    std::lock_guard lock(parsed_mutex);
+    if (parsed().size() >= kParsedMax) parsed().clear();
+    parsed().emplace(std::string(record), shared);
+    return shared;
+}
 
 bool secret_cache_hit(std::string_view id, std::string_view secret, std::string_view stored) {
     std::string d = cache_digest(id, secret, stored);
@@ -116,7 +147,7 @@ Outcome ClientAuth::on_reply(const redisReply* reply) {
     }
     auto text = store::as_string(reply);
     if (!text) return fail("unknown client");
-    client_ = store::parse_client(*text);
+    client_ = parse_client_cached(*text);
     if (!client_) return fail("unreadable client record");
     if (client_->is_public) {
         // A public client has no secret; one that sends a secret is confused

@@ -13,6 +13,7 @@
 #include <hiredis/hiredis.h>
 
 #include <expected>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -65,7 +66,7 @@ public:
 private:
     Outcome fail(std::string reason);
     Presented presented_;
-    std::optional<store::Client> client_;
+    std::shared_ptr<const store::Client> client_;
     std::optional<bool> verified_;
     flow::Response error_;
     std::string reason_;
@@ -75,6 +76,11 @@ private:
 // HMAC(process-random key, client_id, presented secret, stored hash): a
 // repeated authentication skips the KDF, and a rotated secret (new stored
 // hash) never matches an old entry. Exposed for tests.
+// store::parse_client of a client record, remembered by the record's exact
+// text (a record read again unchanged is not parsed again); null when the
+// record does not parse. Thread-safe; bounded.
+std::shared_ptr<const store::Client> parse_client_cached(std::string_view record);
+
 bool secret_cache_hit(std::string_view id, std::string_view secret, std::string_view stored);
 void secret_cache_add(std::string_view id, std::string_view secret, std::string_view stored);
 

@@ -2,6 +2,8 @@
 #pragma once
 #include <array>
 #include <cstddef>
+#include <initializer_list>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -9,7 +11,9 @@
 
 namespace oauth::util {
 
-// RAND_bytes; throws std::runtime_error if the CSPRNG fails (never silently weak).
+// RAND_bytes (small draws batched through a per-thread pool, emptied in a
+// forked child); throws std::runtime_error if the CSPRNG fails (never
+// silently weak).
 std::string random_bytes(size_t n);
 // n random bytes as base64url: the shape of every opaque token we mint.
 std::string random_token(size_t n_bytes);
@@ -25,6 +29,23 @@ using Sha256Digest = std::array<unsigned char, 32>;
 Sha256Digest sha256_digest(std::string_view data);
 std::string sha256_hex(std::string_view data);  // 64 hex digits
 std::string hmac_sha256(std::string_view key, std::string_view data);
+
+// HMAC-SHA-256 under one key used many times: the MAC, its digest and the
+// keyed context are set up once (the one-shot form fetches HMAC and SHA-256
+// and keys a new context on every call). mac() of several parts is the MAC
+// of their concatenation. Thread-safe (one context behind a mutex).
+class HmacSha256 {
+public:
+    explicit HmacSha256(std::string_view key);
+    ~HmacSha256();
+    HmacSha256(const HmacSha256&) = delete;
+    HmacSha256& operator=(const HmacSha256&) = delete;
+    std::string mac(std::initializer_list<std::string_view> parts) const;
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
 
 // CRYPTO_memcmp over equal lengths; different lengths compare unequal.
 bool constant_time_equal(std::string_view a, std::string_view b);

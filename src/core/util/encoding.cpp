@@ -46,13 +46,23 @@ std::optional<std::string> base64_decode(std::string_view text) {
     return decode_block(text, pad);
 }
 
-std::string base64url_encode(std::string_view bytes) {
-    std::string s = encode_block(bytes);
-    while (!s.empty() && s.back() == '=') s.pop_back();
-    for (char& c : s) {
-        if (c == '+') c = '-';
-        else if (c == '/') c = '_';
+void base64url_append(std::string& out, std::string_view bytes) {
+    size_t at = out.size();
+    out.resize(at + 4 * ((bytes.size() + 2) / 3) + 1);
+    auto* dst = reinterpret_cast<unsigned char*>(out.data() + at);
+    int n = EVP_EncodeBlock(dst, reinterpret_cast<const unsigned char*>(bytes.data()),
+                            static_cast<int>(bytes.size()));
+    out.resize(at + static_cast<size_t>(n));
+    while (out.size() > at && out.back() == '=') out.pop_back();
+    for (size_t i = at; i < out.size(); i++) {
+        if (out[i] == '+') out[i] = '-';
+        else if (out[i] == '/') out[i] = '_';
     }
+}
+
+std::string base64url_encode(std::string_view bytes) {
+    std::string s;
+    base64url_append(s, bytes);
     return s;
 }
 

@@ -8,6 +8,8 @@
 namespace oauth::util {
 
 std::string base64url_encode(std::string_view bytes);
+// The same, appended to out (no temporary string: JWS builds one buffer).
+void base64url_append(std::string& out, std::string_view bytes);
 // Strict: rejects padding, whitespace and characters outside the alphabet.
 std::optional<std::string> base64url_decode(std::string_view text);
 
