@@ -62,6 +62,12 @@
 //                                       password in the username field.
 //   P limit:addr:{address}      STRING  the same per client address (an IPv6 client
 //                                       counts by its /64).
+//
+// DPoP (RFC 9449 §11.1, dpop/replay.h):
+//   P dpop:{sha256hex(jkt " " jti)} STRING a proof's jti seen (SET NX), TTL the proof
+//                                       window (2 x oauth_leeway + 1 s); scoped by the
+//                                       proof key's thumbprint, so one client cannot
+//                                       spend another's jti. A single-key command.
 #pragma once
 #include <string>
 #include <string_view>
@@ -104,6 +110,12 @@ public:
         return cat("limit:user:", util::sha256_hex(username));
     }
     std::string login_failures_address(std::string_view address) const { return cat("limit:addr:", address); }
+    std::string dpop_jti(std::string_view jkt, std::string_view jti) const {
+        std::string id;
+        id.reserve(jkt.size() + 1 + jti.size());
+        id.append(jkt).append(" ").append(jti);
+        return cat("dpop:", util::sha256_hex(id));
+    }
 
 private:
     std::string cat(std::string_view kind, std::string_view id) const {
