@@ -4,6 +4,7 @@
 // access token and the key it is bound to. What needs Redis (jti replay) or
 // the server's nonces is the caller's, from the Proof this returns.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <expected>
 #include <optional>
@@ -33,6 +34,7 @@ std::string_view error_text(ProofError e);
 // The algorithms a proof may use, space-separated, as WWW-Authenticate's
 // algs and discovery's dpop_signing_alg_values_supported announce them.
 inline constexpr std::string_view kAlgs = "ES256 RS256 EdDSA";
+inline constexpr std::array<std::string_view, 3> supported_algs() { return {"ES256", "RS256", "EdDSA"}; }
 
 struct Expect {
     std::string_view method;        // the request's method, compared exactly

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dpop/proof.h"
 #include "jose/key.h"
 #include "oauth/endpoints.h"
 #include "oauth/published.h"
@@ -101,6 +102,10 @@ std::string document(const ServerConfig& s) {
     json::set_new(d, "request_uri_parameter_supported", json_false());
     // RFC 9207 §3: authorization responses carry iss.
     json::set_new(d, "authorization_response_iss_parameter_supported", json_true());
+    // RFC 9449 §5.1: the algorithms a DPoP proof may use.
+    json::Json dpop_algs(json_array());
+    for (auto alg : dpop::supported_algs()) json::append(dpop_algs.get(), alg);
+    json::set_new(d, "dpop_signing_alg_values_supported", dpop_algs.release());
     return json::dump(d);
 }
 

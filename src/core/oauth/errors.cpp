@@ -34,9 +34,11 @@ constexpr Row kTable[] = {
     {"interaction_required", 400},
     {"request_not_supported", 400},
     {"request_uri_not_supported", 400},
+    {"invalid_dpop_proof", 400},
+    {"use_dpop_nonce", 400},
 };
 static_assert(sizeof(kTable) / sizeof(kTable[0]) ==
-              static_cast<size_t>(Error::RequestUriNotSupported) + 1);
+              static_cast<size_t>(Error::UseDpopNonce) + 1);
 
 }  // namespace
 

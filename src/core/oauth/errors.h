@@ -31,6 +31,8 @@ enum class Error {
     InteractionRequired,
     RequestNotSupported,
     RequestUriNotSupported,
+    InvalidDpopProof,   // RFC 9449 §5, §7.1
+    UseDpopNonce,       // RFC 9449 §8
 };
 
 std::string_view error_code(Error e);

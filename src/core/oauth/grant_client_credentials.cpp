@@ -24,7 +24,8 @@ public:
                                                   .sub = client.id,
                                                   .scope = scope::join(*granted),
                                                   .refresh_token = false,
-                                                  .now = ctx_.request.now});
+                                                  .now = ctx_.request.now,
+                                                  .jkt = bound_key(ctx_)});
         return flow::Step::redis({issued_->command});
     }
 

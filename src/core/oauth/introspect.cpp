@@ -7,6 +7,7 @@
 // token_lookup.h), and RFC 7662 §2.1 lets the server search all types.
 #include <optional>
 
+#include "dpop/binding.h"
 #include "oauth/client_authenticated_flow.h"
 #include "oauth/endpoints.h"
 #include "oauth/grant.h"
@@ -67,7 +68,15 @@ private:
         for (const char* name : {"scope", "client_id", "sub", "exp", "iat", "iss", "aud", "jti"}) {
             if (json_t* v = json_object_get(p, name)) json::set_copy(out.get(), name, v);
         }
-        json::set(out.get(), "token_type", "Bearer");
+        // RFC 9449 §6.2: a DPoP-bound token says so, with its key's thumbprint.
+        if (auto jkt = dpop::confirmation(p)) {
+            json::Json cnf(json_object());
+            json::set(cnf.get(), "jkt", *jkt);
+            json::set_new(out.get(), "cnf", cnf.release());
+            json::set(out.get(), "token_type", "DPoP");
+        } else {
+            json::set(out.get(), "token_type", "Bearer");
+        }
         if (json_t* v = json_object_get(p, "preferred_username"))
             json::set_copy(out.get(), "username", v);  // RFC 7662 §2.2
         return Step::respond(token::token_response(out.get()));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "dpop/binding.h"
 #include "jose/jws.h"
 #include "oauth/errors.h"
 #include "store/keys.h"
@@ -16,7 +17,7 @@ std::string new_id() { return util::random_token(16); }
 AccessToken mint_access_token(const flow::ServerConfig& server, std::string_view client_id,
                               std::string_view sub, std::string_view username,
                               std::string_view scope, std::string_view family_id, int64_t now,
-                              int64_t ttl) {
+                              int64_t ttl, std::string_view jkt) {
     AccessToken at;
     at.jti = new_id();
     at.iat = now;
@@ -32,6 +33,7 @@ AccessToken mint_access_token(const flow::ServerConfig& server, std::string_view
     json::set(claims.get(), "client_id", client_id);
     json::set(claims.get(), "scope", scope);
     if (!username.empty()) json::set(claims.get(), "preferred_username", username);
+    if (!jkt.empty()) dpop::add_confirmation(claims.get(), jkt);  // RFC 9449 §6.1
     at.token = jose::sign_compact(server.signing_key(), "at+jwt", claims.get());
 
     store::AccessSession s;
@@ -69,7 +71,8 @@ Issued issue(const flow::ServerConfig& server, const IssueRequest& req) {
                           : at_ttl;
 
     AccessToken at = mint_access_token(server, req.client.id, req.sub, req.username, req.scope,
-                                       out.family_id, req.now, at_ttl);
+                                       out.family_id, req.now, at_ttl, req.jkt);
+    out.jkt = req.jkt;
     out.access_token = std::move(at.token);
     out.jti = at.jti;
     out.exp = at.exp;
@@ -87,6 +90,10 @@ Issued issue(const flow::ServerConfig& server, const IssueRequest& req) {
         "client_id", req.client.id, "sub", req.sub, "username", req.username,
         "scope", req.scope, "exp", std::to_string(req.now + fam_ttl),
     };
+    if (dpop::binds_refresh_token(req.client, req.jkt, req.refresh_token)) {
+        args.push_back(std::string(dpop::kFamilyField));
+        args.push_back(req.jkt);
+    }
     for (const auto& [k, v] : req.family_fields) {
         args.push_back(k);
         args.push_back(v);
@@ -103,7 +110,7 @@ bool issue_ok(const redisReply* reply) {
 json::Json Issued::response() const {
     json::Json body(json_object());
     json::set(body.get(), "access_token", access_token);
-    json::set(body.get(), "token_type", "Bearer");
+    json::set(body.get(), "token_type", jkt.empty() ? "Bearer" : "DPoP");
     json::set(body.get(), "expires_in", expires_in);
     json::set(body.get(), "scope", scope);
     if (!refresh_token.empty()) json::set(body.get(), "refresh_token", refresh_token);
