@@ -225,3 +225,31 @@ def test_public_client_refresh_token_is_bound(nginx_factory, redis, keys, upstre
     at = r.json()["access_token"]
     assert r.json()["token_type"] == "DPoP"
     assert call(n, "/strict/x", at, p.proof("GET", n.url("/strict/x"), token=at)).status_code == 200
+
+
+def test_userinfo_accepts_a_bound_token_with_its_proof(nginx_factory, redis, keys, upstream, ctl):
+    port = rig.free_port()
+    n = nginx_factory(conf(port, redis.address, keys["ES256"], upstream.port)
+                      .replace("location /api/", "location = /oauth2/userinfo { oauth_userinfo; }\n"
+                               "    location /api/"), port=port)
+    ctl("client", "create", "--id", "spa", "--public",
+        "--grant-types", "password,refresh_token", "--scope", "openid a")
+    ctl("user", "create", "--username", "alice", "--password", "pw-alice-1")
+    p = Prover()
+    r = requests.post(n.url(TOKEN), data={"grant_type": "password", "username": "alice",
+                                          "password": "pw-alice-1", "client_id": "spa",
+                                          "scope": "openid"},
+                      headers={"DPoP": p.proof("POST", n.url(TOKEN))}, timeout=10)
+    assert r.status_code == 200, r.text
+    at = r.json()["access_token"]
+    url = n.url("/oauth2/userinfo")
+    proof = p.proof("GET", url, token=at)
+    r = call(n, "/oauth2/userinfo", at, proof)
+    assert r.status_code == 200, (r.text, challenge(r))
+    assert r.json()["sub"]
+    # The same proof again, a proof for another URL, the token as Bearer.
+    assert_bad_proof(call(n, "/oauth2/userinfo", at, proof))
+    assert call(n, "/oauth2/userinfo", at, p.proof("GET", n.url("/x"), token=at)).status_code == 401
+    r = call(n, "/oauth2/userinfo", at, None, scheme="Bearer")
+    assert r.status_code == 401
+    assert challenge(r).startswith('DPoP realm="api", error="invalid_token"'), challenge(r)
