@@ -253,3 +253,47 @@ def test_userinfo_accepts_a_bound_token_with_its_proof(nginx_factory, redis, key
     r = call(n, "/oauth2/userinfo", at, None, scheme="Bearer")
     assert r.status_code == 401
     assert challenge(r).startswith('DPoP realm="api", error="invalid_token"'), challenge(r)
+
+
+def test_dpop_jkt_at_authorize_binds_the_code(nginx_factory, redis, keys, upstream, ctl):
+    """RFC 9449 §10: the code is exchanged only with a proof by the key
+    named at authorize; a malformed dpop_jkt is invalid_request."""
+    from browser_util import REDIRECT_URI, authorize_url, make_client, make_user, pkce_pair
+    from codeflow import Browser, jwt_claims, query_of
+    port = rig.free_port()
+    n = nginx_factory(rig.standard_http(port, redis.address, [keys["ES256"]]), port=port)
+    make_client(ctl, "spa", scope="a", grants="authorization_code")
+    make_user(ctl)
+    p = Prover()
+    b = Browser(n)
+
+    def code_for(jkt):
+        verifier, challenge = pkce_pair()
+        landed = b.authorize(authorize_url(n, "spa", scope="a", state="s", dpop_jkt=jkt,
+                                           code_challenge=challenge,
+                                           code_challenge_method="S256"),
+                             "alice", "correct horse")
+        return query_of(landed), verifier
+
+    def exchange(q, verifier, proof):
+        headers = {"DPoP": proof} if proof else {}
+        return requests.post(n.url(TOKEN), data={
+            "grant_type": "authorization_code", "code": q["code"], "client_id": "spa",
+            "redirect_uri": REDIRECT_URI, "code_verifier": verifier}, headers=headers, timeout=10)
+
+    for jkt in (p.jkt[:-1], p.jkt + "A", p.jkt[:-1] + "=", "not a thumbprint"):
+        q, _ = code_for(jkt)
+        assert q.get("error") == "invalid_request", (jkt, q)
+        assert "code" not in q
+    for proof in (None, Prover().proof("POST", n.url(TOKEN))):
+        q, verifier = code_for(p.jkt)
+        r = exchange(q, verifier, proof)
+        assert r.status_code == 400 and r.json()["error"] == "invalid_grant", r.text
+    q, verifier = code_for(p.jkt)
+    r = exchange(q, verifier, p.proof("POST", n.url(TOKEN)))
+    assert r.status_code == 200, r.text
+    assert r.json()["token_type"] == "DPoP"
+    assert jwt_claims(r.json()["access_token"])["cnf"] == {"jkt": p.jkt}
+    # A code minted without dpop_jkt still takes any proof (or none).
+    q, verifier = code_for(None)
+    assert exchange(q, verifier, None).status_code == 200

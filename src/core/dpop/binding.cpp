@@ -1,5 +1,8 @@
 #include "dpop/binding.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "json/json.h"
 
 namespace oauth::dpop {
@@ -14,6 +17,20 @@ std::optional<std::string_view> confirmation(const json_t* claims) {
     const json_t* cnf = json_object_get(claims, "cnf");
     if (!json_is_object(cnf)) return std::nullopt;
     return json::get_string(cnf, "jkt");
+}
+
+bool well_formed_jkt(std::string_view jkt) {
+    constexpr size_t kThumbprintChars = 43;  // base64url of a SHA-256 digest
+    return jkt.size() == kThumbprintChars &&
+           std::all_of(jkt.begin(), jkt.end(), [](unsigned char c) {
+               return std::isalnum(c) || c == '-' || c == '_';
+           }) &&
+           // The last character carries 2 bits of padding that must be zero.
+           std::string_view("AEIMQUYcgkosw048").find(jkt.back()) != std::string_view::npos;
+}
+
+bool code_binding_holds(std::string_view bound, std::string_view jkt) {
+    return bound.empty() || bound == jkt;
 }
 
 bool binds_refresh_token(const store::Client& client, std::string_view jkt, bool refresh_token) {

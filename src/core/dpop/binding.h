@@ -27,6 +27,14 @@ std::optional<std::string_view> confirmation(const json_t* claims);
 // a confidential client's is already sender-constrained by its credentials.
 bool binds_refresh_token(const store::Client& client, std::string_view jkt, bool refresh_token);
 
+// RFC 9449 §10: dpop_jkt at authorize is a JWK SHA-256 thumbprint, the
+// base64url (no padding) of 32 bytes: 43 characters of that alphabet.
+bool well_formed_jkt(std::string_view jkt);
+// RFC 9449 §10.1: a code minted with dpop_jkt is exchanged only with a proof
+// by that key; bound is the code's dpop_jkt ("" when unbound), jkt the
+// thumbprint of the exchange's proof ("" without one).
+bool code_binding_holds(std::string_view bound, std::string_view jkt);
+
 // The key a grant family's refresh token is bound to, if any.
 std::optional<std::string_view> family_key(const store::Family& family);
 
