@@ -148,6 +148,8 @@ typedef struct {
     oauth_str_t  client_address; /* what the login limits count per address
                                     (an IPv6 client as its /64); may be
                                     empty */
+    oauth_str_t  dpop;           /* the first DPoP header (RFC 9449 §4.1) */
+    int          dpop_count;     /* how many DPoP headers the request had */
 } oauth_http_request_t;
 
 typedef enum {

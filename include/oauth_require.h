@@ -55,17 +55,38 @@ typedef struct {
                                         the 401 names its RFC 9728 metadata */
     int64_t             leeway;      /* seconds */
     oauth_str_t         realm;
+    int                 dpop;        /* OAUTH_REQUIRE_DPOP_* */
 } oauth_require_policy_t;
+
+/* oauth_require dpop=allowed|required (SPEC section 10) */
+#define OAUTH_REQUIRE_DPOP_ALLOWED   0
+#define OAUTH_REQUIRE_DPOP_REQUIRED  1
+
+/*
+ * What oauth_require_check_request() reads of a request.  The DPoP members
+ * matter only when the token comes as "Authorization: DPoP"; url is then
+ * the request URL as the client saw it (scheme://host[:port]/path, the
+ * query may follow), what the proof's htu must name.
+ */
+typedef struct {
+    const oauth_str_t  *authorization;  /* NULL when absent */
+    const oauth_str_t  *dpop;           /* the first DPoP header, or NULL */
+    unsigned            dpop_count;     /* how many DPoP headers */
+    oauth_str_t         method;
+    oauth_str_t         url;
+} oauth_require_request_t;
 
 typedef struct {
     oauth_require_verdict_e  verdict;
     unsigned                 status;            /* DENY: 400 401 403 503 500 */
     oauth_str_t              www_authenticate;  /* DENY: empty for 503, 500 */
-    oauth_str_t              redis_command;     /* REDIS: one RESP command */
+    oauth_str_t              redis_command;     /* REDIS: RESP commands */
     oauth_str_t              log_reason;        /* never token bytes */
     int                      token_cache;       /* the worker's cache of
                                                    verified tokens: 0 not
                                                    asked, 1 hit, 2 miss */
+    size_t                   redis_count;       /* REDIS: how many: 1, or 2
+                                                   with a DPoP proof's jti */
 } oauth_require_result_t;
 
 typedef struct oauth_require_s  oauth_require_t;
@@ -87,10 +108,22 @@ oauth_require_t *oauth_require_check(const oauth_server_t *server,
     const oauth_require_rule_t *rule, const oauth_str_t *authorization,
     int64_t now, oauth_require_result_t *res) OAUTH_NOEXCEPT;
 
+/* The same with the request's DPoP proof (RFC 9449 section 7).
+ * oauth_require_check() is this with the Authorization header alone. */
+oauth_require_t *oauth_require_check_request(const oauth_server_t *server,
+    const oauth_require_rule_t *rule, const oauth_require_request_t *request,
+    int64_t now, oauth_require_result_t *res) OAUTH_NOEXCEPT;
+
 /* reply: the hiredis redisReply * of redis_command; NULL when Redis is down,
  * timed out or broke the protocol (-> DENY 503). */
 void oauth_require_resume(oauth_require_t *h, const void *reply,
     oauth_require_result_t *res) OAUTH_NOEXCEPT;
+
+/* replies: one per command of redis_command (redis_count), in order; NULL
+ * or n != redis_count when Redis failed (-> DENY 503). */
+void oauth_require_resume_replies(oauth_require_t *h,
+    const void *const *replies, size_t n, oauth_require_result_t *res)
+    OAUTH_NOEXCEPT;
 
 /*
  * The value of a claim for the $oauth_* variables, only once the verdict is

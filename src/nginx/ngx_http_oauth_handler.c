@@ -137,7 +137,7 @@ ngx_http_oauth_content_handler(ngx_http_request_t *r)
 static void
 ngx_http_oauth_start(ngx_http_request_t *r)
 {
-    ngx_str_t                   body, cookie, address;
+    ngx_str_t                   body, cookie, address, dpop;
     ngx_uint_t                  i, nauth;
     oauth_step_t                step;
     ngx_list_part_t            *part;
@@ -239,6 +239,10 @@ ngx_http_oauth_start(ngx_http_request_t *r)
     }
 
     req.duplicate_authorization = (nauth > 1);
+
+    req.dpop_count = (int) ngx_http_oauth_dpop_header(r, &dpop);
+    req.dpop.data = (const char *) dpop.data;
+    req.dpop.len = dpop.len;
     req.body_too_large = ctx->body_too_large;
 
     ctx->flow = oauth_flow_start(oscf->server, ctx->endpoint, &req, &step);

@@ -171,9 +171,17 @@ static ngx_command_t  ngx_http_oauth_commands[] = {
       offsetof(ngx_http_oauth_loc_conf_t, realm),
       NULL },
 
+    /* the origin clients reach this location by, for DPoP's htu */
+    { ngx_string("oauth_dpop_origin"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_oauth_loc_conf_t, dpop_origin),
+      NULL },
+
     { ngx_string("oauth_require"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF
-          |NGX_CONF_NOARGS|NGX_CONF_TAKE123,
+          |NGX_CONF_ANY,
       ngx_http_oauth_require_directive,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
@@ -562,6 +570,7 @@ ngx_http_oauth_create_loc_conf(ngx_conf_t *cf)
     conf->require = NGX_CONF_UNSET_PTR;
     conf->leeway = NGX_CONF_UNSET;
     conf->max_body_size = NGX_CONF_UNSET_SIZE;
+    conf->dpop_origin = NGX_CONF_UNSET_PTR;
 
     return conf;
 }
@@ -594,6 +603,7 @@ ngx_http_oauth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_sec_value(conf->leeway, prev->leeway, 30);
     ngx_conf_merge_str_value(conf->realm, prev->realm, "api");
     ngx_conf_merge_str_value(conf->resource, prev->resource, "");
+    ngx_conf_merge_ptr_value(conf->dpop_origin, prev->dpop_origin, NULL);
     ngx_conf_merge_size_value(conf->max_body_size, prev->max_body_size,
                               64 * 1024);
 

@@ -85,6 +85,8 @@ typedef struct {
     size_t                        max_body_size;  /* of an endpoint's
                                                      request, in memory or
                                                      in a temporary file */
+    ngx_http_complex_value_t     *dpop_origin;    /* oauth_dpop_origin, or
+                                                     NULL (UNSET_PTR) */
     oauth_require_rule_t         *rule;           /* require with this
                                                      location's leeway and
                                                      realm, made when merged */
@@ -109,6 +111,11 @@ ngx_int_t ngx_http_oauth_require_prepare(ngx_conf_t *cf,
 ngx_int_t ngx_http_oauth_require_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_oauth_require_granted_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_oauth_add_variables(ngx_conf_t *cf);
+
+/* ngx_http_oauth_dpop.c: what DPoP proofs are checked against */
+ngx_uint_t ngx_http_oauth_dpop_header(ngx_http_request_t *r,
+    ngx_str_t *value);
+ngx_int_t ngx_http_oauth_dpop_url(ngx_http_request_t *r, ngx_str_t *url);
 
 
 #endif /* _NGX_HTTP_OAUTH_MODULE_H_INCLUDED_ */

@@ -42,6 +42,8 @@ struct ngx_http_oauth_require_s {
     oauth_str_t                 *scopes;
     ngx_uint_t                   nscopes;
     ngx_str_t                    audience;
+    ngx_int_t                    dpop;        /* OAUTH_REQUIRE_DPOP_*, or
+                                                 NGX_CONF_UNSET */
 };
 
 
@@ -139,7 +141,7 @@ static ngx_http_variable_t  ngx_http_oauth_require_vars[] = {
 };
 
 
-/* oauth_require off | [scope=S[,S...]] [aud=URI] */
+/* oauth_require off | [scope=S[,S...]] [aud=URI] [dpop=allowed|required] */
 
 char *
 ngx_http_oauth_require_directive(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -171,6 +173,8 @@ ngx_http_oauth_require_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     if (req == NULL) {
         return NGX_CONF_ERROR;
     }
+
+    req->dpop = NGX_CONF_UNSET;
 
     for (i = 1; i < cf->args->nelts; i++) {
 
@@ -252,6 +256,31 @@ ngx_http_oauth_require_directive(ngx_conf_t *cf, ngx_command_t *cmd,
             continue;
         }
 
+        if (ngx_strncmp(value[i].data, "dpop=", 5) == 0) {
+
+            if (req->dpop != NGX_CONF_UNSET) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "duplicate \"dpop=\" in oauth_require");
+                return NGX_CONF_ERROR;
+            }
+
+            if (ngx_strcmp(value[i].data + 5, "allowed") == 0) {
+                req->dpop = OAUTH_REQUIRE_DPOP_ALLOWED;
+
+            } else if (ngx_strcmp(value[i].data + 5, "required") == 0) {
+                req->dpop = OAUTH_REQUIRE_DPOP_REQUIRED;
+
+            } else {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid \"%V\" in oauth_require: "
+                                   "expected \"dpop=allowed\" or "
+                                   "\"dpop=required\"", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
         if (ngx_strcmp(value[i].data, "off") == 0) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "\"off\" must be the only argument of "
@@ -261,8 +290,9 @@ ngx_http_oauth_require_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "invalid parameter \"%V\" in oauth_require: "
-                           "expected \"off\", \"scope=S[,S...]\" or "
-                           "\"aud=URI\"", &value[i]);
+                           "expected \"off\", \"scope=S[,S...]\", "
+                           "\"aud=URI\" or \"dpop=allowed|required\"",
+                           &value[i]);
         return NGX_CONF_ERROR;
     }
 
@@ -299,6 +329,8 @@ ngx_http_oauth_require_prepare(ngx_conf_t *cf, ngx_http_oauth_loc_conf_t *olcf)
     policy.leeway = olcf->leeway;
     policy.realm.data = (const char *) olcf->realm.data;
     policy.realm.len = olcf->realm.len;
+    policy.dpop = (req->dpop == NGX_CONF_UNSET) ? OAUTH_REQUIRE_DPOP_ALLOWED
+                                                : (int) req->dpop;
 
     cln = ngx_pool_cleanup_add(cf->pool, 0);
     if (cln == NULL) {
@@ -327,8 +359,9 @@ ngx_http_oauth_require_rule_free(void *data)
 ngx_int_t
 ngx_http_oauth_require_handler(ngx_http_request_t *r)
 {
-    ngx_str_t                     *auth;
-    oauth_str_t                    header = { NULL, 0 };
+    ngx_str_t                     *auth, dpop, url;
+    oauth_str_t                    header = { NULL, 0 }, proof;
+    oauth_require_request_t        req;
     ngx_pool_cleanup_t            *cln;
     ngx_http_cleanup_t            *hcln;
     oauth_require_result_t         res;
@@ -379,10 +412,30 @@ ngx_http_oauth_require_handler(ngx_http_request_t *r)
         header.len = auth->len;
     }
 
-    ctx->handle = oauth_require_check(oscf->server, olcf->rule,
-                                      r->headers_in.authorization
-                                      ? &header : NULL,
-                                      (int64_t) ngx_time(), &res);
+    ngx_memzero(&req, sizeof(oauth_require_request_t));
+
+    req.authorization = r->headers_in.authorization ? &header : NULL;
+    req.method.data = (const char *) r->method_name.data;
+    req.method.len = r->method_name.len;
+
+    /* a request without a DPoP header costs nothing more than before; the
+     * core refuses a DPoP-scheme token without a proof by itself */
+    req.dpop_count = ngx_http_oauth_dpop_header(r, &dpop);
+
+    if (req.dpop_count) {
+        if (ngx_http_oauth_dpop_url(r, &url) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        proof.data = (const char *) dpop.data;
+        proof.len = dpop.len;
+        req.dpop = &proof;
+        req.url.data = (const char *) url.data;
+        req.url.len = url.len;
+    }
+
+    ctx->handle = oauth_require_check_request(oscf->server, olcf->rule, &req,
+                                              (int64_t) ngx_time(), &res);
 
     ngx_http_oauth_metrics_token_cache(res.token_cache);
 
@@ -391,7 +444,8 @@ ngx_http_oauth_require_handler(ngx_http_request_t *r)
         if (mcf->redis != NULL) {
             ctx->op = ngx_http_oauth_redis_run(mcf->redis, r->connection->log,
                                            (u_char *) res.redis_command.data,
-                                           res.redis_command.len, 1,
+                                           res.redis_command.len,
+                                           res.redis_count,
                                            ngx_http_oauth_require_done, ctx);
         }
 
@@ -467,8 +521,10 @@ ngx_http_oauth_require_done(void *data, ngx_int_t rc, void **replies,
         return;
     }
 
-    if (rc == NGX_OK && n == 1) {
-        oauth_require_resume(ctx->handle, replies[0], &res);
+    if (rc == NGX_OK && n > 0) {
+        /* the session check's reply, and the DPoP jti's when one was sent */
+        oauth_require_resume_replies(ctx->handle, (const void *const *) replies,
+                                     n, &res);
 
     } else {
         ctx->redis_failed = 1;

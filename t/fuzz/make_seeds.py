@@ -11,7 +11,7 @@ import json
 import os
 import shutil
 
-from jwcrypto import jwk, jwt
+from jwcrypto import jwk, jws, jwt
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NOW = 1800000000            # fuzz::kNow
@@ -87,8 +87,40 @@ def flow(ep, method="POST", query="", ctype=FORM, body="", auth="",
     return head + b"\0" + b"".join(replies)
 
 
+def dpop_proof(kid="es", htm="GET", htu="https://api.example/orders",
+               iat=NOW, ath=None, **header):
+    k = key(kid)
+    h = {"typ": "dpop+jwt", "alg": KEYS[kid][1],
+         "jwk": json.loads(k.export_public())}
+    h.update(header)
+    c = {"jti": "p" * 16, "htm": htm, "htu": htu, "iat": iat}
+    if ath:
+        c["ath"] = ath
+    s = jws.JWS(json.dumps(c))
+    s.add_signature(k, alg=KEYS[kid][1], protected=json.dumps(h))
+    return s.serialize(compact=True).encode()
+
+
+def dpop_seeds():
+    url = b"https://api.example/orders"
+    tok = b"an-access-token"
+    ath = base64.urlsafe_b64encode(hashlib.sha256(tok).digest()).rstrip(b"=")
+    jkt = key("es").thumbprint().encode()
+    out = [bytes([0]) + dpop_proof(kid) + b"\0" + url + b"\0\0"
+           for kid in KEYS]
+    out.append(bytes([12]) + dpop_proof(ath=ath.decode()) + b"\0" + url +
+               b"\0" + tok + b"\0" + jkt)
+    out.append(bytes([1]) + dpop_proof(htm="POST", htu="https://API.example:443/orders?q#f")
+               + b"\0" + url + b"\0\0")
+    out.append(bytes([0]) + dpop_proof(typ="JWT") + b"\0" + url + b"\0\0")
+    out.append(bytes([0]) + dpop_proof(iat=NOW - 100) + b"\0" + url + b"\0\0")
+    out.append(bytes([0]) + b"e30.e30." + b"\0" + url)
+    return out
+
+
 def seeds():
     tok = token()
+    yield "dpop", dpop_seeds()
     yield "require", [bytes([i]) + b"Bearer " + token(kid).encode() + b"\0" + r
                       for i, kid in enumerate(KEYS) for r in REPLIES[:3]]
     yield "require", [b"\0Bearer " + token(exp=NOW - 100).encode() + b"\0:1\r\n",

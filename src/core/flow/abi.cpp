@@ -229,6 +229,8 @@ oauth_flow_t* oauth_flow_start(const oauth_server_t* server, oauth_endpoint_e en
         r.leeway = req->leeway;
         if (req->realm.len) r.realm = to_string(req->realm);
         r.client_address = to_string(req->client_address);
+        r.dpop = to_string(req->dpop);
+        r.dpop_count = req->dpop_count;
         f->flow = oauth::flow::make_flow(endpoint, server->config, std::move(r));
         if (!f->flow) return Step::respond(oauth::flow::internal_error(), "endpoint has no flow");
         return f->flow->start();

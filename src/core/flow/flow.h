@@ -36,6 +36,10 @@ struct Request {
     // take a Bearer token themselves (userinfo, login_accept).
     int64_t leeway = 30;
     std::string realm = "api";
+    // RFC 9449 §4.1: the DPoP proof header (the first one) and how many the
+    // request had (more than one is refused, §4.3).
+    std::string dpop;
+    int dpop_count = 0;
 };
 
 struct Response {

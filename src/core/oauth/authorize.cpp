@@ -17,6 +17,7 @@
 #include <charconv>
 #include <optional>
 
+#include "dpop/binding.h"
 #include "http/form.h"
 #include "http/html.h"
 #include "oauth/authorize_common.h"
@@ -225,6 +226,13 @@ private:
                 return error(Error::InvalidRequest, "malformed code_challenge");
             p.code_challenge = std::string(challenge);
             p.code_challenge_method = std::string(pkce::kMethodS256);
+        }
+
+        // RFC 9449 §10: the code is bound to this key's thumbprint.
+        if (std::string_view jkt = form_.value("dpop_jkt"); form_.get("dpop_jkt")) {
+            if (!dpop::well_formed_jkt(jkt))
+                return error(Error::InvalidRequest, "malformed dpop_jkt");
+            p.dpop_jkt = std::string(jkt);
         }
 
         std::string_view nonce = form_.value("nonce");

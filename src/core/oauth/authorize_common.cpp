@@ -51,6 +51,7 @@ CodeRecord code_record(const Pending& p, const sso::Session& s, int64_t now) {
     c.auth_time = s.auth_time;
     c.claims = s.claims ? json::share(s.claims.get()) : json::Json(json_object());
     c.iat = now;
+    c.dpop_jkt = p.dpop_jkt;
     return c;
 }
 

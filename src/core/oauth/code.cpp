@@ -28,6 +28,7 @@ std::string serialize(const CodeRecord& c) {
     if (c.claims) json::set_copy(j, "claims", c.claims.get());
     else json::set_new(j, "claims", json_object());
     json::set(j, "iat", c.iat);
+    json::set(j, "dpop_jkt", c.dpop_jkt);
     return json::dump(j);
 }
 
@@ -47,7 +48,8 @@ std::optional<CodeRecord> parse_code(std::string_view text) {
                    {"scope", &c.scope},
                    {"resource", &c.resource},
                    {"sub", &c.sub},
-                   {"username", &c.username}};
+                   {"username", &c.username},
+                   {"dpop_jkt", &c.dpop_jkt}};
     for (auto& m : members) {
         json_t* v = json_object_get(j, m.name);
         if (!v) continue;

@@ -6,8 +6,9 @@
 //   Redis  P code:{sha256hex(code)}  (store::secret_key_id), TTL oauth_code_ttl,
 //          JSON {"client_id","redirect_uri","code_challenge",
 //                "code_challenge_method","nonce","scope","sub","username",
-//                "auth_time","claims":{...},"iat"}
+//                "auth_time","claims":{...},"iat","dpop_jkt"}
 //   code_challenge_method is "S256" or "" (no PKCE; confidential clients only).
+//   dpop_jkt (RFC 9449 §10) is "" when the code is bound to no key.
 //   nonce is "" when the request had none. claims: the user's claims (user
 //   record, or what an external login posted), an object, never null.
 //
@@ -37,6 +38,7 @@ struct CodeRecord {
     int64_t auth_time = 0;
     json::Json claims;  // an object
     int64_t iat = 0;
+    std::string dpop_jkt;
 };
 
 std::string serialize(const CodeRecord& c);

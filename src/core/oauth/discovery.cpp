@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dpop/proof.h"
 #include "jose/key.h"
 #include "oauth/client_metadata.h"
 #include "oauth/endpoints.h"
@@ -128,6 +129,10 @@ std::string document(const ServerConfig& s) {
     // RFC 9207 §3: authorization responses carry iss.
     json::set_new(d, "authorization_response_iss_parameter_supported", json_true());
     if (s.has_endpoint(OAUTH_EP_REGISTRATION)) add_registration(d, s);
+    // RFC 9449 §5.1: the algorithms a DPoP proof may use.
+    json::Json dpop_algs(json_array());
+    for (auto alg : dpop::supported_algs()) json::append(dpop_algs.get(), alg);
+    json::set_new(d, "dpop_signing_alg_values_supported", dpop_algs.release());
     return json::dump(d);
 }
 

@@ -37,8 +37,10 @@ constexpr Row kTable[] = {
     {"invalid_redirect_uri", 400},
     {"invalid_client_metadata", 400},
     {"invalid_target", 400},
+    {"invalid_dpop_proof", 400},
+    {"use_dpop_nonce", 400},
 };
-static_assert(sizeof(kTable) / sizeof(kTable[0]) == static_cast<size_t>(Error::InvalidTarget) + 1);
+static_assert(sizeof(kTable) / sizeof(kTable[0]) == static_cast<size_t>(Error::UseDpopNonce) + 1);
 
 }  // namespace
 

@@ -34,6 +34,8 @@ enum class Error {
     InvalidRedirectUri,     // RFC 7591 §3.2.2
     InvalidClientMetadata,  // RFC 7591 §3.2.2
     InvalidTarget,          // RFC 8707 §2
+    InvalidDpopProof,   // RFC 9449 §5, §7.1
+    UseDpopNonce,       // RFC 9449 §8
 };
 
 std::string_view error_code(Error e);

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dpop/proof.h"
 #include "flow/flow.h"
 #include "http/form.h"
 #include "oauth/errors.h"
@@ -31,6 +32,9 @@ struct GrantContext {
     const http::Form& form;        // the parsed body; no duplicates, not malformed
     const store::Client& client;   // authenticated; allowed this grant type
     const store::Keys& keys;
+    // The request's verified DPoP proof (RFC 9449 §5), null without one;
+    // its jti is already spent (oauth/dpop_token.h).
+    const dpop::Proof* dpop = nullptr;
 };
 
 struct Issued;  // oauth/issue.h
@@ -65,6 +69,10 @@ std::vector<std::string_view> supported_grants();
 
 // An error answer of the token endpoint (no-store, Pragma), with a log reason.
 flow::Step fail(Error e, std::string_view description, std::string reason = {});
+// The thumbprint of the request's DPoP proof key, "" without a proof: what
+// the access token is bound to (RFC 9449 §6).
+inline std::string bound_key(const GrantContext& ctx) { return ctx.dpop ? ctx.dpop->jkt : std::string(); }
+
 // The answer when Redis replied with an error to a step.
 flow::Step store_error();
 

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "dpop/binding.h"
 #include "oauth/code.h"
 #include "oauth/issue.h"
 #include "oauth/pkce.h"
@@ -127,6 +128,11 @@ private:
         if (pkce != pkce::Outcome::Ok)
             return fail(Error::InvalidGrant, pkce::outcome_text(pkce),
                         std::string("PKCE: ") + std::string(pkce::outcome_text(pkce)));
+        // RFC 9449 §10.1: a code bound with dpop_jkt needs a proof by that key.
+        if (!dpop::code_binding_holds(code.dpop_jkt, bound_key(ctx_)))
+            return fail(Error::InvalidGrant, "the code is bound to another DPoP key",
+                        bound_key(ctx_).empty() ? "code bound with dpop_jkt, exchanged without a proof"
+                                                : "code bound with dpop_jkt, proof by another key");
         // SPEC §4.1: every grant checks the client may have those scopes; its
         // registration may have narrowed since the code was minted.
         auto granted = scope::parse(code.scope);

@@ -27,7 +27,8 @@ public:
                                                   .scope = scope::join(*granted),
                                                   .refresh_token = false,
                                                   .now = ctx_.request.now,
-                                                  .resources = std::move(*resources)});
+                                                  .resources = std::move(*resources),
+                                                  .jkt = bound_key(ctx_)});
         return flow::Step::redis({issued_->command});
     }
 

@@ -102,7 +102,8 @@ private:
                                      .refresh_token = ctx_.client.allows_grant(store::kGrantRefreshToken),
                                      .family_fields = {{"auth_time", std::to_string(ctx_.request.now)}},
                                      .now = ctx_.request.now,
-                                     .resources = resources_});
+                                     .resources = resources_,
+                                     .jkt = bound_key(ctx_)});
         phase_ = Phase::Issue;
         return flow::Step::redis({issued_->command});
     }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "dpop/binding.h"
 #include "oauth/grant.h"
 #include "oauth/id_token.h"
 #include "oauth/issue.h"
@@ -55,6 +56,10 @@ private:
         if (fam.client_id != ctx_.client.id)
             return fail(Error::InvalidGrant, "the refresh token is invalid, expired or revoked",
                         "refresh token of another client");
+        // RFC 9449 §5: a public client's refresh token is bound to its DPoP key.
+        if (auto refusal = dpop::refresh_refusal(fam, ctx_.dpop))
+            return fail(Error::InvalidGrant, "the refresh token is bound to a DPoP key",
+                        std::string(*refusal));
         int64_t now = ctx_.request.now;
         int64_t left = fam.exp - now;
         if (left <= 0)
@@ -78,7 +83,8 @@ private:
 
         int64_t ttl = std::min(std::max<int64_t>(1, ctx_.server.ttl_of(OAUTH_TTL_ACCESS_TOKEN)), left);
         AccessToken at = mint_access_token(ctx_.server, ctx_.client.id, fam.sub, fam.username,
-                                           scope::join(*granted), fam.id, now, ttl, *resources);
+                                           scope::join(*granted), fam.id, now, ttl, *resources,
+                                           bound_key(ctx_));
         RefreshToken rt = mint_refresh_token(fam.id, now);
         issued_.emplace();
         issued_->access_token = std::move(at.token);
@@ -90,6 +96,7 @@ private:
         issued_->scope = scope::join(*granted);
         issued_->expires_in = ttl;
         issued_->exp = at.exp;
+        issued_->jkt = bound_key(ctx_);
         issued_->command = store::rotate_script().call(
             {}, {ctx_.keys.prefix(), fam.id, store::secret_key_id(presented_), rt.hash, rt.record,
                  at.jti, at.session, std::to_string(ttl), std::to_string(now)});

@@ -7,6 +7,7 @@
 // token_lookup.h), and RFC 7662 §2.1 lets the server search all types.
 #include <optional>
 
+#include "dpop/binding.h"
 #include "oauth/client_authenticated_flow.h"
 #include "oauth/endpoints.h"
 #include "oauth/grant.h"
@@ -90,7 +91,15 @@ private:
             json::set_new(out.get(), "aud", aud.release());
         }
         json::set(out.get(), "jti", c.jti);
-        json::set(out.get(), "token_type", "Bearer");
+        // RFC 9449 §6.2: a DPoP-bound token says so, with its key's thumbprint.
+        if (!c.cnf_jkt.empty()) {
+            json::Json cnf(json_object());
+            json::set(cnf.get(), "jkt", c.cnf_jkt);
+            json::set_new(out.get(), "cnf", cnf.release());
+            json::set(out.get(), "token_type", "DPoP");
+        } else {
+            json::set(out.get(), "token_type", "Bearer");
+        }
         for (const auto& [name, value] : c.scalars)  // exact name, not Claims::get's any case
             if (name == "preferred_username") json::set(out.get(), "username", value);  // RFC 7662 §2.2
         return Step::respond(token::token_response(out.get()));

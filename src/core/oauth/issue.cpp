@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "dpop/binding.h"
 #include "jose/jws.h"
 #include "oauth/errors.h"
 #include "oauth/resource.h"
@@ -31,7 +32,8 @@ void set_audience(json_t* claims, const flow::ServerConfig& server, const std::v
 AccessToken mint_access_token(const flow::ServerConfig& server, std::string_view client_id,
                               std::string_view sub, std::string_view username,
                               std::string_view scope, std::string_view family_id, int64_t now,
-                              int64_t ttl, const std::vector<std::string>& resources) {
+                              int64_t ttl, const std::vector<std::string>& resources,
+                              std::string_view jkt) {
     AccessToken at;
     at.jti = new_id();
     at.iat = now;
@@ -47,6 +49,7 @@ AccessToken mint_access_token(const flow::ServerConfig& server, std::string_view
     json::set(claims.get(), "client_id", client_id);
     json::set(claims.get(), "scope", scope);
     if (!username.empty()) json::set(claims.get(), "preferred_username", username);
+    if (!jkt.empty()) dpop::add_confirmation(claims.get(), jkt);  // RFC 9449 §6.1
     at.token = jose::sign_compact(server.signing_key(), "at+jwt", claims.get());
 
     store::AccessSession s;
@@ -84,7 +87,8 @@ Issued issue(const flow::ServerConfig& server, const IssueRequest& req) {
                           : at_ttl;
 
     AccessToken at = mint_access_token(server, req.client.id, req.sub, req.username, req.scope,
-                                       out.family_id, req.now, at_ttl, req.resources);
+                                       out.family_id, req.now, at_ttl, req.resources, req.jkt);
+    out.jkt = req.jkt;
     out.access_token = std::move(at.token);
     out.jti = at.jti;
     out.sub = req.sub;
@@ -108,6 +112,10 @@ Issued issue(const flow::ServerConfig& server, const IssueRequest& req) {
         args.push_back(std::string(resource::kFamilyField));
         args.push_back(resource::join(granted));
     }
+    if (dpop::binds_refresh_token(req.client, req.jkt, req.refresh_token)) {
+        args.push_back(std::string(dpop::kFamilyField));
+        args.push_back(req.jkt);
+    }
     for (const auto& [k, v] : req.family_fields) {
         args.push_back(k);
         args.push_back(v);
@@ -124,7 +132,7 @@ bool issue_ok(const redisReply* reply) {
 json::Json Issued::response() const {
     json::Json body(json_object());
     json::set(body.get(), "access_token", access_token);
-    json::set(body.get(), "token_type", "Bearer");
+    json::set(body.get(), "token_type", jkt.empty() ? "Bearer" : "DPoP");
     json::set(body.get(), "expires_in", expires_in);
     json::set(body.get(), "scope", scope);
     if (!refresh_token.empty()) json::set(body.get(), "refresh_token", refresh_token);

@@ -47,6 +47,9 @@ struct IssueRequest {
     // What the grant authorized, when more than `resources` (a token
     // request that narrowed a code's): later refreshes may ask for any.
     std::vector<std::string> granted_resources{};
+    // RFC 9449 §6: the DPoP key's thumbprint the access token is bound to
+    // (cnf.jkt); "" for a Bearer token.
+    std::string jkt{};
 };
 
 struct Issued {
@@ -58,9 +61,10 @@ struct Issued {
     std::string scope;
     int64_t expires_in = 0;
     int64_t exp = 0;
+    std::string jkt;            // "" for a Bearer token
     flow::Command command;      // the ISSUE script call
 
-    // {"access_token","token_type":"Bearer","expires_in","scope"[,"refresh_token"]}
+    // {"access_token","token_type":"Bearer"|"DPoP","expires_in","scope"[,"refresh_token"]}
     json::Json response() const;
 };
 
@@ -80,7 +84,8 @@ struct AccessToken {
 AccessToken mint_access_token(const flow::ServerConfig& server, std::string_view client_id,
                               std::string_view sub, std::string_view username,
                               std::string_view scope, std::string_view family_id, int64_t now,
-                              int64_t ttl, const std::vector<std::string>& resources = {});
+                              int64_t ttl, const std::vector<std::string>& resources = {},
+                              std::string_view jkt = {});
 
 // A new opaque refresh token (256 random bits) and its record for P rt:{hash}.
 struct RefreshToken {

@@ -44,6 +44,7 @@ std::string serialize(const Pending& p) {
         json::set(j, "nonce", p.nonce);
         json::set(j, "code_challenge", p.code_challenge);
         json::set(j, "code_challenge_method", p.code_challenge_method);
+        json::set(j, "dpop_jkt", p.dpop_jkt);
         json::set_new(j, "prompt_login", json_boolean(p.prompt_login));
         json::set_new(j, "prompt_consent", json_boolean(p.prompt_consent));
         json::set(j, "max_age", p.max_age);
@@ -80,8 +81,9 @@ std::optional<Pending> parse_pending(std::string_view text) {
     if (!o) return std::nullopt;
     const json_t* j = o.get();
     if (!strings_ok(j, {"kind", "client_id", "client_name", "redirect_uri", "scope", "state",
-                        "nonce", "code_challenge", "code_challenge_method", "user_code",
-                        "browser", "consent_policy", "consent_prior", "stale_sid", "login_hint", "resource", "client_uri"}))
+                        "nonce", "code_challenge", "code_challenge_method", "dpop_jkt", "user_code",
+                        "browser", "consent_policy", "consent_prior", "stale_sid", "login_hint", "resource",
+                        "client_uri"}))
         return std::nullopt;
     Pending p;
     std::string kind = str(j, "kind");
@@ -99,6 +101,7 @@ std::optional<Pending> parse_pending(std::string_view text) {
     p.nonce = str(j, "nonce");
     p.code_challenge = str(j, "code_challenge");
     p.code_challenge_method = str(j, "code_challenge_method");
+    p.dpop_jkt = str(j, "dpop_jkt");
     p.prompt_login = json_is_true(json_object_get(j, "prompt_login"));
     p.prompt_consent = json_is_true(json_object_get(j, "prompt_consent"));
     p.consent_policy = str(j, "consent_policy");

@@ -52,6 +52,7 @@ struct Pending {
     std::string nonce;
     std::string code_challenge;
     std::string code_challenge_method;  // "S256" or "" (no PKCE)
+    std::string dpop_jkt;        // RFC 9449 §10: the key the code is bound to, "" if none
     bool prompt_login = false;   // OIDC Core §3.1.2.1: needs a login newer than iat
     std::string stale_sid;       // with prompt_login: the session the browser had then,
                                  // which does not count (a new login is a new sid)

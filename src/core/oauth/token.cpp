@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "oauth/client_authenticated_flow.h"
+#include "oauth/dpop_token.h"
 #include "oauth/endpoints.h"
 #include "oauth/grant.h"
 #include "oauth/issue.h"
@@ -25,6 +26,9 @@ private:
         if (grant_type_.empty()) return token::fail(Error::InvalidRequest, "grant_type is missing");
         factory_ = token::find_grant(grant_type_);
         if (!factory_) return token::fail(Error::UnsupportedGrantType, "unsupported grant_type");
+        auto proof = token::request_proof(server_, request_);
+        if (!proof) return std::move(proof.error());
+        proof_ = std::move(*proof);
         return std::nullopt;
     }
 
@@ -34,12 +38,29 @@ private:
         if (!client().allows_grant(grant_type_))
             return token::fail(Error::UnauthorizedClient,
                                "the client may not use this grant type");
-        ctx_.emplace(token::GrantContext{server_, request_, form_, client(), keys_});
+        if (proof_) {
+            // RFC 9449 §11.1: the proof's jti is spent before anything is issued.
+            spending_ = true;
+            return Step::redis({token::spend_proof(server_, request_, *proof_)});
+        }
+        return start_grant();
+    }
+
+    Step start_grant() {
+        ctx_.emplace(token::GrantContext{server_, request_, form_, client(), keys_,
+                                         proof_ ? &*proof_ : nullptr});
         grant_ = factory_(*ctx_);
         return grant_->start();
     }
 
-    Step on_replies(flow::Replies replies) override { return grant_->on_redis(replies); }
+    Step on_replies(flow::Replies replies) override {
+        if (spending_) {
+            spending_ = false;
+            if (auto refused = token::proof_spent(replies[0])) return std::move(*refused);
+            return start_grant();
+        }
+        return grant_->on_redis(replies);
+    }
     void work() override { grant_->offload(); }
     Step worked() override { return grant_->on_offload(); }
     Step refused() override { return grant_->on_busy(); }
@@ -67,6 +88,8 @@ private:
 
     std::string grant_type_;
     token::GrantFactory factory_ = nullptr;
+    std::optional<dpop::Proof> proof_;
+    bool spending_ = false;
     std::optional<token::GrantContext> ctx_;
     std::unique_ptr<token::Grant> grant_;
 };

@@ -29,7 +29,8 @@ UserTokens issue_for_user(const GrantContext& ctx, const UserApproval& approval,
                                      },
                                      .now = ctx.request.now,
                                      .resources = approval.resources,
-                                     .granted_resources = approval.granted_resources}),
+                                     .granted_resources = approval.granted_resources,
+                                     .jkt = bound_key(ctx)}),
         .id_token = std::nullopt,
     };
     if (id_token::wanted(approval.scope))

@@ -18,7 +18,9 @@
 #include <utility>
 #include <vector>
 
+#include "dpop/replay.h"
 #include "oauth/bearer_access.h"
+#include "require/dpop_check.h"
 #include "oauth/endpoints.h"
 #include "oauth/errors.h"
 #include "oauth/id_token.h"
@@ -59,11 +61,19 @@ public:
             r.header("Allow", "GET, POST");
             return Step::respond(std::move(r), "userinfo: method not allowed");
         }
-        auto claims = bearer::access_claims(request_, server_, kOpenid);
-        if (!claims) return deny(claims.error());
-        claims_ = std::move(*claims);
+        auto access = bearer::access_with_dpop(request_, server_, kOpenid);
+        if (!access) {
+            dpop_ = access.error().dpop;
+            return deny(access.error().reason, access.error().detail);
+        }
+        claims_ = std::move(access->claims);
+        dpop_ = access->proof.has_value();
         phase_ = Phase::Session;
-        return Step::redis({{"GET", keys_.access(claims_->jti)}, {"GET", keys_.sub(claims_->sub)}});
+        std::vector<flow::Command> cmds = {{"GET", keys_.access(claims_->jti)},
+                                           {"GET", keys_.sub(claims_->sub)}};
+        // RFC 9449 §11.1: a DPoP proof's jti is spent in the same round trip.
+        if (access->proof) cmds.push_back(dpop::replay_argv(server_.prefix, *access->proof, request_.leeway));
+        return Step::redis(std::move(cmds));
     }
 
     Step on_redis(flow::Replies replies) override {
@@ -79,6 +89,13 @@ private:
         // rule as require/session.h, read with GET to learn the family).
         if (store::is_error(session) || store::is_error(replies[1]))
             return deny(Reason::StoreUnavailable);
+        if (replies.size() > 2) {
+            switch (dpop::judge_replay(replies[2])) {
+            case dpop::Replay::Fresh: break;
+            case dpop::Replay::Replayed: return deny(Reason::DpopReplayed);
+            case dpop::Replay::StoreError: return deny(Reason::StoreUnavailable);
+            }
+        }
         auto text = store::as_string(session);
         if (!text) return deny(Reason::Revoked);
         auto s = store::parse_access_session(*text);
@@ -125,9 +142,10 @@ private:
 
     // RFC 6750 §3 / OIDC Core §5.3.3: the challenge in WWW-Authenticate; the
     // body repeats the error as JSON when there is one.
-    Step deny(Reason reason) {
+    Step deny(Reason reason, std::string_view detail = {}) {
         const std::string_view scopes[] = {kOpenid};
-        require::Challenge ch = require::challenge_for(reason, request_.realm, scopes);
+        require::Challenge ch = dpop_ ? require::dpop_challenge_for(reason, request_.realm, scopes)
+                                      : require::challenge_for(reason, request_.realm, scopes);
         flow::Response r;
         if (ch.status == 503) {
             r = error_response(Error::TemporarilyUnavailable, "the session store is unavailable");
@@ -138,6 +156,8 @@ private:
             if (reason != Reason::NoToken) {
                 json::Json body(json_object());
                 auto [error, description] = wire_error(ch.status);
+                if (reason == Reason::InvalidDpopProof || reason == Reason::DpopReplayed)
+                    error = "invalid_dpop_proof", description = "the DPoP proof is invalid";
                 json::set(body.get(), "error", error);
                 json::set(body.get(), "error_description", description);
                 r.content_type = "application/json";
@@ -148,12 +168,15 @@ private:
         bool has_cc = false;
         for (const auto& [k, v] : r.headers) has_cc |= k == "Cache-Control";
         if (!has_cc) r.header("Cache-Control", "no-store");
-        return Step::respond(std::move(r), "userinfo: " + std::string(require::reason_text(reason)));
+        return Step::respond(std::move(r), "userinfo: " + std::string(detail.empty()
+                                                                  ? require::reason_text(reason)
+                                                                  : detail));
     }
 
     store::Keys keys_;
     Phase phase_ = Phase::Session;
     require::ClaimsPtr claims_;
+    bool dpop_ = false;  // the token is DPoP-bound or came in the DPoP scheme
 };
 
 }  // namespace

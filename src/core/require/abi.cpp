@@ -15,6 +15,8 @@
 #include "oauth/resource.h"
 #include "require/bearer.h"
 #include "require/challenge.h"
+#include "require/dpop_check.h"
+#include "dpop/replay.h"
 #include "require/session.h"
 #include "require/validate.h"
 
@@ -29,12 +31,17 @@ struct oauth_require_rule_s {
     std::string resource_metadata;  // RFC 9728 §3.1 URL of the oauth_resource
     std::string realm;
     int64_t leeway = 0;
+    oauth::require::DpopMode dpop = oauth::require::DpopMode::Allowed;
 };
 
 struct oauth_require_s {
     const oauth_require_rule_s* rule = nullptr;
     oauth::require::ClaimsPtr claims;  // set once authenticated
     bool allowed = false;
+    // DPoP: the scheme the token came in, and whether a proof's jti went to
+    // Redis as the second command (its reply is then the second).
+    oauth::require::Scheme scheme = oauth::require::Scheme::Bearer;
+    bool proof_spent = false;
     // What the last result's oauth_str_t point into, when not the claims.
     std::string command;
     std::string www_authenticate;
@@ -46,15 +53,18 @@ namespace {
 oauth_str_t view(std::string_view s) { return {s.data(), s.size()}; }
 std::string_view sv(oauth_str_t s) { return s.data ? std::string_view(s.data, s.len) : std::string_view(); }
 
-void deny(oauth_require_s* h, Reason r, oauth_require_result_t* res) {
-    auto ch = oauth::require::challenge_for(r, h->rule->realm, h->rule->scopes);
+void deny(oauth_require_s* h, Reason r, oauth_require_result_t* res,
+          std::string_view detail = {}) {
+    auto ch = oauth::require::dpop_challenge_wanted(h->scheme, h->rule->dpop, h->claims.get())
+                  ? oauth::require::dpop_challenge_for(r, h->rule->realm, h->rule->scopes)
+                  : oauth::require::challenge_for(r, h->rule->realm, h->rule->scopes);
     oauth::require::add_resource_metadata(ch, h->rule->resource_metadata);
     h->www_authenticate = std::move(ch.www_authenticate);
     h->allowed = false;
     res->verdict = OAUTH_REQUIRE_DENY;
     res->status = ch.status;
     res->www_authenticate = view(h->www_authenticate);
-    res->log_reason = view(oauth::require::reason_text(r));
+    res->log_reason = view(detail.empty() ? oauth::require::reason_text(r) : detail);
 }
 
 // The last resort when even building a denial failed.
@@ -67,13 +77,16 @@ void internal(oauth_require_result_t* res) noexcept {
 }
 
 void check(const oauth_server_t* server, const oauth_require_rule_s* rule,
-           const oauth_str_t* authorization, int64_t now, oauth_require_s* h,
+           const oauth_require_request_t* request, int64_t now, oauth_require_s* h,
            oauth_require_result_t* res) {
     const auto& config = server->config;
     h->rule = rule;
 
-    auto bearer = oauth::require::parse_bearer(
+    const oauth_str_t* authorization = request->authorization;
+    auto presented = oauth::require::parse_authorization(
         authorization ? std::optional<std::string_view>(sv(*authorization)) : std::nullopt);
+    h->scheme = presented.scheme;
+    const auto& bearer = presented.token;
     if (bearer.reason != Reason::Ok) return deny(h, bearer.reason, res);
 
     bool cache_hit = false;
@@ -90,17 +103,57 @@ void check(const oauth_server_t* server, const oauth_require_rule_s* rule,
                                                        : std::string_view(rule->audience);
     oauth::require::Policy policy{rule->scopes, audience, rule->leeway};
     Reason r = oauth::require::evaluate(**claims, config.issuer, policy, now);
+    h->claims = std::move(*claims);
     if (r != Reason::Ok) return deny(h, r, res);
 
-    h->claims = std::move(*claims);
+    // RFC 9449 §7: the proof, checked on every request (only the token's
+    // signature is cached).
+    oauth::require::DpopRequest dr{
+        .proof = request->dpop ? std::optional<std::string_view>(sv(*request->dpop)) : std::nullopt,
+        .proof_count = request->dpop_count,
+        .method = sv(request->method),
+        .url = sv(request->url),
+        .now = now,
+        .leeway = rule->leeway};
+    auto proof = oauth::require::check_dpop(h->scheme, rule->dpop, *h->claims, bearer.token, dr);
+    if (!proof) return deny(h, proof.error().reason, res, proof.error().detail);
+
     res->verdict = OAUTH_REQUIRE_REDIS;
-    if (h->claims->session_prefix == config.prefix) {
+    res->redis_count = 1;
+    if (!*proof && h->claims->session_prefix == config.prefix) {
         res->redis_command = view(h->claims->session_command);
         return;
     }
     // Verified under another prefix (a reload in a single-process nginx).
-    h->command = oauth::require::session_command(config.prefix, h->claims->jti);
+    h->command = h->claims->session_prefix == config.prefix
+                     ? h->claims->session_command
+                     : oauth::require::session_command(config.prefix, h->claims->jti);
+    if (*proof) {
+        // The jti, beside the session check, in the same round trip.
+        h->command += oauth::dpop::replay_command(config.prefix, **proof, rule->leeway);
+        h->proof_spent = true;
+        res->redis_count = 2;
+    }
     res->redis_command = view(h->command);
+}
+
+void resume(oauth_require_s* h, const void* const* replies, size_t n, oauth_require_result_t* res) {
+    if (!h || !h->claims) return internal(res);
+    size_t want = h->proof_spent ? 2 : 1;
+    const redisReply* session = (replies && n == want) ? static_cast<const redisReply*>(replies[0]) : nullptr;
+    Reason r = oauth::require::judge_session(session);
+    if (r != Reason::Ok) return deny(h, r, res);
+    if (h->proof_spent) {
+        switch (oauth::dpop::judge_replay(static_cast<const redisReply*>(replies[1]))) {
+        case oauth::dpop::Replay::Fresh: break;
+        case oauth::dpop::Replay::Replayed: return deny(h, Reason::DpopReplayed, res);
+        case oauth::dpop::Replay::StoreError: return deny(h, Reason::StoreUnavailable, res);
+        }
+    }
+    h->allowed = true;
+    res->verdict = OAUTH_REQUIRE_ALLOW;
+    res->status = 200;
+    res->log_reason = view(oauth::require::reason_text(Reason::Ok));
 }
 
 }  // namespace
@@ -120,6 +173,8 @@ oauth_require_rule_t* oauth_require_rule_new(const oauth_require_policy_t* polic
         if (policy->resource.len) rule->resource_metadata = oauth::resource::metadata_url(sv(policy->resource));
         rule->realm = sv(policy->realm);
         rule->leeway = policy->leeway;
+        rule->dpop = policy->dpop == OAUTH_REQUIRE_DPOP_REQUIRED ? oauth::require::DpopMode::Required
+                                                                 : oauth::require::DpopMode::Allowed;
         return rule.release();
     } catch (...) {
         return nullptr;
@@ -131,16 +186,25 @@ void oauth_require_rule_free(oauth_require_rule_t* rule) noexcept { delete rule;
 oauth_require_t* oauth_require_check(const oauth_server_t* server, const oauth_require_rule_t* rule,
                                      const oauth_str_t* authorization, int64_t now,
                                      oauth_require_result_t* res) noexcept {
+    oauth_require_request_t request{};
+    request.authorization = authorization;
+    return oauth_require_check_request(server, rule, &request, now, res);
+}
+
+oauth_require_t* oauth_require_check_request(const oauth_server_t* server,
+                                             const oauth_require_rule_t* rule,
+                                             const oauth_require_request_t* request, int64_t now,
+                                             oauth_require_result_t* res) noexcept {
     if (!res) return nullptr;
     oauth_require_s* h = nullptr;
     try {
         std::memset(res, 0, sizeof(*res));
         h = new oauth_require_s;
-        if (!server || !rule) {
+        if (!server || !rule || !request) {
             internal(res);
             return h;
         }
-        check(server, rule, authorization, now, h, res);
+        check(server, rule, request, now, h, res);
     } catch (...) {
         internal(res);
         if (h) h->claims.reset();
@@ -152,13 +216,20 @@ void oauth_require_resume(oauth_require_t* h, const void* reply, oauth_require_r
     if (!res) return;
     try {
         std::memset(res, 0, sizeof(*res));
-        if (!h || !h->claims) return internal(res);
-        Reason r = oauth::require::judge_session(static_cast<const redisReply*>(reply));
-        if (r != Reason::Ok) return deny(h, r, res);
-        h->allowed = true;
-        res->verdict = OAUTH_REQUIRE_ALLOW;
-        res->status = 200;
-        res->log_reason = view(oauth::require::reason_text(Reason::Ok));
+        const void* replies[1] = {reply};
+        resume(h, replies, reply ? 1 : 0, res);
+    } catch (...) {
+        if (h) h->allowed = false;
+        internal(res);
+    }
+}
+
+void oauth_require_resume_replies(oauth_require_t* h, const void* const* replies, size_t n,
+                                  oauth_require_result_t* res) noexcept {
+    if (!res) return;
+    try {
+        std::memset(res, 0, sizeof(*res));
+        resume(h, replies, n, res);
     } catch (...) {
         if (h) h->allowed = false;
         internal(res);

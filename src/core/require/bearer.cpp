@@ -31,6 +31,10 @@ bool is_b64token(std::string_view s) {
 }
 
 BearerToken parse_bearer(std::optional<std::string_view> header) {
+    return parse_token(header, "Bearer");
+}
+
+BearerToken parse_token(std::optional<std::string_view> header, std::string_view scheme) {
     if (!header) return {Reason::NoToken, {}};
     std::string_view v = *header;
     while (!v.empty() && is_space(v.front())) v.remove_prefix(1);
@@ -41,7 +45,7 @@ BearerToken parse_bearer(std::optional<std::string_view> header) {
     // RFC 7235 §2.1: the auth-scheme is case-insensitive. Any other scheme
     // (Basic, Digest, DPoP, ...) is simply not ours: RFC 6750 §3 treats it
     // as a request without credentials.
-    if (!util::iequals(v.substr(0, sp), "Bearer")) return {Reason::NoToken, {}};
+    if (!util::iequals(v.substr(0, sp), scheme)) return {Reason::NoToken, {}};
 
     std::string_view rest = v.substr(sp);
     while (!rest.empty() && is_space(rest.front())) rest.remove_prefix(1);

@@ -20,6 +20,8 @@ struct BearerToken {
 // is_b64token() is asked only of a token the worker has not verified before
 // (require/validate.cpp), so a cached token is not scanned on every request.
 BearerToken parse_bearer(std::optional<std::string_view> header);
+// The same grammar for another token scheme ("DPoP", RFC 9449 §7.1).
+BearerToken parse_token(std::optional<std::string_view> header, std::string_view scheme);
 
 // RFC 6750 §2.1 b64token; a token of other bytes is Malformed (401
 // invalid_token), not a malformed header.

@@ -133,6 +133,12 @@ std::expected<void, Reason> parse_claims(const json_t* payload, Claims& c) {
         }
     }
 
+    // RFC 9449 §6.1 / RFC 7800 §3.1: cnf is an object; jkt, when there, a string.
+    if (const json_t* cnf = json_object_get(payload, "cnf")) {
+        if (!json_is_object(cnf)) return std::unexpected(Reason::BadClaim);
+        if (auto ok = string_claim(cnf, "jkt", c.cnf_jkt); !ok) return std::unexpected(ok.error());
+    }
+
     // Every session is found by its jti (SPEC §3); no jti, no session check.
     if (c.jti.empty()) return std::unexpected(Reason::MissingJti);
 

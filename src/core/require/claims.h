@@ -27,6 +27,7 @@ struct Claims {
     std::optional<int64_t> nbf;
     std::optional<int64_t> iat;
     std::vector<std::string> aud;      // a string aud becomes one element
+    std::string cnf_jkt;               // RFC 9449 §6.1: "" when not DPoP-bound
     std::vector<std::string_view> scopes;  // views into `scope`
     // Every top-level string, number or boolean claim as the variables show
     // it: strings as they are, integers in decimal, booleans true/false.

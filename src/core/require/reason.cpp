@@ -22,6 +22,11 @@ std::string_view reason_text(Reason r) {
     case Reason::IssuedInFuture: return "token issued in the future (iat)";
     case Reason::WrongAudience: return "audience not accepted";
     case Reason::InsufficientScope: return "insufficient scope";
+    case Reason::InvalidDpopProof: return "invalid DPoP proof";
+    case Reason::DpopReplayed: return "DPoP proof: jti replayed";
+    case Reason::BoundAsBearer: return "DPoP-bound token sent as Bearer";
+    case Reason::DpopRequired: return "Bearer token where DPoP is required";
+    case Reason::NotDpopBound: return "DPoP scheme with a token not bound to a key";
     case Reason::Revoked: return "token revoked (no session)";
     case Reason::StoreUnavailable: return "session store unavailable";
     case Reason::Internal: return "internal error";

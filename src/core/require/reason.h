@@ -28,6 +28,12 @@ enum class Reason {
     IssuedInFuture,
     WrongAudience,
     InsufficientScope,
+    // DPoP (RFC 9449 §7; require/dpop_check.h).
+    InvalidDpopProof,  // missing, several, or failing a rule (the log says which)
+    DpopReplayed,      // the proof's jti was seen before, on any node
+    BoundAsBearer,     // a DPoP-bound token sent as Bearer (§7.2)
+    DpopRequired,      // dpop=required and a Bearer token
+    NotDpopBound,      // the DPoP scheme with a token that has no cnf.jkt
     // The session (SPEC §3: the token lives only while its session lives).
     Revoked,
     StoreUnavailable,

@@ -72,6 +72,11 @@
 //   P limit:reg:{address}       STRING  registrations from that client address in the
 //                               current window (oauth_registration_limit); TTL the
 //                               window. Each step on these keys is single-key.
+// DPoP (RFC 9449 §11.1, dpop/replay.h):
+//   P dpop:{sha256hex(jkt " " jti)} STRING a proof's jti seen (SET NX), TTL the proof
+//                                       window (2 x oauth_leeway + 1 s); scoped by the
+//                                       proof key's thumbprint, so one client cannot
+//                                       spend another's jti. A single-key command.
 #pragma once
 #include <string>
 #include <string_view>
@@ -115,6 +120,12 @@ public:
     }
     std::string login_failures_address(std::string_view address) const { return cat("limit:addr:", address); }
     std::string registrations_address(std::string_view address) const { return cat("limit:reg:", address); }
+    std::string dpop_jti(std::string_view jkt, std::string_view jti) const {
+        std::string id;
+        id.reserve(jkt.size() + 1 + jti.size());
+        id.append(jkt).append(" ").append(jti);
+        return cat("dpop:", util::sha256_hex(id));
+    }
 
 private:
     std::string cat(std::string_view kind, std::string_view id) const {
