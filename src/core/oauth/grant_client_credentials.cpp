@@ -24,11 +24,12 @@ public:
                                                   .sub = client.id,
                                                   .scope = scope::join(*granted),
                                                   .refresh_token = false,
+                                                  .family = false,
                                                   .now = ctx_.request.now});
-        return flow::Step::redis({issued_->command});
+        return flow::Step::redis(issued_->commands);
     }
 
-    flow::Step on_redis(flow::Replies replies) override { return finish_issue(*issued_, replies[0]); }
+    flow::Step on_redis(flow::Replies replies) override { return finish_issue(*issued_, replies); }
 
 private:
     std::optional<Issued> issued_;

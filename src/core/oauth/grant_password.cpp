@@ -45,7 +45,7 @@ public:
             // leaves one failure too many until the window ends.
             return mint();
         case Phase::Issue:
-            return finish_issue(*issued_, replies[0]);
+            return finish_issue(*issued_, replies);
         case Phase::Busy:
             return Grant::on_busy();
         case Phase::Start:
@@ -100,7 +100,7 @@ private:
                                      .family_fields = {{"auth_time", std::to_string(ctx_.request.now)}},
                                      .now = ctx_.request.now});
         phase_ = Phase::Issue;
-        return flow::Step::redis({issued_->command});
+        return flow::Step::redis(issued_->commands);
     }
 
     Phase phase_ = Phase::Start;

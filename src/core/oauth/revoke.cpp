@@ -48,11 +48,15 @@ private:
             auto claims = token::verify_access_token(server_, token, request_.now, false);
             if (!claims) return revoked("not one of our access tokens");
             if (claims->client_id != client_id) return revoked("access token of another client");
-            return Step::redis({store::revoke_access_script().call(
-                {}, {keys_.prefix(), claims->jti, client_id})});
+            return Step::redis({store::revoke_access(keys_, claims->jti, client_id)});
         }
-        return Step::redis({store::revoke_refresh_script().call(
-            {}, {keys_.prefix(), store::secret_key_id(token), client_id})});
+        // A refresh token names its family (keys.h); one that names none was
+        // never issued here.
+        auto fid = store::Keys::family_of(token);
+        auto key = keys_.refresh(token);
+        if (!fid || !key) return revoked("not one of our refresh tokens");
+        return Step::redis({store::family_call(store::revoke_refresh_script(), keys_, *fid, {*key},
+                                               {std::string(*fid), client_id})});
     }
 
     // The revoke script's reply: 1 when it revoked something.
