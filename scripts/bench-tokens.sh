@@ -85,8 +85,16 @@ echo "token service benchmark: 1 nginx worker, wrk -t1 -c$CONNS," \
      "${SECONDS_RUN}s per run, loopback"
 wrk_post "http://127.0.0.1:$RS_PORT/token" grant_type=client_credentials 2 \
     >/dev/null
+# Redis CPU (user+sys of the process) over the RS256 run, per token: the
+# Redis side of a client_credentials token under real load.
+redis_cpu() {
+    redis-cli -p "$RPORT" INFO cpu | tr -d '\r' |
+        awk -F: '/^used_cpu_(user|sys):/ {s += $2} END {printf "%.6f", s}'
+}
+CPU0=$(redis_cpu)
 read -r RS_RPS RS_P99 RS_BAD < <(wrk_post "http://127.0.0.1:$RS_PORT/token" \
     grant_type=client_credentials)
+CPU1=$(redis_cpu)
 read -r ES_RPS ES_P99 ES_BAD < <(wrk_post "http://127.0.0.1:$ES_PORT/token" \
     grant_type=client_credentials)
 RS_SIGN=$(sign_rate rsa2048)
@@ -108,6 +116,8 @@ for name, rps, p99, bad, sign in rows:
           f" {rps / sign:>12.2f}")
 print(f"{'introspection, RS256 token':<28} {$IN_RPS:>8.0f} {$IN_P99:>7.2f}"
       f" {$IN_BAD:>8}")
+print(f"Redis CPU per client_credentials token (RS256 run, process user+sys):"
+      f" {($CPU1 - $CPU0) / ($RS_RPS * $SECONDS_RUN) * 1e6:.1f} us")
 print("(tokens/sign: tokens per second over openssl's one-core signatures per"
       " second; a token is one signature, one Redis round trip and the HTTP"
       " work around them)")
