@@ -67,6 +67,8 @@ typedef enum {
     OAUTH_EP_DEVICE_VERIFICATION,
     OAUTH_EP_LOGIN_ACCEPT,
     OAUTH_EP_LOGOUT,
+    OAUTH_EP_REGISTRATION,          /* RFC 7591 / RFC 7592 */
+    OAUTH_EP_RESOURCE_METADATA,     /* RFC 9728 */
     OAUTH_EP_COUNT
 } oauth_endpoint_e;
 
@@ -80,6 +82,15 @@ typedef enum {
     OAUTH_TTL_CONSENT,              /* 0: remembered until revoked */
     OAUTH_TTL_COUNT
 } oauth_ttl_e;
+
+/* oauth_resource: a protected resource (RFC 8707 resource identifier) named
+ * somewhere in the configuration. */
+typedef struct {
+    oauth_str_t         uri;
+    oauth_str_t         scopes;         /* scopes_supported, space-separated */
+    int                 in_server;      /* named in this server{}: its RFC 9728
+                                           metadata is served here */
+} oauth_resource_t;
 
 typedef struct {
     oauth_str_t         issuer;
@@ -97,6 +108,18 @@ typedef struct {
     int64_t             login_limit_user;
     int64_t             login_limit_address;
     int64_t             login_limit_window;     /* seconds */
+
+    /* oauth_registration open|token, and oauth_registration_limit: dynamic
+     * registrations allowed per client address per window (0: the default,
+     * 20 per hour) */
+    int                 registration_open;
+    int64_t             registration_limit;
+    int64_t             registration_window;    /* seconds */
+
+    /* every oauth_resource of the configuration (RFC 8707 resource values
+     * accepted at authorize and token) */
+    const oauth_resource_t *resources;
+    size_t              nresources;
 } oauth_server_params_t;
 
 typedef struct oauth_server_s  oauth_server_t;
@@ -138,6 +161,48 @@ typedef struct {
     oauth_str_t  value;
 } oauth_header_t;
 
+/*
+ * What a step reports happened (SPEC section 11), for the glue's metrics
+ * and audit log.  Strings may be empty; none is ever a token, a code, a
+ * secret or a password.
+ */
+typedef enum {
+    OAUTH_EVENT_TOKEN_ISSUED = 0,   /* grant, client, sub, jti, family */
+    OAUTH_EVENT_TOKEN_ERROR,        /* grant, client, error (metrics only) */
+    OAUTH_EVENT_REFRESH_REUSE,      /* client, sub, family: family revoked */
+    OAUTH_EVENT_TOKEN_REVOKED,      /* client, sub, jti, family */
+    OAUTH_EVENT_LOGIN_SUCCEEDED,    /* username, client, sub */
+    OAUTH_EVENT_LOGIN_FAILED,       /* username, client, error */
+    OAUTH_EVENT_CONSENT_GRANTED,    /* client, sub */
+    OAUTH_EVENT_CONSENT_DENIED,     /* client, sub */
+    OAUTH_EVENT_DEVICE_APPROVED,    /* client, sub */
+    OAUTH_EVENT_DEVICE_DENIED,      /* client, sub */
+    OAUTH_EVENT_REGISTRATION_CREATED, /* client */
+    OAUTH_EVENT_REGISTRATION_DELETED, /* client */
+    OAUTH_EVENT_COUNT
+} oauth_event_kind_e;
+
+typedef struct {
+    oauth_event_kind_e     kind;
+    oauth_str_t            grant;
+    oauth_str_t            client;
+    oauth_str_t            sub;
+    oauth_str_t            jti;
+    oauth_str_t            family;
+    oauth_str_t            username;
+    oauth_str_t            error;
+} oauth_event_t;
+
+/*
+ * oauth_audit_log's line for an event: a JSON object and a newline, into
+ * buf.  time (ISO 8601), remote_addr and request_id come from the glue.
+ * Returns the line's length; 0 when the kind is not audited (TOKEN_ERROR),
+ * buf is too small, or memory ran out.
+ */
+size_t oauth_event_audit_line(const oauth_event_t *ev, oauth_str_t time,
+    oauth_str_t remote_addr, oauth_str_t request_id, char *buf,
+    size_t len) OAUTH_NOEXCEPT;
+
 typedef struct {
     oauth_step_kind_e      kind;
 
@@ -154,6 +219,10 @@ typedef struct {
 
     /* any step: why, for the log at info level; never a secret; may be empty */
     oauth_str_t            log_reason;
+
+    /* any step: what happened with it (tokens issued, sign-ins, ...) */
+    const oauth_event_t   *events;
+    size_t                 nevents;
 } oauth_step_t;
 
 typedef struct oauth_flow_s  oauth_flow_t;

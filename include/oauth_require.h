@@ -49,7 +49,10 @@ typedef enum {
 typedef struct {
     const oauth_str_t  *scopes;      /* every one is required */
     size_t              nscopes;
-    oauth_str_t         audience;    /* empty: the server's oauth_audience */
+    oauth_str_t         audience;    /* empty: the resource, else the
+                                        server's oauth_audience */
+    oauth_str_t         resource;    /* oauth_resource (RFC 8707), or empty:
+                                        the 401 names its RFC 9728 metadata */
     int64_t             leeway;      /* seconds */
     oauth_str_t         realm;
 } oauth_require_policy_t;
@@ -60,6 +63,9 @@ typedef struct {
     oauth_str_t              www_authenticate;  /* DENY: empty for 503, 500 */
     oauth_str_t              redis_command;     /* REDIS: one RESP command */
     oauth_str_t              log_reason;        /* never token bytes */
+    int                      token_cache;       /* the worker's cache of
+                                                   verified tokens: 0 not
+                                                   asked, 1 hit, 2 miss */
 } oauth_require_result_t;
 
 typedef struct oauth_require_s  oauth_require_t;

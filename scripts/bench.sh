@@ -9,3 +9,5 @@ echo
 "$here/bench-tokens.sh"
 echo
 "$here/bench-memory.sh"
+echo
+"$here/bench-metrics.sh"

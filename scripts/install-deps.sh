@@ -6,7 +6,8 @@ pkgs=(build-essential g++ make nginx nginx-dev libssl-dev libjansson-dev
       libhiredis-dev redis-server googletest libgtest-dev python3 python3-pytest
       python3-authlib python3-jwcrypto python3-requests wrk curl openssl
       fcgiwrap clang-19 libclang-rt-19-dev nghttp2-client python3-h2
-      chromium chromium-driver python3-selenium)
+      chromium chromium-driver python3-selenium
+      python3-prometheus-client)
 # `install-deps.sh deb` (make deb): what dpkg-buildpackage and lintian need.
 if [ "${1:-}" = deb ]; then
     pkgs=(build-essential g++ make git dpkg-dev debhelper fakeroot lintian nginx

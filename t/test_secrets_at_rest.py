@@ -4,6 +4,8 @@ every Redis value and the whole error.log."""
 import hashlib
 import json
 
+import requests
+
 import rig
 from token_support import INTROSPECT, REVOKE, TOKEN, api, post
 
@@ -11,9 +13,10 @@ from token_support import INTROSPECT, REVOKE, TOKEN, api, post
 def test_no_plain_secret_in_redis_or_log(nginx_factory, redis, keys, upstream,
                                          ctl):
     port = rig.free_port()
-    n = nginx_factory(rig.standard_http(port, redis.address, [keys["RS256"]],
-                                        upstream_port=upstream.port),
-                      port=port)
+    n = nginx_factory(rig.standard_http(
+        port, redis.address, [keys["RS256"]], upstream_port=upstream.port,
+        server_extra="location /oauth2/register { oauth_registration open; }"),
+        port=port)
     secrets, tokens = [], []
 
     svc = ctl("client", "create", "--id", "svc", "--scope", "a b")["client_secret"]
@@ -58,12 +61,33 @@ def test_no_plain_secret_in_redis_or_log(nginx_factory, redis, keys, upstream,
     post(n, TOKEN, {"grant_type": "refresh_token",
                     "refresh_token": t1["refresh_token"]}, auth=("app", app))
 
+    # SPEC §9: a registered client's secret and its registration access
+    # tokens (the first, and the fresh one a read answers) are secrets too.
+    reg = requests.post(n.url("/oauth2/register"), json={
+        "redirect_uris": ["https://app.example.com/cb"],
+        "grant_types": ["authorization_code", "refresh_token"]}).json()
+    read = requests.get(reg["registration_client_uri"], headers={
+        "Authorization": "Bearer " + reg["registration_access_token"]}).json()
+    secrets += [reg["client_secret"], reg["registration_access_token"],
+                read["registration_access_token"]]
+    post(n, TOKEN, {"grant_type": "refresh_token", "refresh_token": "x" * 43},
+         auth=(reg["client_id"], reg["client_secret"]))
+    pub = requests.post(n.url("/oauth2/register"), json={
+        "redirect_uris": ["http://127.0.0.1:9/cb"],
+        "token_endpoint_auth_method": "none"}).json()
+    secrets.append(pub["registration_access_token"])
+
     dump = redis.dump_all()
     assert dump, "nothing stored?"
     for s in secrets + refresh + tokens:
         assert s not in dump, "stored in plain text: " + s[:12]
     # What is stored instead: scrypt hashes and SHA-256 of refresh tokens.
-    for key in ("oauth:client:svc", "oauth:client:app", "oauth:user:ann"):
+    rec = json.loads(redis.cli("GET", "oauth:client:" + reg["client_id"]))
+    assert rec["registration_token_hash"] == hashlib.sha256(
+        read["registration_access_token"].encode()).hexdigest()
+    assert redis.keys("oauth:limit:reg:*") == ["oauth:limit:reg:127.0.0.1"]
+    for key in ("oauth:client:svc", "oauth:client:app", "oauth:user:ann",
+                "oauth:client:" + reg["client_id"]):
         rec = json.loads(redis.cli("GET", key))
         h = rec.get("secret_hash") or rec.get("password_hash")
         assert h.startswith("$scrypt$ln=")

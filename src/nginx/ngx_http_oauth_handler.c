@@ -60,6 +60,7 @@ static ngx_int_t ngx_http_oauth_collect_cookies(ngx_http_request_t *r,
 static ngx_int_t ngx_http_oauth_read_body(ngx_http_request_t *r,
     size_t max, ngx_str_t *out);
 static void ngx_http_oauth_cleanup(void *data);
+static void ngx_http_oauth_events(ngx_http_request_t *r, oauth_step_t *step);
 
 
 ngx_int_t
@@ -92,7 +93,8 @@ ngx_http_oauth_content_handler(ngx_http_request_t *r)
 
     ngx_http_set_ctx(r, ctx, ngx_http_oauth_module);
 
-    if (r->method == NGX_HTTP_POST
+    /* POST forms and JSON, and RFC 7592's PUT of client metadata */
+    if ((r->method & (NGX_HTTP_POST|NGX_HTTP_PUT))
         && r->headers_in.content_length_n > (off_t) olcf->max_body_size)
     {
         /* past oauth_max_body_size by its Content-Length: not read; the
@@ -105,7 +107,7 @@ ngx_http_oauth_content_handler(ngx_http_request_t *r)
 
         ctx->body_too_large = 1;
 
-    } else if (r->method == NGX_HTTP_POST) {
+    } else if (r->method & (NGX_HTTP_POST|NGX_HTTP_PUT)) {
         /* forms are small: one memory buffer when the body fits
          * client_body_buffer_size, else nginx spools it to a temporary
          * file, which ngx_http_oauth_read_body() reads back */
@@ -264,6 +266,8 @@ ngx_http_oauth_drive(ngx_http_oauth_ctx_t *ctx, oauth_step_t *step)
 
     for ( ;; ) {
 
+        ngx_http_oauth_events(r, step);
+
         if (step->log_reason.len) {
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                           "oauth: %*s", step->log_reason.len,
@@ -311,6 +315,20 @@ ngx_http_oauth_drive(ngx_http_oauth_ctx_t *ctx, oauth_step_t *step)
             ngx_http_finalize_request(r, ngx_http_oauth_respond(r, step));
             return;
         }
+    }
+}
+
+
+/* What the step says happened: counted, and written to the audit log. */
+
+static void
+ngx_http_oauth_events(ngx_http_request_t *r, oauth_step_t *step)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < step->nevents; i++) {
+        ngx_http_oauth_metrics_event(&step->events[i]);
+        ngx_http_oauth_audit_write(r, &step->events[i]);
     }
 }
 

@@ -33,7 +33,18 @@ static char *ngx_http_oauth_login_limit(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_oauth_kdf_limit(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_oauth_registration(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_oauth_registration_limit(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_oauth_resource(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_http_oauth_resource_params(ngx_conf_t *cf,
+    ngx_http_oauth_srv_conf_t *conf, oauth_server_params_t *params);
 static char *ngx_http_oauth_init_main_conf(ngx_conf_t *cf, void *conf);
+static ngx_int_t ngx_http_oauth_init_process(ngx_cycle_t *cycle);
+static const oauth_key_t *const *ngx_http_oauth_keys_signer_first(
+    ngx_conf_t *cf, ngx_http_oauth_srv_conf_t *conf);
 static void ngx_http_oauth_key_cleanup(void *data);
 static void ngx_http_oauth_server_cleanup(void *data);
 
@@ -50,9 +61,10 @@ static time_t  ngx_http_oauth_ttl_defaults[OAUTH_TTL_COUNT] = {
 };
 
 
-/* endpoint directives need Redis, but for discovery and JWKS */
+/* endpoint directives need Redis, but for the published documents */
 #define ngx_http_oauth_endpoint_needs_redis(ep)                              \
-    ((ep) != OAUTH_EP_DISCOVERY && (ep) != OAUTH_EP_JWKS)
+    ((ep) != OAUTH_EP_DISCOVERY && (ep) != OAUTH_EP_JWKS                     \
+     && (ep) != OAUTH_EP_RESOURCE_METADATA)
 
 
 #define ngx_http_oauth_ttl_offset(i)                                         \
@@ -92,7 +104,7 @@ static ngx_command_t  ngx_http_oauth_commands[] = {
       NULL },
 
     { ngx_string("oauth_signing_key"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE12,
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE123,
       ngx_http_oauth_signing_key,
       NGX_HTTP_SRV_CONF_OFFSET,
       0,
@@ -183,6 +195,43 @@ static ngx_command_t  ngx_http_oauth_commands[] = {
     ngx_http_oauth_endpoint_command("oauth_login_accept",
                                     OAUTH_EP_LOGIN_ACCEPT),
     ngx_http_oauth_endpoint_command("oauth_logout", OAUTH_EP_LOGOUT),
+    ngx_http_oauth_endpoint_command("oauth_resource_metadata",
+                                    OAUTH_EP_RESOURCE_METADATA),
+
+    { ngx_string("oauth_registration"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS|NGX_CONF_TAKE1,
+      ngx_http_oauth_registration,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("oauth_registration_limit"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE13,
+      ngx_http_oauth_registration_limit,
+      NGX_HTTP_SRV_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("oauth_resource"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_http_oauth_resource,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("oauth_audit_log"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_http_oauth_audit_directive,
+      NGX_HTTP_SRV_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("oauth_metrics"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_oauth_metrics_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
 
       ngx_null_command
 };
@@ -210,7 +259,7 @@ ngx_module_t  ngx_http_oauth_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_http_oauth_init_process,           /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
     NULL,                                  /* exit process */
@@ -270,7 +319,15 @@ ngx_http_oauth_create_main_conf(ngx_conf_t *cf)
      */
 
     mcf->kdf_limit = NGX_CONF_UNSET_UINT;
+    mcf->request_id_index = NGX_CONF_UNSET;
     mcf->kdf_queue = NGX_CONF_UNSET_UINT;
+
+    if (ngx_array_init(&mcf->resources, cf->pool, 2,
+                       sizeof(ngx_http_oauth_resource_t))
+        != NGX_OK)
+    {
+        return NULL;
+    }
 
 #if (NGX_THREADS)
     /* password hashing runs on nginx's "default" thread pool */
@@ -324,6 +381,7 @@ ngx_http_oauth_create_srv_conf(ngx_conf_t *cf)
      */
 
     conf->keys = NGX_CONF_UNSET_PTR;
+    conf->audit = NGX_CONF_UNSET_PTR;
 
     for (i = 0; i < OAUTH_TTL_COUNT; i++) {
         conf->ttl[i] = NGX_CONF_UNSET;
@@ -332,6 +390,10 @@ ngx_http_oauth_create_srv_conf(ngx_conf_t *cf)
     conf->login_limit_user = NGX_CONF_UNSET;
     conf->login_limit_address = NGX_CONF_UNSET;
     conf->login_limit_window = NGX_CONF_UNSET;
+
+    conf->registration_open = NGX_CONF_UNSET;
+    conf->registration_limit = NGX_CONF_UNSET;
+    conf->registration_window = NGX_CONF_UNSET;
 
     return conf;
 }
@@ -362,7 +424,16 @@ ngx_http_oauth_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_oauth_main_conf_t *mcf;
 
     ngx_conf_merge_str_value(conf->issuer, prev->issuer, "");
-    ngx_conf_merge_ptr_value(conf->keys, prev->keys, NULL);
+    if (conf->keys == NGX_CONF_UNSET_PTR) {
+        /* the array rule: a server listing no key inherits all, roles too */
+        conf->keys = prev->keys;
+        conf->key_use = prev->key_use;
+    }
+
+    if (conf->keys == NGX_CONF_UNSET_PTR) {
+        conf->keys = NULL;
+    }
+    ngx_conf_merge_ptr_value(conf->audit, prev->audit, NULL);
     ngx_conf_merge_str_value(conf->audience, prev->audience, "");
     ngx_conf_merge_str_value(conf->login_url, prev->login_url, "");
 
@@ -391,6 +462,19 @@ ngx_http_oauth_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
         conf->login_limit_window = 60;
     }
 
+    /* the registration location sets its server's mode; default token */
+    ngx_conf_merge_value(conf->registration_open, prev->registration_open, 0);
+
+    if (conf->registration_limit == NGX_CONF_UNSET) {
+        conf->registration_limit = prev->registration_limit;
+        conf->registration_window = prev->registration_window;
+    }
+
+    if (conf->registration_limit == NGX_CONF_UNSET) {
+        conf->registration_limit = 20;
+        conf->registration_window = 3600;
+    }
+
     if (conf->issuer.len == 0 || conf->keys == NULL || conf->keys->nelts == 0)
     {
         /* endpoints and oauth_require in this server will say what lacks */
@@ -413,7 +497,11 @@ ngx_http_oauth_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
         params.ttl[i] = conf->ttl[i];
     }
 
-    params.keys = conf->keys->elts;
+    params.keys = ngx_http_oauth_keys_signer_first(cf, conf);
+    if (params.keys == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
     params.nkeys = conf->keys->nelts;
 
     for (i = 0; i < OAUTH_EP_COUNT; i++) {
@@ -423,6 +511,14 @@ ngx_http_oauth_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
     params.login_limit_user = conf->login_limit_user;
     params.login_limit_address = conf->login_limit_address;
     params.login_limit_window = conf->login_limit_window;
+
+    params.registration_open = conf->registration_open;
+    params.registration_limit = conf->registration_limit;
+    params.registration_window = conf->registration_window;
+
+    if (ngx_http_oauth_resource_params(cf, conf, &params) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
 
     cln = ngx_pool_cleanup_add(cf->pool, 0);
     if (cln == NULL) {
@@ -456,6 +552,7 @@ ngx_http_oauth_create_loc_conf(ngx_conf_t *cf)
      * set by ngx_pcalloc():
      *
      *     conf->realm = { 0, NULL };
+     *     conf->resource = { 0, NULL };
      *     conf->rule = NULL;
      *     conf->conf_file = NULL;
      *     conf->conf_line = 0;
@@ -496,6 +593,7 @@ ngx_http_oauth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_conf_merge_sec_value(conf->leeway, prev->leeway, 30);
     ngx_conf_merge_str_value(conf->realm, prev->realm, "api");
+    ngx_conf_merge_str_value(conf->resource, prev->resource, "");
     ngx_conf_merge_size_value(conf->max_body_size, prev->max_body_size,
                               64 * 1024);
 
@@ -584,6 +682,63 @@ ngx_http_oauth_issuer(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/*
+ * The core signs with the first key it is given (oauth_server_params_t):
+ * the roles of use= come down to the order of that list, made here, so the
+ * core's signing code knows nothing of them.  The signer is the key marked
+ * use=sign, else the first key without use=; the others keep their order.
+ */
+
+static const oauth_key_t *const *
+ngx_http_oauth_keys_signer_first(ngx_conf_t *cf,
+    ngx_http_oauth_srv_conf_t *conf)
+{
+    ngx_uint_t           i, n, signer, *use;
+    oauth_key_t        **keys;
+    const oauth_key_t  **out;
+
+    keys = conf->keys->elts;
+    use = conf->key_use->elts;
+    n = conf->keys->nelts;
+    signer = n;
+
+    for (i = 0; i < n; i++) {
+        if (use[i] == NGX_HTTP_OAUTH_KEY_SIGN) {
+            signer = i;
+            break;
+        }
+
+        if (use[i] == NGX_HTTP_OAUTH_KEY_DEFAULT && signer == n) {
+            signer = i;
+        }
+    }
+
+    if (signer == n) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "no oauth_signing_key to sign with: every key is "
+                           "\"use=verify\"; mark one \"use=sign\"");
+        return NULL;
+    }
+
+    out = ngx_palloc(cf->pool, n * sizeof(oauth_key_t *));
+    if (out == NULL) {
+        return NULL;
+    }
+
+    out[0] = keys[signer];
+
+    for (i = 0, n = 1; i < conf->keys->nelts; i++) {
+        if (i != signer) {
+            out[n++] = keys[i];
+        }
+    }
+
+    return out;
+}
+
+
+/* oauth_signing_key PATH [kid=ID] [use=sign|verify] */
+
 static char *
 ngx_http_oauth_signing_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
@@ -592,21 +747,42 @@ ngx_http_oauth_signing_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     char                 err[256];
     u_char              *kid;
     ngx_str_t           *value, path;
-    ngx_uint_t           i;
+    ngx_uint_t           i, use, *usep, *uses;
     oauth_key_t         *key, **keyp, **keys;
     ngx_pool_cleanup_t  *cln;
 
     value = cf->args->elts;
     kid = NULL;
+    use = NGX_HTTP_OAUTH_KEY_DEFAULT;
 
-    if (cf->args->nelts == 3) {
-        if (ngx_strncmp(value[2].data, "kid=", 4) != 0 || value[2].len == 4) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid parameter \"%V\"", &value[2]);
-            return NGX_CONF_ERROR;
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (kid == NULL && value[i].len > 4
+            && ngx_strncmp(value[i].data, "kid=", 4) == 0)
+        {
+            kid = value[i].data + 4;   /* NUL-terminated by the parser */
+            continue;
         }
 
-        kid = value[2].data + 4;   /* NUL-terminated by the parser */
+        if (use == NGX_HTTP_OAUTH_KEY_DEFAULT
+            && ngx_strcmp(value[i].data, "use=sign") == 0)
+        {
+            use = NGX_HTTP_OAUTH_KEY_SIGN;
+            continue;
+        }
+
+        if (use == NGX_HTTP_OAUTH_KEY_DEFAULT
+            && ngx_strcmp(value[i].data, "use=verify") == 0)
+        {
+            use = NGX_HTTP_OAUTH_KEY_VERIFY;
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\": \"kid=ID\", "
+                           "\"use=sign\" or \"use=verify\" is expected",
+                           &value[i]);
+        return NGX_CONF_ERROR;
     }
 
     path = value[1];
@@ -636,15 +812,31 @@ ngx_http_oauth_signing_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         if (oscf->keys == NULL) {
             return NGX_CONF_ERROR;
         }
+
+        oscf->key_use = ngx_array_create(cf->pool, 2, sizeof(ngx_uint_t));
+        if (oscf->key_use == NULL) {
+            return NGX_CONF_ERROR;
+        }
     }
 
     keys = oscf->keys->elts;
+    uses = oscf->key_use->elts;
 
     for (i = 0; i < oscf->keys->nelts; i++) {
         if (ngx_strcmp(oauth_key_kid(keys[i]), oauth_key_kid(key)) == 0) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "duplicate signing key kid \"%s\"",
                                oauth_key_kid(key));
+            return NGX_CONF_ERROR;
+        }
+
+        if (use == NGX_HTTP_OAUTH_KEY_SIGN
+            && uses[i] == NGX_HTTP_OAUTH_KEY_SIGN)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "a second oauth_signing_key with \"use=sign\": "
+                               "one key signs, kid \"%s\" does already",
+                               oauth_key_kid(keys[i]));
             return NGX_CONF_ERROR;
         }
     }
@@ -655,6 +847,13 @@ ngx_http_oauth_signing_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     *keyp = key;
+
+    usep = ngx_array_push(oscf->key_use);
+    if (usep == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *usep = use;
 
     return NGX_CONF_OK;
 }
@@ -817,6 +1016,222 @@ ngx_http_oauth_kdf_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     mcf->kdf_queue = queue;
 
     return NGX_CONF_OK;
+}
+
+
+/* oauth_registration [open|token];  RFC 7591 / RFC 7592 (SPEC section 9) */
+static char *
+ngx_http_oauth_registration(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char                       *rv;
+    ngx_str_t                  *value;
+    ngx_command_t               ep;
+    ngx_http_oauth_srv_conf_t  *oscf;
+
+    value = cf->args->elts;
+    oscf = ngx_http_conf_get_module_srv_conf(cf, ngx_http_oauth_module);
+
+    if (cf->args->nelts == 1
+        || (value[1].len == 5 && ngx_strncmp(value[1].data, "token", 5) == 0))
+    {
+        oscf->registration_open = 0;
+
+    } else if (value[1].len == 4 && ngx_strncmp(value[1].data, "open", 4) == 0)
+    {
+        oscf->registration_open = 1;
+
+    } else {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\": \"open\" or \"token\" "
+                           "is expected", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    ep = *cmd;
+    ep.post = (void *) OAUTH_EP_REGISTRATION;
+
+    rv = ngx_http_oauth_endpoint(cf, &ep, conf);
+
+    return rv;
+}
+
+
+/* oauth_registration_limit N per T | off;  per client address */
+static char *
+ngx_http_oauth_registration_limit(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_oauth_srv_conf_t *oscf = conf;
+
+    time_t      window;
+    ngx_int_t   n;
+    ngx_str_t  *value;
+
+    if (oscf->registration_limit != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (cf->args->nelts == 2) {
+        if (value[1].len == 3 && ngx_strncmp(value[1].data, "off", 3) == 0) {
+            oscf->registration_limit = -1;
+            oscf->registration_window = 3600;
+            return NGX_CONF_OK;
+        }
+
+        goto invalid;
+    }
+
+    n = ngx_atoi(value[1].data, value[1].len);
+    if (n == NGX_ERROR || n == 0
+        || value[2].len != 3 || ngx_strncmp(value[2].data, "per", 3) != 0)
+    {
+        goto invalid;
+    }
+
+    window = ngx_parse_time(&value[3], 1);
+    if (window == (time_t) NGX_ERROR || window == 0) {
+        goto invalid;
+    }
+
+    oscf->registration_limit = n;
+    oscf->registration_window = window;
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid oauth_registration_limit: \"N per T\" "
+                       "(N > 0, T a positive time) or \"off\" is expected");
+    return NGX_CONF_ERROR;
+}
+
+
+/*
+ * oauth_resource URI [scope=S[,S...]];  the protected resource (RFC 8707)
+ * of the locations below; every one is also a `resource` value that
+ * authorize and token accept, in every server of the configuration.
+ */
+static char *
+ngx_http_oauth_resource(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_oauth_loc_conf_t *olcf = conf;
+
+    u_char                     *p;
+    ngx_str_t                  *value, *uri, scopes;
+    ngx_uint_t                  i;
+    ngx_http_oauth_resource_t  *res;
+    ngx_http_oauth_main_conf_t *mcf;
+
+    if (olcf->resource.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    uri = &value[1];
+
+    /* RFC 8707 section 2: an absolute URI without fragment; RFC 9728
+     * section 3.1 builds its metadata URL from an http(s) one */
+    if ((ngx_strncmp(uri->data, "https://", 8) != 0
+         && ngx_strncmp(uri->data, "http://", 7) != 0)
+        || uri->len < sizeof("http://x") - 1
+        || ngx_strlchr(uri->data, uri->data + uri->len, '#'))
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid resource \"%V\": an http(s) URL without "
+                           "fragment is expected", uri);
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_str_null(&scopes);
+
+    if (cf->args->nelts == 3) {
+        if (value[2].len <= 6 || ngx_strncmp(value[2].data, "scope=", 6) != 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid oauth_resource parameter \"%V\": "
+                               "\"scope=S[,S...]\" is expected", &value[2]);
+            return NGX_CONF_ERROR;
+        }
+
+        scopes.len = value[2].len - 6;
+        scopes.data = ngx_pnalloc(cf->pool, scopes.len);
+        if (scopes.data == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        p = value[2].data + 6;
+
+        for (i = 0; i < scopes.len; i++) {
+            scopes.data[i] = (p[i] == ',') ? ' ' : p[i];
+        }
+    }
+
+    olcf->resource = *uri;
+
+    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_oauth_module);
+
+    res = ngx_array_push(&mcf->resources);
+    if (res == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    res->uri = *uri;
+    res->scopes = scopes;
+    res->srv_conf = (cf->cmd_type & NGX_HTTP_MAIN_CONF)
+                    ? NULL
+                    : ngx_http_conf_get_module_srv_conf(cf,
+                                                        ngx_http_oauth_module);
+
+    return NGX_CONF_OK;
+}
+
+
+/* every oauth_resource of the configuration, for the server's core */
+static ngx_int_t
+ngx_http_oauth_resource_params(ngx_conf_t *cf, ngx_http_oauth_srv_conf_t *conf,
+    oauth_server_params_t *params)
+{
+    ngx_uint_t                   i;
+    oauth_resource_t            *out;
+    ngx_http_oauth_resource_t   *res;
+    ngx_http_oauth_main_conf_t  *mcf;
+
+    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_oauth_module);
+
+    if (mcf->resources.nelts == 0) {
+        return NGX_OK;
+    }
+
+    /* copied by oauth_server_new(): the temporary pool will do */
+    out = ngx_pcalloc(cf->temp_pool,
+                      mcf->resources.nelts * sizeof(oauth_resource_t));
+    if (out == NULL) {
+        return NGX_ERROR;
+    }
+
+    res = mcf->resources.elts;
+
+    for (i = 0; i < mcf->resources.nelts; i++) {
+        out[i].uri = ngx_http_oauth_str(&res[i].uri);
+        out[i].scopes = ngx_http_oauth_str(&res[i].scopes);
+        out[i].in_server = (res[i].srv_conf == NULL
+                            || res[i].srv_conf == (void *) conf);
+    }
+
+    params->resources = out;
+    params->nresources = mcf->resources.nelts;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_oauth_init_process(ngx_cycle_t *cycle)
+{
+    return ngx_http_oauth_metrics_init_process(cycle);
 }
 
 

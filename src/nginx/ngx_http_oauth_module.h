@@ -12,6 +12,8 @@
 #include "oauth_core.h"
 #include "oauth_require.h"
 #include "ngx_http_oauth_redis.h"
+#include "ngx_http_oauth_metrics.h"
+#include "ngx_http_oauth_audit.h"
 
 
 typedef struct {
@@ -20,12 +22,36 @@ typedef struct {
     ngx_uint_t                    kdf_limit;      /* oauth_kdf_limit: KDF
                                                      runs in flight and */
     ngx_uint_t                    kdf_queue;      /* waiting, per worker */
+    ngx_array_t                   resources;      /* of
+                                                  ngx_http_oauth_resource_t:
+                                                  every oauth_resource */
+    ngx_shm_zone_t               *metrics;        /* oauth_metrics, or NULL */
+    ngx_int_t                     request_id_index; /* $request_id, for
+                                                     oauth_audit_log */
 } ngx_http_oauth_main_conf_t;
+
+
+/* one oauth_resource directive (SPEC section 9) */
+typedef struct {
+    ngx_str_t                     uri;
+    ngx_str_t                     scopes;         /* space-separated */
+    void                         *srv_conf;       /* the server{} naming it;
+                                                     NULL: at http level */
+} ngx_http_oauth_resource_t;
+
+
+/* oauth_signing_key ... use=: which key signs; every key verifies and is
+ * published in JWKS */
+#define NGX_HTTP_OAUTH_KEY_DEFAULT  0     /* no use=: the first such signs */
+#define NGX_HTTP_OAUTH_KEY_SIGN     1
+#define NGX_HTTP_OAUTH_KEY_VERIFY   2
 
 
 typedef struct {
     ngx_str_t                     issuer;
     ngx_array_t                  *keys;           /* of oauth_key_t *  */
+    ngx_array_t                  *key_use;        /* of ngx_uint_t, one per
+                                                     key: NGX_HTTP_OAUTH_KEY_* */
     ngx_str_t                     audience;
     ngx_str_t                     login_url;
     time_t                        ttl[OAUTH_TTL_COUNT];
@@ -35,6 +61,13 @@ typedef struct {
     ngx_int_t                     login_limit_user;
     ngx_int_t                     login_limit_address;   /* -1: off */
     time_t                        login_limit_window;
+
+    /* oauth_registration open|token; oauth_registration_limit N per T|off */
+    ngx_flag_t                    registration_open;
+    ngx_int_t                     registration_limit;    /* -1: off */
+    time_t                        registration_window;
+
+    ngx_http_oauth_audit_t       *audit;          /* NULL: off */
 
     oauth_server_t               *server;         /* built when merged */
 } ngx_http_oauth_srv_conf_t;
@@ -48,6 +81,7 @@ typedef struct {
     ngx_http_oauth_require_t     *require;        /* NULL: off; UNSET_PTR */
     time_t                        leeway;
     ngx_str_t                     realm;
+    ngx_str_t                     resource;       /* oauth_resource URI */
     size_t                        max_body_size;  /* of an endpoint's
                                                      request, in memory or
                                                      in a temporary file */

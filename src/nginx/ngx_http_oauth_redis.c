@@ -18,6 +18,7 @@
 #include <hiredis/hiredis.h>
 
 #include "ngx_http_oauth_redis.h"
+#include "ngx_http_oauth_metrics.h"
 
 
 #define NGX_HTTP_OAUTH_REDIS_PORT           6379
@@ -135,6 +136,7 @@ struct ngx_http_oauth_redis_op_s {
     ngx_uint_t                      nreplies;
     void                          **replies;
     ngx_msec_t                      deadline;  /* submitted + timeout */
+    uint64_t                        started;   /* oauth_metrics' clock */
     unsigned                        handshake:1;
     unsigned                        pooled:1;  /* may go to the free list */
     void                           *inline_replies[
@@ -502,6 +504,7 @@ ngx_http_oauth_redis_run(ngx_http_oauth_redis_conf_t *rcf, ngx_log_t *log,
         w->down_failed++;
         w->unreported++;
         ngx_http_oauth_redis_report(w);
+        ngx_http_oauth_metrics_redis_error(NGX_HTTP_OAUTH_REDIS_ERR_CONNECTION);
         return NULL;
     }
 
@@ -514,6 +517,7 @@ ngx_http_oauth_redis_run(ngx_http_oauth_redis_conf_t *rcf, ngx_log_t *log,
          */
 
         w->full++;
+        ngx_http_oauth_metrics_redis_error(NGX_HTTP_OAUTH_REDIS_ERR_QUEUE_FULL);
 
         if (w->full_at == 0
             || ngx_current_msec - w->full_at >= NGX_HTTP_OAUTH_REDIS_REPORT)
@@ -531,6 +535,7 @@ ngx_http_oauth_redis_run(ngx_http_oauth_redis_conf_t *rcf, ngx_log_t *log,
 
     conn = ngx_http_oauth_redis_pick(w);
     if (conn == NULL) {
+        ngx_http_oauth_metrics_redis_error(NGX_HTTP_OAUTH_REDIS_ERR_CONNECTION);
         return NULL;
     }
 
@@ -578,6 +583,8 @@ ngx_http_oauth_redis_run(ngx_http_oauth_redis_conf_t *rcf, ngx_log_t *log,
      */
 
     op->deadline = ngx_current_msec + rcf->timeout;
+    op->started = ngx_http_oauth_metrics_clock();
+    ngx_http_oauth_metrics_redis_sent(n);
 
     ngx_queue_insert_tail(&conn->ops, &op->queue);
     conn->nops++;
@@ -1212,6 +1219,7 @@ ngx_http_oauth_redis_replies(ngx_http_oauth_redis_conn_t *conn)
 
         /* Redis answers: an outage is over */
         ngx_http_oauth_redis_up(w);
+        ngx_http_oauth_metrics_redis_reply(op->started, op->replies, op->n);
 
         if (op->done) {
             /* may queue more operations here or elsewhere, never close */
@@ -1394,6 +1402,19 @@ ngx_http_oauth_redis_retry(ngx_http_oauth_redis_conn_t *conn,
  * otherwise a failure of Redis, for the outage.
  */
 
+/* for oauth_metrics: the reasons that are a deadline passing */
+
+static ngx_http_oauth_redis_error_e
+ngx_http_oauth_redis_error_kind(const char *reason)
+{
+    if (reason != NULL && ngx_strstr(reason, "timed out") != NULL) {
+        return NGX_HTTP_OAUTH_REDIS_ERR_TIMEOUT;
+    }
+
+    return NGX_HTTP_OAUTH_REDIS_ERR_CONNECTION;
+}
+
+
 static void
 ngx_http_oauth_redis_fail(ngx_http_oauth_redis_conn_t *conn,
     const char *reason)
@@ -1432,6 +1453,11 @@ ngx_http_oauth_redis_fail(ngx_http_oauth_redis_conn_t *conn,
         ngx_queue_remove(q);
 
         op = ngx_queue_data(q, ngx_http_oauth_redis_op_t, queue);
+
+        if (!op->handshake) {
+            ngx_http_oauth_metrics_redis_error(
+                ngx_http_oauth_redis_error_kind(reason));
+        }
 
         if (op->done && !op->handshake) {
             op->done(op->data, NGX_ERROR, NULL, 0);
@@ -1505,6 +1531,8 @@ ngx_http_oauth_redis_outage(ngx_http_oauth_redis_worker_t *w, ngx_log_t *log,
 {
     ngx_msec_t    delay;
     ngx_event_t  *ev;
+
+    ngx_http_oauth_metrics_redis_up(0);
 
     if (!w->down) {
         /* reason NULL: the cause was logged already (a refused AUTH) */
@@ -1594,6 +1622,8 @@ ngx_http_oauth_redis_report(ngx_http_oauth_redis_worker_t *w)
 static void
 ngx_http_oauth_redis_up(ngx_http_oauth_redis_worker_t *w)
 {
+    ngx_http_oauth_metrics_redis_up(1);
+
     if (!w->down) {
         return;
     }

@@ -294,6 +294,8 @@ ngx_http_oauth_require_prepare(ngx_conf_t *cf, ngx_http_oauth_loc_conf_t *olcf)
     policy.nscopes = req->nscopes;
     policy.audience.data = (const char *) req->audience.data;
     policy.audience.len = req->audience.len;
+    policy.resource.data = (const char *) olcf->resource.data;
+    policy.resource.len = olcf->resource.len;
     policy.leeway = olcf->leeway;
     policy.realm.data = (const char *) olcf->realm.data;
     policy.realm.len = olcf->realm.len;
@@ -381,6 +383,8 @@ ngx_http_oauth_require_handler(ngx_http_request_t *r)
                                       r->headers_in.authorization
                                       ? &header : NULL,
                                       (int64_t) ngx_time(), &res);
+
+    ngx_http_oauth_metrics_token_cache(res.token_cache);
 
     if (res.verdict == OAUTH_REQUIRE_REDIS) {
 
@@ -495,6 +499,8 @@ ngx_http_oauth_require_decide(ngx_http_request_t *r,
 
     reason.data = (u_char *) res->log_reason.data;
     reason.len = res->log_reason.len;
+
+    ngx_http_oauth_metrics_require(res);
 
     if (res->verdict == OAUTH_REQUIRE_ALLOW) {
         ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,

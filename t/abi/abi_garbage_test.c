@@ -258,6 +258,37 @@ drive_require(const oauth_server_t *server)
     oauth_require_rule_free(rule);
 }
 
+/* garbage events into the audit line: any bytes, any kind, any buffer */
+static void
+drive_audit(void)
+{
+    static char     b[8][256], out[1024];
+    size_t          n, cap;
+    oauth_event_t   ev;
+    oauth_str_t     t, a, id;
+
+    memset(&ev, 0, sizeof(ev));
+    ev.kind = (oauth_event_kind_e) rnd(OAUTH_EVENT_COUNT + 2);
+    set(&ev.grant, b[0], sizeof(b[0]));
+    set(&ev.client, b[1], sizeof(b[1]));
+    set(&ev.username, b[2], sizeof(b[2]));
+    set(&ev.error, b[3], sizeof(b[3]));
+    set(&t, b[4], sizeof(b[4]));
+    set(&a, b[5], sizeof(b[5]));
+    set(&id, b[6], sizeof(b[6]));
+    cap = rnd(sizeof(out));
+
+    n = oauth_event_audit_line(&ev, t, a, id, out, cap);
+
+    if (n > cap || (n > 0 && (out[0] != '{' || out[n - 1] != '\n'
+                              || memchr(out, '\n', n - 1) != NULL)))
+    {
+        fprintf(stderr, "audit line: %zu bytes into %zu, not one line\n",
+                n, cap);
+        failures++;
+    }
+}
+
 static const char *
 write_key(const char *dir, const char *name, const char *type,
     const char *param)
@@ -297,7 +328,8 @@ main(int argc, char **argv)
         "/oauth2/introspect", "/oauth2/revoke", "/oauth2/authorize",
         "/oauth2/login", "/oauth2/consent", "/oauth2/userinfo",
         "/oauth2/device_authorization", "/oauth2/device",
-        "/oauth2/login/accept", "/oauth2/logout",
+        "/oauth2/login/accept", "/oauth2/logout", "/oauth2/register",
+        "/.well-known/oauth-protected-resource",
     };
 
     iterations = argc > 1 ? atoi(argv[1]) : 3000;
@@ -352,7 +384,8 @@ main(int argc, char **argv)
             n++;
         }
         drive_require(server);
-        n++;
+        drive_audit();
+        n += 2;
     }
 
     oauth_server_free(server);

@@ -79,7 +79,8 @@ inline constexpr const char* kEndpointPath[OAUTH_EP_COUNT] = {
     "/oauth2/introspect", "/oauth2/revoke", "/oauth2/authorize",
     "/oauth2/login", "/oauth2/consent", "/oauth2/userinfo",
     "/oauth2/device_authorization", "/oauth2/device",
-    "/oauth2/login/accept", "/oauth2/logout"};
+    "/oauth2/login/accept", "/oauth2/logout", "/oauth2/register",
+    "/.well-known/oauth-protected-resource"};
 
 inline oauth_str_t str(std::string_view s) { return {s.data(), s.size()}; }
 

@@ -11,7 +11,9 @@ ngx=$build/nginx
 out=$build/ngx_http_oauth_redis_harness_module.so
 srcs=("$top/t/redis_harness/ngx_http_oauth_redis_harness_module.c"
       "$top/src/nginx/ngx_http_oauth_redis.c"
-      "$top/src/nginx/ngx_http_oauth_redis.h" "$0")
+      "$top/src/nginx/ngx_http_oauth_redis.h"
+      "$top/src/nginx/ngx_http_oauth_metrics_count.c"
+      "$top/src/nginx/ngx_http_oauth_metrics.h" "$0")
 # up to date: skip, so a `make` reconfiguring build/nginx meanwhile is harmless
 if [ -f "$out" ]; then
     stale=0
@@ -36,5 +38,6 @@ incs=(-I "$ngx/src/core" -I "$ngx/src/event" -I "$ngx/src/event/modules"
 cc -shared -fPIC -pipe -O -g -W -Wall -Wpointer-arith -Wno-unused-parameter \
    -Werror "${incs[@]}" -o "$out.tmp" "$tmp/modules.c" \
    "$top/t/redis_harness/ngx_http_oauth_redis_harness_module.c" \
-   "$top/src/nginx/ngx_http_oauth_redis.c" -lhiredis
+   "$top/src/nginx/ngx_http_oauth_redis.c" \
+   "$top/src/nginx/ngx_http_oauth_metrics_count.c" -lhiredis
 mv "$out.tmp" "$out"

@@ -40,16 +40,21 @@ std::string with(std::string json, const std::string& member, const std::string&
     return json.replace(start, end - start, value);
 }
 
-}  // namespace
-
-TEST(StoredNumbers, DeviceRecordRefusesInstantsAndIntervalsOutOfRange) {
+// A well-formed pending device record of client "tv".
+std::string pending_device_record() {
     device::Record r;
     r.client_id = "tv";
     r.scope = "a";
     r.interval = 5;
     r.iat = 1000;
     r.exp = 1600;
-    const std::string good = device::serialize(r);
+    return device::serialize(r);
+}
+
+}  // namespace
+
+TEST(StoredNumbers, DeviceRecordRefusesInstantsAndIntervalsOutOfRange) {
+    const std::string good = pending_device_record();
     ASSERT_TRUE(device::parse_record(good));
     for (const char* member : {"iat", "exp", "last_poll", "auth_time"})
         for (const auto& v : kBadInstants)
@@ -61,13 +66,7 @@ TEST(StoredNumbers, DeviceRecordRefusesInstantsAndIntervalsOutOfRange) {
 }
 
 TEST(StoredNumbers, DevicePollWithExtremeLastPollOrIntervalIsCorrupt) {
-    device::Record r;
-    r.client_id = "tv";
-    r.scope = "a";
-    r.interval = 5;
-    r.iat = 1000;
-    r.exp = 1600;
-    const std::string good = device::serialize(r);
+    const std::string good = pending_device_record();
     // now - INT64_MIN and INT64_MAX + 5 overflowed before.
     for (auto text : {with(good, "last_poll", std::to_string(kMin)),
                       with(with(good, "last_poll", "1199"), "interval", std::to_string(kMax))}) {
@@ -168,7 +167,7 @@ TEST(StoredNumbers, FamilyRefusesInstantsOutOfRange) {
     EXPECT_EQ(ok.family.exp, 200);
     EXPECT_EQ(ok.family.auth_time, 90);
     for (const char* field : {"iat", "exp", "auth_time"})
-        for (const std::string v : {std::to_string(kMin), std::to_string(kMax), std::string("-1"),
+        for (const std::string& v : {std::to_string(kMin), std::to_string(kMax), std::string("-1"),
                                     std::to_string(store::kMaxEpoch + 1), std::string("12abc"),
                                     std::string(""), std::string(" 12"), std::string("+12"),
                                     std::string("99999999999999999999")})

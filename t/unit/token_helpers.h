@@ -222,7 +222,11 @@ struct Driver {
     std::unique_ptr<oauth::flow::Flow> flow;
     Step step;
 
-    Driver(std::unique_ptr<oauth::flow::Flow> f) : flow(std::move(f)) { step = flow->start(); }
+    // Each step is annotated with its events, as the ABI does.
+    Driver(std::unique_ptr<oauth::flow::Flow> f) : flow(std::move(f)) {
+        step = flow->start();
+        flow->annotate(step);
+    }
 
     Step& reply(std::initializer_list<const Reply*> replies) {
         EXPECT_EQ(step.kind, Step::Kind::Redis);
@@ -230,6 +234,7 @@ struct Driver {
         std::vector<const redisReply*> rs;
         for (const Reply* r : replies) rs.push_back(&r->r);
         step = flow->on_redis(rs);
+        flow->annotate(step);
         return step;
     }
     Step& reply(const ReplyPtr& r) { return reply({r.get()}); }
@@ -251,6 +256,7 @@ struct Driver {
         EXPECT_EQ(step.kind, Step::Kind::Offload);
         flow->offload();
         step = flow->on_offload();
+        flow->annotate(step);
         return step;
     }
     Step& settle() {

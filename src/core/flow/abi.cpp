@@ -9,6 +9,7 @@
 #include <exception>
 #include <new>
 
+#include "flow/audit.h"
 #include "flow/flow.h"
 #include "flow/server_handle.h"
 #include "jose/key.h"
@@ -26,6 +27,7 @@ struct oauth_flow_s {
     oauth::flow::Step step;
     std::string commands;
     std::vector<oauth_header_t> headers;
+    std::vector<oauth_event_t> events;
     // The log reason of a failed step, written without allocating.
     char failure[160] = "";
 };
@@ -65,6 +67,12 @@ void export_step(oauth_flow_s* f, oauth_step_t* out) {
     std::memset(out, 0, sizeof(*out));
     const Step& s = f->step;
     out->log_reason = view(s.log_reason);
+    f->events.clear();
+    for (const auto& e : s.events)
+        f->events.push_back({e.kind, view(e.grant), view(e.client), view(e.sub), view(e.jti),
+                             view(e.family), view(e.username), view(e.error)});
+    out->events = f->events.data();
+    out->nevents = f->events.size();
     switch (s.kind) {
     case Step::Kind::Redis:
         f->commands = format_commands(s.commands);
@@ -113,6 +121,7 @@ template <typename Fn>
 void run_step(oauth_flow_s* f, oauth_step_t* out, Fn&& fn) noexcept {
     try {
         f->step = fn();
+        if (f->flow) f->flow->annotate(f->step);
         export_step(f, out);
         return;
     } catch (const std::exception& e) {
@@ -169,6 +178,22 @@ oauth_server_t* oauth_server_new(const oauth_server_params_t* p, char* err, size
         if (p->login_limit_address > 0) c.login_limit.per_address = p->login_limit_address;
         if (p->login_limit_address < 0) c.login_limit.per_address = 0;
         if (p->login_limit_window > 0) c.login_limit.window = p->login_limit_window;
+        c.registration.open = p->registration_open != 0;
+        if (p->registration_limit > 0) c.registration.per_address = p->registration_limit;
+        if (p->registration_window > 0) c.registration.window = p->registration_window;
+        for (size_t i = 0; i < p->nresources && p->resources; i++) {
+            oauth::flow::Resource r;
+            r.uri = to_string(p->resources[i].uri);
+            std::string scopes = to_string(p->resources[i].scopes);
+            for (size_t pos = 0; pos < scopes.size();) {
+                size_t sp = scopes.find(' ', pos);
+                if (sp == std::string::npos) sp = scopes.size();
+                if (sp > pos) r.scopes.push_back(scopes.substr(pos, sp - pos));
+                pos = sp + 1;
+            }
+            r.in_server = p->resources[i].in_server != 0;
+            c.resources.push_back(std::move(r));
+        }
         return s.release();
     } catch (const std::exception& e) {
         set_error(err, errlen, e.what());
@@ -266,5 +291,28 @@ void oauth_flow_resume_busy(oauth_flow_t* f, oauth_step_t* step) noexcept {
 }
 
 void oauth_flow_free(oauth_flow_t* f) noexcept { delete f; }
+
+size_t oauth_event_audit_line(const oauth_event_t* ev, oauth_str_t time, oauth_str_t remote_addr,
+                              oauth_str_t request_id, char* buf, size_t len) noexcept {
+    if (!ev || !buf) return 0;
+    try {
+        oauth::flow::Event e;
+        e.kind = ev->kind;
+        e.grant = to_string(ev->grant);
+        e.client = to_string(ev->client);
+        e.sub = to_string(ev->sub);
+        e.jti = to_string(ev->jti);
+        e.family = to_string(ev->family);
+        e.username = to_string(ev->username);
+        e.error = to_string(ev->error);
+        auto line = oauth::flow::audit_line(
+            e, {to_string(time), to_string(remote_addr), to_string(request_id)});
+        if (!line || line->size() > len) return 0;
+        std::memcpy(buf, line->data(), line->size());
+        return line->size();
+    } catch (...) {
+        return 0;
+    }
+}
 
 }  // extern "C"

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "flow/event.h"
 #include "flow/server.h"
 
 namespace oauth::flow {
@@ -57,6 +58,12 @@ struct Step {
     std::vector<Command> commands;  // Kind::Redis
     Response response;              // Kind::Respond
     std::string log_reason;         // why, for the info log; never a secret
+    std::vector<Event> events;      // what happened, for metrics and audit
+
+    Step& event(Event e) {
+        events.push_back(std::move(e));
+        return *this;
+    }
 
     static Step respond(Response r, std::string reason = {}) {
         Step s;
@@ -97,6 +104,9 @@ public:
     // flight and waiting as it allows. The default answers 503
     // temporarily_unavailable with Retry-After.
     virtual Step on_busy();
+    // Adds the events a step stands for (the token endpoint's issued and
+    // error counts); called on every step the flow returns.
+    virtual void annotate(Step&) {}
 
 protected:
     const ServerConfig& server_;

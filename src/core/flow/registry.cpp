@@ -22,6 +22,8 @@ std::unique_ptr<Flow> make_flow(oauth_endpoint_e endpoint, const ServerConfig& s
     case OAUTH_EP_CONSENT: return make_consent(server, std::move(request));
     case OAUTH_EP_LOGIN_ACCEPT: return make_login_accept(server, std::move(request));
     case OAUTH_EP_LOGOUT: return make_logout(server, std::move(request));
+    case OAUTH_EP_REGISTRATION: return make_registration(server, std::move(request));
+    case OAUTH_EP_RESOURCE_METADATA: return make_resource_metadata(server, std::move(request));
     default: return nullptr;
     }
 }

@@ -9,6 +9,12 @@ std::string ServerConfig::origin() const {
     return path_start == std::string::npos ? issuer : issuer.substr(0, path_start);
 }
 
+const Resource* ServerConfig::find_resource(std::string_view uri) const {
+    for (const Resource& r : resources)
+        if (r.uri == uri) return &r;
+    return nullptr;
+}
+
 std::string ServerConfig::endpoint_url(oauth_endpoint_e ep) const {
     if (!has_endpoint(ep)) return {};
     return origin() + endpoint_path[ep];

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "jose/key.h"
@@ -19,6 +20,20 @@ struct LoginLimit {
     int64_t window = 60;  // seconds
 };
 
+// oauth_registration (SPEC §9): who may register, and how often an address may.
+struct RegistrationPolicy {
+    bool open = false;          // false: a Bearer with scope oauth:register
+    int64_t per_address = 20;
+    int64_t window = 3600;      // seconds
+};
+
+// oauth_resource (SPEC §9, RFC 8707): a protected resource's identifier.
+struct Resource {
+    std::string uri;
+    std::vector<std::string> scopes;  // scopes_supported of its RFC 9728 metadata
+    bool in_server = false;           // named in this server{}
+};
+
 struct ServerConfig {
     std::string issuer;
     std::string audience;  // already defaulted to the issuer
@@ -28,6 +43,8 @@ struct ServerConfig {
     std::vector<jose::KeyPtr> keys;  // the first signs
     std::array<std::string, OAUTH_EP_COUNT> endpoint_path;
     LoginLimit login_limit;
+    RegistrationPolicy registration;
+    std::vector<Resource> resources;  // every oauth_resource of the configuration
 
     int64_t ttl_of(oauth_ttl_e which) const { return ttl[which]; }
     const jose::Key& signing_key() const { return *keys.front(); }
@@ -38,6 +55,8 @@ struct ServerConfig {
     std::string endpoint_url(oauth_endpoint_e ep) const;
     // Cookies get the Secure attribute when the issuer is https.
     bool secure() const { return issuer.starts_with("https://"); }
+    // The configured resource with exactly this identifier; nullptr if none.
+    const Resource* find_resource(std::string_view uri) const;
 };
 
 }  // namespace oauth::flow

@@ -66,8 +66,10 @@ Form parse_form(std::string_view text) {
             form.malformed = true;
             continue;
         }
+        // RFC 8707 §2: resource may be given more than once.
+        if (*name == "resource") form.resources.push_back(*value);
         auto [it, inserted] = form.params.emplace(std::move(*name), std::move(*value));
-        if (!inserted && !form.duplicate) form.duplicate = it->first;
+        if (!inserted && !form.duplicate && it->first != "resource") form.duplicate = it->first;
     }
     return form;
 }

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace oauth::http {
 
@@ -19,6 +20,9 @@ struct Form {
     // repeated name is kept here so the error can say which.
     std::optional<std::string> duplicate;
     bool malformed = false;
+    // Every value of `resource`, in order: RFC 8707 §2 lets it repeat (one
+    // per target resource), so it alone is never a duplicate.
+    std::vector<std::string> resources;
 
     const std::string* get(std::string_view name) const {
         auto it = params.find(name);

@@ -25,6 +25,7 @@
 #include "oauth/id_token.h"
 #include "oauth/login_accept_landing.h"
 #include "oauth/pkce.h"
+#include "oauth/resource.h"
 #include "oauth/scope.h"
 #include "store/bounds.h"
 #include "store/keys.h"
@@ -53,6 +54,13 @@ std::string quotable(std::string_view name) {
 constexpr size_t kMaxState = 1024;
 constexpr size_t kMaxNonce = 512;
 constexpr size_t kMaxLoginHint = 256;  // a longer one is no username of ours
+
+// The client_uri a registered client claimed (shown on the consent page).
+std::string registered_client_uri(const store::Client& client) {
+    json::Json md = json::parse_object(client.metadata.empty() ? "{}" : client.metadata);
+    auto uri = md ? json::get_string(md.get(), "client_uri") : std::nullopt;
+    return uri ? std::string(*uri) : std::string();
+}
 
 class AuthorizeFlow final : public Flow {
 public:
@@ -161,6 +169,8 @@ private:
         if (state.size() <= kMaxState) p.state = std::string(state);
         p.iat = request_.now;
         p.consent_policy = std::string(store::consent_name(client.consent));
+        p.client_dynamic = client.dynamic;
+        if (client.dynamic) p.client_uri = registered_client_uri(client);
 
         if (state.size() > kMaxState) return error(Error::InvalidRequest, "state is too long");
         // state and nonce travel through JSON records (the pending request,
@@ -194,6 +204,11 @@ private:
                 return error(Error::InvalidScope, "scope exceeds what the client may ask for");
             p.scope = scope::join(*requested);
         }
+
+        // RFC 8707 §2: the resources the token will be for.
+        auto resources = resource::requested(form_.resources, server_);
+        if (!resources) return error(Error::InvalidTarget, resources.error());
+        p.resource = resource::join(*resources);
 
         // RFC 7636 §4.3, RFC 9700 §2.1.1: S256 only; required of public clients.
         std::string_view challenge = form_.value("code_challenge");

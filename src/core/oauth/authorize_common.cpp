@@ -45,6 +45,7 @@ CodeRecord code_record(const Pending& p, const sso::Session& s, int64_t now) {
     c.code_challenge_method = p.code_challenge_method;
     c.nonce = p.nonce;
     c.scope = p.scope;
+    c.resource = p.resource;
     c.sub = s.sub;
     c.username = s.username;
     c.auth_time = s.auth_time;

@@ -2,7 +2,9 @@
 
 #include <optional>
 
+#include "oauth/errors.h"
 #include "require/bearer.h"
+#include "require/challenge.h"
 
 namespace oauth::bearer {
 
@@ -25,6 +27,21 @@ std::expected<require::ClaimsPtr, Reason> access_claims(const flow::Request& req
     if (Reason r = require::evaluate(**claims, server.issuer, policy, request.now); r != Reason::Ok)
         return std::unexpected(r);
     return claims;
+}
+
+flow::Response denial(Reason r, std::string_view realm, std::string_view scope) {
+    const std::string_view scopes[] = {scope};
+    auto ch = require::challenge_for(r, realm, scopes);
+    Error e = Error::InvalidToken;
+    if (ch.status == 400) e = Error::InvalidRequest;
+    else if (ch.status == 403) e = Error::InsufficientScope;
+    else if (ch.status == 503) e = Error::TemporarilyUnavailable;
+    else if (ch.status == 500) e = Error::ServerError;
+    flow::Response resp = error_response(e, r == Reason::NoToken ? "a Bearer token is required"
+                                                                 : std::string_view(require::reason_text(r)));
+    resp.status = ch.status;
+    if (!ch.www_authenticate.empty()) resp.header("WWW-Authenticate", ch.www_authenticate);
+    return resp;
 }
 
 }  // namespace oauth::bearer

@@ -19,4 +19,9 @@ std::expected<require::ClaimsPtr, require::Reason> access_claims(const flow::Req
                                                                  const flow::ServerConfig& server,
                                                                  std::string_view scope);
 
+// RFC 6750 §3 as a JSON answer: the status and challenge oauth_require would
+// give for `r` (scope announced with insufficient_scope), with an RFC 6749
+// §5.2 body.
+flow::Response denial(require::Reason r, std::string_view realm, std::string_view scope);
+
 }  // namespace oauth::bearer

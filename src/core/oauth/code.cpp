@@ -21,6 +21,7 @@ std::string serialize(const CodeRecord& c) {
     json::set(j, "code_challenge_method", c.code_challenge_method);
     json::set(j, "nonce", c.nonce);
     json::set(j, "scope", c.scope);
+    if (!c.resource.empty()) json::set(j, "resource", c.resource);
     json::set(j, "sub", c.sub);
     json::set(j, "username", c.username);
     json::set(j, "auth_time", c.auth_time);
@@ -44,6 +45,7 @@ std::optional<CodeRecord> parse_code(std::string_view text) {
                    {"code_challenge_method", &c.code_challenge_method},
                    {"nonce", &c.nonce},
                    {"scope", &c.scope},
+                   {"resource", &c.resource},
                    {"sub", &c.sub},
                    {"username", &c.username}};
     for (auto& m : members) {

@@ -31,6 +31,7 @@ struct CodeRecord {
     std::string code_challenge_method;
     std::string nonce;
     std::string scope;
+    std::string resource;  // RFC 8707 resources, space-separated; "" none
     std::string sub;
     std::string username;
     int64_t auth_time = 0;

@@ -58,7 +58,8 @@ public:
 
     Step on_redis(Replies replies) override {
         if (store::any_error(replies)) return Step::respond(authz::unavailable_page(), "redis error");
-        if (written_) return Step::respond(std::move(final_), std::move(final_reason_));
+        if (written_)
+            return Step::respond(std::move(final_), std::move(final_reason_)).event(final_event_);
 
         pending_ = authz::parse_pending_reply(replies[0]);
         if (!pending_ || pending_->kind != Pending::Kind::Authorize)
@@ -88,6 +89,8 @@ public:
             final_ = authz::error_redirect(server_, pending_->redirect_uri, pending_->state,
                                            Error::AccessDenied, "the user denied the request", 303);
             final_reason_ = "consent: denied";
+            final_event_ = {.kind = OAUTH_EVENT_CONSENT_DENIED, .client = pending_->client_id,
+                            .sub = session_->sub};
         } else {
             auto minted = authz::mint_code(server_, authz::code_record(*pending_, *session_, request_.now));
             cmds.push_back(minted.command);
@@ -98,12 +101,27 @@ public:
                     server_.ttl_of(OAUTH_TTL_CONSENT)));
             final_ = authz::code_redirect(server_, pending_->redirect_uri, minted.code, pending_->state, 303);
             final_reason_ = "consent: approved, code issued";
+            final_event_ = {.kind = OAUTH_EVENT_CONSENT_GRANTED, .client = pending_->client_id,
+                            .sub = session_->sub};
         }
         written_ = true;
         return Step::redis(std::move(cmds));
     }
 
 private:
+    // SPEC §9: a client that registered itself named itself; the user is
+    // told that nobody vouches for that name or address.
+    static std::string self_registered_notice(const Pending& p) {
+        std::string out = "<p class=\"oauth-self-registered\">This application registered itself with "
+                          "this server: its name";
+        if (!p.client_uri.empty())
+            out += " and its address (<span class=\"oauth-client-uri\">" + html::escape(p.client_uri) +
+                   "</span>)";
+        out += " are its own claims, not verified by this server. Approve only if you trust "
+               "where you came from.</p>\n";
+        return out;
+    }
+
     // The token is bound to the request and to the session approving it.
     std::string context() const { return handle_ + "\n" + sid_.value_or(""); }
 
@@ -113,6 +131,7 @@ private:
         std::string body;
         body += "<p class=\"oauth-intro\"><strong class=\"oauth-client\">" + html::escape(p.client_name) +
                 "</strong> asks for access to your account.</p>\n";
+        if (p.client_dynamic) body += self_registered_notice(p);
         body += pages::signed_in_as(*session_);
         body += pages::scope_list(p.scope);
         body += pages::form_open(server_, request_, OAUTH_EP_CONSENT);
@@ -134,6 +153,7 @@ private:
     std::optional<Pending> pending_;
     std::optional<sso::Session> session_;
     flow::Response final_;
+    flow::Event final_event_;
     std::string final_reason_;
 };
 

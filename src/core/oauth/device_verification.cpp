@@ -223,7 +223,10 @@ private:
     Step cas_replied(const redisReply* reply) {
         store::CasReply cas = store::read_cas(reply);
         switch (cas.result) {
-        case store::CasResult::Ok: return respond(done_page(), approve_ ? "device: approved" : "device: denied");
+        case store::CasResult::Ok:
+            return respond(done_page(), approve_ ? "device: approved" : "device: denied")
+                .event({.kind = approve_ ? OAUTH_EVENT_DEVICE_APPROVED : OAUTH_EVENT_DEVICE_DENIED,
+                        .client = record_->client_id, .sub = session_->sub});
         case store::CasResult::Gone:
             return finished("This code has expired. Start again on your device.", "device: expired");
         case store::CasResult::Changed:

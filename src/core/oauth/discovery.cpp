@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "jose/key.h"
+#include "oauth/client_metadata.h"
 #include "oauth/endpoints.h"
 #include "oauth/published.h"
 #include "oauth/scopes.h"
@@ -33,6 +34,7 @@ constexpr EndpointMember kEndpoints[] = {
     {OAUTH_EP_DEVICE_AUTHORIZATION, "device_authorization_endpoint"},
     {OAUTH_EP_LOGOUT, "end_session_endpoint"},  // OIDC RP-Initiated Logout §2.1
     {OAUTH_EP_JWKS, "jwks_uri"},
+    {OAUTH_EP_REGISTRATION, "registration_endpoint"},  // RFC 8414 §2, RFC 7591 §3
 };
 
 json_t* strings(std::span<const std::string_view> values) {
@@ -71,6 +73,30 @@ std::vector<std::string_view> signing_algs(const ServerConfig& s) {
     return algs;
 }
 
+// What registration allows (SPEC §9): no standard member says it, so the
+// registration_* members below are this server's own (RFC 8414 §2 allows
+// additional members); the standard ones above stay what any client may use.
+void add_registration(json_t* d, const ServerConfig& s) {
+    json_t* r = json_object();
+    json::set_new(d, "registration", r);
+    json::set(r, "mode", s.registration.open ? "open" : "token");
+    std::vector<std::string_view> grants{"authorization_code"sv, "refresh_token"sv};
+    if (!s.registration.open) grants.push_back("client_credentials"sv);
+    set_array(r, "grant_types_supported", grants);
+    set_array(r, "response_types_supported", std::array{"code"sv});
+    set_array(r, "token_endpoint_auth_methods_supported",
+              std::array{"none"sv, "client_secret_basic"sv, "client_secret_post"sv});
+    std::vector<std::string> scopes = registration::registrable_scopes(s);
+    std::vector<std::string_view> views(scopes.begin(), scopes.end());
+    set_array(r, "scopes_supported", views);
+    json::set(r, "redirect_uris", "https, or http on a loopback host (RFC 8252)");
+    json::set(r, "consent", "always");
+    if (s.registration.per_address > 0) {
+        json::set(r, "limit_per_address", s.registration.per_address);
+        json::set(r, "limit_window_seconds", s.registration.window);
+    }
+}
+
 std::string document(const ServerConfig& s) {
     json::Json doc(json_object());
     json_t* d = doc.get();
@@ -101,6 +127,7 @@ std::string document(const ServerConfig& s) {
     json::set_new(d, "request_uri_parameter_supported", json_false());
     // RFC 9207 §3: authorization responses carry iss.
     json::set_new(d, "authorization_response_iss_parameter_supported", json_true());
+    if (s.has_endpoint(OAUTH_EP_REGISTRATION)) add_registration(d, s);
     return json::dump(d);
 }
 

@@ -23,5 +23,7 @@ std::unique_ptr<Flow> make_authorize(const ServerConfig& server, Request request
 std::unique_ptr<Flow> make_login(const ServerConfig& server, Request request);
 std::unique_ptr<Flow> make_consent(const ServerConfig& server, Request request);
 std::unique_ptr<Flow> make_login_accept(const ServerConfig& server, Request request);
+std::unique_ptr<Flow> make_registration(const ServerConfig& server, Request request);
+std::unique_ptr<Flow> make_resource_metadata(const ServerConfig& server, Request request);
 
 }  // namespace oauth::endpoints

@@ -34,9 +34,11 @@ constexpr Row kTable[] = {
     {"interaction_required", 400},
     {"request_not_supported", 400},
     {"request_uri_not_supported", 400},
+    {"invalid_redirect_uri", 400},
+    {"invalid_client_metadata", 400},
+    {"invalid_target", 400},
 };
-static_assert(sizeof(kTable) / sizeof(kTable[0]) ==
-              static_cast<size_t>(Error::RequestUriNotSupported) + 1);
+static_assert(sizeof(kTable) / sizeof(kTable[0]) == static_cast<size_t>(Error::InvalidTarget) + 1);
 
 }  // namespace
 

@@ -31,6 +31,9 @@ enum class Error {
     InteractionRequired,
     RequestNotSupported,
     RequestUriNotSupported,
+    InvalidRedirectUri,     // RFC 7591 §3.2.2
+    InvalidClientMetadata,  // RFC 7591 §3.2.2
+    InvalidTarget,          // RFC 8707 §2
 };
 
 std::string_view error_code(Error e);

@@ -1,6 +1,7 @@
 #include "oauth/grant.h"
 
 #include "oauth/issue.h"
+#include "oauth/resource.h"
 #include "oauth/scope.h"
 
 namespace oauth::token {
@@ -39,6 +40,15 @@ std::expected<std::vector<std::string>, flow::Step> requested_scope(
     if (!scope::subset(*parsed, allowed))
         return std::unexpected(fail(Error::InvalidScope, "scope exceeds what the client may ask for"));
     return *parsed;
+}
+
+std::expected<std::vector<std::string>, flow::Step> requested_resources(
+    const http::Form& form, const flow::ServerConfig& server, const std::vector<std::string>& granted) {
+    auto asked = resource::requested(form.resources, server);
+    if (!asked) return std::unexpected(fail(Error::InvalidTarget, asked.error()));
+    auto out = resource::narrowed(*asked, granted);
+    if (!out) return std::unexpected(fail(Error::InvalidTarget, out.error()));
+    return *out;
 }
 
 }  // namespace oauth::token

@@ -33,6 +33,8 @@ struct GrantContext {
     const store::Keys& keys;
 };
 
+struct Issued;  // oauth/issue.h
+
 class Grant {
 public:
     explicit Grant(const GrantContext& ctx) : ctx_(ctx) {}
@@ -47,6 +49,8 @@ public:
     // The offload was refused (flow::Flow::on_busy): 503
     // temporarily_unavailable with Retry-After.
     virtual flow::Step on_busy();
+    // What this grant minted, once it did (for the token_issued event).
+    virtual const Issued* issued() const { return nullptr; }
 
 protected:
     GrantContext ctx_;
@@ -69,5 +73,12 @@ flow::Step store_error();
 // means all of `allowed`.
 std::expected<std::vector<std::string>, flow::Step> requested_scope(
     const http::Form& form, const std::vector<std::string>& allowed);
+
+// RFC 8707 §2: the `resource` values of the token request, each a resource
+// this configuration names (invalid_target otherwise) and, when the grant
+// already has resources (`granted`: a code's, a family's), one of them
+// (narrowing; never wider). None asked: `granted`.
+std::expected<std::vector<std::string>, flow::Step> requested_resources(
+    const http::Form& form, const flow::ServerConfig& server, const std::vector<std::string>& granted = {});
 
 }  // namespace oauth::token

@@ -7,6 +7,7 @@
 #include "oauth/code.h"
 #include "oauth/issue.h"
 #include "oauth/pkce.h"
+#include "oauth/resource.h"
 #include "oauth/scope.h"
 #include "oauth/user_tokens.h"
 #include "store/reply.h"
@@ -132,12 +133,20 @@ private:
         if (!granted || !scope::subset(*granted, ctx_.client.scopes))
             return fail(Error::InvalidScope, "the code's scope exceeds what the client may ask for");
 
+        // RFC 8707 §2.2: the token request may name fewer resources than
+        // were authorized, never others.
+        std::vector<std::string> authorized = resource::split(code.resource);
+        auto resources = requested_resources(ctx_.form, ctx_.server, authorized);
+        if (!resources) return std::move(resources.error());
+
         tokens_.emplace(issue_for_user(ctx_, UserApproval{.sub = code.sub,
                                                           .username = code.username,
                                                           .scope = code.scope,
                                                           .claims = code.claims.get(),
                                                           .auth_time = code.auth_time,
-                                                          .nonce = code.nonce},
+                                                          .nonce = code.nonce,
+                                                          .resources = std::move(*resources),
+                                                          .granted_resources = std::move(authorized)},
                                        family_id_));
         phase_ = Phase::Issue;
         return flow::Step::redis(tokens_->issued.commands);
@@ -160,6 +169,7 @@ private:
     Phase phase_ = Phase::Consume;
     std::optional<std::string> verifier_;
     std::string family_id_;
+    const Issued* issued() const override { return tokens_ ? &tokens_->issued : nullptr; }
     std::optional<UserTokens> tokens_;
 };
 

@@ -20,18 +20,22 @@ public:
             return fail(Error::UnauthorizedClient, "client_credentials needs a confidential client");
         auto granted = requested_scope(ctx_.form, client.scopes);
         if (!granted) return std::move(granted.error());
+        auto resources = requested_resources(ctx_.form, ctx_.server);
+        if (!resources) return std::move(resources.error());
         issued_ = issue(ctx_.server, IssueRequest{.client = client,
                                                   .sub = client.id,
                                                   .scope = scope::join(*granted),
                                                   .refresh_token = false,
                                                   .family = false,
-                                                  .now = ctx_.request.now});
+                                                  .now = ctx_.request.now,
+                                                  .resources = std::move(*resources)});
         return flow::Step::redis(issued_->commands);
     }
 
     flow::Step on_redis(flow::Replies replies) override { return finish_issue(*issued_, replies); }
 
 private:
+    const Issued* issued() const override { return issued_ ? &*issued_ : nullptr; }
     std::optional<Issued> issued_;
 };
 

@@ -40,6 +40,9 @@ public:
         // expire either (invalid_grant rather than expired_token).
         if (!device::looks_like_device_code(code))
             return fail(Error::InvalidGrant, "the device code is not valid", "malformed device_code");
+        auto resources = requested_resources(ctx_.form, ctx_.server);
+        if (!resources) return std::move(resources.error());
+        resources_ = std::move(*resources);
         key_ = ctx_.keys.device_code(store::secret_key_id(code));
         state_ = State::Read;
         return flow::Step::redis({{"GET", key_}});
@@ -128,7 +131,8 @@ private:
                                                           .scope = rec.scope,
                                                           .claims = rec.claims.get(),
                                                           .auth_time = rec.auth_time,
-                                                          .nonce = {}},
+                                                          .nonce = {},
+                                                          .resources = resources_},
                                        family_id_));
         state_ = State::Issue;
         return flow::Step::redis(tokens_->issued.commands);
@@ -141,8 +145,10 @@ private:
 
     State state_ = State::Read;
     std::string key_, stored_, family_id_;
+    std::vector<std::string> resources_;  // RFC 8707 at the token request
     device::Poll poll_;
     int cas_attempts_ = 0;
+    const Issued* issued() const override { return tokens_ ? &tokens_->issued : nullptr; }
     std::optional<UserTokens> tokens_;
 };
 

@@ -24,6 +24,9 @@ public:
         auto granted = requested_scope(ctx_.form, ctx_.client.scopes);
         if (!granted) return std::move(granted.error());
         scope_ = scope::join(*granted);
+        auto resources = requested_resources(ctx_.form, ctx_.server);
+        if (!resources) return std::move(resources.error());
+        resources_ = std::move(*resources);
         check_.emplace(ctx_.server, ctx_.keys, std::string(username),
                        std::string(ctx_.form.value("password")), ctx_.request.client_address);
         if (!check_->within_bounds()) return wrong("oversized or empty field");
@@ -98,14 +101,17 @@ private:
                                      .scope = scope_,
                                      .refresh_token = ctx_.client.allows_grant(store::kGrantRefreshToken),
                                      .family_fields = {{"auth_time", std::to_string(ctx_.request.now)}},
-                                     .now = ctx_.request.now});
+                                     .now = ctx_.request.now,
+                                     .resources = resources_});
         phase_ = Phase::Issue;
         return flow::Step::redis(issued_->commands);
     }
 
     Phase phase_ = Phase::Start;
     std::string scope_;
+    std::vector<std::string> resources_;
     std::optional<password::Check> check_;
+    const Issued* issued() const override { return issued_ ? &*issued_ : nullptr; }
     std::optional<Issued> issued_;
 };
 

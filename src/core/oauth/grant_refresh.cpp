@@ -9,6 +9,7 @@
 #include "oauth/grant.h"
 #include "oauth/id_token.h"
 #include "oauth/issue.h"
+#include "oauth/resource.h"
 #include "oauth/scope.h"
 #include "store/family.h"
 #include "store/reply.h"
@@ -48,7 +49,9 @@ private:
                         "unknown refresh token");
         case RefreshLookup::State::Reused:
             return fail(Error::InvalidGrant, "the refresh token is invalid, expired or revoked",
-                        "rotated refresh token presented again: grant family revoked");
+                        "rotated refresh token presented again: grant family revoked")
+                .event({.kind = OAUTH_EVENT_REFRESH_REUSE, .client = ctx_.client.id,
+                        .family = found.family.id});
         case RefreshLookup::State::Ok: break;
         }
         const store::Family& fam = found.family;
@@ -70,14 +73,23 @@ private:
         if (!scope::subset(*granted, ctx_.client.scopes))
             return fail(Error::InvalidScope, "the scope exceeds what the client may now ask for");
 
+        // RFC 8707 §2.2: a refresh may name fewer of the family's resources.
+        std::vector<std::string> family_resources;
+        if (auto it = fam.fields.find(resource::kFamilyField); it != fam.fields.end())
+            family_resources = resource::split(it->second);
+        auto resources = requested_resources(ctx_.form, ctx_.server, family_resources);
+        if (!resources) return std::move(resources.error());
+
         int64_t ttl = std::min(std::max<int64_t>(1, ctx_.server.ttl_of(OAUTH_TTL_ACCESS_TOKEN)), left);
         AccessToken at = mint_access_token(ctx_.server, ctx_.client.id, fam.sub, fam.username,
-                                           scope::join(*granted), fam.id, now, ttl);
+                                           scope::join(*granted), fam.id, now, ttl, *resources);
         RefreshToken rt = mint_refresh_token(fam.id, now);
         issued_.emplace();
         issued_->access_token = std::move(at.token);
         issued_->jti = at.jti;
         issued_->family_id = fam.id;
+        issued_->sub = fam.sub;
+        sub_ = fam.sub;
         issued_->refresh_token = rt.token;
         issued_->scope = scope::join(*granted);
         issued_->expires_in = ttl;
@@ -98,13 +110,20 @@ private:
             if (id_token_) json::set(body.get(), "id_token", *id_token_);  // OIDC Core §12.2
             return flow::Step::respond(token_response(body.get()));
         }
-        return fail(Error::InvalidGrant, "the refresh token is invalid, expired or revoked",
-                    status == "reused" ? "concurrent reuse of a refresh token: grant family revoked"
-                                       : "grant family ended during rotation");
+        flow::Step s = fail(Error::InvalidGrant, "the refresh token is invalid, expired or revoked",
+                            status == "reused" ? "concurrent reuse of a refresh token: grant family revoked"
+                                               : "grant family ended during rotation");
+        if (status == "reused")
+            s.event({.kind = OAUTH_EVENT_REFRESH_REUSE, .client = ctx_.client.id, .sub = sub_,
+                     .family = issued_->family_id});
+        return s;
     }
+
+    const Issued* issued() const override { return issued_ ? &*issued_ : nullptr; }
 
     std::string presented_;
     std::optional<Issued> issued_;
+    std::string sub_;
     std::optional<std::string> id_token_;
 };
 

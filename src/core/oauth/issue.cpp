@@ -4,6 +4,7 @@
 
 #include "jose/jws.h"
 #include "oauth/errors.h"
+#include "oauth/resource.h"
 #include "store/index.h"
 #include "store/keys.h"
 #include "store/reply.h"
@@ -14,10 +15,24 @@ namespace oauth::token {
 
 std::string new_id() { return util::random_token(16); }
 
+namespace {
+
+// RFC 9068 §3, RFC 8707 §2: aud is the resource asked for (a string), the
+// resources (an array), or the server's oauth_audience.
+void set_audience(json_t* claims, const flow::ServerConfig& server, const std::vector<std::string>& resources) {
+    std::vector<std::string> aud = resource::audience(server, resources);
+    if (aud.size() == 1) return json::set(claims, "aud", aud.front());
+    json_t* a = json_array();
+    for (const auto& r : aud) json::append(a, r);
+    json::set_new(claims, "aud", a);
+}
+
+}  // namespace
+
 AccessToken mint_access_token(const flow::ServerConfig& server, std::string_view client_id,
                               std::string_view sub, std::string_view username,
                               std::string_view scope, std::string_view family_id, int64_t now,
-                              int64_t ttl) {
+                              int64_t ttl, const std::vector<std::string>& resources) {
     AccessToken at;
     if (family_id.empty()) {
         at.jti = new_id();
@@ -31,7 +46,7 @@ AccessToken mint_access_token(const flow::ServerConfig& server, std::string_view
     json::Json claims(json_object());
     json::set(claims.get(), "iss", server.issuer);
     json::set(claims.get(), "sub", sub);
-    json::set(claims.get(), "aud", server.audience);
+    set_audience(claims.get(), server, resources);
     json::set(claims.get(), "exp", at.exp);
     json::set(claims.get(), "iat", at.iat);
     json::set(claims.get(), "jti", at.jti);
@@ -70,9 +85,10 @@ Issued issue_family_less(const flow::ServerConfig& server, const IssueRequest& r
     Issued out;
     out.scope = req.scope;
     AccessToken at = mint_access_token(server, req.client.id, req.sub, req.username, req.scope, "",
-                                       req.now, at_ttl);
+                                       req.now, at_ttl, req.resources);
     out.access_token = std::move(at.token);
     out.jti = at.jti;
+    out.sub = req.sub;
     out.exp = at.exp;
     out.expires_in = at_ttl;
     store::Keys keys(server.prefix);
@@ -98,9 +114,10 @@ Issued issue(const flow::ServerConfig& server, const IssueRequest& req) {
                           : at_ttl;
 
     AccessToken at = mint_access_token(server, req.client.id, req.sub, req.username, req.scope,
-                                       out.family_id, req.now, at_ttl);
+                                       out.family_id, req.now, at_ttl, req.resources);
     out.access_token = std::move(at.token);
     out.jti = at.jti;
+    out.sub = req.sub;
     out.exp = at.exp;
     out.expires_in = at_ttl;
 
@@ -123,6 +140,11 @@ Issued issue(const flow::ServerConfig& server, const IssueRequest& req) {
         "client_id", req.client.id, "sub", req.sub, "username", req.username,
         "scope", req.scope, "exp", std::to_string(fam_exp),
     };
+    const auto& granted = req.granted_resources.empty() ? req.resources : req.granted_resources;
+    if (!granted.empty()) {
+        args.push_back(std::string(resource::kFamilyField));
+        args.push_back(resource::join(granted));
+    }
     for (const auto& [k, v] : req.family_fields) {
         args.push_back(k);
         args.push_back(v);

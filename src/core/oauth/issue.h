@@ -49,12 +49,19 @@ struct IssueRequest {
     // Extra fields stored in the family hash (e.g. auth_time), for later grants.
     std::vector<std::pair<std::string, std::string>> family_fields{};
     int64_t now = 0;
+    // RFC 8707: the resources the token is for (its aud); none: the
+    // server's oauth_audience. Kept in the family ("resource") for refresh.
+    std::vector<std::string> resources{};
+    // What the grant authorized, when more than `resources` (a token
+    // request that narrowed a code's): later refreshes may ask for any.
+    std::vector<std::string> granted_resources{};
 };
 
 struct Issued {
     std::string access_token;
     std::string jti;
     std::string family_id;      // empty for a family-less token
+    std::string sub;            // for the audit event (flow/event.h)
     std::string refresh_token;  // empty when none was issued
     std::string scope;
     int64_t expires_in = 0;
@@ -83,7 +90,7 @@ struct AccessToken {
 AccessToken mint_access_token(const flow::ServerConfig& server, std::string_view client_id,
                               std::string_view sub, std::string_view username,
                               std::string_view scope, std::string_view family_id, int64_t now,
-                              int64_t ttl);
+                              int64_t ttl, const std::vector<std::string>& resources = {});
 
 // A new refresh token "FID.SECRET" (256 random bits of secret) and its
 // record for P rt:{FID}:HASH.

@@ -74,7 +74,10 @@ private:
         case Phase::Lookup: return looked_up(replies);
         case Phase::Release: return sign_in();
         case Phase::Busy: return busy_page();
-        case Phase::Write: return Step::respond(std::move(final_), "login: signed in");
+        case Phase::Write:
+            return Step::respond(std::move(final_), "login: signed in")
+                .event({.kind = OAUTH_EVENT_LOGIN_SUCCEEDED, .client = pending_->client_id,
+                        .sub = check_->user().sub, .username = username_});
         }
         return Step::respond(flow::internal_error(), "login: unexpected step");
     }
@@ -103,7 +106,8 @@ private:
             flow::Response r = form_page(429, "Too many failed sign-in attempts. Wait " + wait +
                                                   " seconds, then try again.");
             r.header("Retry-After", wait);
-            return Step::respond(std::move(r), "login: login limit reached");
+            return Step::respond(std::move(r), "login: login limit reached")
+                .event(failed("rate_limited"));
         }
         case password::Check::Next::Offload:
             return Step::offload();
@@ -117,7 +121,8 @@ private:
         if (!check_->verified()) return Step::respond(flow::internal_error(), "password check did not run");
         if (!*check_->verified())
             return Step::respond(form_page(200, kWrong),
-                                 check_->known_user() ? "login: wrong password" : "login: unknown user");
+                                 check_->known_user() ? "login: wrong password" : "login: unknown user")
+                .event(failed("invalid_credentials"));
         // Not a failure: the reservation goes back (login_limit.h).
         phase_ = Phase::Release;
         return Step::redis({check_->release()});
@@ -135,6 +140,13 @@ private:
                                             "go back and try again.");
         r.header("Retry-After", "1");
         return Step::respond(std::move(r), "login: kdf limit reached");
+    }
+
+    // The audit event of a refused sign-in: the user name as typed, never
+    // the password.
+    flow::Event failed(std::string why) const {
+        return {.kind = OAUTH_EVENT_LOGIN_FAILED, .client = pending_->client_id,
+                .username = username_, .error = std::move(why)};
     }
 
     // After the give-back, whatever its reply: the password was right.

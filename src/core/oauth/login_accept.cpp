@@ -131,18 +131,8 @@ private:
     // RFC 6750 §3: the status and challenge oauth_require would give, with a
     // JSON body.
     Step deny(Reason r) {
-        static constexpr std::array<std::string_view, 1> kScopes{kScope};
-        auto ch = require::challenge_for(r, request_.realm, kScopes);
-        Error e = Error::InvalidToken;
-        if (ch.status == 400) e = Error::InvalidRequest;
-        else if (ch.status == 403) e = Error::InsufficientScope;
-        else if (ch.status == 503) e = Error::TemporarilyUnavailable;
-        else if (ch.status == 500) e = Error::ServerError;
-        flow::Response resp = error_response(e, r == Reason::NoToken ? "a Bearer token is required"
-                                                                     : std::string_view(require::reason_text(r)));
-        resp.status = ch.status;
-        if (!ch.www_authenticate.empty()) resp.header("WWW-Authenticate", ch.www_authenticate);
-        return Step::respond(std::move(resp), "login_accept: " + std::string(require::reason_text(r)));
+        return Step::respond(bearer::denial(r, request_.realm, kScope),
+                             "login_accept: " + std::string(require::reason_text(r)));
     }
 
     std::string jti_, handle_;

@@ -35,6 +35,11 @@ std::string serialize(const Pending& p) {
         json::set(j, "client_name", p.client_name);
         json::set(j, "redirect_uri", p.redirect_uri);
         json::set(j, "scope", p.scope);
+        if (!p.resource.empty()) json::set(j, "resource", p.resource);
+        if (p.client_dynamic) {
+            json::set_bool(j, "client_dynamic", true);
+            json::set(j, "client_uri", p.client_uri);
+        }
         json::set(j, "state", p.state);
         json::set(j, "nonce", p.nonce);
         json::set(j, "code_challenge", p.code_challenge);
@@ -76,7 +81,7 @@ std::optional<Pending> parse_pending(std::string_view text) {
     const json_t* j = o.get();
     if (!strings_ok(j, {"kind", "client_id", "client_name", "redirect_uri", "scope", "state",
                         "nonce", "code_challenge", "code_challenge_method", "user_code",
-                        "browser", "consent_policy", "consent_prior", "stale_sid", "login_hint"}))
+                        "browser", "consent_policy", "consent_prior", "stale_sid", "login_hint", "resource", "client_uri"}))
         return std::nullopt;
     Pending p;
     std::string kind = str(j, "kind");
@@ -87,6 +92,9 @@ std::optional<Pending> parse_pending(std::string_view text) {
     p.client_name = str(j, "client_name");
     p.redirect_uri = str(j, "redirect_uri");
     p.scope = str(j, "scope");
+    p.resource = str(j, "resource");
+    p.client_dynamic = json_is_true(json_object_get(j, "client_dynamic"));
+    p.client_uri = str(j, "client_uri");
     p.state = str(j, "state");
     p.nonce = str(j, "nonce");
     p.code_challenge = str(j, "code_challenge");

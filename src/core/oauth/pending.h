@@ -45,6 +45,9 @@ struct Pending {
     std::string client_name;
     std::string redirect_uri;
     std::string scope;           // granted if approved: checked against the client
+    std::string resource;        // RFC 8707 resources asked for, space-separated
+    bool client_dynamic = false; // the client registered itself (RFC 7591)
+    std::string client_uri;      // its own claim, shown as such
     std::string state;
     std::string nonce;
     std::string code_challenge;

@@ -48,6 +48,8 @@ private:
             auto claims = token::verify_access_token(server_, token, request_.now, false);
             if (!claims) return revoked("not one of our access tokens");
             if (claims->client_id != client_id) return revoked("access token of another client");
+            jti_ = claims->jti;
+            if (auto s = json::get_string(claims->payload.get(), "sub")) sub_ = std::string(*s);
             return Step::redis({store::revoke_access(keys_, claims->jti, client_id)});
         }
         // A refresh token names its family (keys.h); one that names none was
@@ -62,9 +64,16 @@ private:
     // The revoke script's reply: 1 when it revoked something.
     Step on_replies(flow::Replies replies) override {
         if (store::is_error(replies[0])) return token::store_error();
-        return revoked(store::as_integer(replies[0]).value_or(0) == 1 ? "token revoked"
-                                                                      : "nothing to revoke");
+        if (store::as_integer(replies[0]).value_or(0) != 1) return revoked("nothing to revoke");
+        // A refresh token's family is revoked whole: the event names the
+        // client (and the access token's jti and sub when one was revoked).
+        return revoked(jti_.empty() ? "refresh token revoked: grant family revoked" : "token revoked")
+            .event({.kind = OAUTH_EVENT_TOKEN_REVOKED, .client = client().id, .sub = sub_,
+                    .jti = jti_});
     }
+
+    std::string jti_;
+    std::string sub_;
 };
 
 }  // namespace

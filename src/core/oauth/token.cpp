@@ -5,6 +5,8 @@
 #include "oauth/client_authenticated_flow.h"
 #include "oauth/endpoints.h"
 #include "oauth/grant.h"
+#include "oauth/issue.h"
+#include "json/json.h"
 
 namespace oauth::endpoints {
 
@@ -41,6 +43,27 @@ private:
     void work() override { grant_->offload(); }
     Step worked() override { return grant_->on_offload(); }
     Step refused() override { return grant_->on_busy(); }
+
+    // Every answer of the endpoint counts once: tokens issued by grant,
+    // errors by their code (read back from the answer, so that every path,
+    // client authentication and 503s included, is counted the same way).
+    void annotate(Step& s) override {
+        if (s.kind != Step::Kind::Respond) return;
+        const std::string& cid = grant_ ? client().id : empty_;
+        const token::Issued* issued = grant_ ? grant_->issued() : nullptr;
+        if (s.response.status == 200 && issued) {
+            s.event({.kind = OAUTH_EVENT_TOKEN_ISSUED, .grant = grant_type_, .client = cid,
+                     .sub = issued->sub, .jti = issued->jti, .family = issued->family_id});
+            return;
+        }
+        std::string error = "server_error";
+        if (json::Json body = json::parse_object(s.response.body))
+            if (auto e = json::get_string(body.get(), "error")) error = std::string(*e);
+        s.event({.kind = OAUTH_EVENT_TOKEN_ERROR, .grant = grant_type_, .client = cid,
+                 .error = std::move(error)});
+    }
+
+    const std::string empty_;
 
     std::string grant_type_;
     token::GrantFactory factory_ = nullptr;

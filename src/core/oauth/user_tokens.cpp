@@ -27,7 +27,9 @@ UserTokens issue_for_user(const GrantContext& ctx, const UserApproval& approval,
                                           std::to_string(approval.auth_time)},
                                          {std::string(id_token::kFieldClaims), json::dump(claims)},
                                      },
-                                     .now = ctx.request.now}),
+                                     .now = ctx.request.now,
+                                     .resources = approval.resources,
+                                     .granted_resources = approval.granted_resources}),
         .id_token = std::nullopt,
     };
     if (id_token::wanted(approval.scope))

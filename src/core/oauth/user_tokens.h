@@ -21,6 +21,8 @@ struct UserApproval {
     const json_t* claims = nullptr;   // the user's claims object; null: none
     int64_t auth_time = 0;
     std::string_view nonce;           // empty: the request sent none
+    std::vector<std::string> resources{};  // RFC 8707: the token's aud
+    std::vector<std::string> granted_resources{};  // what refreshes may ask for
 };
 
 struct UserTokens {

@@ -12,6 +12,7 @@
 
 #include "flow/server_handle.h"
 #include "oauth_require.h"
+#include "oauth/resource.h"
 #include "require/bearer.h"
 #include "require/challenge.h"
 #include "require/session.h"
@@ -25,6 +26,7 @@ struct oauth_require_rule_s {
     std::vector<std::string> scope_text;
     std::vector<std::string_view> scopes;  // views into scope_text
     std::string audience;
+    std::string resource_metadata;  // RFC 9728 §3.1 URL of the oauth_resource
     std::string realm;
     int64_t leeway = 0;
 };
@@ -46,6 +48,7 @@ std::string_view sv(oauth_str_t s) { return s.data ? std::string_view(s.data, s.
 
 void deny(oauth_require_s* h, Reason r, oauth_require_result_t* res) {
     auto ch = oauth::require::challenge_for(r, h->rule->realm, h->rule->scopes);
+    oauth::require::add_resource_metadata(ch, h->rule->resource_metadata);
     h->www_authenticate = std::move(ch.www_authenticate);
     h->allowed = false;
     res->verdict = OAUTH_REQUIRE_DENY;
@@ -73,9 +76,11 @@ void check(const oauth_server_t* server, const oauth_require_rule_s* rule,
         authorization ? std::optional<std::string_view>(sv(*authorization)) : std::nullopt);
     if (bearer.reason != Reason::Ok) return deny(h, bearer.reason, res);
 
+    bool cache_hit = false;
     auto claims = oauth::require::authenticate(bearer.token, config.keys,
                                                &oauth::require::TokenCache::process(), now,
-                                               config.prefix);
+                                               config.prefix, &cache_hit);
+    res->token_cache = cache_hit ? 1 : 2;
     if (!claims) return deny(h, claims.error(), res);
 
     // RFC 9068 §4, RFC 8725 §3.9: a resource server accepts only tokens
@@ -110,6 +115,9 @@ oauth_require_rule_t* oauth_require_rule_new(const oauth_require_policy_t* polic
             rule->scope_text.emplace_back(sv(policy->scopes[i]));
         for (const auto& s : rule->scope_text) rule->scopes.push_back(s);
         rule->audience = sv(policy->audience);
+        // SPEC §9: a location of a resource accepts only tokens for it.
+        if (rule->audience.empty()) rule->audience = sv(policy->resource);
+        if (policy->resource.len) rule->resource_metadata = oauth::resource::metadata_url(sv(policy->resource));
         rule->realm = sv(policy->realm);
         rule->leeway = policy->leeway;
         return rule.release();

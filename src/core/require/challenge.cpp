@@ -66,4 +66,9 @@ Challenge challenge_for(Reason r, std::string_view realm, std::span<const std::s
     }
 }
 
+void add_resource_metadata(Challenge& ch, std::string_view metadata_url) {
+    if (metadata_url.empty() || ch.www_authenticate.empty() || (ch.status != 401 && ch.status != 403)) return;
+    ch.www_authenticate += ", resource_metadata=" + quoted_string(metadata_url);
+}
+
 }  // namespace oauth::require

@@ -18,6 +18,10 @@ struct Challenge {
 // insufficient_scope (RFC 6750 §3).
 Challenge challenge_for(Reason r, std::string_view realm, std::span<const std::string_view> scopes);
 
+// RFC 9728 §5.1: the location belongs to a resource (oauth_resource), so
+// its 401 (and 403) challenge names that resource's metadata URL.
+void add_resource_metadata(Challenge& ch, std::string_view metadata_url);
+
 // RFC 7230 §3.2.6 quoted-string: backslash before '"' and '\'; control
 // characters (which a quoted-string cannot carry) are dropped.
 std::string quoted_string(std::string_view s);

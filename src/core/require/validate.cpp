@@ -39,10 +39,14 @@ bool key_listed(const jose::Key* key, std::span<const jose::KeyPtr> keys) {
 std::expected<ClaimsPtr, Reason> authenticate(std::string_view token,
                                               std::span<const jose::KeyPtr> keys,
                                               TokenCache* cache, int64_t now,
-                                              std::string_view session_prefix) {
+                                              std::string_view session_prefix,
+                                              bool* cache_hit) {
+    if (cache_hit) *cache_hit = false;
     if (cache) {
-        if (ClaimsPtr hit = cache->find(token, now); hit && key_listed(hit->key.get(), keys))
+        if (ClaimsPtr hit = cache->find(token, now); hit && key_listed(hit->key.get(), keys)) {
+            if (cache_hit) *cache_hit = true;
             return hit;
+        }
     }
 
     // Only bytes that once passed this are ever in the cache.

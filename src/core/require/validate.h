@@ -31,7 +31,8 @@ struct Policy {
 std::expected<ClaimsPtr, Reason> authenticate(std::string_view token,
                                               std::span<const jose::KeyPtr> keys,
                                               TokenCache* cache, int64_t now,
-                                              std::string_view session_prefix);
+                                              std::string_view session_prefix,
+                                              bool* cache_hit = nullptr);
 
 Reason evaluate(const Claims& claims, std::string_view issuer, const Policy& policy,
                 int64_t now);

@@ -79,6 +79,16 @@
 //                                       password in the username field.
 //   P limit:addr:{address}      STRING  the same per client address (an IPv6 client
 //                                       counts by its /64).
+//
+// Dynamic client registration (SPEC §9, oauth/registration.cpp):
+//   P client:{client_id}        the registered client, as above, with "dynamic":true,
+//                               its metadata, and the SHA-256 (hex) of its RFC 7592
+//                               registration access token (never the token); its
+//                               client secret as a scrypt hash like any client's.
+//   P clients                   it is listed there too (oauthctl client list).
+//   P limit:reg:{address}       STRING  registrations from that client address in the
+//                               current window (oauth_registration_limit); TTL the
+//                               window. Each step on these keys is single-key.
 #pragma once
 #include <optional>
 #include <string>
@@ -135,6 +145,7 @@ public:
         return cat("limit:user:", util::sha256_hex(username));
     }
     std::string login_failures_address(std::string_view address) const { return cat("limit:addr:", address); }
+    std::string registrations_address(std::string_view address) const { return cat("limit:reg:", address); }
 
 private:
     std::string tagged(std::string_view kind, std::string_view fid, std::string_view tail) const {

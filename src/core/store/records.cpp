@@ -96,12 +96,19 @@ json::Json public_view(const Client& c) {
     json::set_new(o.get(), "grant_types", string_array(c.grant_types).release());
     json::set(o.get(), "scope", c.scope());
     json::set(o.get(), "consent", consent_name(c.consent));
+    if (c.dynamic) {
+        json::set_bool(o.get(), "dynamic", true);
+        json::set(o.get(), "issued_at", c.issued_at);
+        json::Json md = json::parse_object(c.metadata.empty() ? "{}" : c.metadata);
+        json::set_new(o.get(), "metadata", md ? md.release() : json_object());
+    }
     return o;
 }
 
 std::string serialize(const Client& c) {
     json::Json o = public_view(c);
     if (!c.is_public) json::set(o.get(), "secret_hash", c.secret_hash);
+    if (c.dynamic) json::set(o.get(), "registration_token_hash", c.registration_token_hash);
     return json::dump(o.get());
 }
 
@@ -133,6 +140,17 @@ std::optional<Client> parse_client(std::string_view text) {
     c.scopes = split_spaces(str(o.get(), "scope"));
     auto consent = consent_from_name(str(o.get(), "consent"));
     c.consent = consent.value_or(Consent::Once);
+    if (json_is_true(json_object_get(o.get(), "dynamic"))) {
+        c.dynamic = true;
+        // A registered client is always asked (SPEC §9), whatever the record says.
+        c.consent = Consent::Always;
+        json_t* md = json_object_get(o.get(), "metadata");
+        c.metadata = json_is_object(md) ? json::dump(md) : std::string("{}");
+        auto at = member_or(o.get(), "issued_at", kInstant, 0);
+        if (!at) return std::nullopt;
+        c.issued_at = *at;
+        c.registration_token_hash = str(o.get(), "registration_token_hash");
+    }
     return c;
 }
 

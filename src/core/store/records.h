@@ -25,7 +25,8 @@ std::optional<Consent> consent_from_name(std::string_view name);
 
 // P client:{id}:
 // {"client_id","name","public":bool,"secret_hash":"$scrypt$...","redirect_uris":[..],
-//  "grant_types":[..],"scope":"a b","consent":"always|once|skip"}
+//  "grant_types":[..],"scope":"a b","consent":"always|once|skip"
+//  [,"dynamic":true,"metadata":{..},"issued_at":N,"registration_token_hash":"hex"]}
 struct Client {
     std::string id;
     std::string name;
@@ -36,6 +37,14 @@ struct Client {
     std::vector<std::string> grant_types;  // wire names (kGrant*)
     std::vector<std::string> scopes;       // may ask for, and gets by default
     Consent consent = Consent::Once;
+    // RFC 7591: registered itself at oauth_registration. Its record then
+    // also keeps what it registered (metadata, as the registration answer
+    // shows it), when (issued_at) and the SHA-256 of its RFC 7592
+    // registration access token.
+    bool dynamic = false;
+    std::string metadata;  // a JSON object's text
+    int64_t issued_at = 0;
+    std::string registration_token_hash;
 
     bool allows_grant(std::string_view grant) const;
     bool has_redirect_uri(std::string_view uri) const;  // exact match (RFC 9700 §4.1.3)
