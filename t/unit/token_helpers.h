@@ -247,6 +247,7 @@ struct Driver {
         for (size_t i = 0; i + 1 < step.commands.size(); ++i) rs.push_back(&one->r);
         rs.push_back(&last->r);
         step = flow->on_redis(rs);
+        flow->annotate(step);
         return step;
     }
     // The last command of the last step (an issue step's script or SET).
