@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # `make bench`: figures, never assertions. Edge protection against a plain
-# proxy location, then the token service against `openssl speed`.
+# proxy location, then the token service against `openssl speed`, then what
+# a token costs Redis (bytes and CPU) per grant.
 set -euo pipefail
 here=$(dirname "$0")
 "$here/bench-require.sh"
 echo
 "$here/bench-tokens.sh"
+echo
+"$here/bench-memory.sh"
 echo
 "$here/bench-metrics.sh"

@@ -93,8 +93,11 @@ def test_no_plain_secret_in_redis_or_log(nginx_factory, redis, keys, upstream,
         assert h.startswith("$scrypt$ln=")
     # A rotated refresh token stays known, by its hash only, until its
     # family ends (that is how reuse is detected).
+    # Its key is in its family's slot: oauth:rt:{FID}:HASH (README, key layout).
     rotated_hash = hashlib.sha256(t1["refresh_token"].encode()).hexdigest()
-    assert redis.keys(f"oauth:rt:{rotated_hash}") == [f"oauth:rt:{rotated_hash}"]
+    fid = t1["refresh_token"].split(".")[0]
+    rotated_key = f"oauth:rt:{{{fid}}}:{rotated_hash}"
+    assert redis.keys(rotated_key) == [rotated_key]
     assert all(len(k.split(":")[-1]) == 64 for k in redis.keys("oauth:rt:*"))
 
     n.stop()

@@ -17,6 +17,7 @@
 #include "oauth/user_claims.h"
 #include "store/keys.h"
 #include "store/records.h"
+#include "store/revoke_all.h"
 #include "store/scripts.h"
 #include "util/crypto.h"
 #include "util/password.h"
@@ -38,11 +39,31 @@ std::string reply_string(const Reply& r) {
     return {};
 }
 
-// Scripts run with EVAL here: one call per command, no need for EVALSHA.
-Reply eval(Redis& redis, const oauth::store::Script& script, std::vector<std::string> args) {
-    std::vector<std::string> argv = {"EVAL", script.source(), "0"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return redis.run(argv);
+// Runs a command built by the core; scripts go as EVAL here (one call per
+// command, no need for EVALSHA).
+Reply run_command(Redis& redis, const oauth::flow::Command& cmd) {
+    if (auto eval = oauth::store::as_eval(cmd)) return redis.run(*eval);
+    return redis.run(cmd);
+}
+
+// Every family (and family-less token, or SSO session) of a client or a
+// subject, slot by slot (store/revoke_all.h). Answers the families revoked.
+int64_t revoke_all(Redis& redis, const Keys& keys, oauth::store::RevokeAllOf of, const std::string& id) {
+    oauth::store::RevokeAll plan(keys, of, id);
+    std::vector<Reply> held;
+    std::vector<const redisReply*> replies;
+    for (const auto& cmd : plan.reads()) {
+        held.push_back(run_command(redis, cmd));
+        replies.push_back(held.back().get());
+    }
+    auto writes = plan.writes(replies);
+    held.clear();
+    replies.clear();
+    for (const auto& cmd : writes.commands) {
+        held.push_back(run_command(redis, cmd));
+        replies.push_back(held.back().get());
+    }
+    return oauth::store::RevokeAll::families_revoked(writes, replies);
 }
 
 // SPEC §6: short grant names; device_code is RFC 8628's URN. The wire names
@@ -189,12 +210,12 @@ void client_delete(const Globals& g, const std::vector<std::string>& words) {
     redis.run({"SREM", keys.clients(), id});
     // Its tokens die with it, and so do the consents given to it: a client
     // created again under this id must ask again.
-    Reply n = eval(redis, oauth::store::revoke_all_script(), {g.prefix, "client", id});
+    int64_t n = revoke_all(redis, keys, oauth::store::RevokeAllOf::Client, id);
     int64_t consents = forget_consents(redis, g.prefix, std::nullopt, id);
     oauth::json::Json out(json_object());
     oauth::json::set(out.get(), "client_id", id);
     oauth::json::set_new(out.get(), "deleted", json_true());
-    oauth::json::set(out.get(), "families_revoked", static_cast<int64_t>(n->integer));
+    oauth::json::set(out.get(), "families_revoked", n);
     oauth::json::set(out.get(), "consents_revoked", consents);
     print(out.get());
 }
@@ -267,7 +288,7 @@ void user_delete(const Globals& g, const std::vector<std::string>& words) {
         // The sub -> username index goes; the sub itself is never handed out
         // again (random 128 bits).
         redis.run({"DEL", keys.sub(u->sub)});
-        revoked = eval(redis, oauth::store::revoke_all_script(), {g.prefix, "sub", u->sub})->integer;
+        revoked = revoke_all(redis, keys, oauth::store::RevokeAllOf::Subject, u->sub);
         forget_consents(redis, g.prefix, u->sub, std::nullopt);
     }
     oauth::json::Json out(json_object());
@@ -292,12 +313,15 @@ void session_revoke(const Globals& g, const std::vector<std::string>& words) {
         if (r->type == REDIS_REPLY_STRING) {
             auto s = oauth::store::parse_access_session(reply_string(r));
             if (s && !s->family.empty())
-                families = eval(redis, oauth::store::revoke_family_script(), {g.prefix, s->family, ""})->integer;
+                families = run_command(redis, oauth::store::family_call(
+                                                  oauth::store::revoke_family_script(), keys,
+                                                  s->family, {}, {""}))->integer;
             sessions = redis.run({"DEL", keys.access(*jti)})->integer + (families ? 1 : 0);
         }
     } else {
-        families = eval(redis, oauth::store::revoke_all_script(),
-                        {g.prefix, sub ? "sub" : "client", sub ? *sub : *client})->integer;
+        families = revoke_all(redis, keys,
+                              sub ? oauth::store::RevokeAllOf::Subject : oauth::store::RevokeAllOf::Client,
+                              sub ? *sub : *client);
     }
     oauth::json::Json out(json_object());
     oauth::json::set(out.get(), "families_revoked", families);

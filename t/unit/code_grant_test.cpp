@@ -113,9 +113,10 @@ TEST_F(Fixture, ReplayRevokesTheFirstExchangesFamily) {
     EXPECT_EQ(s.commands[0], flow::Command{"MULTI"});
     EXPECT_EQ(s.commands[1][0], "EVAL");
     EXPECT_EQ(s.commands[1][1], store::revoke_family_script().source());
-    EXPECT_EQ(std::vector<std::string>(s.commands[1].begin() + 3, s.commands[1].end()),
-              (std::vector<std::string>{"oauth:", "fid-first", ""}));
-    EXPECT_EQ(s.commands[2], (flow::Command{"HSET", "oauth:fam:fid-first", "revoked", "1"}));
+    EXPECT_EQ(std::vector<std::string>(s.commands[1].begin() + 2, s.commands[1].end()),
+              (std::vector<std::string>{"2", "oauth:fam:{fid-first}", "oauth:fam:{fid-first}:at",
+                                        "oauth:at:{fid-first}.", "oauth:rt:{fid-first}:", ""}));
+    EXPECT_EQ(s.commands[2], (flow::Command{"HSET", "oauth:fam:{fid-first}", "revoked", "1"}));
     EXPECT_EQ(s.commands[3][0], "EXPIRE");
     EXPECT_EQ(s.commands[4], flow::Command{"EXEC"});
 
@@ -240,20 +241,23 @@ TEST_F(Fixture, IssuesTokensAndAnIdTokenOnTheMarkedFamily) {
     const redisReply* consume[] = {consumed(record())};
     flow::Step s = g->on_redis(consume);
     ASSERT_EQ(s.kind, flow::Step::Kind::Redis) << s.response.body;
-    const flow::Command& issue = s.commands.at(0);
+    const flow::Command& issue = s.commands.back();
     EXPECT_EQ(issue[1], store::issue_script().sha1());
-    // ARGV: prefix fid now fam_ttl jti session at_ttl rt_hash rt_json fields...
-    EXPECT_EQ(issue[4], fid);
-    EXPECT_FALSE(issue[11].empty());  // a refresh token hash: the client has that grant
+    // KEYS fam tokens; ARGV atp rtp now fam_ttl R session at_ttl rt_hash rt_json fields...
+    EXPECT_EQ(issue[3], "oauth:fam:{" + fid + "}");
+    EXPECT_FALSE(issue[12].empty());  // a refresh token hash: the client has that grant
+    // The indexes come first, in their own commands (other slots).
+    EXPECT_EQ(s.commands[0], (flow::Command{"ZADD", "oauth:idx:client:spa", s.commands[0][2], fid}));
     std::map<std::string, std::string> fields;
-    for (size_t i = 12; i + 1 < issue.size(); i += 2) fields[issue[i]] = issue[i + 1];
+    for (size_t i = 14; i + 1 < issue.size(); i += 2) fields[issue[i]] = issue[i + 1];
     EXPECT_EQ(fields["sub"], "sub-alice");
     EXPECT_EQ(fields["client_id"], "spa");
     EXPECT_EQ(fields["scope"], "openid email orders:read");
     EXPECT_EQ(fields["auth_time"], std::to_string(kNow - 20));
     EXPECT_EQ(fields["claims"], R"({"email":"alice@example.com","name":"Alice"})");
 
-    const redisReply* ok[] = {r.str("ok")};
+    std::vector<const redisReply*> ok(s.commands.size() - 1, r.integer(1));
+    ok.push_back(r.str("ok"));
     flow::Step done = g->on_redis(ok);
     ASSERT_EQ(done.kind, flow::Step::Kind::Respond);
     EXPECT_EQ(done.response.status, 200u);
@@ -291,8 +295,9 @@ TEST_F(Fixture, NoRefreshTokenWithoutTheGrantAndNoIdTokenWithoutOpenid) {
     const redisReply* consume[] = {consumed(c)};
     flow::Step s = g->on_redis(consume);
     ASSERT_EQ(s.kind, flow::Step::Kind::Redis);
-    EXPECT_EQ(s.commands[0][11], "");  // no refresh token hash
-    const redisReply* ok[] = {r.str("ok")};
+    EXPECT_EQ(s.commands.back()[12], "");  // no refresh token hash
+    std::vector<const redisReply*> ok(s.commands.size() - 1, r.integer(1));
+    ok.push_back(r.str("ok"));
     flow::Step done = g->on_redis(ok);
     json::Json body = json::parse_object(done.response.body);
     ASSERT_TRUE(body);
@@ -304,7 +309,8 @@ TEST_F(Fixture, ReplayRacingTheIssueStepIsInvalidGrant) {
     auto g = grant();
     flow::Step s = exchange(*g, consumed(record()));
     ASSERT_EQ(s.kind, flow::Step::Kind::Redis);
-    const redisReply* taken[] = {r.error("ERR family exists")};
+    std::vector<const redisReply*> taken(s.commands.size() - 1, r.integer(1));
+    taken.push_back(r.error("ERR family exists"));
     flow::Step done = g->on_redis(taken);
     EXPECT_EQ(error_of(done), "invalid_grant");
     EXPECT_EQ(json::parse_object(done.response.body).get() != nullptr, true);

@@ -66,6 +66,13 @@ struct DeviceGrant : token_test::GrantTest {
         const redisReply* replies[] = {reply};
         return g.on_redis(replies);
     }
+    // The replies to an issue step: its index commands answer integers, its
+    // last command `last`.
+    flow::Step answer_issue(Grant& g, const flow::Step& issue, const redisReply* last) {
+        std::vector<const redisReply*> replies(issue.commands.size() - 1, r.integer(1));
+        replies.push_back(last);
+        return g.on_redis(replies);
+    }
 
     // start() then the GET's reply.
     flow::Step read(Grant& g, const redisReply* reply) {
@@ -195,11 +202,11 @@ TEST_F(DeviceGrant, ApprovedIsConsumedOnceThenIssued) {
 
     flow::Step issue = answer(*g, r.array({r.str("ok"), r.str(stored)}));
     ASSERT_EQ(issue.kind, flow::Step::Kind::Redis);
-    EXPECT_EQ(issue.commands[0][1], store::issue_script().sha1());
+    EXPECT_EQ(issue.commands.back()[1], store::issue_script().sha1());
     // The family is the one named by the marker.
-    EXPECT_EQ(issue.commands[0][4], c[4]);
+    EXPECT_EQ(issue.commands.back()[3], "oauth:fam:{" + c[4] + "}");
 
-    flow::Step done = answer(*g, r.str("ok", REDIS_REPLY_STATUS));
+    flow::Step done = answer_issue(*g, issue, r.str("ok", REDIS_REPLY_STATUS));
     ASSERT_EQ(done.kind, flow::Step::Kind::Respond);
     EXPECT_EQ(done.response.status, 200u);
     json::Json body = json::parse_object(done.response.body);
@@ -220,8 +227,8 @@ TEST_F(DeviceGrant, NoRefreshTokenWithoutTheGrantAndNoIdTokenWithoutOpenid) {
     std::string stored = device::serialize(rec);
     auto g = grant();
     read(*g, r.str(stored));
-    answer(*g, r.array({r.str("ok"), r.str(stored)}));
-    flow::Step done = answer(*g, r.str("ok", REDIS_REPLY_STATUS));
+    flow::Step issue = answer(*g, r.array({r.str("ok"), r.str(stored)}));
+    flow::Step done = answer_issue(*g, issue, r.str("ok", REDIS_REPLY_STATUS));
     json::Json body = json::parse_object(done.response.body);
     ASSERT_TRUE(body);
     EXPECT_FALSE(json::get_string(body.get(), "refresh_token"));
@@ -240,8 +247,8 @@ TEST_F(DeviceGrant, FailedIssueIs503AndIssuesNothing) {
     auto g = grant();
     std::string stored = device::serialize(approved());
     read(*g, r.str(stored));
-    answer(*g, r.array({r.str("ok"), r.str(stored)}));
-    flow::Step done = answer(*g, r.error("ERR family taken"));
+    flow::Step issue = answer(*g, r.array({r.str("ok"), r.str(stored)}));
+    flow::Step done = answer_issue(*g, issue, r.error("ERR family taken"));
     EXPECT_EQ(done.response.status, 503u);
     EXPECT_EQ(done.response.body.find("access_token"), std::string::npos);
 }

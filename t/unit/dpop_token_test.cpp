@@ -63,10 +63,10 @@ TEST(DpopToken, ClientCredentialsWithAProofIssuesABoundToken) {
     EXPECT_EQ(d.command()[1], oauth::store::Keys("p:").dpop_jti(es_key()->thumbprint(), "j-1"));
     EXPECT_EQ(d.command()[3], "NX");
     d.reply(status_ok());
-    // ...then the grant issues.
+    // ...then the grant issues (a family-less session: its SET is last).
     ASSERT_EQ(d.step.kind, Step::Kind::Redis);
-    EXPECT_EQ(d.command()[1], oauth::store::issue_script().sha1());
-    d.reply(str("ok"));
+    EXPECT_EQ(d.last_command()[0], "SET");
+    d.reply_issue(status_ok());
     ASSERT_EQ(d.step.response.status, 200u);
     EXPECT_EQ(oauth::json::get_string(d.body().get(), "token_type").value_or(""), "DPoP");
     EXPECT_EQ(jkt_of(d), es_key()->thumbprint());
@@ -76,8 +76,8 @@ TEST(DpopToken, WithoutAProofTheTokenIsBearer) {
     Driver d(token_flow(post("grant_type=client_credentials", basic("svc", "s"))));
     d.reply(str(oauth::store::serialize(confidential("svc", "s", kCC))));
     d.settle();
-    EXPECT_EQ(d.command()[1], oauth::store::issue_script().sha1());
-    d.reply(str("ok"));
+    EXPECT_EQ(d.last_command()[0], "SET");
+    d.reply_issue(status_ok());
     EXPECT_EQ(oauth::json::get_string(d.body().get(), "token_type").value_or(""), "Bearer");
     EXPECT_EQ(jkt_of(d), "<no cnf>");
 }
@@ -118,11 +118,11 @@ TEST(DpopToken, RedisErrorOnTheReplayCheckIs503) {
 TEST(DpopToken, APublicClientsRefreshTokenIsBoundInTheFamily) {
     oauth::store::Client pub = public_client("spa", {"authorization_code", "refresh_token"});
     oauth::store::Client conf = confidential("app", "s", {"authorization_code", "refresh_token"});
-    auto args_of = [](const oauth::token::Issued& i) {
-        return std::vector<std::string>(i.command.begin() + 3, i.command.end());
-    };
+    // The ISSUE script call is the last command; the family's fields are its
+    // trailing field/value pairs.
+    auto args_of = [](const oauth::token::Issued& i) { return i.commands.back(); };
     auto has_jkt = [](const std::vector<std::string>& a, const std::string& jkt) {
-        for (size_t i = 9; i + 1 < a.size(); i += 2)
+        for (size_t i = 0; i + 1 < a.size(); ++i)
             if (a[i] == "jkt" && a[i + 1] == jkt) return true;
         return false;
     };
@@ -147,7 +147,7 @@ ReplyPtr bound_family(std::string client, std::string jkt) {
 
 Driver refresh(std::string dpop_proof) {
     oauth::store::Client pub = public_client("spa", {"authorization_code", "refresh_token"});
-    Driver d(token_flow(dpop_post("grant_type=refresh_token&refresh_token=RT1&client_id=spa", "",
+    Driver d(token_flow(dpop_post("grant_type=refresh_token&refresh_token=fam1.RT1&client_id=spa", "",
                                   dpop_proof, dpop_proof.empty() ? 0 : 1)));
     d.reply(str(oauth::store::serialize(pub)));
     d.settle();
@@ -170,8 +170,8 @@ TEST(DpopToken, ABoundRefreshTokenNeedsAProofByItsKey) {
 
     Driver right = refresh(token_proof());
     ASSERT_EQ(right.step.kind, Step::Kind::Redis);
-    EXPECT_EQ(right.command()[1], oauth::store::rotate_script().sha1());
-    right.reply(str("ok"));
+    EXPECT_EQ(right.last_command()[1], oauth::store::rotate_script().sha1());
+    right.reply_issue(str("ok"));
     ASSERT_EQ(right.step.response.status, 200u);
     EXPECT_EQ(oauth::json::get_string(right.body().get(), "token_type").value_or(""), "DPoP");
     EXPECT_EQ(jkt_of(right), es_key()->thumbprint());

@@ -44,7 +44,7 @@ oauth::flow::AuditContext ctx() { return {"2026-12-02T01:00:00+00:00", "192.0.2.
 TEST(TokenEvents, IssuedNamesGrantClientSubJtiAndFamily) {
     Driver d = authenticated(confidential("svc", "s", kCC), "grant_type=client_credentials");
     EXPECT_TRUE(d.step.events.empty());  // not before the answer
-    d.reply(str("ok"));
+    d.reply_issue(text_reply(REDIS_REPLY_STATUS, "OK"));
     const Event* e = only(d, OAUTH_EVENT_TOKEN_ISSUED);
     ASSERT_TRUE(e);
     EXPECT_EQ(e->grant, "client_credentials");
@@ -52,7 +52,9 @@ TEST(TokenEvents, IssuedNamesGrantClientSubJtiAndFamily) {
     EXPECT_EQ(e->sub, "svc");
     auto claims = verified_payload(oauth::json::get_string(d.body().get(), "access_token").value_or(""));
     EXPECT_EQ(e->jti, oauth::json::get_string(claims.get(), "jti").value_or("?"));
-    EXPECT_FALSE(e->family.empty());
+    // A client_credentials token has no grant family (SPEC §7, leaner
+    // sessions): the event names none (the refresh test below names one).
+    EXPECT_TRUE(e->family.empty());
 }
 
 TEST(TokenEvents, EveryErrorIsCountedByItsCode) {
@@ -66,7 +68,7 @@ TEST(TokenEvents, EveryErrorIsCountedByItsCode) {
     EXPECT_EQ(only(unsupported, OAUTH_EVENT_TOKEN_ERROR)->error, "unsupported_grant_type");
 
     Driver store_down = authenticated(confidential("svc", "s", kCC), "grant_type=client_credentials");
-    store_down.reply(error("ERR boom"));
+    store_down.reply_issue(error("ERR boom"));
     const Event* e = only(store_down, OAUTH_EVENT_TOKEN_ERROR);
     EXPECT_NE(e->error, "");
     EXPECT_EQ(e->client, "svc");
@@ -74,7 +76,7 @@ TEST(TokenEvents, EveryErrorIsCountedByItsCode) {
 
 TEST(TokenEvents, ReuseOfARotatedRefreshTokenNamesTheFamily) {
     auto c = confidential("app", "s", kRefresh);
-    Driver d = authenticated(c, "grant_type=refresh_token&refresh_token=RT1");
+    Driver d = authenticated(c, "grant_type=refresh_token&refresh_token=fam9.RT1");
     d.reply(array({"reused", "fam9"}));
     ASSERT_EQ(d.step.events.size(), 2u);  // the reuse, and the error answer
     EXPECT_EQ(d.step.events[0].kind, OAUTH_EVENT_REFRESH_REUSE);
@@ -83,7 +85,7 @@ TEST(TokenEvents, ReuseOfARotatedRefreshTokenNamesTheFamily) {
     EXPECT_EQ(d.step.events[1].kind, OAUTH_EVENT_TOKEN_ERROR);
     EXPECT_EQ(d.step.events[1].error, "invalid_grant");
 
-    Driver race = authenticated(c, "grant_type=refresh_token&refresh_token=RT1");
+    Driver race = authenticated(c, "grant_type=refresh_token&refresh_token=fam1.RT1");
     race.reply(family_reply("app"));
     race.reply(str("reused"));
     ASSERT_EQ(race.step.events.size(), 2u);
@@ -91,7 +93,7 @@ TEST(TokenEvents, ReuseOfARotatedRefreshTokenNamesTheFamily) {
     EXPECT_EQ(race.step.events[0].family, "fam1");
     EXPECT_EQ(race.step.events[0].sub, "sub-alice");
 
-    Driver ok = authenticated(c, "grant_type=refresh_token&refresh_token=RT1");
+    Driver ok = authenticated(c, "grant_type=refresh_token&refresh_token=fam1.RT1");
     ok.reply(family_reply("app"));
     ok.reply(str("ok"));
     const Event* e = only(ok, OAUTH_EVENT_TOKEN_ISSUED);
@@ -150,7 +152,7 @@ TEST(AuditLine, TheAbiRefusesABufferTooSmall) {
 TEST(TokenCacheFlag, AMissThenAHit) {
     oauth::require::TokenCache cache;
     Driver d = authenticated(confidential("svc", "s", kCC), "grant_type=client_credentials");
-    d.reply(str("ok"));
+    d.reply_issue(text_reply(REDIS_REPLY_STATUS, "OK"));
     std::string token(oauth::json::get_string(d.body().get(), "access_token").value_or(""));
     bool hit = true;
     auto first = oauth::require::authenticate(token, server().keys, &cache, kNow, "p:", &hit);

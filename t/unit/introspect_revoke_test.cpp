@@ -77,7 +77,12 @@ TEST(Introspect, RevokedExpiredForgedGarbage) {
         expect_inactive(d);
     }
     {
+        // Names no family (store/keys.h): never one of ours, Redis not asked.
         Driver d = authed(introspect("token=garbage", basic("rs", "s")), rs());
+        expect_inactive(d);
+    }
+    {
+        Driver d = authed(introspect("token=fam9.garbage", basic("rs", "s")), rs());
         ASSERT_EQ(d.step.kind, Step::Kind::Redis);  // might be a refresh token
         EXPECT_EQ(d.command()[1], oauth::store::refresh_lookup_script().sha1());
         EXPECT_EQ(d.command().back(), "0");          // introspection never revokes
@@ -135,7 +140,7 @@ TEST(Introspect, CachedTokenIsStillCheckedForIssuerKeyAndTime) {
 }
 
 TEST(Introspect, ActiveRefreshToken) {
-    Driver d = authed(introspect("token=RT&token_type_hint=refresh_token", basic("rs", "s")), rs());
+    Driver d = authed(introspect("token=fam1.RT&token_type_hint=refresh_token", basic("rs", "s")), rs());
     d.reply(array({"ok", "fam1", R"({"fam":"fam1","iat":5,"rid":"rid1"})", "client_id", "app",
                    "sub", "s1", "username", "", "scope", "a", "iat", "1", "exp",
                    std::to_string(kNow + 10), "rt", "h"}));
@@ -183,17 +188,19 @@ TEST(Revoke, ForeignOrForgedAccessTokenIs200AndNoChange) {
 
 TEST(Revoke, RefreshTokenRevokesItsFamilyIfOwned) {
     auto app = confidential("app", "s", {"password"});
-    Driver d = authed(revoke("token=RT&token_type_hint=whatever", basic("app", "s")), app);
+    Driver d = authed(revoke("token=F1.RT&token_type_hint=whatever", basic("app", "s")), app);
     ASSERT_EQ(d.step.kind, Step::Kind::Redis);
-    EXPECT_EQ(d.command(), oauth::store::revoke_refresh_script().call(
-                               {}, {"p:", oauth::util::sha256_hex("RT"), "app"}));
+    EXPECT_EQ(d.command(),
+              oauth::store::revoke_refresh_script().call(
+                  {"p:fam:{F1}", "p:fam:{F1}:at", "p:rt:{F1}:" + oauth::util::sha256_hex("F1.RT")},
+                  {"p:at:{F1}.", "p:rt:{F1}:", "F1", "app"}));
     d.reply(integer(0));  // unknown or foreign: still 200
     EXPECT_EQ(d.step.response.status, 200u);
 }
 
 TEST(Revoke, PublicClientAuthenticatesWithItsId) {
     auto pub = public_client("pub", {"authorization_code", "refresh_token"});
-    Driver d = authed(revoke("token=RT&client_id=pub", ""), pub);
+    Driver d = authed(revoke("token=F1.RT&client_id=pub", ""), pub);
     EXPECT_EQ(d.step.kind, Step::Kind::Redis);
 }
 

@@ -104,9 +104,9 @@ TEST(StoredNumbers, CodeRecordRefusesInstantsOutOfRange) {
             EXPECT_FALSE(authz::parse_code(with(good, member, v))) << member << "=" << v;
 }
 
-TEST(StoredNumbers, AccessSessionRefusesInstantsOutOfRange) {
-    store::AccessSession s{.client_id = "app", .sub = "u", .scope = "a", .iat = 10, .exp = 20, .family = "f"};
-    const std::string good = store::serialize(s);
+TEST(StoredNumbers, LegacyAccessSessionRefusesInstantsOutOfRange) {
+    // The form written before compact sessions, still read.
+    const std::string good = R"({"client_id":"app","sub":"u","scope":"a","iat":10,"exp":20,"fam":"f"})";
     ASSERT_TRUE(store::parse_access_session(good));
     for (const char* member : {"iat", "exp"})
         for (const auto& v : kBadInstants)

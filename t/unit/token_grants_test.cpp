@@ -21,24 +21,34 @@ Driver authenticated(const oauth::store::Client& c, std::string body, std::strin
     return d;
 }
 
-// ARGV of an EVALSHA command, after sha and numkeys (0 keys here).
+// ARGV of an EVALSHA command, after sha, numkeys and the keys.
 std::vector<std::string> argv_of(const oauth::flow::Command& cmd) {
-    return std::vector<std::string>(cmd.begin() + 3, cmd.end());
+    return std::vector<std::string>(cmd.begin() + 3 + std::stoi(cmd.at(2)), cmd.end());
 }
 
 TEST(ClientCredentials, IssuesASignedTokenAndItsSession) {
     auto c = confidential("svc", "s", kCC);
     Driver d = authenticated(c, "grant_type=client_credentials&scope=a");
     ASSERT_EQ(d.step.kind, Step::Kind::Redis);
-    const auto& cmd = d.command();
-    EXPECT_EQ(cmd[0], "EVALSHA");
-    EXPECT_EQ(cmd[1], oauth::store::issue_script().sha1());
-    auto args = argv_of(cmd);
-    EXPECT_EQ(args[0], "p:");
-    EXPECT_EQ(args[3], "600");   // no refresh token: the family lives as long as the token
-    EXPECT_EQ(args[6], "600");
-    EXPECT_EQ(args[7], "");      // no refresh hash
-    d.reply(str("ok"));
+    // Leaner sessions (SPEC §7): no family, no script. The client's idx:cc
+    // entry first (revoke by client finds it), then the compact session.
+    ASSERT_EQ(d.step.commands.size(), 5u);
+    const auto& index = d.step.commands[0];
+    EXPECT_EQ(index[0], "ZADD");
+    EXPECT_EQ(index[1], "p:idx:cc:svc");
+    EXPECT_EQ(index[2], std::to_string(kNow + 600));
+    EXPECT_EQ(d.step.commands[1][0], "ZREMRANGEBYSCORE");
+    EXPECT_EQ(d.step.commands[2], (oauth::flow::Command{"EXPIRE", "p:idx:cc:svc", "600", "NX"}));
+    EXPECT_EQ(d.step.commands[3], (oauth::flow::Command{"EXPIRE", "p:idx:cc:svc", "600", "GT"}));
+    const auto& set = d.last_command();
+    ASSERT_EQ(set.size(), 5u);
+    EXPECT_EQ(set[0], "SET");
+    EXPECT_EQ(set[2], R"({"c":"svc"})");
+    EXPECT_EQ(set[3], "EX");
+    EXPECT_EQ(set[4], "600");
+    const std::string jti_in_index = index[3];
+    const std::string session_key = set[1];
+    d.reply_issue(text_reply(REDIS_REPLY_STATUS, "OK"));
     ASSERT_EQ(d.step.kind, Step::Kind::Respond);
     EXPECT_EQ(d.step.response.status, 200u);
     expect_no_cache(d);
@@ -57,12 +67,14 @@ TEST(ClientCredentials, IssuesASignedTokenAndItsSession) {
     EXPECT_EQ(oauth::json::get_int(claims.get(), "iat").value_or(0), kNow);
     auto jti = oauth::json::get_string(claims.get(), "jti").value_or("");
     EXPECT_GE(oauth::util::base64url_decode(jti).value_or("").size(), 16u);  // >= 128 bits
-    EXPECT_EQ(args[4], jti);  // the session is the token's jti
+    EXPECT_EQ(jti.find('.'), std::string::npos);  // a family-less jti: no tag
+    EXPECT_EQ(session_key, "p:at:" + std::string(jti));  // the session is the token's jti
+    EXPECT_EQ(jti_in_index, std::string(jti));
 }
 
 TEST(ClientCredentials, MissingScopeMeansTheRegisteredOnes) {
     Driver d = authenticated(confidential("svc", "s", kCC, {"x", "y"}), "grant_type=client_credentials");
-    d.reply(str("ok"));
+    d.reply_issue(str("OK"));
     EXPECT_EQ(oauth::json::get_string(d.body().get(), "scope").value_or(""), "x y");
 }
 
@@ -85,22 +97,33 @@ TEST(ClientCredentials, ClientWithoutTheGrantIsUnauthorized) {
 
 TEST(ClientCredentials, StoreErrorIssuesNothing) {
     Driver d = authenticated(confidential("svc", "s", kCC), "grant_type=client_credentials");
-    d.reply(error("ERR boom"));
+    d.reply_issue(error("ERR boom"));
     EXPECT_EQ(d.step.response.status, 503u);
     EXPECT_EQ(d.body().get() ? error_of(d) : "", "temporarily_unavailable");
 }
 
-TEST(ClientCredentials, NoscriptIsResentAsEval) {
+TEST(ClientCredentials, AnIndexErrorIssuesNothingEither) {
+    // The session was written but its index entry was not: the token never
+    // leaves the server (it could not be revoked by client).
     Driver d = authenticated(confidential("svc", "s", kCC), "grant_type=client_credentials");
+    auto ok = text_reply(REDIS_REPLY_STATUS, "OK");
+    auto boom = error("CLUSTERDOWN The cluster is down");
+    auto one = integer(1);
+    d.reply({boom.get(), one.get(), one.get(), one.get(), ok.get()});
+    EXPECT_EQ(d.step.response.status, 503u);
+    EXPECT_EQ(error_of(d), "temporarily_unavailable");
+}
+
+TEST(Refresh, NoscriptIsResentAsEval) {
+    Driver d = authenticated(confidential("app", "s", {"password", "refresh_token"}),
+                             "grant_type=refresh_token&refresh_token=fam1.RT1");
     auto first = d.command();
     d.reply(error("NOSCRIPT No matching script. Please use EVAL."));
     ASSERT_EQ(d.step.kind, Step::Kind::Redis);
     EXPECT_EQ(d.command()[0], "EVAL");
-    EXPECT_EQ(d.command()[1], oauth::store::issue_script().source());
+    EXPECT_EQ(d.command()[1], oauth::store::refresh_lookup_script().source());
     EXPECT_EQ(std::vector<std::string>(d.command().begin() + 2, d.command().end()),
               std::vector<std::string>(first.begin() + 2, first.end()));
-    d.reply(str("ok"));
-    EXPECT_EQ(d.step.response.status, 200u);
 }
 
 // The RESERVE reply of the brute-force counters (oauth/login_limit.h).
@@ -147,13 +170,16 @@ TEST(Password, RightPasswordWithRefreshGrant) {
     d.offload();
     released(d);
     ASSERT_EQ(d.step.kind, Step::Kind::Redis);
-    auto args = argv_of(d.command());
+    auto args = argv_of(d.last_command());
     EXPECT_EQ(args[3], "86400");                // family: the refresh token's absolute life
     EXPECT_EQ(args[7].size(), 64u);             // only the refresh token's hash is stored
-    d.reply(str("ok"));
+    d.reply_issue(str("ok"));
     auto body = d.body();
     auto rt = oauth::json::get_string(body.get(), "refresh_token").value_or("");
-    EXPECT_GE(oauth::util::base64url_decode(rt).value_or("").size(), 32u);  // 256 bits
+    // "FID.SECRET": the family in front (store/keys.h), 256 random bits after.
+    ASSERT_NE(rt.find('.'), std::string::npos);
+    EXPECT_EQ(d.step.kind, Step::Kind::Respond);
+    EXPECT_GE(oauth::util::base64url_decode(rt.substr(rt.find('.') + 1)).value_or("").size(), 32u);
     EXPECT_EQ(args[7], oauth::util::sha256_hex(rt));
     EXPECT_EQ(oauth::json::get_string(body.get(), "scope").value_or(""), "b");
     auto claims = verified_payload(oauth::json::get_string(body.get(), "access_token").value_or(""));
@@ -167,7 +193,7 @@ TEST(Password, NoRefreshTokenWithoutTheGrant) {
     looked_up(d, str(oauth::store::serialize(alice())));
     d.offload();
     released(d);
-    d.reply(str("ok"));
+    d.reply_issue(str("ok"));
     EXPECT_EQ(json_object_get(d.body().get(), "refresh_token"), nullptr);
 }
 
@@ -309,7 +335,10 @@ TEST(PasswordLimit, NoAddressOrAddressCountingOffCountsTheUserAlone) {
 
 // Refresh: the lookup reply shapes of REFRESH_LOOKUP.
 oauth::flow::Command lookup_of(const std::string& token) {
-    return oauth::store::refresh_lookup_script().call({}, {"p:", oauth::util::sha256_hex(token), "1"});
+    std::string fid = token.substr(0, token.find('.'));
+    return oauth::store::refresh_lookup_script().call(
+        {"p:fam:{" + fid + "}", "p:fam:{" + fid + "}:at", "p:rt:{" + fid + "}:" + oauth::util::sha256_hex(token)},
+        {"p:at:{" + fid + "}.", "p:rt:{" + fid + "}:", fid, "1"});
 }
 
 ReplyPtr family_reply(std::string client, std::string scope, int64_t exp) {
@@ -322,19 +351,20 @@ const std::vector<std::string> kRefresh = {"password", "refresh_token"};
 
 TEST(Refresh, RotatesAndMayNarrow) {
     auto c = confidential("app", "s", kRefresh);
-    Driver d = authenticated(c, "grant_type=refresh_token&refresh_token=RT1&scope=a");
-    EXPECT_EQ(d.command(), lookup_of("RT1"));  // revoke_on_reuse = 1
+    Driver d = authenticated(c, "grant_type=refresh_token&refresh_token=fam1.RT1&scope=a");
+    EXPECT_EQ(d.command(), lookup_of("fam1.RT1"));  // revoke_on_reuse = 1
     d.reply(family_reply("app", "a b", kNow + 100000));
     ASSERT_EQ(d.step.kind, Step::Kind::Redis);
     EXPECT_EQ(d.command()[1], oauth::store::rotate_script().sha1());
     auto args = argv_of(d.command());
-    EXPECT_EQ(args[1], "fam1");
-    EXPECT_EQ(args[2], oauth::util::sha256_hex("RT1"));  // compare-and-swap on the old hash
+    EXPECT_EQ(d.command()[3], "p:fam:{fam1}");
+    EXPECT_EQ(args[2], oauth::util::sha256_hex("fam1.RT1"));  // compare-and-swap on the old hash
     d.reply(str("ok"));
     auto body = d.body();
     EXPECT_EQ(oauth::json::get_string(body.get(), "scope").value_or(""), "a");
     auto rt = oauth::json::get_string(body.get(), "refresh_token").value_or("");
-    EXPECT_NE(rt, "RT1");
+    EXPECT_NE(rt, "fam1.RT1");
+    EXPECT_EQ(rt.substr(0, 5), "fam1.");  // the rotated token names the same family
     EXPECT_EQ(args[3], oauth::util::sha256_hex(rt));
     auto claims = verified_payload(oauth::json::get_string(body.get(), "access_token").value_or(""));
     EXPECT_EQ(oauth::json::get_string(claims.get(), "sub").value_or(""), "sub-alice");
@@ -342,7 +372,7 @@ TEST(Refresh, RotatesAndMayNarrow) {
 }
 
 TEST(Refresh, AccessTokenNeverOutlivesTheFamily) {
-    Driver d = authenticated(confidential("app", "s", kRefresh), "grant_type=refresh_token&refresh_token=RT1");
+    Driver d = authenticated(confidential("app", "s", kRefresh), "grant_type=refresh_token&refresh_token=fam1.RT1");
     d.reply(family_reply("app", "a b", kNow + 42));
     auto args = argv_of(d.command());
     EXPECT_EQ(args[7], "42");
@@ -351,7 +381,7 @@ TEST(Refresh, AccessTokenNeverOutlivesTheFamily) {
 }
 
 TEST(Refresh, WideningIsInvalidScope) {
-    Driver d = authenticated(confidential("app", "s", kRefresh), "grant_type=refresh_token&refresh_token=RT1&scope=a+b");
+    Driver d = authenticated(confidential("app", "s", kRefresh), "grant_type=refresh_token&refresh_token=fam1.RT1&scope=a+b");
     d.reply(family_reply("app", "a", kNow + 1000));
     EXPECT_EQ(error_of(d), "invalid_scope");
 }
@@ -364,7 +394,7 @@ TEST(Refresh, UnknownReusedForeignAndEndedAreInvalidGrant) {
     replies.push_back(family_reply("other", "a", kNow + 1000));
     replies.push_back(family_reply("app", "a", kNow));
     for (const auto& r : replies) {
-        Driver d = authenticated(c, "grant_type=refresh_token&refresh_token=RT1");
+        Driver d = authenticated(c, "grant_type=refresh_token&refresh_token=fam1.RT1");
         d.reply(r);
         EXPECT_EQ(d.step.kind, Step::Kind::Respond);
         EXPECT_EQ(error_of(d), "invalid_grant");
@@ -379,7 +409,7 @@ TEST(Refresh, FamilyWithExtremeExpIsInvalidGrant) {
     auto c = confidential("app", "s", kRefresh);
     for (std::string exp : {std::to_string(INT64_MIN), std::to_string(INT64_MAX), std::string("-1"),
                             std::string("99999999999999999999"), std::string("12abc")}) {
-        Driver d = authenticated(c, "grant_type=refresh_token&refresh_token=RT1");
+        Driver d = authenticated(c, "grant_type=refresh_token&refresh_token=fam1.RT1");
         d.reply(array({"ok", "fam1", R"({"fam":"fam1","iat":1,"rid":"r1"})", "client_id", "app",
                        "sub", "sub-alice", "username", "alice", "scope", "a", "iat", "1", "exp",
                        exp, "rt", "h"}));
@@ -393,16 +423,16 @@ TEST(Refresh, FamilyWithExtremeExpIsInvalidGrant) {
 TEST(Refresh, ScopeTheClientNoLongerHasIsInvalidScope) {
     auto c = confidential("app", "s", kRefresh);
     c.scopes = {"a"};
-    Driver d = authenticated(c, "grant_type=refresh_token&refresh_token=RT1");
+    Driver d = authenticated(c, "grant_type=refresh_token&refresh_token=fam1.RT1");
     d.reply(family_reply("app", "a b", kNow + 1000));
     EXPECT_EQ(error_of(d), "invalid_scope");
-    Driver narrowed = authenticated(c, "grant_type=refresh_token&refresh_token=RT1&scope=a");
+    Driver narrowed = authenticated(c, "grant_type=refresh_token&refresh_token=fam1.RT1&scope=a");
     narrowed.reply(family_reply("app", "a b", kNow + 1000));
     EXPECT_EQ(narrowed.step.kind, Step::Kind::Redis);  // what it still may have: rotated
 }
 
 TEST(Refresh, LosingTheRotationRaceIsInvalidGrant) {
-    Driver d = authenticated(confidential("app", "s", kRefresh), "grant_type=refresh_token&refresh_token=RT1");
+    Driver d = authenticated(confidential("app", "s", kRefresh), "grant_type=refresh_token&refresh_token=fam1.RT1");
     d.reply(family_reply("app", "a", kNow + 1000));
     d.reply(str("reused"));
     EXPECT_EQ(error_of(d), "invalid_grant");

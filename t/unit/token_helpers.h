@@ -238,6 +238,20 @@ struct Driver {
         return step;
     }
     Step& reply(const ReplyPtr& r) { return reply({r.get()}); }
+    // The reply to a step that issues tokens (token::Issued::commands): the
+    // index commands before the last one answer integers, the last `last`.
+    Step& reply_issue(const ReplyPtr& last) {
+        EXPECT_EQ(step.kind, Step::Kind::Redis);
+        ReplyPtr one = integer(1);
+        std::vector<const redisReply*> rs;
+        for (size_t i = 0; i + 1 < step.commands.size(); ++i) rs.push_back(&one->r);
+        rs.push_back(&last->r);
+        step = flow->on_redis(rs);
+        flow->annotate(step);
+        return step;
+    }
+    // The last command of the last step (an issue step's script or SET).
+    const oauth::flow::Command& last_command() const { return step.commands.back(); }
     // Runs the offload, if that is the step, like the glue would.
     Step& offload() {
         EXPECT_EQ(step.kind, Step::Kind::Offload);

@@ -47,7 +47,7 @@ TEST_F(Userinfo, AsksForTheSessionAndTheSubIndex) {
     flow::Step s = f->start();
     ASSERT_EQ(s.kind, flow::Step::Kind::Redis);
     ASSERT_EQ(s.commands.size(), 2u);
-    EXPECT_EQ(s.commands[0], (flow::Command{"GET", "oauth:at:" + at.jti}));
+    EXPECT_EQ(s.commands[0], (flow::Command{"GET", store::Keys("oauth:").access(at.jti)}));
     EXPECT_EQ(s.commands[1], (flow::Command{"GET", "oauth:sub:sub-alice"}));
 }
 
@@ -58,7 +58,7 @@ TEST_F(Userinfo, ReleasesTheFamilyClaimsOfGrantedScopes) {
     const redisReply* first[] = {session_of(at), r.str("alice")};
     flow::Step s = f->on_redis(first);
     ASSERT_EQ(s.kind, flow::Step::Kind::Redis);
-    EXPECT_EQ(s.commands[0], (flow::Command{"HMGET", "oauth:fam:fid-1", "claims", "username"}));
+    EXPECT_EQ(s.commands[0], (flow::Command{"HMGET", "oauth:fam:{fid-1}", "claims", "username"}));
     EXPECT_EQ(s.commands[1], (flow::Command{"GET", "oauth:user:alice"}));
     const redisReply* second[] = {
         r.array({r.str(R"({"email":"a@example.com","name":"Alice"})"), r.str("alice")}),

@@ -47,14 +47,14 @@ public:
         keep = std::max(keep, ctx_.server.ttl_of(OAUTH_TTL_CODE));
         phase_ = Phase::Consume;
         return flow::Step::redis({store::consume_script().call(
-            {}, {ctx_.keys.code(store::secret_key_id(code)), family_id_, std::to_string(keep)})});
+            {ctx_.keys.code(store::secret_key_id(code))}, {family_id_, std::to_string(keep)})});
     }
 
     flow::Step on_redis(flow::Replies replies) override {
         switch (phase_) {
         case Phase::Consume: return consumed(replies[0]);
         case Phase::Replay: return replayed(replies);
-        case Phase::Issue: return issued(replies[0]);
+        case Phase::Issue: return issued(replies);
         }
         return store_error();
     }
@@ -85,7 +85,7 @@ private:
     flow::Step revoke_replayed(std::string fid) {
         phase_ = Phase::Replay;
         auto revoke = store::as_eval(
-            store::revoke_family_script().call({}, {ctx_.keys.prefix(), fid, ""}));
+            store::family_call(store::revoke_family_script(), ctx_.keys, fid, {}, {""}));
         if (!revoke) return store_error();
         std::string fam = ctx_.keys.family(fid);
         return flow::Step::redis({
@@ -155,18 +155,19 @@ private:
                                                           .granted_resources = std::move(authorized)},
                                        family_id_));
         phase_ = Phase::Issue;
-        return flow::Step::redis({tokens_->issued.command});
+        return flow::Step::redis(tokens_->issued.commands);
     }
 
-    flow::Step issued(const redisReply* reply) {
-        if (!issue_ok(reply)) {
+    flow::Step issued(flow::Replies replies) {
+        if (!issue_ok(replies)) {
+            const redisReply* reply = replies.empty() ? nullptr : replies.back();
             // A replay revoked this exchange between its two steps: its
             // tombstone made ISSUE find the family taken.
             if (reply && reply->type == REDIS_REPLY_ERROR &&
                 std::string_view(reply->str, reply->len).find("family exists") != std::string_view::npos)
                 return fail(Error::InvalidGrant, kBadCode,
                             "authorization code replayed during the exchange");
-            return finish_issue(tokens_->issued, reply);
+            return finish_issue(tokens_->issued, replies);
         }
         return flow::Step::respond(token_response(tokens_->response().get()));
     }

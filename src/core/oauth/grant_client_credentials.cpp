@@ -26,13 +26,14 @@ public:
                                                   .sub = client.id,
                                                   .scope = scope::join(*granted),
                                                   .refresh_token = false,
+                                                  .family = false,
                                                   .now = ctx_.request.now,
                                                   .resources = std::move(*resources),
                                                   .jkt = bound_key(ctx_)});
-        return flow::Step::redis({issued_->command});
+        return flow::Step::redis(issued_->commands);
     }
 
-    flow::Step on_redis(flow::Replies replies) override { return finish_issue(*issued_, replies[0]); }
+    flow::Step on_redis(flow::Replies replies) override { return finish_issue(*issued_, replies); }
 
 private:
     const Issued* issued() const override { return issued_ ? &*issued_ : nullptr; }

@@ -58,7 +58,7 @@ public:
             return decided(std::string("?"));  // not a string: unreadable
         case State::Cas: return cas_replied(r);
         case State::Consume: return consumed(r);
-        case State::Issue: return issued(r);
+        case State::Issue: return issued(replies);
         }
         return store_error();
     }
@@ -107,7 +107,7 @@ private:
         state_ = State::Consume;
         int64_t keep = std::max<int64_t>(1, ctx_.server.ttl_of(OAUTH_TTL_DEVICE_CODE));
         return flow::Step::redis(
-            {store::consume_script().call({}, {key_, family_id_, std::to_string(keep)})});
+            {store::consume_script().call({key_}, {family_id_, std::to_string(keep)})});
     }
 
     flow::Step consumed(const redisReply* r) {
@@ -135,11 +135,11 @@ private:
                                                           .resources = resources_},
                                        family_id_));
         state_ = State::Issue;
-        return flow::Step::redis({tokens_->issued.command});
+        return flow::Step::redis(tokens_->issued.commands);
     }
 
-    flow::Step issued(const redisReply* r) {
-        if (!issue_ok(r)) return finish_issue(tokens_->issued, r);
+    flow::Step issued(flow::Replies replies) {
+        if (!issue_ok(replies)) return finish_issue(tokens_->issued, replies);
         return flow::Step::respond(token_response(tokens_->response().get()));
     }
 

@@ -48,7 +48,7 @@ public:
             // leaves one failure too many until the window ends.
             return mint();
         case Phase::Issue:
-            return finish_issue(*issued_, replies[0]);
+            return finish_issue(*issued_, replies);
         case Phase::Busy:
             return Grant::on_busy();
         case Phase::Start:
@@ -105,7 +105,7 @@ private:
                                      .resources = resources_,
                                      .jkt = bound_key(ctx_)});
         phase_ = Phase::Issue;
-        return flow::Step::redis({issued_->command});
+        return flow::Step::redis(issued_->commands);
     }
 
     Phase phase_ = Phase::Start;

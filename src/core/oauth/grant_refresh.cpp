@@ -29,7 +29,11 @@ public:
     flow::Step start() override {
         presented_ = ctx_.form.value("refresh_token");
         if (presented_.empty()) return fail(Error::InvalidRequest, "refresh_token is missing");
-        return flow::Step::redis({store::refresh_lookup(ctx_.keys, presented_, true)});
+        auto lookup = store::refresh_lookup(ctx_.keys, presented_, true);
+        if (!lookup)
+            return fail(Error::InvalidGrant, "the refresh token is invalid, expired or revoked",
+                        "refresh token that names no family");
+        return flow::Step::redis({std::move(*lookup)});
     }
 
     flow::Step on_redis(flow::Replies replies) override {
@@ -97,11 +101,12 @@ private:
         issued_->expires_in = ttl;
         issued_->exp = at.exp;
         issued_->jkt = bound_key(ctx_);
-        issued_->command = store::rotate_script().call(
-            {}, {ctx_.keys.prefix(), fam.id, store::secret_key_id(presented_), rt.hash, rt.record,
-                 at.jti, at.session, std::to_string(ttl), std::to_string(now)});
+        issued_->commands = {store::family_call(
+            store::rotate_script(), ctx_.keys, fam.id, {},
+            {store::secret_key_id(presented_), rt.hash, rt.record, at.member, at.session,
+             std::to_string(ttl), std::to_string(now)})};
         id_token_ = id_token::on_refresh(ctx_.server, fam, issued_->scope, issued_->access_token, now);
-        return flow::Step::redis({issued_->command});
+        return flow::Step::redis(issued_->commands);
     }
 
     flow::Step rotated(const redisReply* reply) {

@@ -62,7 +62,9 @@ private:
             return Step::redis({{"EXISTS", keys_.access(access_->jti)}});
         }
         if (token.empty()) return inactive("empty token");
-        return Step::redis({store::refresh_lookup(keys_, token, false)});
+        auto lookup = store::refresh_lookup(keys_, token, false);
+        if (!lookup) return inactive("not one of our refresh tokens");
+        return Step::redis({std::move(*lookup)});
     }
 
     // One reply: EXISTS for an access token, the lookup for a refresh token.

@@ -6,6 +6,7 @@
 #include "jose/jws.h"
 #include "oauth/errors.h"
 #include "oauth/resource.h"
+#include "store/index.h"
 #include "store/keys.h"
 #include "store/reply.h"
 #include "store/scripts.h"
@@ -35,7 +36,12 @@ AccessToken mint_access_token(const flow::ServerConfig& server, std::string_view
                               int64_t ttl, const std::vector<std::string>& resources,
                               std::string_view jkt) {
     AccessToken at;
-    at.jti = new_id();
+    if (family_id.empty()) {
+        at.jti = new_id();
+    } else {
+        at.member = new_id();
+        at.jti = store::Keys::family_member(family_id, at.member);
+    }
     at.iat = now;
     at.exp = now + ttl;
     // RFC 9068 §2.2: iss exp aud sub client_id iat jti, plus scope (§2.2.3).
@@ -55,9 +61,6 @@ AccessToken mint_access_token(const flow::ServerConfig& server, std::string_view
     store::AccessSession s;
     s.client_id = client_id;
     s.sub = sub;
-    s.scope = scope;
-    s.iat = at.iat;
-    s.exp = at.exp;
     s.family = family_id;
     at.session = store::serialize(s);
     return at;
@@ -65,7 +68,9 @@ AccessToken mint_access_token(const flow::ServerConfig& server, std::string_view
 
 RefreshToken mint_refresh_token(std::string_view family_id, int64_t now) {
     RefreshToken rt;
-    rt.token = util::random_token(32);  // SPEC §3: at least 256 random bits
+    // SPEC §3: at least 256 random bits; the family id in front finds its
+    // key (store/keys.h).
+    rt.token = store::Keys::family_member(family_id, util::random_token(32));
     rt.hash = store::secret_key_id(rt.token);
     json::Json rec(json_object());
     json::set(rec.get(), "fam", family_id);
@@ -75,11 +80,37 @@ RefreshToken mint_refresh_token(std::string_view family_id, int64_t now) {
     return rt;
 }
 
+namespace {
+
+// A client_credentials token: no family; its session and its idx:cc entry.
+Issued issue_family_less(const flow::ServerConfig& server, const IssueRequest& req,
+                         int64_t at_ttl) {
+    Issued out;
+    out.scope = req.scope;
+    AccessToken at = mint_access_token(server, req.client.id, req.sub, req.username, req.scope, "",
+                                       req.now, at_ttl, req.resources, req.jkt);
+    out.jkt = req.jkt;
+    out.access_token = std::move(at.token);
+    out.jti = at.jti;
+    out.sub = req.sub;
+    out.exp = at.exp;
+    out.expires_in = at_ttl;
+    store::Keys keys(server.prefix);
+    store::index_add(out.commands, keys.client_token_index(req.client.id), at.jti, at.exp, req.now,
+                     at_ttl);
+    out.commands.push_back({"SET", keys.access(at.jti), at.session, "EX", std::to_string(at_ttl)});
+    return out;
+}
+
+}  // namespace
+
 Issued issue(const flow::ServerConfig& server, const IssueRequest& req) {
+    int64_t at_ttl = std::max<int64_t>(1, server.ttl_of(OAUTH_TTL_ACCESS_TOKEN));
+    if (!req.family && !req.refresh_token) return issue_family_less(server, req, at_ttl);
+
     Issued out;
     out.family_id = req.family_id.empty() ? new_id() : req.family_id;
     out.scope = req.scope;
-    int64_t at_ttl = std::max<int64_t>(1, server.ttl_of(OAUTH_TTL_ACCESS_TOKEN));
     // The family lives as long as its refresh tokens may (absolute life), or
     // exactly as long as its only access token when there is no refresh token.
     int64_t fam_ttl = req.refresh_token
@@ -101,11 +132,18 @@ Issued issue(const flow::ServerConfig& server, const IssueRequest& req) {
         out.refresh_token = rt.token;
     }
 
+    store::Keys keys(server.prefix);
+    const int64_t fam_exp = req.now + fam_ttl;
+    store::index_add(out.commands, keys.client_index(req.client.id), out.family_id, fam_exp, req.now,
+                     fam_ttl);
+    if (!req.sub.empty())
+        store::index_add(out.commands, keys.sub_index(req.sub), out.family_id, fam_exp, req.now,
+                         fam_ttl);
     std::vector<std::string> args = {
-        server.prefix, out.family_id, std::to_string(req.now), std::to_string(fam_ttl),
-        at.jti, at.session, std::to_string(at_ttl), rt.hash, rt.record,
+        std::to_string(req.now), std::to_string(fam_ttl), at.member, at.session,
+        std::to_string(at_ttl), rt.hash, rt.record,
         "client_id", req.client.id, "sub", req.sub, "username", req.username,
-        "scope", req.scope, "exp", std::to_string(req.now + fam_ttl),
+        "scope", req.scope, "exp", std::to_string(fam_exp),
     };
     const auto& granted = req.granted_resources.empty() ? req.resources : req.granted_resources;
     if (!granted.empty()) {
@@ -120,13 +158,14 @@ Issued issue(const flow::ServerConfig& server, const IssueRequest& req) {
         args.push_back(k);
         args.push_back(v);
     }
-    out.command = store::issue_script().call({}, args);
+    out.commands.push_back(store::family_call(store::issue_script(), keys, out.family_id, {}, args));
     return out;
 }
 
-bool issue_ok(const redisReply* reply) {
-    auto s = store::as_string(reply);
-    return !store::is_error(reply) && s && *s == "ok";
+bool issue_ok(flow::Replies replies) {
+    if (replies.empty() || store::any_error(replies)) return false;
+    auto s = store::as_string(replies.back());
+    return s && (*s == "ok" || *s == "OK");
 }
 
 json::Json Issued::response() const {
@@ -151,8 +190,8 @@ flow::Response token_response(const json_t* body) {
     return no_cache(flow::json_response(200, json::dump(body)));
 }
 
-flow::Step finish_issue(const Issued& issued, const redisReply* reply) {
-    if (!issue_ok(reply))
+flow::Step finish_issue(const Issued& issued, flow::Replies replies) {
+    if (!issue_ok(replies))
         return flow::Step::respond(
             no_cache(error_response(Error::TemporarilyUnavailable, "the session store is unavailable")),
             "issue script failed");

@@ -6,14 +6,19 @@
 //                           .refresh_token = client.allows_grant("refresh_token"),
 //                           .now = request.now};
 //   token::Issued issued = token::issue(server, req);
-//   return Step::redis({issued.command});          // alone in its step
-//   ... on the reply:
-//   if (!token::issue_ok(replies[0])) -> internal error
+//   return Step::redis(issued.commands);           // alone in its step
+//   ... on the replies:
+//   if (!token::issue_ok(replies)) -> 503 temporarily_unavailable
 //   json::Json body = issued.response();           // add id_token here if any
 //   return Step::respond(token::token_response(body.get()));
 //
-// One EVALSHA persists the family, the access-token session, the refresh
-// token (hashed) and the client/sub indexes atomically.
+// One EVALSHA persists the family, the access-token session and the refresh
+// token (hashed) atomically, in the family's slot (store/keys.h); the
+// client/sub index entries are plain commands before it in the same round
+// trip (other slots). A client_credentials token (IssueRequest.family =
+// false) has no family: one SET of a compact session, after its idx:cc
+// entry. A token is answered only when every command succeeded, so one that
+// was not indexed never leaves the server.
 #pragma once
 #include <hiredis/hiredis.h>
 
@@ -38,6 +43,9 @@ struct IssueRequest {
     std::string scope;     // granted, space-separated, already checked
     bool refresh_token = false;
     std::string family_id{}; // "" = a new random id; or one allocated earlier (a code's marker)
+    // false: no grant family (client_credentials: nothing refreshes it and no
+    // user's claims need keeping), the leanest session Redis can hold.
+    bool family = true;
     // Extra fields stored in the family hash (e.g. auth_time), for later grants.
     std::vector<std::pair<std::string, std::string>> family_fields{};
     int64_t now = 0;
@@ -55,31 +63,33 @@ struct IssueRequest {
 struct Issued {
     std::string access_token;
     std::string jti;
-    std::string family_id;
+    std::string family_id;      // empty for a family-less token
     std::string sub;            // for the audit event (flow/event.h)
     std::string refresh_token;  // empty when none was issued
     std::string scope;
     int64_t expires_in = 0;
     int64_t exp = 0;
     std::string jkt;            // "" for a Bearer token
-    flow::Command command;      // the ISSUE script call
+    // The index entries, then the ISSUE script call (or the session's SET).
+    std::vector<flow::Command> commands;
 
     // {"access_token","token_type":"Bearer"|"DPoP","expires_in","scope"[,"refresh_token"]}
     json::Json response() const;
 };
 
 Issued issue(const flow::ServerConfig& server, const IssueRequest& req);
-// The ISSUE script's reply meant success.
-bool issue_ok(const redisReply* reply);
+// Every reply to Issued::commands meant success.
+bool issue_ok(flow::Replies replies);
 
 // One signed access token and its session record, without persisting them
 // (used by issue() and by refresh-token rotation).
 struct AccessToken {
     std::string token;
-    std::string jti;
+    std::string jti;      // "FID.R" for a family's token, one id for a family-less one
+    std::string member;   // R: its entry in P fam:{FID}:at ("" when family-less)
     int64_t iat = 0;
     int64_t exp = 0;
-    std::string session;  // store::AccessSession JSON for P at:{jti}
+    std::string session;  // store::AccessSession (compact JSON) for keys.access(jti)
 };
 AccessToken mint_access_token(const flow::ServerConfig& server, std::string_view client_id,
                               std::string_view sub, std::string_view username,
@@ -87,19 +97,21 @@ AccessToken mint_access_token(const flow::ServerConfig& server, std::string_view
                               int64_t ttl, const std::vector<std::string>& resources = {},
                               std::string_view jkt = {});
 
-// A new opaque refresh token (256 random bits) and its record for P rt:{hash}.
+// A new refresh token "FID.SECRET" (256 random bits of secret) and its
+// record for P rt:{FID}:HASH.
 struct RefreshToken {
     std::string token;
-    std::string hash;    // store::secret_key_id(token)
+    std::string hash;    // store::secret_key_id(token): the HASH of its key
     std::string record;  // {"fam","iat","rid"}
 };
 RefreshToken mint_refresh_token(std::string_view family_id, int64_t now);
 
 // 200 with the body, Cache-Control: no-store and Pragma: no-cache (RFC 6749 §5.1).
 flow::Response token_response(const json_t* body);
-// The answer once the ISSUE script replied: the token response, or 503 when
-// Redis answered an error (nothing was issued: the script is all or nothing).
-flow::Step finish_issue(const Issued& issued, const redisReply* reply);
+// The answer once Issued::commands replied: the token response, or 503 when
+// Redis answered an error (nothing usable was issued: the client never
+// receives the token, whatever part of it was written).
+flow::Step finish_issue(const Issued& issued, flow::Replies replies);
 
 // Adds Pragma: no-cache to any response of the token endpoints.
 flow::Response no_cache(flow::Response r);

@@ -19,15 +19,18 @@
 // never undone.
 //
 // Registered clients are always asked for consent (records.h forces it).
-// Deleting a client also revokes every grant family it holds (REVOKE_ALL).
+// Deleting a client also revokes every grant family and family-less token it
+// holds, slot by slot (store/revoke_all.h, as `oauthctl client delete`).
 #include <cctype>
 #include <optional>
+#include <stdexcept>
 
 #include "oauth/bearer_access.h"
 #include "oauth/client_metadata.h"
 #include "oauth/endpoints.h"
 #include "oauth/issue.h"
 #include "oauth/login_limit.h"
+#include "store/revoke_all.h"
 #include "require/bearer.h"
 #include "require/session.h"
 #include "store/cas.h"
@@ -84,7 +87,7 @@ public:
         : RedisFlow(server, std::move(request)), keys_(server.prefix) {}
 
 private:
-    enum class Phase { Admit, Store, Fetch, Rewrite, Delete };
+    enum class Phase { Admit, Store, Fetch, Rewrite, Delete, RevokeGrants };
 
     Step begin() override {
         std::string_view base = server_.endpoint_path[OAUTH_EP_REGISTRATION];
@@ -108,7 +111,8 @@ private:
         case Phase::Store: return stored(replies);
         case Phase::Fetch: return fetched(replies[0]);
         case Phase::Rewrite: return rewritten(replies[0]);
-        case Phase::Delete: {
+        case Phase::Delete: return deleted(replies);
+        case Phase::RevokeGrants: {
             flow::Response r;
             r.status = 204;  // RFC 7592 §2.3
             return answer(std::move(r), "client deleted")
@@ -297,10 +301,13 @@ private:
 
         if (request_.method == "DELETE") {
             phase_ = Phase::Delete;
-            // The grants it holds end with it (RFC 7592 §2.3).
-            return Step::redis({{"DEL", keys_.client(id_)},
-                                {"SREM", keys_.clients(), id_},
-                                store::revoke_all_script().call({}, {keys_.prefix(), "client", id_})});
+            // The grants it holds end with it (RFC 7592 §2.3). The client goes
+            // first, so no new token is issued to it while its indexes are
+            // read (in the same round trip, after the DEL) and walked.
+            revoke_.emplace(keys_, store::RevokeAllOf::Client, id_);
+            std::vector<flow::Command> cmds = {{"DEL", keys_.client(id_)}, {"SREM", keys_.clients(), id_}};
+            for (auto& c : revoke_->reads()) cmds.push_back(std::move(c));
+            return Step::redis(std::move(cmds));
         }
         if (request_.method == "PUT") {
             if (request_.body_too_large) {
@@ -327,6 +334,18 @@ private:
         return Step::redis({store::cas(keys_.client(id_), stored_, store::serialize(client_))});
     }
 
+    // The client is gone; its indexes were read: revoke each family (one
+    // slot each) and delete each family-less token and the indexes.
+    Step deleted(flow::Replies replies) {
+        try {
+            auto writes = revoke_->writes(replies.subspan(2));
+            phase_ = Phase::RevokeGrants;
+            return Step::redis(std::move(writes.commands));
+        } catch (const std::runtime_error&) {
+            return unavailable();
+        }
+    }
+
     Step rewritten(const redisReply* reply) {
         store::CasReply cas = store::read_cas(reply);
         if (cas.result == store::CasResult::Error) return unavailable();
@@ -346,6 +365,7 @@ private:
     store::Client client_;
     std::string secret_, secret_hash_, registration_token_;
     std::string id_, presented_hash_, stored_;
+    std::optional<store::RevokeAll> revoke_;  // DELETE: the grants it walks
 };
 
 }  // namespace

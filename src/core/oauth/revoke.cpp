@@ -50,11 +50,15 @@ private:
             if (claims->client_id != client_id) return revoked("access token of another client");
             jti_ = claims->jti;
             if (auto s = json::get_string(claims->payload.get(), "sub")) sub_ = std::string(*s);
-            return Step::redis({store::revoke_access_script().call(
-                {}, {keys_.prefix(), claims->jti, client_id})});
+            return Step::redis({store::revoke_access(keys_, claims->jti, client_id)});
         }
-        return Step::redis({store::revoke_refresh_script().call(
-            {}, {keys_.prefix(), store::secret_key_id(token), client_id})});
+        // A refresh token names its family (keys.h); one that names none was
+        // never issued here.
+        auto fid = store::Keys::family_of(token);
+        auto key = keys_.refresh(token);
+        if (!fid || !key) return revoked("not one of our refresh tokens");
+        return Step::redis({store::family_call(store::revoke_refresh_script(), keys_, *fid, {*key},
+                                               {std::string(*fid), client_id})});
     }
 
     // The revoke script's reply: 1 when it revoked something.

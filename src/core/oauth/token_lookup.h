@@ -28,8 +28,11 @@ std::optional<AccessClaims> verify_access_token(const flow::ServerConfig& server
                                                 std::string_view token, int64_t now,
                                                 bool check_exp);
 
+// A compact JWS has two dots; a refresh token ("FID.SECRET", store/keys.h)
+// has one.
 inline bool looks_like_jws(std::string_view token) {
-    return token.find('.') != std::string_view::npos;
+    size_t first = token.find('.');
+    return first != std::string_view::npos && token.find('.', first + 1) != std::string_view::npos;
 }
 
 }  // namespace oauth::token

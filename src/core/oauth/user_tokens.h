@@ -26,7 +26,7 @@ struct UserApproval {
 };
 
 struct UserTokens {
-    Issued issued;                    // issued.command is the step to run
+    Issued issued;                    // issued.commands is the step to run
     std::optional<std::string> id_token;
 
     // The token response's body, id_token included.

@@ -17,9 +17,13 @@ std::string field(const Family& f, std::string_view name) {
 
 }  // namespace
 
-flow::Command refresh_lookup(const Keys& keys, std::string_view refresh_token, bool revoke_on_reuse) {
-    return refresh_lookup_script().call(
-        {}, {keys.prefix(), secret_key_id(refresh_token), revoke_on_reuse ? "1" : "0"});
+std::optional<flow::Command> refresh_lookup(const Keys& keys, std::string_view refresh_token,
+                                           bool revoke_on_reuse) {
+    auto fid = Keys::family_of(refresh_token);
+    auto key = keys.refresh(refresh_token);
+    if (!fid || !key) return std::nullopt;
+    return family_call(refresh_lookup_script(), keys, *fid, {*key},
+                       {std::string(*fid), revoke_on_reuse ? "1" : "0"});
 }
 
 RefreshLookup parse_refresh_lookup(const redisReply* reply) {

@@ -1,4 +1,4 @@
-// Reading grant families and refresh tokens (keys.h: P fam:{fid}, P rt:{hash})
+// Reading grant families and refresh tokens (keys.h: P fam:{FID}, P rt:{FID}:HASH)
 // through the REFRESH_LOOKUP script (scripts.h).
 #pragma once
 #include <hiredis/hiredis.h>
@@ -34,8 +34,10 @@ struct RefreshLookup {
     std::string token_id;     // Ok: its public id ("rid")
 };
 
-// EVALSHA REFRESH_LOOKUP for a presented refresh token.
-flow::Command refresh_lookup(const Keys& keys, std::string_view refresh_token, bool revoke_on_reuse);
+// EVALSHA REFRESH_LOOKUP for a presented refresh token; nullopt when the
+// token names no family (keys.h), so it was never issued here: "none".
+std::optional<flow::Command> refresh_lookup(const Keys& keys, std::string_view refresh_token,
+                                           bool revoke_on_reuse);
 RefreshLookup parse_refresh_lookup(const redisReply* reply);
 
 }  // namespace oauth::store

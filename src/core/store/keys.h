@@ -12,11 +12,21 @@
 //   P user:{username}           STRING  User JSON (password only as scrypt hash)
 //   P sub:{sub}                 STRING  username owning that sub (sub -> user index)
 //
-// Tokens and grants (see oauth/issue.h and store/scripts.h):
-//   P at:{jti}                  STRING  access-token session, TTL = the token's life.
-//                                       oauth_require does EXISTS on it. Value: JSON
-//                                       {"client_id","sub","scope","iat","exp","fam"}
-//   P fam:{fid}                 HASH    grant family: client_id sub username scope
+// Tokens and grants (see oauth/issue.h and store/scripts.h). Redis Cluster
+// (SPEC §7): every atomic step touches one slot, so a grant family and
+// everything that belongs to it share the hash tag {FID} (Redis hashes only
+// what is between the first '{' and '}'). An access token of a family has
+// jti "FID.R" and a refresh token is "FID.SECRET", so the key of either is
+// found from the token alone, in the family's slot. A client_credentials
+// token has no family (leaner sessions): its jti is one id without '.', its
+// key has no tag, and it is listed in its client's idx:cc index instead.
+//   P at:{FID}.R                STRING  access-token session of a family's token,
+//   P at:JTI                    STRING  ... or of a family-less (client_credentials)
+//                                       token; TTL = the token's life. oauth_require
+//                                       does EXISTS on it. Value (records.h): compact
+//                                       JSON {"c":client_id[,"s":sub][,"f":fid]}
+//                                       ("s" left out when it is the client id).
+//   P fam:{FID}                 HASH    grant family: client_id sub username scope
 //                                       (granted at the original grant) iat exp
 //                                       (absolute end = iat + oauth_refresh_token_ttl,
 //                                       or the access token's exp when no refresh
@@ -24,16 +34,23 @@
 //                                       refresh token, "" when none) plus optional
 //                                       fields a grant adds (auth_time, ...).
 //                                       TTL = exp - now.
-//   P fam:{fid}:at              ZSET    jti -> exp of every access token of the family
-//   P rt:{sha256hex(token)}     STRING  refresh token: JSON {"fam","iat","rid"}; kept
-//                                       after rotation until the family ends, so that a
+//   P fam:{FID}:at              ZSET    R -> exp of every access token of the family
+//   P rt:{FID}:HASH             STRING  refresh token (HASH = sha256hex of the whole
+//                                       token): JSON {"fam","iat","rid"}; kept after
+//                                       rotation until the family ends, so that a
 //                                       rotated token is recognised (reuse detection,
-//                                       RFC 9700 §4.14.2). "rid" is its public id (jti
-//                                       in introspection).
+//                                       RFC 9700 §4.14.2). "rid" is its public id.
+// Indexes, each one key (so one slot), written in the same round trip as the
+// family but not atomically with it (a family is in another slot): they are
+// written first, and an entry whose family is gone reads as nothing to revoke.
 //   P idx:client:{client_id}    ZSET    fid -> family exp: families of a client
 //   P idx:sub:{sub}             ZSET    fid -> family exp: families of a subject
-//                                       (both pruned of ended families on every add;
-//                                       `oauthctl session revoke --client/--sub`)
+//   P idx:cc:{client_id}        ZSET    jti -> exp: family-less tokens of a client
+//                                       (all pruned of ended members on every add;
+//                                       `oauthctl session revoke --client/--sub`
+//                                       walks them, one family / token at a time)
+// (Above, {client_id} and {sub} are notation, not hash tags: index keys have
+// no braces, as before; only FID tags are literal braces.)
 //
 // Browser and device flows (owned by those flows; documented here so that the
 // whole layout is in one file):
@@ -78,6 +95,7 @@
 //                                       proof key's thumbprint, so one client cannot
 //                                       spend another's jti. A single-key command.
 #pragma once
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -98,13 +116,26 @@ public:
     std::string user(std::string_view username) const { return cat("user:", username); }
     std::string sub(std::string_view sub) const { return cat("sub:", sub); }
 
-    std::string access(std::string_view jti) const { return cat("at:", jti); }
-    std::string family(std::string_view fid) const { return cat("fam:", fid); }
-    std::string family_tokens(std::string_view fid) const { return cat("fam:", fid) + ":at"; }
-    // hash: secret_key_id(refresh token)
-    std::string refresh(std::string_view hash) const { return cat("rt:", hash); }
+    // The family a token names: FID of a jti "FID.R" or a refresh token
+    // "FID.SECRET"; nullopt for a family-less jti (or anything malformed).
+    static std::optional<std::string_view> family_of(std::string_view token);
+    // A new family token's jti / refresh token: FID "." random.
+    static std::string family_member(std::string_view fid, std::string_view random);
+
+    std::string access(std::string_view jti) const;
+    std::string family(std::string_view fid) const { return tagged("fam:", fid, ""); }
+    std::string family_tokens(std::string_view fid) const { return tagged("fam:", fid, ":at"); }
+    // What a family's token keys start with: + R gives P at:{FID}.R, + HASH
+    // gives P rt:{FID}:HASH (the scripts build the keys they find in the
+    // family from these, so the rule stays here).
+    std::string family_access_prefix(std::string_view fid) const { return tagged("at:", fid, "."); }
+    std::string family_refresh_prefix(std::string_view fid) const { return tagged("rt:", fid, ":"); }
+    // The key of a presented refresh token; nullopt when it names no family
+    // (such a token was never issued here).
+    std::optional<std::string> refresh(std::string_view token) const;
     std::string client_index(std::string_view client_id) const { return cat("idx:client:", client_id); }
     std::string sub_index(std::string_view sub) const { return cat("idx:sub:", sub); }
+    std::string client_token_index(std::string_view client_id) const { return cat("idx:cc:", client_id); }
 
     std::string code(std::string_view hash) const { return cat("code:", hash); }
     std::string pending(std::string_view handle) const { return cat("authz:", handle); }
@@ -128,6 +159,12 @@ public:
     }
 
 private:
+    std::string tagged(std::string_view kind, std::string_view fid, std::string_view tail) const {
+        std::string k;
+        k.reserve(p_.size() + kind.size() + fid.size() + tail.size() + 2);
+        k.append(p_).append(kind).append("{").append(fid).append("}").append(tail);
+        return k;
+    }
     std::string cat(std::string_view kind, std::string_view id) const {
         std::string k;
         k.reserve(p_.size() + kind.size() + id.size());

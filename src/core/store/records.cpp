@@ -180,13 +180,12 @@ std::optional<User> parse_user(std::string_view text) {
 }
 
 std::string serialize(const AccessSession& s) {
+    // Leaner sessions (SPEC §7, keys.h): what the token itself carries
+    // (scope, iat, exp) is not repeated; sub only when it is not the client.
     json::Json o(json_object());
-    json::set(o.get(), "client_id", s.client_id);
-    json::set(o.get(), "sub", s.sub);
-    json::set(o.get(), "scope", s.scope);
-    json::set(o.get(), "iat", s.iat);
-    json::set(o.get(), "exp", s.exp);
-    json::set(o.get(), "fam", s.family);
+    json::set(o.get(), "c", s.client_id);
+    if (s.sub != s.client_id) json::set(o.get(), "s", s.sub);
+    if (!s.family.empty()) json::set(o.get(), "f", s.family);
     return json::dump(o.get());
 }
 
@@ -194,6 +193,13 @@ std::optional<AccessSession> parse_access_session(std::string_view text) {
     json::Json o = json::parse_object(text);
     if (!o) return std::nullopt;
     AccessSession s;
+    if (json_object_get(o.get(), "c")) {
+        s.client_id = str(o.get(), "c");
+        s.sub = json_object_get(o.get(), "s") ? str(o.get(), "s") : s.client_id;
+        s.family = str(o.get(), "f");
+        return s;
+    }
+    // Written before the compact form.
     s.client_id = str(o.get(), "client_id");
     s.sub = str(o.get(), "sub");
     s.scope = str(o.get(), "scope");

@@ -68,14 +68,16 @@ struct User {
 std::string serialize(const User& u);
 std::optional<User> parse_user(std::string_view text);
 
-// P at:{jti}: {"client_id","sub","scope","iat","exp","fam"}; lives as long as
-// the access token.
+// P at:...: compact {"c":client_id[,"s":sub][,"f":fid]} ("s" left out when
+// it equals the client id, "f" for a family-less token); lives as long as
+// the access token. Sessions written before the compact form,
+// {"client_id","sub","scope","iat","exp","fam"}, are still read.
 struct AccessSession {
     std::string client_id;
     std::string sub;
-    std::string scope;
-    int64_t iat = 0;
-    int64_t exp = 0;
+    std::string scope;   // legacy records only (the token carries it)
+    int64_t iat = 0;     // legacy records only
+    int64_t exp = 0;     // legacy records only
     std::string family;
 };
 
