@@ -3,6 +3,7 @@ security events in the log, one JSON object a line, and no secret."""
 import json
 import os
 import re
+import socket
 import time
 
 import requests
@@ -176,3 +177,33 @@ def test_audit_log_is_checked_by_nginx_t(redis, keys, upstream, workdir):
         port, redis.address, [keys["RS256"]],
         http_extra="oauth_audit_log off;"), port)
     assert off.test_config()[0] == 0
+
+
+def test_syslog_target_sends_one_datagram_per_event(nginx_factory, redis, keys,
+                                                    upstream, ctl):
+    """oauth_audit_log syslog:...: each event is one RFC 3164 message (nginx's
+    syslog header, the tag, the JSON object, no newline) on the server given."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.settimeout(5)
+    try:
+        target = (f"syslog:server=127.0.0.1:{listener.getsockname()[1]},"
+                  "facility=auth,severity=notice,tag=oauth_audit")
+        server = audit_server(nginx_factory, redis, keys, upstream, target)
+        out = ctl("client", "create", "--id", "svc", "--grant-types",
+                  "client_credentials", "--scope", "a")
+        r = requests.post(server.url(TOKEN), auth=("svc", out["client_secret"]),
+                          data={"grant_type": "client_credentials"})
+        assert r.status_code == 200, r.text
+        datagram = listener.recvfrom(65536)[0].decode()
+    finally:
+        listener.close()
+    # auth (4) * 8 + notice (5) = 37
+    m = re.fullmatch(r"<37>\w{3} [ \d]\d \d\d:\d\d:\d\d \S+ oauth_audit: (\{.*\})",
+                     datagram)
+    assert m, datagram
+    event = json.loads(m.group(1))
+    assert event["event"] == "token_issued"
+    assert event["grant"] == "client_credentials" and event["client_id"] == "svc"
+    assert r.json()["access_token"] not in datagram
+    assert out["client_secret"] not in datagram
