@@ -259,6 +259,34 @@ def test_management_read_update_delete(open_server, redis, ctl):
     assert manage("DELETE", uri, token).status_code == 401
 
 
+def test_update_with_a_client_secret_must_present_the_current_one(open_server):
+    """RFC 7592 §2.2: a client_secret in the PUT body must match the current
+    secret; the client can never set one of its own choosing."""
+    body = register(open_server, {"redirect_uris": [REDIRECT], "client_name": "S",
+                                  "grant_types": ["authorization_code"]}).json()
+    uri, token, secret = (body["registration_client_uri"], body["registration_access_token"],
+                          body["client_secret"])
+    meta = {k: v for k, v in body.items()
+            if k not in ("registration_access_token", "registration_client_uri",
+                         "client_id_issued_at", "client_secret", "client_secret_expires_at")}
+    for chosen in ("my-own-secret", 42):
+        r = manage("PUT", uri, token, dict(meta, client_secret=chosen))
+        assert_registration_error(r, "invalid_client_metadata")
+        assert "client_secret" in r.json()["error_description"]
+    # A refusal changes nothing: the same registration token still works.
+    r = manage("PUT", uri, token, dict(meta, client_name="T", client_secret=secret))
+    assert r.status_code == 200, r.text
+    assert r.json()["client_name"] == "T"
+    # A public client has no secret to present.
+    pub = register(open_server, PUBLIC).json()
+    pmeta = {k: v for k, v in pub.items()
+             if k not in ("registration_access_token", "registration_client_uri",
+                          "client_id_issued_at")}
+    r = manage("PUT", pub["registration_client_uri"], pub["registration_access_token"],
+               dict(pmeta, client_secret="x"))
+    assert_registration_error(r, "invalid_client_metadata")
+
+
 def code_flow(server, client_id, secret=None, scope="openid", extra=None):
     """Signs ann in through the built-in pages; returns the token answer."""
     verifier = new_verifier()

@@ -202,9 +202,21 @@ private:
         return store_new();
     }
 
-    void offload() override { secret_hash_ = util::hash_secret(secret_, util::kClientSecretCost); }
+    // The thread pool's work: hash a new client's secret, or (PUT) check the
+    // one the body presents against the stored hash.
+    void offload() override {
+        if (!presented_secret_.empty())
+            secret_matches_ = util::verify_secret(presented_secret_, client_.secret_hash);
+        else
+            secret_hash_ = util::hash_secret(secret_, util::kClientSecretCost);
+    }
 
     Step offloaded() override {
+        if (!presented_secret_.empty()) {
+            if (!secret_matches_)
+                return refuse(Error::InvalidClientMetadata, "client_secret is not this client's secret");
+            return rewrite();
+        }
         if (secret_hash_.empty()) return Step::respond(flow::internal_error(), "registration: no secret hash");
         client_.secret_hash = secret_hash_;
         return store_new();
@@ -326,7 +338,19 @@ private:
                 return refuse(Error::InvalidClientMetadata,
                               "token_endpoint_auth_method cannot change between none and a client secret");
             apply_metadata();
+            // RFC 7592 §2.2: a client_secret in the body must be the one it
+            // holds; a client never chooses its own. Checked on the pool.
+            if (json_t* secret = json_object_get(body_.get(), "client_secret")) {
+                if (!json_is_string(secret) || client_.secret_hash.empty())
+                    return refuse(Error::InvalidClientMetadata, "client_secret is not this client's secret");
+                presented_secret_ = json_string_value(secret);
+                return Step::offload();
+            }
         }
+        return rewrite();
+    }
+
+    Step rewrite() {
         // RFC 7592 §3: a fresh registration access token in every answer.
         registration_token_ = util::random_token(32);
         client_.registration_token_hash = util::sha256_hex(registration_token_);
@@ -364,6 +388,8 @@ private:
     std::optional<registration::Metadata> metadata_;
     store::Client client_;
     std::string secret_, secret_hash_, registration_token_;
+    std::string presented_secret_;  // PUT: a client_secret in the body
+    bool secret_matches_ = false;
     std::string id_, presented_hash_, stored_;
     std::optional<store::RevokeAll> revoke_;  // DELETE: the grants it walks
 };
