@@ -82,19 +82,27 @@ RefreshToken mint_refresh_token(std::string_view family_id, int64_t now) {
 
 namespace {
 
-// A client_credentials token: no family; its session and its idx:cc entry.
-Issued issue_family_less(const flow::ServerConfig& server, const IssueRequest& req,
-                         int64_t at_ttl) {
-    Issued out;
+// The request's access token, minted into `out` (family-less when
+// out.family_id is empty); its session record for the caller to store.
+AccessToken mint_into(Issued& out, const flow::ServerConfig& server, const IssueRequest& req,
+                      int64_t at_ttl) {
     out.scope = req.scope;
-    AccessToken at = mint_access_token(server, req.client.id, req.sub, req.username, req.scope, "",
-                                       req.now, at_ttl, req.resources, req.jkt);
+    AccessToken at = mint_access_token(server, req.client.id, req.sub, req.username, req.scope,
+                                       out.family_id, req.now, at_ttl, req.resources, req.jkt);
     out.jkt = req.jkt;
     out.access_token = std::move(at.token);
     out.jti = at.jti;
     out.sub = req.sub;
     out.exp = at.exp;
     out.expires_in = at_ttl;
+    return at;
+}
+
+// A client_credentials token: no family; its session and its idx:cc entry.
+Issued issue_family_less(const flow::ServerConfig& server, const IssueRequest& req,
+                         int64_t at_ttl) {
+    Issued out;
+    AccessToken at = mint_into(out, server, req, at_ttl);
     store::Keys keys(server.prefix);
     store::index_add(out.commands, keys.client_token_index(req.client.id), at.jti, at.exp, req.now,
                      at_ttl);
@@ -110,21 +118,13 @@ Issued issue(const flow::ServerConfig& server, const IssueRequest& req) {
 
     Issued out;
     out.family_id = req.family_id.empty() ? new_id() : req.family_id;
-    out.scope = req.scope;
     // The family lives as long as its refresh tokens may (absolute life), or
     // exactly as long as its only access token when there is no refresh token.
     int64_t fam_ttl = req.refresh_token
                           ? std::max(at_ttl, server.ttl_of(OAUTH_TTL_REFRESH_TOKEN))
                           : at_ttl;
 
-    AccessToken at = mint_access_token(server, req.client.id, req.sub, req.username, req.scope,
-                                       out.family_id, req.now, at_ttl, req.resources, req.jkt);
-    out.jkt = req.jkt;
-    out.access_token = std::move(at.token);
-    out.jti = at.jti;
-    out.sub = req.sub;
-    out.exp = at.exp;
-    out.expires_in = at_ttl;
+    AccessToken at = mint_into(out, server, req, at_ttl);
 
     RefreshToken rt;
     if (req.refresh_token) {
