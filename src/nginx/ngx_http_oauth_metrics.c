@@ -223,10 +223,41 @@ ngx_http_oauth_metrics_labelled(ngx_http_oauth_metrics_out_t *o,
 }
 
 
-#define ngx_http_oauth_metrics_family(o, shm, name, label, values, field)    \
-    ngx_http_oauth_metrics_labelled(o, shm, name, label, values,             \
-        sizeof(values) / sizeof(ngx_str_t),                                  \
-        offsetof(ngx_http_oauth_metrics_slot_t, field))
+/* the counters with one label: a line each per value of their fixed table */
+typedef struct {
+    char        *name;
+    char        *help;
+    char        *label;
+    ngx_str_t   *values;
+    ngx_uint_t   nvalues;
+    size_t       offset;    /* of their array in a slot */
+} ngx_http_oauth_metrics_counter_t;
+
+#define ngx_http_oauth_metrics_counter(name, help, label, values, field)     \
+    { name, help, label, values, sizeof(values) / sizeof(ngx_str_t),         \
+      offsetof(ngx_http_oauth_metrics_slot_t, field) }
+
+static ngx_http_oauth_metrics_counter_t  ngx_http_oauth_metrics_counters[] = {
+    ngx_http_oauth_metrics_counter("oauth_tokens_issued_total",
+        "Access tokens issued by the token endpoint, by grant type.",
+        "grant", ngx_http_oauth_metrics_grants, tokens_issued),
+    ngx_http_oauth_metrics_counter("oauth_token_errors_total",
+        "Error answers of the token endpoint, by OAuth error code.",
+        "error", ngx_http_oauth_metrics_errors, token_errors),
+    ngx_http_oauth_metrics_counter("oauth_require_total",
+        "Decisions of oauth_require, by result.",
+        "result", ngx_http_oauth_metrics_require_results, require),
+    ngx_http_oauth_metrics_counter("oauth_logins_total",
+        "Password checks of the sign-in page, by result.",
+        "result", ngx_http_oauth_metrics_logins, logins),
+    ngx_http_oauth_metrics_counter("oauth_events_total",
+        "Security events (those of oauth_audit_log), by kind.",
+        "event", ngx_http_oauth_metrics_events, events),
+    ngx_http_oauth_metrics_counter("oauth_redis_errors_total",
+        "Failed Redis operations (timeout, connection, queue_full) and error "
+        "replies, by kind.",
+        "kind", ngx_http_oauth_metrics_redis_errors, redis_errors)
+};
 
 
 static ngx_int_t
@@ -242,6 +273,7 @@ ngx_http_oauth_metrics_handler(ngx_http_request_t *r)
     ngx_http_oauth_metrics_shm_t  *shm;
     ngx_http_oauth_metrics_out_t   o;
     ngx_http_oauth_main_conf_t    *mcf;
+    ngx_http_oauth_metrics_counter_t  *c;
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
         return NGX_HTTP_NOT_ALLOWED;
@@ -269,40 +301,19 @@ ngx_http_oauth_metrics_handler(ngx_http_request_t *r)
     o.pos = b->pos;
     o.end = b->end;
 
-    ngx_http_oauth_metrics_head(&o, "oauth_tokens_issued_total", "counter",
-        "Access tokens issued by the token endpoint, by grant type.");
-    ngx_http_oauth_metrics_family(&o, shm, "oauth_tokens_issued_total",
-        "grant", ngx_http_oauth_metrics_grants, tokens_issued);
-
-    ngx_http_oauth_metrics_head(&o, "oauth_token_errors_total", "counter",
-        "Error answers of the token endpoint, by OAuth error code.");
-    ngx_http_oauth_metrics_family(&o, shm, "oauth_token_errors_total",
-        "error", ngx_http_oauth_metrics_errors, token_errors);
-
-    ngx_http_oauth_metrics_head(&o, "oauth_require_total", "counter",
-        "Decisions of oauth_require, by result.");
-    ngx_http_oauth_metrics_family(&o, shm, "oauth_require_total",
-        "result", ngx_http_oauth_metrics_require_results, require);
-
-    ngx_http_oauth_metrics_head(&o, "oauth_logins_total", "counter",
-        "Password checks of the sign-in page, by result.");
-    ngx_http_oauth_metrics_family(&o, shm, "oauth_logins_total",
-        "result", ngx_http_oauth_metrics_logins, logins);
-
-    ngx_http_oauth_metrics_head(&o, "oauth_events_total", "counter",
-        "Security events (those of oauth_audit_log), by kind.");
-    ngx_http_oauth_metrics_family(&o, shm, "oauth_events_total",
-        "event", ngx_http_oauth_metrics_events, events);
+    for (i = 0; i < sizeof(ngx_http_oauth_metrics_counters)
+                    / sizeof(ngx_http_oauth_metrics_counters[0]); i++)
+    {
+        c = &ngx_http_oauth_metrics_counters[i];
+        ngx_http_oauth_metrics_head(&o, c->name, "counter", c->help);
+        ngx_http_oauth_metrics_labelled(&o, shm, c->name, c->label, c->values,
+                                        c->nvalues, c->offset);
+    }
 
     ngx_http_oauth_metrics_head(&o, "oauth_redis_commands_total", "counter",
         "Redis commands sent for requests (not handshakes or probes).");
     ngx_http_oauth_metrics_sum(shm, redis_commands, v);
     o.pos = ngx_slprintf(o.pos, o.end, "oauth_redis_commands_total %uL\n", v);
-
-    ngx_http_oauth_metrics_head(&o, "oauth_redis_errors_total", "counter",
-        "Failed Redis operations (timeout, connection, queue_full) and error replies, by kind.");
-    ngx_http_oauth_metrics_family(&o, shm, "oauth_redis_errors_total",
-        "kind", ngx_http_oauth_metrics_redis_errors, redis_errors);
 
     ngx_http_oauth_metrics_head(&o, "oauth_redis_latency_seconds",
         "histogram", "Time from sending a Redis operation to its last reply.");
