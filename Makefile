@@ -102,10 +102,7 @@ test: deps
 	$(BUILD)/unit_tests --gtest_brief=1
 	$(BUILD)/abi_garbage_test
 	scripts/fuzz.sh $(FUZZ_BUILD) 10 $(FUZZ_NAMES)
-	@echo "== integration tests: Debian's nginx $$(/usr/sbin/nginx -v 2>&1 | cut -d/ -f2)"
-	$(PYTHON) -m pytest -q t/
-	@echo "== integration tests: nginx $$($(STABLE)/nginx/objs/nginx -v 2>&1 | cut -d/ -f2) from source"
-	$(STABLE_ENV) $(PYTHON) -m pytest -q t/
+	scripts/integration-tests.sh $(PYTHON) $(STABLE) $(abspath $(BUILD))/test-runs
 
 # The unit tests, the ABI garbage test (with LeakSanitizer) and the
 # integration tests against the module built with ASan and UBSan, loaded by
