@@ -189,8 +189,10 @@ run() {
         "http://127.0.0.1:$PORT$path" >"$out"
     wrk_figures "$out"
 }
-dpop_run() {  # NAME SECONDS PROOFS
-    run "$1" "$2" /api/x -s "$WORK/proofs.lua" -- "$DPOP" "$3"
+dpop_run() {  # NAME SECONDS PROOFS (the script's arguments follow the URL)
+    taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNS" -d"${2}s" --latency -s "$WORK/proofs.lua" \
+        "http://127.0.0.1:$PORT/api/x" -- "$DPOP" "$3" >"$WORK/wrk-$1.txt"
+    wrk_figures "$WORK/wrk-$1.txt"
 }
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
@@ -202,8 +204,9 @@ run warm 2 /plain/x >/dev/null
 run warm 2 /api/x -H "Authorization: Bearer $BEARER" >/dev/null
 proofs 20000 "$WORK/warm.proofs"
 read -r warm_rps _ _ < <(dpop_run warm-dpop 2 "$WORK/warm.proofs")
-# Proofs for one run: half again what the warm-up rate would use.
-NPROOFS=$(awk -v r="$warm_rps" -v s="$SECONDS_RUN" 'BEGIN {printf "%d", r * s * 1.5 + 1000}')
+# Proofs for one run: three times what the warm-up rate would use (the
+# warm-up runs slower than the rounds).
+NPROOFS=$(awk -v r="$warm_rps" -v s="$SECONDS_RUN" 'BEGIN {printf "%d", r * s * 3 + 5000}')
 
 : >"$WORK/results.txt"
 for round in $(seq "$ROUNDS"); do

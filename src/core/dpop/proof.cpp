@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "dpop/header_cache.h"
 #include "jose/jws.h"
 #include "jose/public_jwk.h"
 #include "jose/rsa_pss.h"
@@ -133,18 +134,26 @@ std::expected<Proof, ProofError> verify_proof(std::string_view jws, const Expect
     if (jws.size() > kMaxProofSize) return std::unexpected(ProofError::Malformed);
     auto parts = jose::split_compact(jws);
     if (!parts) return std::unexpected(ProofError::Malformed);
-    json::Json header = jose::decode_part(parts->header);
     json::Json payload = jose::decode_part(parts->payload);
-    if (!header || !payload) return std::unexpected(ProofError::Malformed);
-    // RFC 7515 §4.1.11: no extension is understood here.
-    if (json_object_get(header.get(), "crit")) return std::unexpected(ProofError::Malformed);
+    if (!payload) return std::unexpected(ProofError::Malformed);
+    // The client's header, seen before: these bytes passed steps 4-7's
+    // header checks already and carry this key (dpop/header_cache.h).
+    std::optional<CheckedHeader> checked = HeaderCache::process().find(parts->header);
+    json::Json header;
+    std::optional<ProofAlg> alg;
+    if (!checked) {
+        header = jose::decode_part(parts->header);
+        if (!header) return std::unexpected(ProofError::Malformed);
+        // RFC 7515 §4.1.11: no extension is understood here.
+        if (json_object_get(header.get(), "crit")) return std::unexpected(ProofError::Malformed);
 
-    // Steps 4-5: typ, and an asymmetric algorithm we verify. "none", HS256
-    // and anything unknown fail here, before a key is even built.
-    if (!dpop_type(header.get())) return std::unexpected(ProofError::BadType);
-    auto alg_text = json::get_string(header.get(), "alg");
-    auto alg = alg_text ? proof_alg(*alg_text) : std::nullopt;
-    if (!alg) return std::unexpected(ProofError::BadAlg);
+        // Steps 4-5: typ, and an asymmetric algorithm we verify. "none",
+        // HS256 and anything unknown fail here, before a key is even built.
+        if (!dpop_type(header.get())) return std::unexpected(ProofError::BadType);
+        auto alg_text = json::get_string(header.get(), "alg");
+        alg = alg_text ? proof_alg(*alg_text) : std::nullopt;
+        if (!alg) return std::unexpected(ProofError::BadAlg);
+    }
 
     // Payload claims (§4.2), compared against the request (steps 8-11).
     auto jti = json::get_string(payload.get(), "jti");
@@ -172,15 +181,20 @@ std::expected<Proof, ProofError> verify_proof(std::string_view jws, const Expect
 
     // Steps 6-7: the key, public only, of the algorithm's type, and the
     // signature by it.
-    auto key = jose::key_from_public_jwk(json_object_get(header.get(), "jwk"));
-    if (!key) return std::unexpected(from_jwk(key.error()));
-    if ((*key)->alg() != alg->key_alg) return std::unexpected(ProofError::BadAlg);
-    out.jkt = (*key)->kid();  // the thumbprint (public_jwk.h)
+    if (!checked) {
+        auto key = jose::key_from_public_jwk(json_object_get(header.get(), "jwk"));
+        if (!key) return std::unexpected(from_jwk(key.error()));
+        if ((*key)->alg() != alg->key_alg) return std::unexpected(ProofError::BadAlg);
+        checked = CheckedHeader{std::move(*key), alg->pss};
+        HeaderCache::process().insert(parts->header, *checked);
+    }
+    const jose::Key& key = *checked->key;
+    out.jkt = key.kid();  // the thumbprint (public_jwk.h)
     if (!expect.jkt.empty() && out.jkt != expect.jkt) return std::unexpected(ProofError::WrongKey);
     auto signature = util::base64url_decode(parts->signature);
     if (!signature) return std::unexpected(ProofError::Malformed);
-    bool good = alg->pss ? jose::verify_ps256((*key)->pkey(), parts->signing_input(), *signature)
-                         : (*key)->verify(parts->signing_input(), *signature);
+    bool good = checked->pss ? jose::verify_ps256(key.pkey(), parts->signing_input(), *signature)
+                             : key.verify(parts->signing_input(), *signature);
     if (!good)
         return std::unexpected(ProofError::BadSignature);
 
