@@ -150,6 +150,7 @@ typedef struct {
                                     empty */
     oauth_str_t  dpop;           /* the first DPoP header (RFC 9449 §4.1) */
     int          dpop_count;     /* how many DPoP headers the request had */
+    int64_t      dpop_nonce_lifetime; /* oauth_dpop_nonce: seconds, 0 off */
 } oauth_http_request_t;
 
 typedef enum {

@@ -56,6 +56,8 @@ typedef struct {
     int64_t             leeway;      /* seconds */
     oauth_str_t         realm;
     int                 dpop;        /* OAUTH_REQUIRE_DPOP_* */
+    int64_t             dpop_nonce_lifetime; /* oauth_dpop_nonce (RFC 9449
+                                                section 9): seconds, 0 off */
 } oauth_require_policy_t;
 
 /* oauth_require dpop=allowed|required (SPEC section 10) */
@@ -87,6 +89,9 @@ typedef struct {
                                                    asked, 1 hit, 2 miss */
     size_t                   redis_count;       /* REDIS: how many: 1, or 2
                                                    with a DPoP proof's jti */
+    oauth_str_t              dpop_nonce;        /* DENY or ALLOW: when not
+                                                   empty, send it as the
+                                                   DPoP-Nonce header */
 } oauth_require_result_t;
 
 typedef struct oauth_require_s  oauth_require_t;

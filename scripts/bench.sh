@@ -6,6 +6,8 @@ set -euo pipefail
 here=$(dirname "$0")
 "$here/bench-require.sh"
 echo
+"$here/bench-dpop.sh"
+echo
 "$here/bench-tokens.sh"
 echo
 "$here/bench-memory.sh"

@@ -71,3 +71,27 @@ class Prover:
         """A proof whose jwk carries the private key (RFC 9449 §4.3 step 7)."""
         return self.proof(method, url, token=token,
                           header={"jwk": json.loads(self.key.export_private())})
+
+    def signed_as(self, alg, method, url, token=None, **claims):
+        """A proof whose header names alg while the signature is what this
+        key signs natively: Ed25519 for an OKP key (jwcrypto knows no
+        "Ed25519" alg, RFC 9864), PKCS#1 v1.5 SHA-256 for an RSA key, and
+        for an EC key 64 bytes that are no signature at all."""
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding
+        c = {"jti": b64(os.urandom(12)), "htm": method, "htu": url,
+             "iat": int(time.time())}
+        if token is not None:
+            c["ath"] = ath(token)
+        c.update(claims)
+        h = {"typ": "dpop+jwt", "alg": alg, "jwk": self.public_jwk()}
+        inp = f"{b64(json.dumps(h))}.{b64(json.dumps(c))}".encode()
+        k = self.key.get_op_key("sign")
+        kty = self.key.export_public(as_dict=True)["kty"]
+        if kty == "OKP":
+            sig = k.sign(inp)
+        elif kty == "RSA":
+            sig = k.sign(inp, padding.PKCS1v15(), hashes.SHA256())
+        else:
+            sig = os.urandom(64)
+        return f"{inp.decode()}.{b64(sig)}"

@@ -57,7 +57,7 @@ def assert_bad_proof(r):
     assert r.status_code == 401, r.text
     ch = challenge(r)
     assert ch.startswith('DPoP realm="api", error="invalid_dpop_proof"'), ch
-    assert 'algs="ES256 RS256 EdDSA"' in ch
+    assert 'algs="ES256 RS256 PS256 EdDSA Ed25519"' in ch
 
 
 def test_bound_token_from_the_token_endpoint_and_its_use(
@@ -79,7 +79,7 @@ def test_bound_token_from_the_token_endpoint_and_its_use(
 
     # Discovery announces the algorithms.
     d = requests.get(n.url("/.well-known/oauth-authorization-server")).json()
-    assert d["dpop_signing_alg_values_supported"] == ["ES256", "RS256", "EdDSA"]
+    assert d["dpop_signing_alg_values_supported"] == ["ES256", "RS256", "PS256", "EdDSA", "Ed25519"]
 
     # A good proof passes, on both locations; a query alone changes nothing.
     for path in ("/api/x", "/strict/x"):
@@ -142,7 +142,7 @@ def test_required_refuses_bearer_and_allowed_keeps_it(
     assert challenge(r).startswith('DPoP realm="api", error="invalid_token"')
     r = requests.get(n.url("/strict/x"), timeout=10)
     assert r.status_code == 401
-    assert challenge(r) == 'DPoP realm="api", algs="ES256 RS256 EdDSA"'
+    assert challenge(r) == 'DPoP realm="api", algs="ES256 RS256 PS256 EdDSA Ed25519"'
     # A Bearer token in the DPoP scheme is no DPoP token.
     p = Prover()
     r = call(n, "/api/x", bearer, p.proof("GET", n.url("/api/x"), token=bearer))

@@ -63,7 +63,7 @@ def test_oauth4webapi_and_dpop_get_bound_tokens_and_use_them(dpop_server, ctl, u
         if node.poll() is None:
             node.kill()
     assert "error" not in out, out["error"]
-    assert out["algs"] == ["ES256", "RS256", "EdDSA"]
+    assert out["algs"] == ["ES256", "RS256", "PS256", "EdDSA", "Ed25519"]
 
     # client_credentials through oauth4webapi's DPoP handle.
     cc = out["cc"]
@@ -100,3 +100,40 @@ def test_oauth4webapi_and_dpop_get_bound_tokens_and_use_them(dpop_server, ctl, u
     assert jwt_claims(fresh["access_token"])["cnf"] == {"jkt": code["jkt"]}
     assert fresh["access_token"] != code["access_token"]
     assert fresh["call"]["status"] == 200, fresh["call"]
+
+
+def test_real_clients_get_and_use_the_servers_nonce(nginx_factory, redis, keys, upstream, ctl):
+    """oauth_dpop_nonce on: oauth4webapi's DPoP handle takes the nonce from
+    the token endpoint's use_dpop_nonce answer and from the edge's 401 (the
+    resource is on another origin, localhost, so the edge asks too) and
+    succeeds on the one retry of its documented pattern; panva's dpop signs
+    with alg "Ed25519" and puts the nonce of the 400 into its next proof."""
+    port = rig.free_port()
+    n = nginx_factory(rig.standard_http(
+        port, redis.address, [keys["ES256"]], upstream_port=upstream.port,
+        http_extra="oauth_dpop_nonce on;",
+        server_extra=f"""
+        location /strict/ {{
+            oauth_require scope=a dpop=required;
+            proxy_pass http://127.0.0.1:{upstream.port};
+        }}"""), port=port)
+    secret = confidential(ctl, "svc", "client_credentials", scope="a")
+    resource = f"http://localhost:{port}/strict/n"
+    done = subprocess.run(
+        [NODE, os.path.join(NODE_DIR, "client_nonce.mjs"), n.url(""), resource, "svc", secret],
+        cwd=NODE_DIR, capture_output=True, text=True, timeout=60)
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "error" not in out, out["error"]
+    # One use_dpop_nonce, then the token, bound to the handle's key.
+    assert out["token_attempts"] == ["use_dpop_nonce", "ok"]
+    assert out["token_type"].lower() == "dpop"
+    assert jwt_claims(out["access_token"])["cnf"] == {"jkt": out["jkt"]}
+    # The edge on another origin asks once too, then lets it through.
+    assert out["resource_attempts"] == ["use_dpop_nonce", "ok"]
+    assert out["status"] == 200 and out["body"]["path"] == "/strict/n"
+    assert out["again"] == 200
+    raw = out["raw"]
+    assert raw["alg"] == "Ed25519"
+    assert (raw["first"], raw["first_error"]) == (400, "use_dpop_nonce")
+    assert raw["second"] == 200 and raw["token_type"] == "DPoP"
+    assert jwt_claims(raw["access_token"])["cnf"] == {"jkt": raw["jkt"]}

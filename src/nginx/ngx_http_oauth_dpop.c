@@ -1,7 +1,9 @@
 /*
  * What DPoP (RFC 9449) needs of a request, for the endpoints and for
  * oauth_require: the DPoP header (and how many there were), and the URL as
- * the client saw it, which a proof's htu must name.
+ * the client saw it, which a proof's htu must name; and oauth_dpop_nonce,
+ * the server's nonces (sections 8 and 9): the directive and the DPoP-Nonce
+ * header of an answer.
  */
 
 #include <ngx_config.h>
@@ -11,44 +13,18 @@
 #include "ngx_http_oauth_module.h"
 
 
+#define NGX_HTTP_OAUTH_DPOP_NONCE_LIFETIME  300     /* 5m */
+#define NGX_HTTP_OAUTH_DPOP_NONCE_MAX       86400   /* 1d */
+
+
 /* The first DPoP header into *value; the number of DPoP headers. */
 
 ngx_uint_t
 ngx_http_oauth_dpop_header(ngx_http_request_t *r, ngx_str_t *value)
 {
-    ngx_uint_t        i, n;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
+    static ngx_str_t  name = ngx_string("DPoP");
 
-    n = 0;
-    ngx_str_null(value);
-
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == sizeof("DPoP") - 1
-            && ngx_strncasecmp(h[i].key.data, (u_char *) "DPoP",
-                               sizeof("DPoP") - 1) == 0)
-        {
-            if (n++ == 0) {
-                *value = h[i].value;
-            }
-        }
-    }
-
-    return n;
+    return ngx_http_oauth_header_in(r, &name, value);
 }
 
 
@@ -122,6 +98,109 @@ ngx_http_oauth_dpop_url(ngx_http_request_t *r, ngx_str_t *url)
     p = ngx_cpymem(p, "://", sizeof("://") - 1);
     p = ngx_cpymem(p, host.data, host.len);
     ngx_memcpy(p, path.data, path.len);
+
+    return NGX_OK;
+}
+
+
+/* oauth_dpop_nonce on | off [lifetime=T]; the lifetime (default 5m) or 0 */
+
+char *
+ngx_http_oauth_dpop_nonce_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    char  *p = conf;
+
+    time_t     *lifetime;
+    ngx_str_t  *value, arg;
+
+    lifetime = (time_t *) (p + cmd->offset);
+
+    if (*lifetime != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        if (cf->args->nelts > 2) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"oauth_dpop_nonce off\" takes no lifetime");
+            return NGX_CONF_ERROR;
+        }
+
+        *lifetime = 0;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_strcmp(value[1].data, "on") != 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid value \"%V\", expected \"on\" or "
+                           "\"off\"", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    *lifetime = NGX_HTTP_OAUTH_DPOP_NONCE_LIFETIME;
+
+    if (cf->args->nelts == 2) {
+        return NGX_CONF_OK;
+    }
+
+    if (value[2].len <= sizeof("lifetime=") - 1
+        || ngx_strncmp(value[2].data, "lifetime=", sizeof("lifetime=") - 1)
+           != 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\", expected "
+                           "\"lifetime=T\"", &value[2]);
+        return NGX_CONF_ERROR;
+    }
+
+    arg.data = value[2].data + sizeof("lifetime=") - 1;
+    arg.len = value[2].len - (sizeof("lifetime=") - 1);
+
+    *lifetime = ngx_parse_time(&arg, 1);
+
+    if (*lifetime == (time_t) NGX_ERROR || *lifetime < 1
+        || *lifetime > NGX_HTTP_OAUTH_DPOP_NONCE_MAX)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid nonce lifetime \"%V\", expected 1s to 1d",
+                           &arg);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* The DPoP-Nonce header of an answer (RFC 9449 section 8.1), copied: the
+ * core's string lives only until its next call. */
+
+ngx_int_t
+ngx_http_oauth_dpop_nonce_header(ngx_http_request_t *r, oauth_str_t *nonce)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->value.data = ngx_pnalloc(r->pool, nonce->len);
+    if (h->value.data == NULL) {
+        h->hash = 0;
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(h->value.data, nonce->data, nonce->len);
+    h->value.len = nonce->len;
+    h->hash = 1;
+    ngx_str_set(&h->key, "DPoP-Nonce");
+    h->lowcase_key = (u_char *) "dpop-nonce";
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
 
     return NGX_OK;
 }

@@ -138,14 +138,14 @@ static void
 ngx_http_oauth_start(ngx_http_request_t *r)
 {
     ngx_str_t                   body, cookie, address, dpop;
-    ngx_uint_t                  i, nauth;
+    ngx_uint_t                  nauth;
     oauth_step_t                step;
-    ngx_list_part_t            *part;
-    ngx_table_elt_t            *h;
     oauth_http_request_t        req;
     ngx_http_oauth_ctx_t       *ctx;
     ngx_http_oauth_srv_conf_t  *oscf;
     ngx_http_oauth_loc_conf_t  *olcf;
+
+    static ngx_str_t  authorization = ngx_string("Authorization");
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_oauth_module);
     oscf = ngx_http_get_module_srv_conf(r, ngx_http_oauth_module);
@@ -214,35 +214,14 @@ ngx_http_oauth_start(ngx_http_request_t *r)
 
     /* nginx keeps only the first Authorization; a second one is an attempt
      * at two authentication methods (RFC 6749 §2.3) */
-    nauth = 0;
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == sizeof("Authorization") - 1
-            && ngx_strncasecmp(h[i].key.data, (u_char *) "Authorization",
-                               sizeof("Authorization") - 1) == 0)
-        {
-            nauth++;
-        }
-    }
+    nauth = ngx_http_oauth_header_in(r, &authorization, NULL);
 
     req.duplicate_authorization = (nauth > 1);
 
     req.dpop_count = (int) ngx_http_oauth_dpop_header(r, &dpop);
     req.dpop.data = (const char *) dpop.data;
     req.dpop.len = dpop.len;
+    req.dpop_nonce_lifetime = olcf->dpop_nonce;
     req.body_too_large = ctx->body_too_large;
 
     ctx->flow = oauth_flow_start(oscf->server, ctx->endpoint, &req, &step);

@@ -179,6 +179,14 @@ static ngx_command_t  ngx_http_oauth_commands[] = {
       offsetof(ngx_http_oauth_loc_conf_t, dpop_origin),
       NULL },
 
+    /* server-provided DPoP nonces, RFC 9449 sections 8 and 9 */
+    { ngx_string("oauth_dpop_nonce"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_http_oauth_dpop_nonce_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_oauth_loc_conf_t, dpop_nonce),
+      NULL },
+
     { ngx_string("oauth_require"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF
           |NGX_CONF_ANY,
@@ -571,6 +579,7 @@ ngx_http_oauth_create_loc_conf(ngx_conf_t *cf)
     conf->leeway = NGX_CONF_UNSET;
     conf->max_body_size = NGX_CONF_UNSET_SIZE;
     conf->dpop_origin = NGX_CONF_UNSET_PTR;
+    conf->dpop_nonce = NGX_CONF_UNSET;
 
     return conf;
 }
@@ -604,6 +613,7 @@ ngx_http_oauth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_str_value(conf->realm, prev->realm, "api");
     ngx_conf_merge_str_value(conf->resource, prev->resource, "");
     ngx_conf_merge_ptr_value(conf->dpop_origin, prev->dpop_origin, NULL);
+    ngx_conf_merge_sec_value(conf->dpop_nonce, prev->dpop_nonce, 0);
     ngx_conf_merge_size_value(conf->max_body_size, prev->max_body_size,
                               64 * 1024);
 

@@ -87,6 +87,8 @@ typedef struct {
                                                      in a temporary file */
     ngx_http_complex_value_t     *dpop_origin;    /* oauth_dpop_origin, or
                                                      NULL (UNSET_PTR) */
+    time_t                        dpop_nonce;     /* oauth_dpop_nonce
+                                                     lifetime; 0: off */
     oauth_require_rule_t         *rule;           /* require with this
                                                      location's leeway and
                                                      realm, made when merged */
@@ -116,6 +118,14 @@ ngx_int_t ngx_http_oauth_add_variables(ngx_conf_t *cf);
 ngx_uint_t ngx_http_oauth_dpop_header(ngx_http_request_t *r,
     ngx_str_t *value);
 ngx_int_t ngx_http_oauth_dpop_url(ngx_http_request_t *r, ngx_str_t *url);
+char *ngx_http_oauth_dpop_nonce_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_http_oauth_dpop_nonce_header(ngx_http_request_t *r,
+    oauth_str_t *nonce);
+
+/* ngx_http_oauth_header.c: request headers nginx does not index */
+ngx_uint_t ngx_http_oauth_header_in(ngx_http_request_t *r, ngx_str_t *name,
+    ngx_str_t *first);
 
 
 #endif /* _NGX_HTTP_OAUTH_MODULE_H_INCLUDED_ */

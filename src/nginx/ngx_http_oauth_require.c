@@ -331,6 +331,7 @@ ngx_http_oauth_require_prepare(ngx_conf_t *cf, ngx_http_oauth_loc_conf_t *olcf)
     policy.realm.len = olcf->realm.len;
     policy.dpop = (req->dpop == NGX_CONF_UNSET) ? OAUTH_REQUIRE_DPOP_ALLOWED
                                                 : (int) req->dpop;
+    policy.dpop_nonce_lifetime = olcf->dpop_nonce;
 
     cln = ngx_pool_cleanup_add(cf->pool, 0);
     if (cln == NULL) {
@@ -557,6 +558,12 @@ ngx_http_oauth_require_decide(ngx_http_request_t *r,
     reason.len = res->log_reason.len;
 
     ngx_http_oauth_metrics_require(res);
+
+    if (res->dpop_nonce.len
+        && ngx_http_oauth_dpop_nonce_header(r, &res->dpop_nonce) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     if (res->verdict == OAUTH_REQUIRE_ALLOW) {
         ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,

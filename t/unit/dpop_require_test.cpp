@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "dpop/binding.h"
+#include "dpop/nonce.h"
 #include "dpop_helpers.h"
 #include "oauth_require.h"
 #include "require/cache.h"
@@ -154,7 +155,7 @@ TEST_F(DpopRequire, AReplayedJtiIsInvalidDpopProof) {
     EXPECT_EQ(done.verdict, OAUTH_REQUIRE_DENY);
     EXPECT_EQ(done.status, 401u);
     EXPECT_TRUE(S(done.www_authenticate).starts_with(R"(DPoP realm="api", error="invalid_dpop_proof")"));
-    EXPECT_TRUE(S(done.www_authenticate).ends_with(R"(algs="ES256 RS256 EdDSA")"));
+    EXPECT_TRUE(S(done.www_authenticate).ends_with(R"(algs="ES256 RS256 PS256 EdDSA Ed25519")"));
     // One reply short is Redis failing: 503.
     res = run("DPoP " + t, &p);
     done = resume({&one});
@@ -219,7 +220,7 @@ TEST_F(DpopRequire, RequiredRefusesBearerAndAnnouncesDpop) {
     EXPECT_TRUE(S(res.www_authenticate).starts_with(R"(DPoP realm="api", error="invalid_token")"));
     res = run("", nullptr);
     EXPECT_EQ(res.status, 401u);
-    EXPECT_EQ(S(res.www_authenticate), R"(DPoP realm="api", algs="ES256 RS256 EdDSA")");
+    EXPECT_EQ(S(res.www_authenticate), R"(DPoP realm="api", algs="ES256 RS256 PS256 EdDSA Ed25519")");
     std::string t = token(es_key()->thumbprint());
     std::string p = resource_proof(t);
     res = run("DPoP " + t, &p);
@@ -244,4 +245,71 @@ TEST_F(DpopRequire, TheTokenIsCachedAndTheProofCheckedEveryTime) {
     std::string bad = resource_proof(t, *es_key(), "j", "https://api.example.com/admin");
     EXPECT_EQ(run("DPoP " + t, &bad).status, 401u);
     EXPECT_EQ(oauth_require_cache_size(), 1u);
+}
+
+// oauth_dpop_nonce at the edge (RFC 9449 §9): a proof without the current
+// nonce is a 401 use_dpop_nonce with the nonce to use, before any Redis; the
+// previous window's nonce passes and the answer names the new one.
+namespace {
+
+std::string nonce_at(const std::string& pem_path, int64_t now, int64_t lifetime = 300) {
+    std::vector<jose::KeyPtr> keys{*jose::Key::load_file(pem_path, "k1")};
+    return dpop::nonce_for(dpop::derive_nonce_keys(keys).at(0), lifetime, now);
+}
+
+std::string proof_with_nonce(const std::string& tok, std::string_view nonce, std::string_view jti) {
+    auto c = proof_claims("GET", kUrl, kNow, jti);
+    json::set(c.get(), "ath", dpop::access_token_hash(tok));
+    if (!nonce.empty()) json::set(c.get(), "nonce", nonce);
+    return proof(*es_key(), c.get());
+}
+
+}  // namespace
+
+TEST_F(DpopRequire, NonceMissingOrWrongIsUseDpopNonceWithTheNonce) {
+    policy.dpop_nonce_lifetime = 300;
+    std::string t = token(es_key()->thumbprint());
+    std::string current = nonce_at(pem_path, kNow);
+    for (const std::string& sent : {std::string(), std::string("made-up"), nonce_at(pem_path, kNow - 600)}) {
+        std::string p = proof_with_nonce(t, sent, "nj-1");
+        auto res = run("DPoP " + t, &p);
+        EXPECT_EQ(res.verdict, OAUTH_REQUIRE_DENY) << sent;
+        EXPECT_EQ(res.status, 401u);
+        EXPECT_EQ(S(res.www_authenticate),
+                  R"(DPoP realm="api", error="use_dpop_nonce", error_description="Resource server requires nonce in DPoP proof", algs="ES256 RS256 PS256 EdDSA Ed25519")");
+        EXPECT_EQ(S(res.dpop_nonce), current);
+    }
+}
+
+TEST_F(DpopRequire, CurrentNoncePassesQuietlyPreviousPassesWithTheNewOne) {
+    policy.dpop_nonce_lifetime = 300;
+    std::string t = token(es_key()->thumbprint());
+    std::string p = proof_with_nonce(t, nonce_at(pem_path, kNow), "nj-2");
+    auto res = run("DPoP " + t, &p);
+    ASSERT_EQ(res.verdict, OAUTH_REQUIRE_REDIS) << S(res.log_reason);
+    EXPECT_EQ(S(res.dpop_nonce), "");
+    auto one = integer(1), ok = ok_status();
+    auto done = resume({&one, &ok});
+    EXPECT_EQ(done.verdict, OAUTH_REQUIRE_ALLOW);
+    EXPECT_EQ(S(done.dpop_nonce), "");
+
+    p = proof_with_nonce(t, nonce_at(pem_path, kNow - 300), "nj-3");
+    res = run("DPoP " + t, &p);
+    ASSERT_EQ(res.verdict, OAUTH_REQUIRE_REDIS) << S(res.log_reason);
+    done = resume({&one, &ok});
+    EXPECT_EQ(done.verdict, OAUTH_REQUIRE_ALLOW);
+    EXPECT_EQ(S(done.dpop_nonce), nonce_at(pem_path, kNow));
+}
+
+TEST_F(DpopRequire, NoncesOffIgnoreTheNonceAndBearerNeverNeedsOne) {
+    std::string t = token(es_key()->thumbprint());
+    std::string p = proof_with_nonce(t, "", "nj-4");
+    auto res = run("DPoP " + t, &p);
+    EXPECT_EQ(res.verdict, OAUTH_REQUIRE_REDIS);
+    EXPECT_EQ(S(res.dpop_nonce), "");
+    // A Bearer token carries no proof, so no nonce, even with nonces on.
+    policy.dpop_nonce_lifetime = 300;
+    res = run("Bearer " + token(""), nullptr);
+    EXPECT_EQ(res.verdict, OAUTH_REQUIRE_REDIS);
+    EXPECT_EQ(S(res.dpop_nonce), "");
 }

@@ -176,3 +176,72 @@ TEST(DpopToken, ABoundRefreshTokenNeedsAProofByItsKey) {
     EXPECT_EQ(oauth::json::get_string(right.body().get(), "token_type").value_or(""), "DPoP");
     EXPECT_EQ(jkt_of(right), es_key()->thumbprint());
 }
+
+// oauth_dpop_nonce at the token endpoint (RFC 9449 §8).
+namespace {
+
+std::string nonce_at(int64_t now) {
+    return oauth::dpop::nonce_for(server().dpop_nonce_keys.at(0), 300, now);
+}
+
+std::string nonce_proof(std::string_view nonce, std::string_view jti) {
+    auto c = proof_claims("POST", kTokenUrl, kNow, jti);
+    if (!nonce.empty()) oauth::json::set(c.get(), "nonce", nonce);
+    return proof(*es_key(), c.get());
+}
+
+std::string header_of(const Driver& d, std::string_view name) {
+    for (const auto& [k, v] : d.step.response.headers)
+        if (k == name) return v;
+    return "<none>";
+}
+
+}  // namespace
+
+TEST(DpopToken, WithNoncesOnAProofWithoutTheNonceIsUseDpopNonce) {
+    for (std::string_view sent : {std::string_view(), std::string_view("made-up")}) {
+        auto r = dpop_post("grant_type=client_credentials", basic("svc", "s"), nonce_proof(sent, "n-1"));
+        r.dpop_nonce_lifetime = 300;
+        Driver d(token_flow(std::move(r)));
+        // Before the client record is even read: no Redis at all.
+        ASSERT_EQ(d.step.kind, Step::Kind::Respond);
+        EXPECT_EQ(d.step.response.status, 400u);
+        EXPECT_EQ(error_of(d), "use_dpop_nonce");
+        EXPECT_EQ(oauth::json::get_string(d.body().get(), "error_description").value_or(""),
+                  "Authorization server requires nonce in DPoP proof");
+        EXPECT_EQ(header_of(d, "DPoP-Nonce"), nonce_at(kNow));
+        expect_no_cache(d);
+    }
+}
+
+TEST(DpopToken, TheCurrentNonceIssuesThePreviousOneIssuesWithANewNonce) {
+    for (int64_t back : {0, 300}) {
+        auto r = dpop_post("grant_type=client_credentials", basic("svc", "s"),
+                           nonce_proof(nonce_at(kNow - back), "n-2"));
+        r.dpop_nonce_lifetime = 300;
+        Driver d(token_flow(std::move(r)));
+        d.reply(str(oauth::store::serialize(confidential("svc", "s", kCC))));
+        d.settle();
+        ASSERT_EQ(d.step.kind, Step::Kind::Redis) << back;
+        EXPECT_EQ(d.command()[0], "SET");  // the jti
+        d.reply(status_ok());
+        d.reply_issue(status_ok());
+        ASSERT_EQ(d.step.response.status, 200u) << back;
+        EXPECT_EQ(jkt_of(d), es_key()->thumbprint());
+        EXPECT_EQ(header_of(d, "DPoP-Nonce"), back ? nonce_at(kNow) : "<none>");
+    }
+}
+
+TEST(DpopToken, NoncesOffTakeAnyNonceAndBearerRequestsNeedNone) {
+    Driver d = authenticated(confidential("svc", "s", kCC), "grant_type=client_credentials",
+                             nonce_proof("whatever", "n-3"));
+    ASSERT_EQ(d.step.kind, Step::Kind::Redis);
+    auto r = post("grant_type=client_credentials", basic("svc", "s"));
+    r.dpop_nonce_lifetime = 300;
+    Driver b(token_flow(std::move(r)));
+    b.reply(str(oauth::store::serialize(confidential("svc", "s", kCC))));
+    b.settle();
+    b.reply_issue(status_ok());
+    EXPECT_EQ(b.step.response.status, 200u);
+    EXPECT_EQ(header_of(b, "DPoP-Nonce"), "<none>");
+}

@@ -48,6 +48,7 @@ inline const oauth::flow::ServerConfig& server() {
         c.ttl[OAUTH_TTL_ACCESS_TOKEN] = 600;
         c.ttl[OAUTH_TTL_REFRESH_TOKEN] = 86400;
         c.keys.push_back(signing_key());
+        c.dpop_nonce_keys = oauth::dpop::derive_nonce_keys(c.keys);
         return c;
     }();
     return s;

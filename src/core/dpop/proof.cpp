@@ -5,7 +5,10 @@
 
 #include <cmath>
 
+#include "dpop/header_cache.h"
+#include "jose/jws.h"
 #include "jose/public_jwk.h"
+#include "jose/rsa_pss.h"
 #include "json/json.h"
 #include "util/ascii.h"
 #include "util/crypto.h"
@@ -15,28 +18,20 @@ namespace oauth::dpop {
 
 namespace {
 
-constexpr int kMaxJsonDepth = 8;
-
-struct Parts {
-    std::string_view header, payload, signature, signing_input;
+// A proof's alg: the key type its jwk must be, and whether the signature
+// is RSASSA-PSS rather than what that key type verifies by default.
+struct ProofAlg {
+    jose::Alg key_alg;
+    bool pss = false;
 };
 
-// RFC 7515 §7.1: exactly three parts, none of header and payload empty.
-std::optional<Parts> split(std::string_view jws) {
-    size_t a = jws.find('.');
-    if (a == std::string_view::npos) return std::nullopt;
-    size_t b = jws.find('.', a + 1);
-    if (b == std::string_view::npos || jws.find('.', b + 1) != std::string_view::npos)
-        return std::nullopt;
-    Parts p{jws.substr(0, a), jws.substr(a + 1, b - a - 1), jws.substr(b + 1), jws.substr(0, b)};
-    if (p.header.empty() || p.payload.empty()) return std::nullopt;
-    return p;
-}
-
-json::Json decode_object(std::string_view part) {
-    auto text = util::base64url_decode(part);
-    if (!text) return nullptr;
-    return json::parse_object(*text, kMaxJsonDepth);
+// Case-sensitive, as JOSE alg values are (RFC 7515 §4.1.1).
+std::optional<ProofAlg> proof_alg(std::string_view name) {
+    if (name == "ES256") return ProofAlg{jose::Alg::ES256};
+    if (name == "RS256") return ProofAlg{jose::Alg::RS256};
+    if (name == "PS256") return ProofAlg{jose::Alg::RS256, true};
+    if (name == "EdDSA" || name == "Ed25519") return ProofAlg{jose::Alg::EdDSA};
+    return std::nullopt;
 }
 
 // RFC 9449 §4.2: typ is "dpop+jwt"; media types are case-insensitive and
@@ -137,20 +132,28 @@ int64_t replay_window(int64_t leeway) { return 2 * (leeway < 0 ? 0 : leeway) + 1
 std::expected<Proof, ProofError> verify_proof(std::string_view jws, const Expect& expect) {
     // §4.3 steps 1-3: one well-formed JWT.
     if (jws.size() > kMaxProofSize) return std::unexpected(ProofError::Malformed);
-    auto parts = split(jws);
+    auto parts = jose::split_compact(jws);
     if (!parts) return std::unexpected(ProofError::Malformed);
-    json::Json header = decode_object(parts->header);
-    json::Json payload = decode_object(parts->payload);
-    if (!header || !payload) return std::unexpected(ProofError::Malformed);
-    // RFC 7515 §4.1.11: no extension is understood here.
-    if (json_object_get(header.get(), "crit")) return std::unexpected(ProofError::Malformed);
+    json::Json payload = jose::decode_part(parts->payload);
+    if (!payload) return std::unexpected(ProofError::Malformed);
+    // The client's header, seen before: these bytes passed steps 4-7's
+    // header checks already and carry this key (dpop/header_cache.h).
+    std::optional<CheckedHeader> checked = HeaderCache::process().find(parts->header);
+    json::Json header;
+    std::optional<ProofAlg> alg;
+    if (!checked) {
+        header = jose::decode_part(parts->header);
+        if (!header) return std::unexpected(ProofError::Malformed);
+        // RFC 7515 §4.1.11: no extension is understood here.
+        if (json_object_get(header.get(), "crit")) return std::unexpected(ProofError::Malformed);
 
-    // Steps 4-5: typ, and an asymmetric algorithm we verify. "none", HS256
-    // and anything unknown fail here, before a key is even built.
-    if (!dpop_type(header.get())) return std::unexpected(ProofError::BadType);
-    auto alg_text = json::get_string(header.get(), "alg");
-    auto alg = alg_text ? jose::alg_from_name(*alg_text) : std::nullopt;
-    if (!alg) return std::unexpected(ProofError::BadAlg);
+        // Steps 4-5: typ, and an asymmetric algorithm we verify. "none",
+        // HS256 and anything unknown fail here, before a key is even built.
+        if (!dpop_type(header.get())) return std::unexpected(ProofError::BadType);
+        auto alg_text = json::get_string(header.get(), "alg");
+        alg = alg_text ? proof_alg(*alg_text) : std::nullopt;
+        if (!alg) return std::unexpected(ProofError::BadAlg);
+    }
 
     // Payload claims (§4.2), compared against the request (steps 8-11).
     auto jti = json::get_string(payload.get(), "jti");
@@ -178,14 +181,21 @@ std::expected<Proof, ProofError> verify_proof(std::string_view jws, const Expect
 
     // Steps 6-7: the key, public only, of the algorithm's type, and the
     // signature by it.
-    auto key = jose::key_from_public_jwk(json_object_get(header.get(), "jwk"));
-    if (!key) return std::unexpected(from_jwk(key.error()));
-    if ((*key)->alg() != *alg) return std::unexpected(ProofError::BadAlg);
-    out.jkt = (*key)->kid();  // the thumbprint (public_jwk.h)
+    if (!checked) {
+        auto key = jose::key_from_public_jwk(json_object_get(header.get(), "jwk"));
+        if (!key) return std::unexpected(from_jwk(key.error()));
+        if ((*key)->alg() != alg->key_alg) return std::unexpected(ProofError::BadAlg);
+        checked = CheckedHeader{std::move(*key), alg->pss};
+        HeaderCache::process().insert(parts->header, *checked);
+    }
+    const jose::Key& key = *checked->key;
+    out.jkt = key.kid();  // the thumbprint (public_jwk.h)
     if (!expect.jkt.empty() && out.jkt != expect.jkt) return std::unexpected(ProofError::WrongKey);
     auto signature = util::base64url_decode(parts->signature);
     if (!signature) return std::unexpected(ProofError::Malformed);
-    if (!(*key)->verify(parts->signing_input, *signature))
+    bool good = checked->pss ? jose::verify_ps256(key.pkey(), parts->signing_input(), *signature)
+                             : key.verify(parts->signing_input(), *signature);
+    if (!good)
         return std::unexpected(ProofError::BadSignature);
 
     out.jti = std::string(*jti);

@@ -33,8 +33,13 @@ std::string_view error_text(ProofError e);
 
 // The algorithms a proof may use, space-separated, as WWW-Authenticate's
 // algs and discovery's dpop_signing_alg_values_supported announce them.
-inline constexpr std::string_view kAlgs = "ES256 RS256 EdDSA";
-inline constexpr std::array<std::string_view, 3> supported_algs() { return {"ES256", "RS256", "EdDSA"}; }
+// PS256 is RSASSA-PSS (RFC 7518 §3.5) by an RSA jwk; Ed25519 is the fully
+// specified name of EdDSA over Ed25519 (RFC 9864), which panva's dpop 2.x
+// sends: both names verify the same way.
+inline constexpr std::string_view kAlgs = "ES256 RS256 PS256 EdDSA Ed25519";
+inline constexpr std::array<std::string_view, 5> supported_algs() {
+    return {"ES256", "RS256", "PS256", "EdDSA", "Ed25519"};
+}
 
 struct Expect {
     std::string_view method;        // the request's method, compared exactly

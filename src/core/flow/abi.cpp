@@ -174,6 +174,7 @@ oauth_server_t* oauth_server_new(const oauth_server_params_t* p, char* err, size
         c.login_url = p->login_url.len ? to_string(p->login_url) : c.endpoint_url(OAUTH_EP_LOGIN);
         for (size_t i = 0; i < OAUTH_TTL_COUNT; i++) c.ttl[i] = p->ttl[i];
         for (size_t i = 0; i < p->nkeys; i++) c.keys.push_back(p->keys[i]->key);
+        c.dpop_nonce_keys = oauth::dpop::derive_nonce_keys(c.keys);
         if (p->login_limit_user > 0) c.login_limit.per_user = p->login_limit_user;
         if (p->login_limit_address > 0) c.login_limit.per_address = p->login_limit_address;
         if (p->login_limit_address < 0) c.login_limit.per_address = 0;
@@ -231,6 +232,7 @@ oauth_flow_t* oauth_flow_start(const oauth_server_t* server, oauth_endpoint_e en
         r.client_address = to_string(req->client_address);
         r.dpop = to_string(req->dpop);
         r.dpop_count = req->dpop_count;
+        r.dpop_nonce_lifetime = req->dpop_nonce_lifetime;
         f->flow = oauth::flow::make_flow(endpoint, server->config, std::move(r));
         if (!f->flow) return Step::respond(oauth::flow::internal_error(), "endpoint has no flow");
         return f->flow->start();

@@ -40,6 +40,8 @@ struct Request {
     // request had (more than one is refused, §4.3).
     std::string dpop;
     int dpop_count = 0;
+    // oauth_dpop_nonce: the nonce lifetime in seconds, 0 when off (§8, §9).
+    int64_t dpop_nonce_lifetime = 0;
 };
 
 struct Response {

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dpop/nonce.h"
 #include "jose/key.h"
 #include "oauth_core.h"
 
@@ -45,6 +46,8 @@ struct ServerConfig {
     LoginLimit login_limit;
     RegistrationPolicy registration;
     std::vector<Resource> resources;  // every oauth_resource of the configuration
+    // DPoP nonces (dpop/nonce.h), one key per signing key, derived once.
+    std::vector<dpop::NonceKey> dpop_nonce_keys;
 
     int64_t ttl_of(oauth_ttl_e which) const { return ttl[which]; }
     const jose::Key& signing_key() const { return *keys.front(); }

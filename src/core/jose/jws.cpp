@@ -9,35 +9,6 @@ namespace oauth::jose {
 
 namespace {
 
-struct Parts {
-    std::string_view header, payload, signature;
-    std::string_view signing_input() const {
-        return {header.data(), static_cast<size_t>(payload.data() + payload.size() -
-                                                   header.data())};
-    }
-};
-
-// Exactly three parts (RFC 7515 §7.1); the JWE five-part form and the
-// JSON serializations are not tokens we issue, so they are malformed here.
-// An empty signature is let through so that an unsecured JWS (RFC 7515
-// A.5, "alg":"none") is reported as the algorithm refusal it is.
-std::optional<Parts> split(std::string_view token) {
-    size_t a = token.find('.');
-    if (a == std::string_view::npos) return std::nullopt;
-    size_t b = token.find('.', a + 1);
-    if (b == std::string_view::npos || token.find('.', b + 1) != std::string_view::npos)
-        return std::nullopt;
-    Parts p{token.substr(0, a), token.substr(a + 1, b - a - 1), token.substr(b + 1)};
-    if (p.header.empty() || p.payload.empty()) return std::nullopt;
-    return p;
-}
-
-json::Json decode_object(std::string_view part) {
-    auto text = util::base64url_decode(part);
-    if (!text) return nullptr;
-    return json::parse_object(*text, kMaxJsonDepth);
-}
-
 const Key* find_key(std::string_view kid, std::span<const KeyPtr> keys) {
     for (const KeyPtr& k : keys)
         if (k && k->kid() == kid) return k.get();
@@ -45,6 +16,27 @@ const Key* find_key(std::string_view kid, std::span<const KeyPtr> keys) {
 }
 
 }  // namespace
+
+// Exactly three parts (RFC 7515 §7.1); the JWE five-part form and the
+// JSON serializations are not tokens we take, so they are malformed here.
+// An empty signature is let through so that an unsecured JWS (RFC 7515
+// A.5, "alg":"none") is reported as the algorithm refusal it is.
+std::optional<CompactParts> split_compact(std::string_view token) {
+    size_t a = token.find('.');
+    if (a == std::string_view::npos) return std::nullopt;
+    size_t b = token.find('.', a + 1);
+    if (b == std::string_view::npos || token.find('.', b + 1) != std::string_view::npos)
+        return std::nullopt;
+    CompactParts p{token.substr(0, a), token.substr(a + 1, b - a - 1), token.substr(b + 1)};
+    if (p.header.empty() || p.payload.empty()) return std::nullopt;
+    return p;
+}
+
+json::Json decode_part(std::string_view part) {
+    auto text = util::base64url_decode(part);
+    if (!text) return nullptr;
+    return json::parse_object(*text, kMaxJsonDepth);
+}
 
 std::string sign_compact(const Key& key, std::string_view typ, const json_t* payload) {
     std::string input = key.prepared().headers.get(typ, [&] {
@@ -80,11 +72,11 @@ std::string_view jws_error_text(JwsError e) {
 std::expected<VerifiedJws, JwsError> verify_compact(std::string_view token,
                                                     std::span<const KeyPtr> keys) {
     if (token.size() > kMaxTokenSize) return std::unexpected(JwsError::Malformed);
-    auto parts = split(token);
+    auto parts = split_compact(token);
     if (!parts) return std::unexpected(JwsError::Malformed);
 
     VerifiedJws out;
-    out.header = decode_object(parts->header);
+    out.header = decode_part(parts->header);
     if (!out.header) return std::unexpected(JwsError::Malformed);
     // RFC 7515 §4.1.11: we understand no extension, so any "crit" must be refused.
     if (json_object_get(out.header.get(), "crit")) return std::unexpected(JwsError::Malformed);
@@ -102,7 +94,7 @@ std::expected<VerifiedJws, JwsError> verify_compact(std::string_view token,
     if (!key) return std::unexpected(JwsError::UnknownKid);
     if (key->alg() != *alg) return std::unexpected(JwsError::AlgMismatch);
 
-    out.payload = decode_object(parts->payload);
+    out.payload = decode_part(parts->payload);
     if (!out.payload) return std::unexpected(JwsError::Malformed);
     auto signature = util::base64url_decode(parts->signature);
     if (!signature) return std::unexpected(JwsError::Malformed);

@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <expected>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -14,6 +15,20 @@ namespace oauth::jose {
 // Size caps that keep a hostile token cheap to refuse.
 inline constexpr size_t kMaxTokenSize = 16 * 1024;
 inline constexpr int kMaxJsonDepth = 8;
+
+// The three base64url parts of a compact JWS, as sent.
+struct CompactParts {
+    std::string_view header, payload, signature;
+    // header "." payload: what the signature covers.
+    std::string_view signing_input() const {
+        return {header.data(), static_cast<size_t>(payload.data() + payload.size() - header.data())};
+    }
+};
+// Exactly three parts, header and payload not empty; nullopt otherwise.
+std::optional<CompactParts> split_compact(std::string_view token);
+// A part as the JSON object it encodes (depth at most kMaxJsonDepth); null
+// when it is not base64url of one.
+json::Json decode_part(std::string_view part);
 
 // Header {"alg","kid","typ"} (typ omitted when empty) + payload, signed.
 std::string sign_compact(const Key& key, std::string_view typ, const json_t* payload);

@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "dpop/nonce.h"
 #include "oauth/errors.h"
 #include "require/bearer.h"
 #include "require/challenge.h"
@@ -43,7 +44,18 @@ std::expected<Access, Refusal> check(const flow::Request& request, const flow::S
     auto proof = require::check_dpop(presented.scheme, require::DpopMode::Allowed, **claims,
                                      presented.token.token, dr);
     if (!proof) return std::unexpected(Refusal{proof.error().reason, true, proof.error().detail});
-    return Access{std::move(*claims), std::move(*proof)};
+    std::string nonce;
+    if (*proof) {
+        auto d = dpop::decide_nonce(server.dpop_nonce_keys, request.dpop_nonce_lifetime, request.now,
+                                    (**proof).nonce);
+        if (d.refused) {
+            Refusal r{Reason::UseDpopNonce, true};
+            r.nonce = std::move(d.send);
+            return std::unexpected(std::move(r));
+        }
+        nonce = std::move(d.send);
+    }
+    return Access{std::move(*claims), std::move(*proof), std::move(nonce)};
 }
 
 }  // namespace

@@ -30,9 +30,13 @@ flow::Response denial(require::Reason r, std::string_view realm, std::string_vie
 // The same, accepting a DPoP-bound token in the DPoP scheme with its proof
 // (RFC 9449 §7.1, htu the issuer's origin and the request path). The
 // proof's jti is the caller's to spend (dpop/replay.h) in its Redis step.
+// With oauth_dpop_nonce on (RFC 9449 §9), nonce is the DPoP-Nonce the
+// answer carries ("" none); a proof without a current one is refused with
+// Reason::UseDpopNonce.
 struct Access {
     require::ClaimsPtr claims;
     std::optional<dpop::Proof> proof;
+    std::string nonce;
 };
 struct Refusal {
     Refusal(require::Reason r, bool in_dpop = false, std::string_view why = {})
@@ -40,6 +44,7 @@ struct Refusal {
     require::Reason reason;
     bool dpop;                    // answer in the DPoP scheme (with algs)
     std::string_view detail;      // for the log, when reason_text() is not enough
+    std::string nonce;            // UseDpopNonce: the nonce to use
 };
 std::expected<Access, Refusal> access_with_dpop(const flow::Request& request,
                                                 const flow::ServerConfig& server,

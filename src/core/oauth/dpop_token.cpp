@@ -1,5 +1,6 @@
 #include "oauth/dpop_token.h"
 
+#include "dpop/nonce.h"
 #include "dpop/replay.h"
 #include "oauth/grant.h"
 #include "oauth/issue.h"
@@ -26,6 +27,16 @@ std::expected<std::optional<dpop::Proof>, flow::Step> request_proof(const flow::
     if (!proof)
         return std::unexpected(invalid_proof("the DPoP proof is invalid", dpop::error_text(proof.error())));
     return std::optional<dpop::Proof>(std::move(*proof));
+}
+
+std::optional<flow::Step> nonce_refusal(const flow::ServerConfig& server, const flow::Request& request,
+                                        const dpop::Proof& proof, std::string* send) {
+    auto d = dpop::decide_nonce(server.dpop_nonce_keys, request.dpop_nonce_lifetime, request.now,
+                                proof.nonce);
+    *send = std::move(d.send);
+    if (!d.refused) return std::nullopt;
+    return fail(Error::UseDpopNonce, dpop::kTokenNonceDescription,
+                proof.nonce ? "DPoP proof: nonce unknown or expired" : "DPoP proof: nonce missing");
 }
 
 flow::Command spend_proof(const flow::ServerConfig& server, const flow::Request& request,

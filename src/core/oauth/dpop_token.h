@@ -17,6 +17,13 @@ namespace oauth::token {
 std::expected<std::optional<dpop::Proof>, flow::Step> request_proof(const flow::ServerConfig& server,
                                                                     const flow::Request& request);
 
+// oauth_dpop_nonce (RFC 9449 §8): with nonces on, a verified proof without
+// the current (or the previous window's) nonce is answered 400
+// use_dpop_nonce. *send gets the DPoP-Nonce every answer to this request
+// carries ("" when the proof's nonce is current, or nonces are off).
+std::optional<flow::Step> nonce_refusal(const flow::ServerConfig& server, const flow::Request& request,
+                                        const dpop::Proof& proof, std::string* send);
+
 // SET NX of the proof's jti (dpop/replay.h).
 flow::Command spend_proof(const flow::ServerConfig& server, const flow::Request& request,
                           const dpop::Proof& proof);

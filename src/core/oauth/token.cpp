@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "oauth/client_authenticated_flow.h"
+#include "dpop/nonce.h"
 #include "oauth/dpop_token.h"
 #include "oauth/endpoints.h"
 #include "oauth/grant.h"
@@ -29,6 +30,9 @@ private:
         auto proof = token::request_proof(server_, request_);
         if (!proof) return std::move(proof.error());
         proof_ = std::move(*proof);
+        // Before the client authenticates and before the jti is spent: the
+        // client retries with a new proof, this one is never used.
+        if (proof_) return token::nonce_refusal(server_, request_, *proof_, &nonce_);
         return std::nullopt;
     }
 
@@ -70,6 +74,9 @@ private:
     // client authentication and 503s included, is counted the same way).
     void annotate(Step& s) override {
         if (s.kind != Step::Kind::Respond) return;
+        // RFC 9449 §8, §8.2: a use_dpop_nonce refusal, and any answer to a
+        // proof whose nonce is the previous window's, names the current one.
+        if (!nonce_.empty()) s.response.header(std::string(dpop::kNonceHeader), nonce_);
         const std::string& cid = grant_ ? client().id : empty_;
         const token::Issued* issued = grant_ ? grant_->issued() : nullptr;
         if (s.response.status == 200 && issued) {
@@ -89,6 +96,7 @@ private:
     std::string grant_type_;
     token::GrantFactory factory_ = nullptr;
     std::optional<dpop::Proof> proof_;
+    std::string nonce_;  // the DPoP-Nonce to send, if any
     bool spending_ = false;
     std::optional<token::GrantContext> ctx_;
     std::unique_ptr<token::Grant> grant_;

@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "dpop/nonce.h"
 #include "dpop/replay.h"
 #include "oauth/bearer_access.h"
 #include "require/dpop_check.h"
@@ -64,10 +65,12 @@ public:
         auto access = bearer::access_with_dpop(request_, server_, kOpenid);
         if (!access) {
             dpop_ = access.error().dpop;
+            nonce_ = std::move(access.error().nonce);
             return deny(access.error().reason, access.error().detail);
         }
         claims_ = std::move(access->claims);
         dpop_ = access->proof.has_value();
+        nonce_ = std::move(access->nonce);
         phase_ = Phase::Session;
         std::vector<flow::Command> cmds = {{"GET", keys_.access(claims_->jti)},
                                            {"GET", keys_.sub(claims_->sub)}};
@@ -137,6 +140,7 @@ private:
         json::update_missing(body.get(), released.get());
         flow::Response r = flow::json_response(200, json::dump(body.get()));
         r.header("Cache-Control", "no-store");
+        add_nonce(r);
         return Step::respond(std::move(r));
     }
 
@@ -158,6 +162,8 @@ private:
                 auto [error, description] = wire_error(ch.status);
                 if (reason == Reason::InvalidDpopProof || reason == Reason::DpopReplayed)
                     error = "invalid_dpop_proof", description = "the DPoP proof is invalid";
+                if (reason == Reason::UseDpopNonce)
+                    error = "use_dpop_nonce", description = dpop::kResourceNonceDescription;
                 json::set(body.get(), "error", error);
                 json::set(body.get(), "error_description", description);
                 r.content_type = "application/json";
@@ -168,12 +174,19 @@ private:
         bool has_cc = false;
         for (const auto& [k, v] : r.headers) has_cc |= k == "Cache-Control";
         if (!has_cc) r.header("Cache-Control", "no-store");
+        add_nonce(r);
         return Step::respond(std::move(r), "userinfo: " + std::string(detail.empty()
                                                                   ? require::reason_text(reason)
                                                                   : detail));
     }
 
+    // RFC 9449 §9: oauth_dpop_nonce's DPoP-Nonce, when there is one to send.
+    void add_nonce(flow::Response& r) const {
+        if (!nonce_.empty()) r.header(std::string(dpop::kNonceHeader), nonce_);
+    }
+
     store::Keys keys_;
+    std::string nonce_;
     Phase phase_ = Phase::Session;
     require::ClaimsPtr claims_;
     bool dpop_ = false;  // the token is DPoP-bound or came in the DPoP scheme

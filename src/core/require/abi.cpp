@@ -16,6 +16,7 @@
 #include "require/bearer.h"
 #include "require/challenge.h"
 #include "require/dpop_check.h"
+#include "dpop/nonce.h"
 #include "dpop/replay.h"
 #include "require/session.h"
 #include "require/validate.h"
@@ -32,6 +33,7 @@ struct oauth_require_rule_s {
     std::string realm;
     int64_t leeway = 0;
     oauth::require::DpopMode dpop = oauth::require::DpopMode::Allowed;
+    int64_t dpop_nonce_lifetime = 0;  // oauth_dpop_nonce; 0: off
 };
 
 struct oauth_require_s {
@@ -42,6 +44,9 @@ struct oauth_require_s {
     // Redis as the second command (its reply is then the second).
     oauth::require::Scheme scheme = oauth::require::Scheme::Bearer;
     bool proof_spent = false;
+    // The DPoP-Nonce every result of this request carries, when the proof's
+    // nonce was missing or the previous window's (dpop/nonce.h).
+    std::string nonce;
     // What the last result's oauth_str_t point into, when not the claims.
     std::string command;
     std::string www_authenticate;
@@ -65,6 +70,7 @@ void deny(oauth_require_s* h, Reason r, oauth_require_result_t* res,
     res->status = ch.status;
     res->www_authenticate = view(h->www_authenticate);
     res->log_reason = view(detail.empty() ? oauth::require::reason_text(r) : detail);
+    res->dpop_nonce = view(h->nonce);
 }
 
 // The last resort when even building a denial failed.
@@ -117,6 +123,14 @@ void check(const oauth_server_t* server, const oauth_require_rule_s* rule,
         .leeway = rule->leeway};
     auto proof = oauth::require::check_dpop(h->scheme, rule->dpop, *h->claims, bearer.token, dr);
     if (!proof) return deny(h, proof.error().reason, res, proof.error().detail);
+    if (*proof && rule->dpop_nonce_lifetime > 0) {
+        // RFC 9449 §9: checked before the jti is spent; the client retries
+        // with a new proof that names the nonce.
+        auto nonce = oauth::dpop::decide_nonce(config.dpop_nonce_keys, rule->dpop_nonce_lifetime,
+                                               now, (**proof).nonce);
+        h->nonce = std::move(nonce.send);
+        if (nonce.refused) return deny(h, Reason::UseDpopNonce, res);
+    }
 
     res->verdict = OAUTH_REQUIRE_REDIS;
     res->redis_count = 1;
@@ -153,6 +167,7 @@ void resume(oauth_require_s* h, const void* const* replies, size_t n, oauth_requ
     h->allowed = true;
     res->verdict = OAUTH_REQUIRE_ALLOW;
     res->status = 200;
+    res->dpop_nonce = view(h->nonce);
     res->log_reason = view(oauth::require::reason_text(Reason::Ok));
 }
 
@@ -173,6 +188,7 @@ oauth_require_rule_t* oauth_require_rule_new(const oauth_require_policy_t* polic
         if (policy->resource.len) rule->resource_metadata = oauth::resource::metadata_url(sv(policy->resource));
         rule->realm = sv(policy->realm);
         rule->leeway = policy->leeway;
+        rule->dpop_nonce_lifetime = policy->dpop_nonce_lifetime > 0 ? policy->dpop_nonce_lifetime : 0;
         rule->dpop = policy->dpop == OAUTH_REQUIRE_DPOP_REQUIRED ? oauth::require::DpopMode::Required
                                                                  : oauth::require::DpopMode::Allowed;
         return rule.release();

@@ -1,5 +1,7 @@
 #include "require/dpop_check.h"
 
+#include "dpop/nonce.h"
+
 namespace oauth::require {
 
 PresentedToken parse_authorization(std::optional<std::string_view> header) {
@@ -45,6 +47,10 @@ bool dpop_challenge_wanted(Scheme scheme, DpopMode mode, const Claims* claims) {
 
 Challenge dpop_challenge_for(Reason r, std::string_view realm, std::span<const std::string_view> scopes) {
     std::string algs = ", algs=\"" + std::string(dpop::kAlgs) + "\"";
+    // RFC 9449 §9: the resource server's nonce request, next to a DPoP-Nonce.
+    if (r == Reason::UseDpopNonce)
+        return {401, "DPoP realm=" + quoted_string(realm) + ", error=\"use_dpop_nonce\", error_description=" +
+                         quoted_string(dpop::kResourceNonceDescription) + algs};
     if (r == Reason::InvalidDpopProof || r == Reason::DpopReplayed)
         return {401, "DPoP realm=" + quoted_string(realm) +
                          ", error=\"invalid_dpop_proof\", error_description=" +

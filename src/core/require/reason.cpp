@@ -27,6 +27,7 @@ std::string_view reason_text(Reason r) {
     case Reason::BoundAsBearer: return "DPoP-bound token sent as Bearer";
     case Reason::DpopRequired: return "Bearer token where DPoP is required";
     case Reason::NotDpopBound: return "DPoP scheme with a token not bound to a key";
+    case Reason::UseDpopNonce: return "DPoP proof: nonce missing, unknown or expired";
     case Reason::Revoked: return "token revoked (no session)";
     case Reason::StoreUnavailable: return "session store unavailable";
     case Reason::Internal: return "internal error";

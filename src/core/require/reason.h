@@ -34,6 +34,7 @@ enum class Reason {
     BoundAsBearer,     // a DPoP-bound token sent as Bearer (§7.2)
     DpopRequired,      // dpop=required and a Bearer token
     NotDpopBound,      // the DPoP scheme with a token that has no cnf.jkt
+    UseDpopNonce,      // oauth_dpop_nonce: the proof lacks the current nonce (§9)
     // The session (SPEC §3: the token lives only while its session lives).
     Revoked,
     StoreUnavailable,
