@@ -728,6 +728,7 @@ ngx_http_oauth_session_cache_step(
     oauth_session_cache_step_t *step)
 {
     ngx_str_t          note;
+    ngx_uint_t         level;
     ngx_connection_t  *c;
 
     c = scf->peer.connection;
@@ -763,8 +764,9 @@ ngx_http_oauth_session_cache_step(
         scf->pinging = 0;
         scf->backoff = NGX_HTTP_OAUTH_SESSION_CACHE_RETRY_MIN;
 
-        ngx_log_error(scf->lost_logged ? NGX_LOG_NOTICE : NGX_LOG_INFO,
-                      &scf->log, 0,
+        level = scf->lost_logged ? NGX_LOG_NOTICE : NGX_LOG_INFO;
+
+        ngx_log_error(level, &scf->log, 0,
                       "oauth_session_cache: tracking confirmed on %V, the "
                       "cache is in use", scf->peer.name);
         scf->lost_logged = 0;
@@ -877,7 +879,8 @@ ngx_http_oauth_session_cache_lost(
     ngx_http_oauth_session_cache_main_conf_t *scf, const char *reason,
     oauth_str_t note)
 {
-    ngx_str_t  why;
+    ngx_str_t   why;
+    ngx_uint_t  level;
 
     oauth_session_cache_link_lost(scf->cache);
 
@@ -890,7 +893,9 @@ ngx_http_oauth_session_cache_lost(
         why.len = note.len;
     }
 
-    ngx_log_error(scf->lost_logged ? NGX_LOG_INFO : NGX_LOG_ERR, &scf->log, 0,
+    level = scf->lost_logged ? NGX_LOG_INFO : NGX_LOG_ERR;
+
+    ngx_log_error(level, &scf->log, 0,
                   "oauth_session_cache: invalidation link to %V lost (%V): "
                   "the cache is emptied, every request asks Redis until "
                   "tracking is back", &scf->redis->name, &why);
