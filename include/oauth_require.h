@@ -70,12 +70,19 @@ typedef struct {
  * the request URL as the client saw it (scheme://host[:port]/path, the
  * query may follow), what the proof's htu must name.
  */
+/* The worker's edge session cache (include/oauth_session_cache.h). */
+typedef struct oauth_session_cache_s  oauth_session_cache_t;
+
 typedef struct {
     const oauth_str_t  *authorization;  /* NULL when absent */
     const oauth_str_t  *dpop;           /* the first DPoP header, or NULL */
     unsigned            dpop_count;     /* how many DPoP headers */
     oauth_str_t         method;
     oauth_str_t         url;
+    /* oauth_session_cache on: the worker's cache, or NULL.  Used only
+     * while its invalidation link is ready (a hit answers ALLOW with no
+     * Redis command; a miss that Redis finds alive is remembered). */
+    oauth_session_cache_t  *session_cache;
 } oauth_require_request_t;
 
 typedef struct {
@@ -92,6 +99,9 @@ typedef struct {
     oauth_str_t              dpop_nonce;        /* DENY or ALLOW: when not
                                                    empty, send it as the
                                                    DPoP-Nonce header */
+    int                      session_cache;     /* the edge session cache:
+                                                   0 not asked, 1 hit (no
+                                                   Redis), 2 miss */
 } oauth_require_result_t;
 
 typedef struct oauth_require_s  oauth_require_t;

@@ -13,3 +13,5 @@ echo
 "$here/bench-memory.sh"
 echo
 "$here/bench-metrics.sh"
+echo
+"$here/bench-session-cache.sh"

@@ -33,6 +33,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_oauth_module.h"
+#include "ngx_http_oauth_session_cache.h"
 
 
 #define NGX_HTTP_OAUTH_REQUIRE_MAX_SCOPES  64
@@ -434,6 +435,9 @@ ngx_http_oauth_require_handler(ngx_http_request_t *r)
         req.url.data = (const char *) url.data;
         req.url.len = url.len;
     }
+
+    /* oauth_session_cache: a remembered session needs no Redis */
+    req.session_cache = ngx_http_oauth_session_cache_get(r);
 
     ctx->handle = oauth_require_check_request(oscf->server, olcf->rule, &req,
                                               (int64_t) ngx_time(), &res);

@@ -19,6 +19,7 @@
 #include "dpop/nonce.h"
 #include "dpop/replay.h"
 #include "require/session.h"
+#include "require/session_cache_handle.h"
 #include "require/validate.h"
 
 using oauth::require::Reason;
@@ -51,6 +52,10 @@ struct oauth_require_s {
     std::string command;
     std::string www_authenticate;
     mutable std::string exp;  // $oauth_exp in decimal, made on first read
+    // oauth_session_cache: a miss's ticket, remembered when Redis says alive
+    // (session_cache.h: spoiled by an invalidation meanwhile).
+    oauth::require::SessionCache::Ticket ticket;
+    int64_t now = 0;
 };
 
 namespace {
@@ -80,6 +85,14 @@ void internal(oauth_require_result_t* res) noexcept {
     res->status = 500;
     static constexpr char kReason[] = "internal error";
     res->log_reason = {kReason, sizeof(kReason) - 1};
+}
+
+void allow(oauth_require_s* h, oauth_require_result_t* res) {
+    h->allowed = true;
+    res->verdict = OAUTH_REQUIRE_ALLOW;
+    res->status = 200;
+    res->dpop_nonce = view(h->nonce);
+    res->log_reason = view(oauth::require::reason_text(Reason::Ok));
 }
 
 void check(const oauth_server_t* server, const oauth_require_rule_s* rule,
@@ -132,6 +145,18 @@ void check(const oauth_server_t* server, const oauth_require_rule_s* rule,
         if (nonce.refused) return deny(h, Reason::UseDpopNonce, res);
     }
 
+    // SPEC §8: a session remembered alive needs no Redis (a DPoP proof's
+    // jti always goes to Redis, and the session's EXISTS with it).
+    if (oauth_session_cache_s* sc = request->session_cache; sc && sc->link.ready()) {
+        if (!*proof && sc->link.cache().alive(h->claims->jti, now)) {
+            res->session_cache = 1;
+            return allow(h, res);
+        }
+        res->session_cache = 2;
+        h->ticket = sc->link.cache().begin(h->claims->jti);
+        h->now = now;
+    }
+
     res->verdict = OAUTH_REQUIRE_REDIS;
     res->redis_count = 1;
     if (!*proof && h->claims->session_prefix == config.prefix) {
@@ -164,11 +189,8 @@ void resume(oauth_require_s* h, const void* const* replies, size_t n, oauth_requ
         case oauth::dpop::Replay::StoreError: return deny(h, Reason::StoreUnavailable, res);
         }
     }
-    h->allowed = true;
-    res->verdict = OAUTH_REQUIRE_ALLOW;
-    res->status = 200;
-    res->dpop_nonce = view(h->nonce);
-    res->log_reason = view(oauth::require::reason_text(Reason::Ok));
+    if (h->ticket) h->ticket.cache()->remember(h->ticket, h->claims->exp, h->now);
+    allow(h, res);
 }
 
 }  // namespace

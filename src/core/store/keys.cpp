@@ -40,6 +40,25 @@ std::string Keys::access(std::string_view jti) const {
     return cat("at:", jti);
 }
 
+std::optional<std::string> Keys::jti_of_access(std::string_view key) const {
+    std::string head = p_ + "at:";
+    if (!key.starts_with(head)) return std::nullopt;
+    std::string_view rest = key.substr(head.size());
+    std::string jti;
+    if (rest.starts_with("{")) {
+        // {FID}.R names the family token FID.R
+        size_t close = rest.find('}');
+        if (close == std::string_view::npos || close + 1 >= rest.size() || rest[close + 1] != '.')
+            return std::nullopt;
+        jti.append(rest.substr(1, close - 1)).append(rest.substr(close + 1));
+    } else {
+        jti.assign(rest);
+    }
+    // Exactly the key access() makes of it, or no token's key at all.
+    if (jti.empty() || access(jti) != key) return std::nullopt;
+    return jti;
+}
+
 std::optional<std::string> Keys::refresh(std::string_view token) const {
     auto fid = family_of(token);
     if (!fid) return std::nullopt;

@@ -123,6 +123,10 @@ public:
     static std::string family_member(std::string_view fid, std::string_view random);
 
     std::string access(std::string_view jti) const;
+    // The jti whose session key this is (the inverse of access()); nullopt
+    // for any other key. Redis names keys, not tokens, in the invalidation
+    // messages of the edge session cache (require/invalidation.h).
+    std::optional<std::string> jti_of_access(std::string_view key) const;
     std::string family(std::string_view fid) const { return tagged("fam:", fid, ""); }
     std::string family_tokens(std::string_view fid) const { return tagged("fam:", fid, ":at"); }
     // What a family's token keys start with: + R gives P at:{FID}.R, + HASH
