@@ -510,6 +510,13 @@ ngx_http_oauth_session_cache_connect(
     c->read->cancelable = 1;
     c->write->cancelable = 1;
 
+    /*
+     * closed by a graceful shutdown like a kept-alive connection, from the
+     * connect on: a link still connecting when the worker starts exiting
+     * would otherwise be an open socket left behind ("aborting")
+     */
+    c->idle = 1;
+
     scf->reader = redisReaderCreate();
     if (scf->reader == NULL) {
         ngx_http_oauth_session_cache_lost(scf, "out of memory",
@@ -603,9 +610,6 @@ ngx_http_oauth_session_cache_write_handler(ngx_event_t *wev)
         }
 
         scf->connected = 1;
-
-        /* closed by a graceful shutdown like a kept-alive connection */
-        c->idle = 1;
 
         oauth_session_cache_link_start(scf->cache, &step);
 
