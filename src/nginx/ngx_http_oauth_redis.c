@@ -133,6 +133,7 @@ struct ngx_http_oauth_redis_worker_s {
     void                           *primary_data[
                                         NGX_HTTP_OAUTH_REDIS_PRIMARY_HANDLERS];
     ngx_uint_t                      nprimary_handlers;
+    unsigned                        role_logged:1; /* once per primary */
 };
 
 
@@ -1351,10 +1352,11 @@ ngx_http_oauth_redis_check_handshake(ngx_http_oauth_redis_conn_t *conn,
                 continue;
             }
 
-            if (!w->down) {
+            if (!w->role_logged) {
                 ngx_log_error(NGX_LOG_ERR, &conn->log, 0,
                               "oauth_redis: ROLE answered \"%V\", "
                               "not master", &role);
+                w->role_logged = 1;
             }
 
             return NGX_DECLINED;
@@ -1819,6 +1821,7 @@ ngx_http_oauth_redis_primary_changed(ngx_http_oauth_redis_conf_t *rcf)
 
     w->next_addr = 0;
     w->refused = 0;
+    w->role_logged = 0;
 
     if (w->down && !ngx_exiting && !ngx_terminate) {
         /* the outage's probe tries the new primary now, not in 50 ms */
