@@ -49,6 +49,7 @@ typedef struct {
     size_t                            sent;
     ngx_uint_t                        replies;   /* read so far */
     ngx_uint_t                        index;     /* which sentinel */
+    ngx_uint_t                        generation; /* one per connect */
 
     unsigned                          subscription:1;
     unsigned                          connected:1;
@@ -983,6 +984,7 @@ ngx_http_oauth_redis_sentinel_connect(ngx_http_oauth_redis_sentinel_conn_t *sc,
         return NGX_ERROR;
     }
 
+    sc->generation++;
     sc->out = out;
     sc->sent = 0;
     sc->replies = 0;
@@ -1060,11 +1062,13 @@ ngx_http_oauth_redis_sentinel_read(ngx_event_t *rev)
     u_char                                 buf[NGX_HTTP_OAUTH_SENTINEL_READ_SIZE];
     void                                  *reply;
     ssize_t                                n;
+    ngx_uint_t                             generation;
     ngx_connection_t                      *c;
     ngx_http_oauth_redis_sentinel_conn_t  *sc;
 
     c = rev->data;
     sc = c->data;
+    generation = sc->generation;
 
     if (c->close) {
         /* a graceful shutdown closes the idle subscription */
@@ -1118,8 +1122,9 @@ ngx_http_oauth_redis_sentinel_read(ngx_event_t *rev)
             ngx_http_oauth_redis_sentinel_reply(sc, reply);
             freeReplyObject(reply);
 
-            if (sc->peer.connection != c) {
-                /* closed (an answer, a failure) */
+            if (sc->generation != generation || sc->peer.connection != c) {
+                /* closed (an answer, a failure), perhaps another opened
+                 * in the same nginx connection */
                 return;
             }
         }
@@ -1144,8 +1149,10 @@ ngx_http_oauth_redis_sentinel_reply(ngx_http_oauth_redis_sentinel_conn_t *sc,
 
     if (auth) {
         if (r->type != REDIS_REPLY_STATUS) {
-            /* the error names the failure, never the password */
-            ngx_log_error(NGX_LOG_ERR, &sc->log, 0,
+            /* the error names the failure, never the password; once
+             * while no sentinel answers, not at every retry */
+            ngx_log_error((s->failing ? NGX_LOG_INFO : NGX_LOG_ERR), &sc->log,
+                          0,
                           "oauth_redis: sentinel refused AUTH: %*s",
                           r->type == REDIS_REPLY_ERROR
                           ? ngx_min(r->len, 256) : 0, r->str);
