@@ -3,8 +3,10 @@ replica, three `redis-server --sentinel` (quorum 2, down-after 1000 ms),
 each with its config file in a temporary directory, stopped by PID."""
 import os
 import signal
+import socketserver
 import subprocess
 import tempfile
+import threading
 import time
 
 import rig
@@ -188,7 +190,6 @@ class FakeSentinel:
     are found by the workers asking again.  Speaks just enough RESP."""
 
     def __init__(self, port_of_primary):
-        import socketserver
         self.primary_port = port_of_primary
         self.asked = 0
         fake = self
@@ -230,7 +231,7 @@ class FakeSentinel:
 
         self.server = Server(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
-        self.thread = __import__("threading").Thread(
+        self.thread = threading.Thread(
             target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
