@@ -15,3 +15,5 @@ echo
 "$here/bench-metrics.sh"
 echo
 "$here/bench-session-cache.sh"
+echo
+"$here/bench-sentinel.sh"

@@ -10,11 +10,14 @@
 
 #include "args.h"
 #include "commands.h"
+#include "sentinel.h"
 
 namespace {
 
 constexpr const char* kUsage =
     "usage: oauthctl [--redis ADDRESS] [--redis-db N] [--redis-password P] [--prefix S] COMMAND\n"
+    "       oauthctl --redis-sentinel H:P[,H:P...] --redis-master NAME\n"
+    "                [--redis-sentinel-password P] [--redis-db N] [--redis-password P] ... COMMAND\n"
     "  client create --id ID [--secret S | --public] [--redirect-uri URI]...\n"
     "                [--post-logout-redirect-uri URI]...\n"
     "                [--grant-types G[,G...]] [--scope \"S ...\"] [--consent always|once|skip]\n"
@@ -26,7 +29,8 @@ constexpr const char* kUsage =
     "  consent list --sub S | consent revoke [--sub S] [--client C]\n"
     "  key generate --alg RS256|ES256|EdDSA --out PATH\n"
     "ADDRESS is host:port (default 127.0.0.1:6379) or unix:PATH; the password may\n"
-    "also come from OAUTHCTL_REDIS_PASSWORD.\n";
+    "also come from OAUTHCTL_REDIS_PASSWORD, the sentinels' from\n"
+    "OAUTHCTL_REDIS_SENTINEL_PASSWORD. With sentinels, the primary is the one they name.\n";
 
 using Command = std::function<void(const oauthctl::Globals&, const std::vector<std::string>&)>;
 
@@ -34,6 +38,7 @@ int run(int argc, char** argv) {
     std::vector<std::string> words(argv + 1, argv + argc);
     oauthctl::Globals g;
     if (const char* pw = std::getenv("OAUTHCTL_REDIS_PASSWORD")) g.redis.password = pw;
+    if (const char* pw = std::getenv("OAUTHCTL_REDIS_SENTINEL_PASSWORD")) g.redis.sentinel_password = pw;
 
     size_t i = 0;
     auto value = [&](const std::string& name) -> std::string {
@@ -59,9 +64,16 @@ int run(int argc, char** argv) {
             if (v.empty() || *end || db < 0 || db > 65535) throw oauthctl::Usage("bad --redis-db: " + v);
             g.redis.db = static_cast<int>(db);
         } else if (is("redis-password")) g.redis.password = value("--redis-password");
+        else if (is("redis-sentinel")) g.redis.sentinels = oauthctl::parse_sentinels(value("--redis-sentinel"));
+        else if (is("redis-master")) g.redis.master = value("--redis-master");
+        else if (is("redis-sentinel-password")) g.redis.sentinel_password = value("--redis-sentinel-password");
         else if (is("prefix")) g.prefix = value("--prefix");
         else throw oauthctl::Usage("unknown option " + words[i]);
     }
+    if (!g.redis.sentinels.empty() && g.redis.master.empty())
+        throw oauthctl::Usage("--redis-sentinel needs --redis-master");
+    if (g.redis.sentinels.empty() && !g.redis.master.empty())
+        throw oauthctl::Usage("--redis-master needs --redis-sentinel");
     if (words.size() - i < 2) throw oauthctl::Usage("missing command");
     std::string cmd = words[i] + " " + words[i + 1];
     std::vector<std::string> rest(words.begin() + static_cast<long>(i) + 2, words.end());

@@ -1,12 +1,25 @@
 #include "redis_conn.h"
 
+#include "sentinel.h"
+
 #include <sys/time.h>
 
 #include <charconv>
 
 namespace oauthctl {
 
-Redis::Redis(const RedisOptions& o) {
+namespace {
+
+// With sentinels, the address to connect to is the primary they name now.
+RedisOptions with_primary(RedisOptions o) {
+    if (!o.sentinels.empty()) o.address = sentinel_primary(o);
+    return o;
+}
+
+}  // namespace
+
+Redis::Redis(const RedisOptions& given) {
+    const RedisOptions o = with_primary(given);
     struct timeval tv = {5, 0};
     if (o.address.starts_with("unix:")) {
         ctx_ = redisConnectUnixWithTimeout(o.address.substr(5).c_str(), tv);
@@ -28,6 +41,7 @@ Redis::Redis(const RedisOptions& o) {
     redisSetTimeout(ctx_, tv);
     if (!o.password.empty()) run({"AUTH", o.password});
     if (o.db != 0) run({"SELECT", std::to_string(o.db)});
+    if (!o.sentinels.empty()) require_master(run({"ROLE"}).get(), o.address);
 }
 
 Redis::~Redis() {

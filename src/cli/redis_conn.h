@@ -23,6 +23,10 @@ struct RedisOptions {
     std::string address = "127.0.0.1:6379";  // host:port or unix:PATH
     int db = 0;
     std::string password;
+    // --redis-sentinel/--redis-master: the address is the primary they name
+    std::vector<std::string> sentinels;
+    std::string master;
+    std::string sentinel_password;
 };
 
 class Redis {

@@ -11,6 +11,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_oauth_module.h"
+#include "ngx_http_oauth_redis_sentinel.h"
 
 
 static ngx_int_t ngx_http_oauth_preconfiguration(ngx_conf_t *cf);
@@ -43,6 +44,7 @@ static ngx_int_t ngx_http_oauth_resource_params(ngx_conf_t *cf,
     ngx_http_oauth_srv_conf_t *conf, oauth_server_params_t *params);
 static char *ngx_http_oauth_init_main_conf(ngx_conf_t *cf, void *conf);
 static ngx_int_t ngx_http_oauth_init_process(ngx_cycle_t *cycle);
+static void ngx_http_oauth_redis_sentinel_init_process(ngx_cycle_t *cycle);
 static const oauth_key_t *const *ngx_http_oauth_keys_signer_first(
     ngx_conf_t *cf, ngx_http_oauth_srv_conf_t *conf);
 static void ngx_http_oauth_key_cleanup(void *data);
@@ -1251,7 +1253,24 @@ ngx_http_oauth_resource_params(ngx_conf_t *cf, ngx_http_oauth_srv_conf_t *conf,
 static ngx_int_t
 ngx_http_oauth_init_process(ngx_cycle_t *cycle)
 {
+    ngx_http_oauth_redis_sentinel_init_process(cycle);
+
     return ngx_http_oauth_metrics_init_process(cycle);
+}
+
+
+/* oauth_redis sentinel=...: each worker finds the primary at once */
+
+static void
+ngx_http_oauth_redis_sentinel_init_process(ngx_cycle_t *cycle)
+{
+    ngx_http_oauth_main_conf_t  *mcf;
+
+    mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_oauth_module);
+
+    if (mcf != NULL) {
+        ngx_http_oauth_redis_sentinel_start(mcf->redis);
+    }
 }
 
 

@@ -18,6 +18,7 @@
 #include <hiredis/hiredis.h>
 
 #include "ngx_http_oauth_redis.h"
+#include "ngx_http_oauth_redis_sentinel.h"
 #include "ngx_http_oauth_metrics.h"
 
 
@@ -125,6 +126,14 @@ struct ngx_http_oauth_redis_worker_s {
     /* operations refused because queue= were in flight */
     ngx_uint_t                      full;
     ngx_msec_t                      full_at;
+
+    /* told when the discovery layer names another primary */
+    ngx_http_oauth_redis_primary_pt primary_handlers[
+                                        NGX_HTTP_OAUTH_REDIS_PRIMARY_HANDLERS];
+    void                           *primary_data[
+                                        NGX_HTTP_OAUTH_REDIS_PRIMARY_HANDLERS];
+    ngx_uint_t                      nprimary_handlers;
+    unsigned                        role_logged:1; /* once per primary */
 };
 
 
@@ -164,6 +173,7 @@ static ngx_int_t ngx_http_oauth_redis_replies(
     ngx_http_oauth_redis_conn_t *conn);
 static ngx_int_t ngx_http_oauth_redis_check_handshake(
     ngx_http_oauth_redis_conn_t *conn, ngx_http_oauth_redis_op_t *op);
+static ngx_uint_t ngx_http_oauth_redis_readonly(void **replies, ngx_uint_t n);
 static void ngx_http_oauth_redis_lost(ngx_http_oauth_redis_conn_t *conn,
     const char *reason);
 static ngx_int_t ngx_http_oauth_redis_retry(ngx_http_oauth_redis_conn_t *conn,
@@ -196,9 +206,10 @@ ngx_http_oauth_redis_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     char  *p = conf;
 
+    ngx_int_t                        rc;
     ngx_str_t                       *value;
     ngx_url_t                        u;
-    ngx_uint_t                       i;
+    ngx_uint_t                       i, first;
     ngx_http_oauth_redis_conf_t     *rcf, **field;
     ngx_http_oauth_redis_worker_t   *w;
 
@@ -216,6 +227,20 @@ ngx_http_oauth_redis_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     ngx_memzero(&u, sizeof(ngx_url_t));
+
+    /* sentinel=... master=...: no address, every argument is an option */
+
+    first = 2;
+
+    rc = ngx_http_oauth_redis_sentinel_form(cf, rcf);
+    if (rc == NGX_ERROR) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (rc == NGX_OK) {
+        first = 1;
+        goto options;
+    }
 
     u.url = value[1];
     u.default_port = NGX_HTTP_OAUTH_REDIS_PORT;
@@ -236,15 +261,22 @@ ngx_http_oauth_redis_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     rcf->addrs = u.addrs;
     rcf->naddrs = u.naddrs;
     rcf->name = u.url;
+
+options:
+
     rcf->timeout = NGX_HTTP_OAUTH_REDIS_TIMEOUT;
     rcf->keepalive = NGX_HTTP_OAUTH_REDIS_KEEPALIVE;
     rcf->queue = NGX_HTTP_OAUTH_REDIS_QUEUE;
     ngx_str_set(&rcf->prefix, "oauth:");
 
-    for (i = 2; i < cf->args->nelts; i++) {
+    for (i = first; i < cf->args->nelts; i++) {
         if (ngx_http_oauth_redis_option(cf, rcf, &value[i]) != NGX_OK) {
             return NGX_CONF_ERROR;
         }
+    }
+
+    if (ngx_http_oauth_redis_sentinel_check(cf, rcf) != NGX_OK) {
+        return NGX_CONF_ERROR;
     }
 
     if (rcf->username.len && rcf->password.len == 0) {
@@ -296,6 +328,11 @@ ngx_http_oauth_redis_option(ngx_conf_t *cf, ngx_http_oauth_redis_conf_t *rcf,
 {
     ngx_int_t  n;
     ngx_str_t  s;
+
+    n = ngx_http_oauth_redis_sentinel_option(cf, rcf, value);
+    if (n != NGX_DECLINED) {
+        return n;
+    }
 
     if (ngx_strncmp(value->data, "db=", 3) == 0) {
         n = ngx_atoi(value->data + 3, value->len - 3);
@@ -394,8 +431,8 @@ static ngx_int_t
 ngx_http_oauth_redis_handshake(ngx_conf_t *cf,
     ngx_http_oauth_redis_conf_t *rcf, ngx_http_oauth_redis_worker_t *w)
 {
-    int      len[2];
-    char    *cmd[2];
+    int      len[3];
+    char    *cmd[3];
     u_char  *p, db[NGX_INT_T_LEN];
     size_t   dblen;
 
@@ -429,6 +466,21 @@ ngx_http_oauth_redis_handshake(ngx_conf_t *cf,
         len[k] = redisFormatCommand(&cmd[k], "SELECT %b", db, dblen);
         if (len[k] < 0) {
             for (i = 0; i < k; i++) {
+                redisFreeCommand(cmd[i]);
+            }
+
+            return NGX_ERROR;
+        }
+
+        k++;
+    }
+
+    if (rcf->sentinel) {
+        /* the primary the sentinels named must still be one (SPEC 7) */
+        len[k] = redisFormatCommand(&cmd[k], "ROLE");
+        if (len[k] < 0) {
+            for (i = 0; i < k; i++) {
+                ngx_explicit_memzero(cmd[i], len[i]);
                 redisFreeCommand(cmd[i]);
             }
 
@@ -706,6 +758,15 @@ ngx_http_oauth_redis_connect(ngx_http_oauth_redis_conn_t *conn,
     conn->log.handler = ngx_http_oauth_redis_log_error;
     conn->log.data = w;
     conn->log.action = "connecting";
+
+    if (rcf->sentinel
+        && ngx_http_oauth_redis_sentinel_primary(rcf->sentinel) == NULL)
+    {
+        /* the sentinels have not named one yet (outage() asks them) */
+        ngx_http_oauth_redis_outage(w, &conn->log, "no primary known yet",
+                                    waiting, 0);
+        return NGX_ERROR;
+    }
 
     addr = &rcf->addrs[w->next_addr % rcf->naddrs];
 
@@ -1148,7 +1209,7 @@ ngx_http_oauth_redis_replies(ngx_http_oauth_redis_conn_t *conn)
 {
     void                           *reply;
     ngx_int_t                       rc;
-    ngx_uint_t                      got;
+    ngx_uint_t                      got, readonly;
     ngx_queue_t                    *q;
     ngx_connection_t               *c;
     ngx_http_oauth_redis_op_t      *op;
@@ -1221,12 +1282,22 @@ ngx_http_oauth_redis_replies(ngx_http_oauth_redis_conn_t *conn)
         ngx_http_oauth_redis_up(w);
         ngx_http_oauth_metrics_redis_reply(op->started, op->replies, op->n);
 
+        readonly = w->conf->sentinel
+                   && ngx_http_oauth_redis_readonly(op->replies, op->n);
+
         if (op->done) {
             /* may queue more operations here or elsewhere, never close */
             op->done(op->data, NGX_OK, op->replies, op->n);
         }
 
         ngx_http_oauth_redis_op_free(w, op);
+
+        if (readonly) {
+            /* demoted by a failover: the sentinels know the primary */
+            ngx_http_oauth_redis_fail(conn, "READONLY reply, the server is "
+                                      "a replica now");
+            return NGX_ERROR;
+        }
     }
 
     if (got == 0) {
@@ -1263,6 +1334,7 @@ ngx_http_oauth_redis_check_handshake(ngx_http_oauth_redis_conn_t *conn,
     ngx_http_oauth_redis_op_t *op)
 {
     char                           *what;
+    ngx_str_t                       role;
     ngx_uint_t                      i;
     redisReply                     *reply;
     ngx_http_oauth_redis_worker_t  *w;
@@ -1271,6 +1343,24 @@ ngx_http_oauth_redis_check_handshake(ngx_http_oauth_redis_conn_t *conn,
 
     for (i = 0; i < op->n; i++) {
         reply = op->replies[i];
+
+        if (w->conf->sentinel && i == w->handshake_n - 1) {
+            /* ROLE: anything but a master sends the pool to the sentinels
+             * (by the outage), logged once, not at every probe */
+
+            if (ngx_http_oauth_redis_sentinel_role(reply, &role) == NGX_OK) {
+                continue;
+            }
+
+            if (!w->role_logged) {
+                ngx_log_error(NGX_LOG_ERR, &conn->log, 0,
+                              "oauth_redis: ROLE answered \"%V\", "
+                              "not master", &role);
+                w->role_logged = 1;
+            }
+
+            return NGX_DECLINED;
+        }
 
         if (i == w->handshake_n) {
             /* the probe's PING: any answer but an error */
@@ -1534,6 +1624,11 @@ ngx_http_oauth_redis_outage(ngx_http_oauth_redis_worker_t *w, ngx_log_t *log,
 
     ngx_http_oauth_metrics_redis_up(0);
 
+    if (w->conf->sentinel) {
+        /* perhaps a failover: the sentinels may name another primary */
+        ngx_http_oauth_redis_sentinel_lost(w->conf->sentinel);
+    }
+
     if (!w->down) {
         /* reason NULL: the cause was logged already (a refused AUTH) */
 
@@ -1694,6 +1789,97 @@ ngx_http_oauth_redis_probe(ngx_event_t *ev)
 }
 
 
+/* ---- the primary, for discovery (Sentinel) ---- */
+
+void
+ngx_http_oauth_redis_primary_changed(ngx_http_oauth_redis_conf_t *rcf)
+{
+    ngx_uint_t                      i, failed;
+    ngx_http_oauth_redis_conn_t    *conn;
+    ngx_http_oauth_redis_worker_t  *w;
+
+    w = rcf->worker;
+    failed = 0;
+
+    /* what was sent to the old primary may or may not have been done:
+     * those operations fail (their callers answer 503), none is resent */
+
+    for (i = 0; i < rcf->keepalive; i++) {
+        conn = &w->conns[i];
+
+        if (conn->status == NGX_HTTP_OAUTH_REDIS_CLOSED) {
+            continue;
+        }
+
+        failed += conn->nops;
+        ngx_http_oauth_redis_fail(conn, NULL);
+    }
+
+    ngx_log_error(NGX_LOG_WARN, ngx_http_oauth_redis_worker_log(w), 0,
+                  "oauth_redis: the primary is now %V, %ui operation(s) on "
+                  "the old one failed", &rcf->addrs[0].name, failed);
+
+    w->next_addr = 0;
+    w->refused = 0;
+    w->role_logged = 0;
+
+    if (w->down && !ngx_exiting && !ngx_terminate) {
+        /* the outage's probe tries the new primary now, not in 50 ms */
+        if (w->probe_ev.timer_set) {
+            ngx_del_timer(&w->probe_ev);
+        }
+
+        ngx_add_timer(&w->probe_ev, 1);
+    }
+
+    for (i = 0; i < w->nprimary_handlers; i++) {
+        w->primary_handlers[i](w->primary_data[i]);
+    }
+}
+
+
+ngx_int_t
+ngx_http_oauth_redis_on_primary_changed(ngx_http_oauth_redis_conf_t *rcf,
+    ngx_http_oauth_redis_primary_pt handler, void *data)
+{
+    ngx_http_oauth_redis_worker_t  *w;
+
+    w = rcf->worker;
+
+    if (w->nprimary_handlers == NGX_HTTP_OAUTH_REDIS_PRIMARY_HANDLERS) {
+        return NGX_ERROR;
+    }
+
+    w->primary_handlers[w->nprimary_handlers] = handler;
+    w->primary_data[w->nprimary_handlers] = data;
+    w->nprimary_handlers++;
+
+    return NGX_OK;
+}
+
+
+/* A READONLY error among an operation's replies: a demoted primary. */
+
+static ngx_uint_t
+ngx_http_oauth_redis_readonly(void **replies, ngx_uint_t n)
+{
+    ngx_uint_t   i;
+    redisReply  *r;
+
+    for (i = 0; i < n; i++) {
+        r = replies[i];
+
+        if (r->type == REDIS_REPLY_ERROR && r->len >= 8
+            && ngx_strncmp(r->str, "READONLY", 8) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 /* A log naming the Redis, for lines about the worker's, not a connection. */
 
 static ngx_log_t *
@@ -1722,6 +1908,14 @@ ngx_http_oauth_redis_log_error(ngx_log_t *log, u_char *buf, size_t len)
     if (log->action) {
         p = ngx_snprintf(p, len, " while %s", log->action);
         len -= p - buf;
+    }
+
+    if (w->conf->sentinel
+        && ngx_http_oauth_redis_sentinel_primary(w->conf->sentinel))
+    {
+        /* the sentinels' master and the primary they named */
+        return ngx_snprintf(p, len, ", redis: %V at %V", &w->conf->name,
+                            &w->conf->addrs[0].name);
     }
 
     return ngx_snprintf(p, len, ", redis: %V", &w->conf->name);

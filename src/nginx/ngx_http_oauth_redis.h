@@ -29,6 +29,7 @@
 
 
 typedef struct ngx_http_oauth_redis_worker_s  ngx_http_oauth_redis_worker_t;
+typedef struct ngx_http_oauth_redis_sentinel_s  ngx_http_oauth_redis_sentinel_t;
 
 typedef struct {
     ngx_addr_t                     *addrs;    /* resolved at configuration */
@@ -43,6 +44,9 @@ typedef struct {
     ngx_str_t                       prefix;   /* every key starts with it */
 
     ngx_http_oauth_redis_worker_t  *worker;   /* connections, per process */
+
+    /* sentinel=... master=...: addrs is the primary the sentinels named */
+    ngx_http_oauth_redis_sentinel_t *sentinel;
 } ngx_http_oauth_redis_conf_t;
 
 
@@ -81,6 +85,25 @@ ngx_http_oauth_redis_op_t *ngx_http_oauth_redis_run(
 /* The requester is gone: `done` will not be called; the replies, when they
  * come, are read and dropped so the connection stays in step. */
 void ngx_http_oauth_redis_cancel(ngx_http_oauth_redis_op_t *op);
+
+
+/*
+ * The discovery layer (Sentinel) names a new primary: rcf->addrs now holds
+ * it.  The connections to the old one are closed (their operations fail),
+ * an outage's probe goes to the new one at once, and every handler given to
+ * _on_primary_changed() is called (from an event handler).
+ */
+void ngx_http_oauth_redis_primary_changed(ngx_http_oauth_redis_conf_t *rcf);
+
+typedef void (*ngx_http_oauth_redis_primary_pt)(void *data);
+
+/* At most NGX_HTTP_OAUTH_REDIS_PRIMARY_HANDLERS per worker; NGX_ERROR when
+ * full.  For state derived from the primary's data (a cache). */
+#define NGX_HTTP_OAUTH_REDIS_PRIMARY_HANDLERS  4
+
+ngx_int_t ngx_http_oauth_redis_on_primary_changed(
+    ngx_http_oauth_redis_conf_t *rcf, ngx_http_oauth_redis_primary_pt handler,
+    void *data);
 
 
 #endif /* _NGX_HTTP_OAUTH_REDIS_H_INCLUDED_ */
