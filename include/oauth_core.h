@@ -268,6 +268,28 @@ typedef struct {
 int oauth_redis_route(const char *cmds, size_t len, size_t n,
     oauth_redis_route_t *out) OAUTH_NOEXCEPT;
 
+/* What an error reply asks of a Cluster client. */
+typedef enum {
+    OAUTH_REDIS_ERR_OTHER = 0,
+    OAUTH_REDIS_ERR_MOVED,          /* slot, host, port */
+    OAUTH_REDIS_ERR_ASK,            /* slot, host, port */
+    OAUTH_REDIS_ERR_TRYAGAIN,
+    OAUTH_REDIS_ERR_CLUSTERDOWN,
+    OAUTH_REDIS_ERR_READONLY
+} oauth_redis_err_e;
+
+typedef struct {
+    oauth_redis_err_e  kind;
+    int                slot;
+    oauth_str_t        host;        /* within the error text; empty: the
+                                       node that answered */
+    int                port;
+} oauth_redis_redirect_t;
+
+/* Classifies an error reply's text ("MOVED 3999 127.0.0.1:6381", ...). */
+void oauth_redis_redirect(const char *err, size_t len,
+    oauth_redis_redirect_t *out) OAUTH_NOEXCEPT;
+
 #ifdef __cplusplus
 }
 #endif
