@@ -14,7 +14,8 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: oauthctl [--redis ADDRESS] [--redis-db N] [--redis-password P] [--prefix S] COMMAND\n"
+    "usage: oauthctl [--redis ADDRESS | --redis-cluster H:P[,H:P...]] [--redis-db N]\n"
+    "                [--redis-password P] [--prefix S] COMMAND\n"
     "  client create --id ID [--secret S | --public] [--redirect-uri URI]...\n"
     "                [--post-logout-redirect-uri URI]...\n"
     "                [--grant-types G[,G...]] [--scope \"S ...\"] [--consent always|once|skip]\n"
