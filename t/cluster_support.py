@@ -11,9 +11,25 @@ import time
 import rig
 
 
+def cluster_port():
+    """A free port whose cluster bus port (+10000) is free and valid too."""
+    import socket
+    for _ in range(200):
+        port = rig.free_port()
+        if port + 10000 > 65535:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port + 10000))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no port for a cluster node")
+
+
 class Node:
     def __init__(self, workdir):
-        self.port = rig.free_port()
+        self.port = cluster_port()
         self.dir = tempfile.mkdtemp(prefix="cluster-node-", dir=workdir)
         self.proc = None
 

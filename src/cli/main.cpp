@@ -60,7 +60,19 @@ int run(int argc, char** argv) {
             if (v.empty() || *end || db < 0 || db > 65535) throw oauthctl::Usage("bad --redis-db: " + v);
             g.redis.db = static_cast<int>(db);
         } else if (is("redis-password")) g.redis.password = value("--redis-password");
-        else if (is("prefix")) g.prefix = value("--prefix");
+        else if (is("redis-cluster")) {
+            // seeds: any node of the Cluster will do, the map comes from it
+            std::string list = value("--redis-cluster");
+            size_t at = 0;
+            do {
+                size_t comma = list.find(',', at);
+                std::string seed = list.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+                if (seed.empty() || seed.rfind(':') == std::string::npos || seed.starts_with("unix:"))
+                    throw oauthctl::Usage("bad --redis-cluster address: \"" + seed + "\"");
+                g.redis.cluster.push_back(seed);
+                at = comma == std::string::npos ? std::string::npos : comma + 1;
+            } while (at != std::string::npos);
+        } else if (is("prefix")) g.prefix = value("--prefix");
         else throw oauthctl::Usage("unknown option " + words[i]);
     }
     if (words.size() - i < 2) throw oauthctl::Usage("missing command");
