@@ -12,6 +12,8 @@ out=$build/ngx_http_oauth_redis_harness_module.so
 srcs=("$top/t/redis_harness/ngx_http_oauth_redis_harness_module.c"
       "$top/src/nginx/ngx_http_oauth_redis.c"
       "$top/src/nginx/ngx_http_oauth_redis.h"
+      "$top/src/nginx/ngx_http_oauth_redis_cluster.c"
+      "$top/src/nginx/ngx_http_oauth_redis_cluster.h"
       "$top/src/nginx/ngx_http_oauth_metrics_count.c"
       "$top/src/nginx/ngx_http_oauth_metrics.h" "$0")
 # up to date: skip, so a `make` reconfiguring build/nginx meanwhile is harmless
@@ -39,5 +41,7 @@ cc -shared -fPIC -pipe -O -g -W -Wall -Wpointer-arith -Wno-unused-parameter \
    -Werror "${incs[@]}" -o "$out.tmp" "$tmp/modules.c" \
    "$top/t/redis_harness/ngx_http_oauth_redis_harness_module.c" \
    "$top/src/nginx/ngx_http_oauth_redis.c" \
-   "$top/src/nginx/ngx_http_oauth_metrics_count.c" -lhiredis
+   "$top/src/nginx/ngx_http_oauth_metrics_count.c" \
+   "$top/src/nginx/ngx_http_oauth_redis_cluster.c" \
+   "${OAUTH_CORE_LIB:-$top/build/liboauth_core.a}" -lstdc++ -lcrypto -ljansson -lhiredis
 mv "$out.tmp" "$out"
