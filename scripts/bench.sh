@@ -11,3 +11,5 @@ echo
 "$here/bench-memory.sh"
 echo
 "$here/bench-metrics.sh"
+echo
+"$here/bench-cluster.sh"
