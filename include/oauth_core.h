@@ -252,6 +252,45 @@ void oauth_flow_resume_offload(oauth_flow_t *flow, oauth_step_t *step) OAUTH_NOE
 void oauth_flow_resume_busy(oauth_flow_t *flow, oauth_step_t *step) OAUTH_NOEXCEPT;
 void oauth_flow_free(oauth_flow_t *flow) OAUTH_NOEXCEPT;
 
+/* ---- Redis Cluster routing (SPEC 7) ---- */
+
+/* One command of a step's (or the edge's) RESP bytes, for a Cluster client:
+ * where it ends, the slot of its key (-1: none, any node), and whether it
+ * lies in a MULTI..EXEC block (which has its first key's slot throughout,
+ * and whose redirections are not followed command by command). */
+typedef struct {
+    size_t  end;             /* offset just past the command */
+    int     slot;            /* 0..16383, or -1 */
+    int     in_transaction;
+} oauth_redis_route_t;
+
+/* Splits n commands formatted back to back into out[0..n-1]; 0, or -1 when
+ * the bytes are not exactly n commands in the core's own form. */
+int oauth_redis_route(const char *cmds, size_t len, size_t n,
+    oauth_redis_route_t *out) OAUTH_NOEXCEPT;
+
+/* What an error reply asks of a Cluster client. */
+typedef enum {
+    OAUTH_REDIS_ERR_OTHER = 0,
+    OAUTH_REDIS_ERR_MOVED,          /* slot, host, port */
+    OAUTH_REDIS_ERR_ASK,            /* slot, host, port */
+    OAUTH_REDIS_ERR_TRYAGAIN,
+    OAUTH_REDIS_ERR_CLUSTERDOWN,
+    OAUTH_REDIS_ERR_READONLY
+} oauth_redis_err_e;
+
+typedef struct {
+    oauth_redis_err_e  kind;
+    int                slot;
+    oauth_str_t        host;        /* within the error text; empty: the
+                                       node that answered */
+    int                port;
+} oauth_redis_redirect_t;
+
+/* Classifies an error reply's text ("MOVED 3999 127.0.0.1:6381", ...). */
+void oauth_redis_redirect(const char *err, size_t len,
+    oauth_redis_redirect_t *out) OAUTH_NOEXCEPT;
+
 #ifdef __cplusplus
 }
 #endif

@@ -17,3 +17,5 @@ echo
 "$here/bench-session-cache.sh"
 echo
 "$here/bench-sentinel.sh"
+echo
+"$here/bench-cluster.sh"

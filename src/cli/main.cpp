@@ -15,7 +15,8 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: oauthctl [--redis ADDRESS] [--redis-db N] [--redis-password P] [--prefix S] COMMAND\n"
+    "usage: oauthctl [--redis ADDRESS | --redis-cluster H:P[,H:P...]] [--redis-db N]\n"
+    "                [--redis-password P] [--prefix S] COMMAND\n"
     "       oauthctl --redis-sentinel H:P[,H:P...] --redis-master NAME\n"
     "                [--redis-sentinel-password P] [--redis-db N] [--redis-password P] ... COMMAND\n"
     "  client create --id ID [--secret S | --public] [--redirect-uri URI]...\n"
@@ -67,13 +68,27 @@ int run(int argc, char** argv) {
         else if (is("redis-sentinel")) g.redis.sentinels = oauthctl::parse_sentinels(value("--redis-sentinel"));
         else if (is("redis-master")) g.redis.master = value("--redis-master");
         else if (is("redis-sentinel-password")) g.redis.sentinel_password = value("--redis-sentinel-password");
-        else if (is("prefix")) g.prefix = value("--prefix");
+        else if (is("redis-cluster")) {
+            // seeds: any node of the Cluster will do, the map comes from it
+            std::string list = value("--redis-cluster");
+            size_t at = 0;
+            do {
+                size_t comma = list.find(',', at);
+                std::string seed = list.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+                if (seed.empty() || seed.rfind(':') == std::string::npos || seed.starts_with("unix:"))
+                    throw oauthctl::Usage("bad --redis-cluster address: \"" + seed + "\"");
+                g.redis.cluster.push_back(seed);
+                at = comma == std::string::npos ? std::string::npos : comma + 1;
+            } while (at != std::string::npos);
+        } else if (is("prefix")) g.prefix = value("--prefix");
         else throw oauthctl::Usage("unknown option " + words[i]);
     }
     if (!g.redis.sentinels.empty() && g.redis.master.empty())
         throw oauthctl::Usage("--redis-sentinel needs --redis-master");
     if (g.redis.sentinels.empty() && !g.redis.master.empty())
         throw oauthctl::Usage("--redis-master needs --redis-sentinel");
+    if (!g.redis.sentinels.empty() && !g.redis.cluster.empty())
+        throw oauthctl::Usage("--redis-sentinel and --redis-cluster exclude each other");
     if (words.size() - i < 2) throw oauthctl::Usage("missing command");
     std::string cmd = words[i] + " " + words[i + 1];
     std::vector<std::string> rest(words.begin() + static_cast<long>(i) + 2, words.end());

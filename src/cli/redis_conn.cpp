@@ -6,49 +6,70 @@
 
 #include <charconv>
 
+#include "store/cluster.h"
+
 namespace oauthctl {
 
-namespace {
+namespace cl = oauth::store::cluster;
 
-// With sentinels, the address to connect to is the primary they name now.
-RedisOptions with_primary(RedisOptions o) {
-    if (!o.sentinels.empty()) o.address = sentinel_primary(o);
-    return o;
-}
-
-}  // namespace
-
-Redis::Redis(const RedisOptions& given) {
-    const RedisOptions o = with_primary(given);
+redisContext* Redis::connect(const std::string& address) {
     struct timeval tv = {5, 0};
-    if (o.address.starts_with("unix:")) {
-        ctx_ = redisConnectUnixWithTimeout(o.address.substr(5).c_str(), tv);
+    redisContext* ctx = nullptr;
+    if (address.starts_with("unix:")) {
+        ctx = redisConnectUnixWithTimeout(address.substr(5).c_str(), tv);
     } else {
-        size_t colon = o.address.rfind(':');
-        std::string host = colon == std::string::npos ? o.address : o.address.substr(0, colon);
+        size_t colon = address.rfind(':');
+        std::string host = colon == std::string::npos ? address : address.substr(0, colon);
         int port = 6379;
         if (colon != std::string::npos) {
-            std::string_view p = std::string_view(o.address).substr(colon + 1);
+            std::string_view p = std::string_view(address).substr(colon + 1);
             auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
             if (ec != std::errc() || ptr != p.data() + p.size() || port <= 0 || port > 65535)
-                throw Failure("bad --redis address: " + o.address);
+                throw Failure("bad --redis address: " + address);
         }
         if (host.starts_with('[') && host.ends_with(']')) host = host.substr(1, host.size() - 2);
-        ctx_ = redisConnectWithTimeout(host.c_str(), port, tv);
+        if (host.empty()) throw Failure("bad --redis address: " + address);
+        ctx = redisConnectWithTimeout(host.c_str(), port, tv);
     }
-    if (!ctx_) throw Failure("cannot allocate a Redis connection");
-    if (ctx_->err) throw Failure(std::string("cannot connect to Redis at ") + o.address + ": " + ctx_->errstr);
-    redisSetTimeout(ctx_, tv);
-    if (!o.password.empty()) run({"AUTH", o.password});
-    if (o.db != 0) run({"SELECT", std::to_string(o.db)});
-    if (!o.sentinels.empty()) require_master(run({"ROLE"}).get(), o.address);
+    if (!ctx) throw Failure("cannot allocate a Redis connection");
+    if (ctx->err) {
+        std::string why = ctx->errstr;
+        redisFree(ctx);
+        throw Failure("cannot connect to Redis at " + address + ": " + why);
+    }
+    redisSetTimeout(ctx, tv);
+    try {
+        if (!options_.password.empty()) send(ctx, {"AUTH", options_.password});
+        if (options_.db != 0) send(ctx, {"SELECT", std::to_string(options_.db)});
+    } catch (...) {
+        redisFree(ctx);
+        throw;
+    }
+    return ctx;
+}
+
+Redis::Redis(const RedisOptions& o) : options_(o) {
+    if (!o.sentinels.empty()) {
+        // With sentinels, the address is the primary they name now.
+        options_.address = sentinel_primary(o);
+        ctx_ = connect(options_.address);
+        require_master(run({"ROLE"}).get(), options_.address);
+        return;
+    }
+    if (o.cluster.empty()) {
+        ctx_ = connect(o.address);
+        return;
+    }
+    if (o.db != 0) throw Failure("a Redis Cluster has no --redis-db");
+    read_slots();
 }
 
 Redis::~Redis() {
     if (ctx_) redisFree(ctx_);
+    for (auto& [name, ctx] : nodes_) redisFree(ctx);
 }
 
-Reply Redis::run(const std::vector<std::string>& argv) {
+Reply Redis::send(redisContext* ctx, const std::vector<std::string>& argv) {
     std::vector<const char*> ptrs;
     std::vector<size_t> lens;
     for (const auto& a : argv) {
@@ -56,10 +77,75 @@ Reply Redis::run(const std::vector<std::string>& argv) {
         lens.push_back(a.size());
     }
     Reply r(static_cast<redisReply*>(
-        redisCommandArgv(ctx_, static_cast<int>(argv.size()), ptrs.data(), lens.data())));
-    if (!r) throw Failure(std::string("Redis: ") + (ctx_->err ? ctx_->errstr : "no reply"));
+        redisCommandArgv(ctx, static_cast<int>(argv.size()), ptrs.data(), lens.data())));
+    if (!r) throw Failure(std::string("Redis: ") + (ctx->err ? ctx->errstr : "no reply"));
     if (r->type == REDIS_REPLY_ERROR) throw Failure("Redis: " + std::string(r->str, r->len));
     return r;
+}
+
+redisContext* Redis::node(const std::string& address) {
+    auto it = nodes_.find(address);
+    if (it != nodes_.end()) return it->second;
+    redisContext* ctx = connect(address);
+    nodes_.emplace(address, ctx);
+    return ctx;
+}
+
+// CLUSTER SLOTS from the first seed (or known node) that answers.
+void Redis::read_slots() {
+    std::vector<std::string> ask = options_.cluster;
+    for (const auto& [name, ctx] : nodes_) ask.push_back(name);
+    std::string why = "no seed";
+    for (const auto& seed : ask) {
+        try {
+            Reply r = send(node(seed), {"CLUSTER", "SLOTS"});
+            if (r->type != REDIS_REPLY_ARRAY) throw Failure("CLUSTER SLOTS: not an array");
+            std::vector<std::string> slots(cl::kSlots);
+            for (size_t i = 0; i < r->elements; ++i) {
+                const redisReply* e = r->element[i];
+                if (e->type != REDIS_REPLY_ARRAY || e->elements < 3 || e->element[2]->type != REDIS_REPLY_ARRAY ||
+                    e->element[2]->elements < 2)
+                    throw Failure("CLUSTER SLOTS: unexpected entry");
+                const redisReply* m = e->element[2];
+                std::string host(m->element[0]->str ? m->element[0]->str : "", m->element[0]->len);
+                if (host.empty() || host == "?") host = seed.substr(0, seed.rfind(':'));
+                if (host.find(':') != std::string::npos && !host.starts_with('[')) host = "[" + host + "]";
+                std::string addr = host + ":" + std::to_string(m->element[1]->integer);
+                for (long long s = e->element[0]->integer; s <= e->element[1]->integer && s < cl::kSlots; ++s)
+                    if (s >= 0) slots[static_cast<size_t>(s)] = addr;
+            }
+            slots_ = std::move(slots);
+            return;
+        } catch (const Failure& f) {
+            why = f.what();
+        }
+    }
+    throw Failure("no slot map from the Redis Cluster: " + why);
+}
+
+Reply Redis::run(const std::vector<std::string>& argv) {
+    if (ctx_) return send(ctx_, argv);
+    auto key = cl::routing_key(argv);
+    std::string target = key ? slots_[cl::key_slot(*key)] : options_.cluster.front();
+    if (target.empty()) throw Failure("no Redis Cluster node serves this key's slot");
+    bool asking = false;
+    for (int attempt = 0;; ++attempt) {
+        redisContext* ctx = node(target);
+        try {
+            if (asking) send(ctx, {"ASKING"});
+            return send(ctx, argv);
+        } catch (const Failure& f) {
+            std::string_view text(f.what());
+            if (!text.starts_with("Redis: ") || attempt > 0) throw;
+            cl::Redirect r = cl::classify_error(text.substr(7));
+            if (r.kind != cl::ErrorKind::Moved && r.kind != cl::ErrorKind::Ask) throw;
+            std::string host = r.host.empty() ? target.substr(0, target.rfind(':')) : r.host;
+            if (host.find(':') != std::string::npos && !host.starts_with('[')) host = "[" + host + "]";
+            target = host + ":" + std::to_string(r.port);
+            asking = r.kind == cl::ErrorKind::Ask;
+            if (r.kind == cl::ErrorKind::Moved) read_slots();
+        }
+    }
 }
 
 }  // namespace oauthctl

@@ -3,6 +3,7 @@
 #pragma once
 #include <hiredis/hiredis.h>
 
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -27,6 +28,8 @@ struct RedisOptions {
     std::vector<std::string> sentinels;
     std::string master;
     std::string sentinel_password;
+    // --redis-cluster H:P[,H:P...]: seeds; commands go by slot (SPEC 7)
+    std::vector<std::string> cluster;
 };
 
 class Redis {
@@ -37,10 +40,21 @@ public:
     Redis& operator=(const Redis&) = delete;
 
     // Runs one command; throws Failure on I/O errors and on error replies.
+    // On a Cluster: to the node of its key's slot (store/cluster.h), once
+    // more to the node a MOVED names (after reading the map again), or with
+    // ASKING to the node an ASK names.
     Reply run(const std::vector<std::string>& argv);
 
 private:
-    redisContext* ctx_ = nullptr;
+    redisContext* connect(const std::string& address);
+    Reply send(redisContext* ctx, const std::vector<std::string>& argv);
+    redisContext* node(const std::string& address);
+    void read_slots();
+
+    RedisOptions options_;
+    redisContext* ctx_ = nullptr;                  // one server
+    std::map<std::string, redisContext*> nodes_;   // Cluster: by "host:port"
+    std::vector<std::string> slots_;               // Cluster: slot -> node
 };
 
 }  // namespace oauthctl

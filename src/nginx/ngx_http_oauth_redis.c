@@ -19,6 +19,7 @@
 
 #include "ngx_http_oauth_redis.h"
 #include "ngx_http_oauth_redis_sentinel.h"
+#include "ngx_http_oauth_redis_cluster.h"
 #include "ngx_http_oauth_metrics.h"
 
 
@@ -138,6 +139,8 @@ struct ngx_http_oauth_redis_worker_s {
 
 
 struct ngx_http_oauth_redis_op_s {
+    /* 0; a Cluster operation's first member is 1 (redis_cluster.c) */
+    ngx_uint_t                      cluster;
     ngx_queue_t                     queue;     /* FIFO or free list */
     ngx_http_oauth_redis_done_pt    done;      /* NULL: cancelled */
     void                           *data;
@@ -245,7 +248,15 @@ ngx_http_oauth_redis_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     u.url = value[1];
     u.default_port = NGX_HTTP_OAUTH_REDIS_PORT;
 
-    if (ngx_parse_url(cf->pool, &u) != NGX_OK) {
+    if (ngx_strncmp(value[1].data, "cluster=", 8) == 0) {
+        /* the seeds; fills u as the first seed's */
+        if (ngx_http_oauth_redis_cluster_seeds(cf, rcf, &value[1], &u)
+            != NGX_OK)
+        {
+            return NGX_CONF_ERROR;
+        }
+
+    } else if (ngx_parse_url(cf->pool, &u) != NGX_OK) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "invalid oauth_redis address \"%V\"%s%s",
                            &u.url, u.err ? ": " : "", u.err ? u.err : "");
@@ -316,6 +327,13 @@ options:
     }
 
     rcf->worker = w;
+
+    if (rcf->cluster
+        && ngx_http_oauth_redis_cluster_init(cf, rcf) != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
     *field = rcf;
 
     return NGX_CONF_OK;
@@ -335,6 +353,14 @@ ngx_http_oauth_redis_option(ngx_conf_t *cf, ngx_http_oauth_redis_conf_t *rcf,
     }
 
     if (ngx_strncmp(value->data, "db=", 3) == 0) {
+        if (rcf->cluster) {
+            /* a Cluster has database 0 only */
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid oauth_redis parameter \"%V\": "
+                               "a cluster has no db=", value);
+            return NGX_ERROR;
+        }
+
         n = ngx_atoi(value->data + 3, value->len - 3);
         if (n == NGX_ERROR || n > 0x7fffffff) {
             goto invalid;
@@ -528,6 +554,69 @@ ngx_http_oauth_redis_handshake(ngx_conf_t *cf,
 }
 
 
+/* A Cluster node's configuration (the header says why). */
+
+ngx_http_oauth_redis_conf_t *
+ngx_http_oauth_redis_node_conf(ngx_pool_t *pool,
+    ngx_http_oauth_redis_conf_t *tmpl, struct sockaddr *sockaddr,
+    socklen_t socklen, ngx_str_t *name)
+{
+    ngx_uint_t                      i;
+    ngx_addr_t                     *addr;
+    ngx_http_oauth_redis_conf_t    *rcf;
+    ngx_http_oauth_redis_worker_t  *w;
+
+    rcf = ngx_pcalloc(pool, sizeof(ngx_http_oauth_redis_conf_t));
+    addr = ngx_pcalloc(pool, sizeof(ngx_addr_t));
+    w = ngx_pcalloc(pool, sizeof(ngx_http_oauth_redis_worker_t));
+
+    if (rcf == NULL || addr == NULL || w == NULL) {
+        return NULL;
+    }
+
+    *rcf = *tmpl;
+    rcf->cluster = NULL;
+
+    addr->sockaddr = ngx_pcalloc(pool, socklen);
+    if (addr->sockaddr == NULL) {
+        return NULL;
+    }
+
+    ngx_memcpy(addr->sockaddr, sockaddr, socklen);
+    addr->socklen = socklen;
+    addr->name = *name;
+
+    rcf->addrs = addr;
+    rcf->naddrs = 1;
+    rcf->name = *name;
+    rcf->db = 0;
+
+    w->conns = ngx_pcalloc(pool,
+                           rcf->keepalive * sizeof(ngx_http_oauth_redis_conn_t));
+    if (w->conns == NULL) {
+        return NULL;
+    }
+
+    for (i = 0; i < rcf->keepalive; i++) {
+        w->conns[i].worker = w;
+        ngx_queue_init(&w->conns[i].ops);
+    }
+
+    w->conf = rcf;
+    ngx_queue_init(&w->free_ops);
+
+    /* the same AUTH (no SELECT: a cluster has db 0 only) */
+    w->handshake = tmpl->worker->handshake;
+    w->handshake_n = tmpl->worker->handshake_n;
+    w->probe = tmpl->worker->probe;
+    w->probe_n = tmpl->worker->probe_n;
+
+    rcf->worker = w;
+
+    return rcf;
+}
+
+
 /* ---- operations ---- */
 
 ngx_http_oauth_redis_op_t *
@@ -547,6 +636,12 @@ ngx_http_oauth_redis_run(ngx_http_oauth_redis_conf_t *rcf, ngx_log_t *log,
         ngx_log_error(NGX_LOG_ALERT, log, 0,
                       "oauth_redis: operation without commands");
         return NULL;
+    }
+
+    if (rcf->cluster) {
+        /* split by slot over the nodes' own pools, which come back here */
+        return ngx_http_oauth_redis_cluster_run(rcf, log, cmds, len, n, done,
+                                                data);
     }
 
     if (w->down) {
@@ -669,6 +764,11 @@ ngx_http_oauth_redis_run(ngx_http_oauth_redis_conf_t *rcf, ngx_log_t *log,
 void
 ngx_http_oauth_redis_cancel(ngx_http_oauth_redis_op_t *op)
 {
+    if (op->cluster) {
+        ngx_http_oauth_redis_cluster_cancel(op);
+        return;
+    }
+
     /* stays in its FIFO: its replies must still be read, in order */
 
     op->done = NULL;

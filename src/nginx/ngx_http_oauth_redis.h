@@ -30,6 +30,7 @@
 
 typedef struct ngx_http_oauth_redis_worker_s  ngx_http_oauth_redis_worker_t;
 typedef struct ngx_http_oauth_redis_sentinel_s  ngx_http_oauth_redis_sentinel_t;
+typedef struct ngx_http_oauth_redis_cluster_s  ngx_http_oauth_redis_cluster_t;
 
 typedef struct {
     ngx_addr_t                     *addrs;    /* resolved at configuration */
@@ -47,6 +48,9 @@ typedef struct {
 
     /* sentinel=... master=...: addrs is the primary the sentinels named */
     ngx_http_oauth_redis_sentinel_t *sentinel;
+    /* cluster=: the slot map and a pool per node, per process
+     * (ngx_http_oauth_redis_cluster.c); NULL: one server */
+    ngx_http_oauth_redis_cluster_t *cluster;
 } ngx_http_oauth_redis_conf_t;
 
 
@@ -54,7 +58,8 @@ typedef struct {
  * Called exactly once per operation, from an event handler (never from inside
  * ngx_http_oauth_redis_run), unless the operation was cancelled first.
  * rc is NGX_OK with n replies (hiredis redisReply *, freed when the handler
- * returns), or NGX_ERROR (down, timeout, protocol error) with none.
+ * returns, except those it sets to NULL in the array: they are its own), or
+ * NGX_ERROR (down, timeout, protocol error) with none.
  * Once done is called the operation is gone: do not cancel it afterwards.
  * The handler may call ngx_http_oauth_redis_run and _cancel.
  */
@@ -85,6 +90,16 @@ ngx_http_oauth_redis_op_t *ngx_http_oauth_redis_run(
 /* The requester is gone: `done` will not be called; the replies, when they
  * come, are read and dropped so the connection stays in step. */
 void ngx_http_oauth_redis_cancel(ngx_http_oauth_redis_op_t *op);
+
+/*
+ * For ngx_http_oauth_redis_cluster.c: a one-server configuration for a
+ * Cluster node, with its own pool of connections (its own outage and
+ * probe), the options and handshake of `tmpl`.  Allocated from `pool` (the
+ * configuration's, or the cycle's in a worker).
+ */
+ngx_http_oauth_redis_conf_t *ngx_http_oauth_redis_node_conf(ngx_pool_t *pool,
+    ngx_http_oauth_redis_conf_t *tmpl, struct sockaddr *sockaddr,
+    socklen_t socklen, ngx_str_t *name);
 
 
 /*

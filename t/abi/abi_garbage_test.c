@@ -289,6 +289,52 @@ drive_audit(void)
     }
 }
 
+/* garbage into the Cluster routing entry points: any bytes, any count; a
+ * success must describe commands that end inside the buffer, in order */
+static void
+drive_route(void)
+{
+    static char             b[512], e[256];
+    static const char      *real = "*2\r\n$3\r\nGET\r\n$3\r\nfoo\r\n";
+    size_t                  len, elen, n, i, prev;
+    oauth_redis_route_t     out[16];
+    oauth_redis_redirect_t  rd;
+
+    garbage(b, sizeof(b), &len);
+    if (rnd(2)) {
+        /* a real command first, garbage after: still refused or whole */
+        memmove(b + strlen(real), b, len > sizeof(b) - strlen(real)
+                                     ? sizeof(b) - strlen(real) : len);
+        memcpy(b, real, strlen(real));
+        len = len + strlen(real) > sizeof(b) ? sizeof(b) : len + strlen(real);
+    }
+    n = 1 + rnd(15);
+
+    if (oauth_redis_route(b, len, n, out) == 0) {
+        for (prev = 0, i = 0; i < n; i++) {
+            if (out[i].end <= prev || out[i].end > len || out[i].slot < -1
+                || out[i].slot > 16383)
+            {
+                fprintf(stderr, "route: command %zu ends at %zu of %zu\n",
+                        i, out[i].end, len);
+                failures++;
+                break;
+            }
+            prev = out[i].end;
+        }
+    }
+
+    garbage(e, sizeof(e), &elen);
+    if (rnd(2)) {
+        memcpy(e, rnd(2) ? "MOVED 1 " : "ASK 16383 ", 8);
+    }
+    oauth_redis_redirect(e, elen, &rd);
+    if (rd.host.len && (rd.host.data < e || rd.host.data + rd.host.len > e + elen)) {
+        fprintf(stderr, "redirect: host outside the error text\n");
+        failures++;
+    }
+}
+
 static const char *
 write_key(const char *dir, const char *name, const char *type,
     const char *param)
@@ -385,7 +431,8 @@ main(int argc, char **argv)
         }
         drive_require(server);
         drive_audit();
-        n += 2;
+        drive_route();
+        n += 4;
     }
 
     oauth_server_free(server);

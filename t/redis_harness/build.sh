@@ -14,6 +14,8 @@ srcs=("$top/t/redis_harness/ngx_http_oauth_redis_harness_module.c"
       "$top/src/nginx/ngx_http_oauth_redis.h"
       "$top/src/nginx/ngx_http_oauth_redis_sentinel.c"
       "$top/src/nginx/ngx_http_oauth_redis_sentinel.h"
+      "$top/src/nginx/ngx_http_oauth_redis_cluster.c"
+      "$top/src/nginx/ngx_http_oauth_redis_cluster.h"
       "$top/src/nginx/ngx_http_oauth_metrics_count.c"
       "$top/src/nginx/ngx_http_oauth_metrics.h" "$0")
 # up to date: skip, so a `make` reconfiguring build/nginx meanwhile is harmless
@@ -42,5 +44,7 @@ cc -shared -fPIC -pipe -O -g -W -Wall -Wpointer-arith -Wno-unused-parameter \
    "$top/t/redis_harness/ngx_http_oauth_redis_harness_module.c" \
    "$top/src/nginx/ngx_http_oauth_redis.c" \
    "$top/src/nginx/ngx_http_oauth_redis_sentinel.c" \
-   "$top/src/nginx/ngx_http_oauth_metrics_count.c" -lhiredis
+   "$top/src/nginx/ngx_http_oauth_metrics_count.c" \
+   "$top/src/nginx/ngx_http_oauth_redis_cluster.c" \
+   "${OAUTH_CORE_LIB:-$top/build/liboauth_core.a}" -lstdc++ -lcrypto -ljansson -lhiredis
 mv "$out.tmp" "$out"

@@ -428,24 +428,34 @@ TEST(BrowserLogin, WrongPasswordShowsTheFormAgainAndRightOneSignsIn) {
     LoginPost login;
     for (std::string password : {"wrong", "right"}) {
         Driver d = login.post_password(password);
-        // the user record and the brute-force reservation, in one step
+        // the user record and the user name's reservation, in one step
         ASSERT_EQ(d.step.commands.size(), 2u);
         EXPECT_EQ(d.step.commands[0], (flow::Command{"GET", "p:user:alice"}));
         EXPECT_EQ(d.step.commands[1][1], login_limit::reserve_script().sha1());
-        EXPECT_EQ(d.step.commands[1][4], "p:limit:addr:192.0.2.7");
+        EXPECT_EQ(d.step.commands[1][2], "1");  // one key: one slot
         auto user = str(store::serialize(login.user));
         auto counted = reserve_reply(1, 0);
         d.reply({user.get(), counted.get()});
+        // then the address's, a step of its own (another slot on a Cluster)
+        ASSERT_EQ(d.step.kind, flow::Step::Kind::Redis);
+        ASSERT_EQ(d.step.commands.size(), 1u);
+        EXPECT_EQ(d.command()[1], login_limit::reserve_script().sha1());
+        EXPECT_EQ(d.command()[3], "p:limit:addr:192.0.2.7");
+        d.reply(counted);
         d.offload();
         if (password == "wrong") {
             expect_html_page(d, 200);
             EXPECT_NE(d.step.response.body.find("Wrong username or password."), std::string::npos);
             EXPECT_EQ(d.header("Set-Cookie").find("oauth_sso"), std::string::npos);
         } else {
-            // not a failure: the reservation goes back first
+            // not a failure: both reservations go back first, as EVAL
             ASSERT_EQ(d.step.kind, flow::Step::Kind::Redis);
-            EXPECT_EQ(d.command()[1], login_limit::release_script().sha1());
-            d.reply(token_test::integer(1));
+            ASSERT_EQ(d.step.commands.size(), 2u);
+            EXPECT_EQ(d.command()[0], "EVAL");
+            EXPECT_EQ(d.command()[1], login_limit::release_script().source());
+            EXPECT_EQ(d.step.commands[1][3], "p:limit:addr:192.0.2.7");
+            auto one = token_test::integer(1);
+            d.reply({one.get(), one.get()});
             ASSERT_EQ(d.step.kind, flow::Step::Kind::Redis);
             EXPECT_EQ(d.command()[0], "SET");
             std::vector<token_test::ReplyPtr> replies;
@@ -468,7 +478,7 @@ TEST(BrowserLogin, LimitedIs429WithTheWaitAndNoKdfEvenForTheRightPassword) {
     auto user = str(store::serialize(login.user));
     auto limited = reserve_reply(0, 30'000);
     d.reply({user.get(), limited.get()});
-    expect_html_page(d, 429);  // answered: no offload, no scrypt
+    expect_html_page(d, 429);  // answered: no offload, no scrypt, no address counted
     EXPECT_EQ(d.header("Retry-After"), "30");
     EXPECT_NE(d.step.response.body.find("Too many failed sign-in attempts. Wait 30 seconds"),
               std::string::npos);
@@ -481,13 +491,34 @@ TEST(BrowserLogin, BusyGivesTheReservationBackAndIsA503Page) {
     auto user = str(store::serialize(login.user));
     auto counted = reserve_reply(1, 0);
     d.reply({user.get(), counted.get()});
+    d.reply(counted);
     ASSERT_EQ(d.step.kind, flow::Step::Kind::Offload);
     d.step = d.flow->on_busy();
     ASSERT_EQ(d.step.kind, flow::Step::Kind::Redis);
-    EXPECT_EQ(d.command()[1], login_limit::release_script().sha1());
-    d.reply(token_test::error("ERR whatever"));  // the give-back's reply does not matter
+    EXPECT_EQ(d.command()[1], login_limit::release_script().source());
+    auto err = token_test::error("ERR whatever");
+    d.reply({err.get(), err.get()});  // the give-back's replies do not matter
     expect_html_page(d, 503);
     EXPECT_EQ(d.header("Retry-After"), "1");
+}
+
+// The address at its limit: the user name's reservation, held, goes back
+// before the 429 (a refused attempt counts nothing), and no KDF runs.
+TEST(BrowserLogin, AddressLimitedGivesTheUserReservationBack) {
+    LoginPost login;
+    Driver d = login.post_password("right");
+    auto user = str(store::serialize(login.user));
+    auto counted = reserve_reply(1, 0);
+    d.reply({user.get(), counted.get()});
+    auto limited = reserve_reply(0, 12'000);
+    d.reply(limited);
+    ASSERT_EQ(d.step.kind, flow::Step::Kind::Redis);
+    ASSERT_EQ(d.step.commands.size(), 1u);
+    EXPECT_EQ(d.command()[1], login_limit::release_script().source());
+    EXPECT_EQ(d.command()[3].rfind("p:limit:user:", 0), 0u);
+    d.reply(token_test::integer(1));
+    expect_html_page(d, 429);
+    EXPECT_EQ(d.header("Retry-After"), "12");
 }
 
 TEST(BrowserLogin, ExpiredChallengeCountsNothing) {

@@ -90,31 +90,44 @@ TEST(DeviceUserCode, AnythingElseIsRefused) {
     }
 }
 
-// USER_CODE_TRY (device_store.h): one script call checks the limit, looks the
-// code up and counts a wrong one, so parallel posts cannot outrun the count.
-TEST(UserCodeTry, OneScriptCallOnTheUsersCountAndTheCode) {
+// USER_CODE_TRY (device_store.h): the limit and the count in one script on
+// the user's counter alone (one slot), the code's lookup next to it in the
+// same round trip; parallel posts cannot outrun the count.
+TEST(UserCodeTry, OneScriptOnTheUsersCountAndALookupBesideIt) {
     oauth::store::Keys keys("p:");
-    oauth::flow::Command c = user_code_try(keys, "sub-1", "BCDFGHJK");
-    ASSERT_EQ(c.size(), 7u);
+    std::vector<oauth::flow::Command> cmds = user_code_try(keys, "sub-1", "BCDFGHJK");
+    ASSERT_EQ(cmds.size(), 2u);
+    const auto& c = cmds[0];
+    ASSERT_EQ(c.size(), 6u);
     EXPECT_EQ(c[0], "EVALSHA");
     EXPECT_EQ(c[1], user_code_try_script().sha1());
-    EXPECT_EQ(c[2], "2");
+    EXPECT_EQ(c[2], "1");
     EXPECT_EQ(c[3], wrong_code_key(keys, "sub-1"));
-    EXPECT_EQ(c[4], keys.user_code("BCDFGHJK"));
-    EXPECT_EQ(c[5], std::to_string(kWrongCodeLimit));
-    EXPECT_EQ(c[6], std::to_string(kWrongCodeWindow));
+    EXPECT_EQ(c[4], std::to_string(kWrongCodeLimit));
+    EXPECT_EQ(c[5], std::to_string(kWrongCodeWindow));
+    EXPECT_EQ(cmds[1], (oauth::flow::Command{"GET", keys.user_code("BCDFGHJK")}));
+    // the give-back of a found code: one key, as EVAL (never NOSCRIPT)
+    oauth::flow::Command back = user_code_give_back(keys, "sub-1");
+    ASSERT_EQ(back.size(), 4u);
+    EXPECT_EQ(back[0], "EVAL");
+    EXPECT_EQ(back[2], "1");
+    EXPECT_EQ(back[3], wrong_code_key(keys, "sub-1"));
 }
 
 TEST(UserCodeTry, RepliesAreReadStrictly) {
     token_test::ReplyArena a;
-    EXPECT_EQ(read_user_code_try(a.array({a.str("limited")})).result, TryResult::Limited);
-    EXPECT_EQ(read_user_code_try(a.array({a.str("wrong")})).result, TryResult::Wrong);
-    UserCodeTry found = read_user_code_try(a.array({a.str("found"), a.str("abc")}));
+    // limited: the lookup's answer is never read, even a found code
+    EXPECT_EQ(read_user_code_try(a.array({a.str("limited")}), a.str("abc")).result, TryResult::Limited);
+    EXPECT_EQ(read_user_code_try(a.array({a.str("counted")}), a.nil()).result, TryResult::Wrong);
+    UserCodeTry found = read_user_code_try(a.array({a.str("counted")}), a.str("abc"));
     EXPECT_EQ(found.result, TryResult::Found);
     EXPECT_EQ(found.hash, "abc");
     for (const redisReply* bad : {a.nil(), a.error("ERR"), a.integer(1), a.array({}),
-                                  a.array({a.str("found")}), a.array({a.str("found"), a.str("")}),
-                                  a.array({a.str("maybe")}), a.str("wrong")})
-        EXPECT_EQ(read_user_code_try(bad).result, TryResult::Error);
-    EXPECT_EQ(read_user_code_try(nullptr).result, TryResult::Error);
+                                  a.array({a.str("counted"), a.str("x")}), a.array({a.str("maybe")}),
+                                  a.str("counted")})
+        EXPECT_EQ(read_user_code_try(bad, a.str("abc")).result, TryResult::Error);
+    // a lookup that failed (CLUSTERDOWN, an empty value) is no answer either
+    for (const redisReply* bad : {a.error("CLUSTERDOWN"), a.str(""), a.integer(1)})
+        EXPECT_EQ(read_user_code_try(a.array({a.str("counted")}), bad).result, TryResult::Error);
+    EXPECT_EQ(read_user_code_try(nullptr, nullptr).result, TryResult::Error);
 }

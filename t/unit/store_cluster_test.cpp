@@ -2,6 +2,7 @@
 // the Redis Cluster specification and `CLUSTER KEYSLOT` give.
 #include <gtest/gtest.h>
 
+#include "oauth_core.h"
 #include "store/cluster.h"
 #include "store/keys.h"
 #include "store/scripts.h"
@@ -62,3 +63,73 @@ TEST(ClusterErrors, RedirectionsAndFailClosedKinds) {
 }
 
 }  // namespace
+
+// oauth_redis_route (include/oauth_core.h): the core names each command's
+// end and slot, so the Cluster glue never parses a request.
+namespace {
+
+std::string resp(const std::vector<std::vector<std::string>>& cmds) {
+    std::string out;
+    for (const auto& c : cmds) {
+        out += "*" + std::to_string(c.size()) + "\r\n";
+        for (const auto& a : c) out += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST(ClusterRoute, EndsAndSlotsOfEachCommand) {
+    std::string b = resp({{"GET", "foo"}, {"PING"}, {"EVALSHA", "x", "2", "{fam}a", "{fam}b", "v"},
+                          {"SET", std::string(300, 'k'), "v"}});
+    std::vector<oauth_redis_route_t> r(4);
+    ASSERT_EQ(oauth_redis_route(b.data(), b.size(), 4, r.data()), 0);
+    EXPECT_EQ(r[0].slot, 12182);  // CLUSTER KEYSLOT foo
+    EXPECT_EQ(r[0].end, resp({{"GET", "foo"}}).size());
+    EXPECT_EQ(r[1].slot, -1);
+    EXPECT_EQ(r[2].slot, cl::key_slot("fam"));
+    EXPECT_EQ(r[3].end, b.size());
+    EXPECT_EQ(r[3].slot, cl::key_slot(std::string(300, 'k')));
+    for (const auto& x : r) EXPECT_EQ(x.in_transaction, 0);
+}
+
+TEST(ClusterRoute, ATransactionKeepsItsFirstKeysSlot) {
+    std::string b = resp({{"GET", "a"}, {"MULTI"}, {"HSET", "{f}x", "k", "v"}, {"EXPIRE", "{f}y", "9"},
+                          {"EXEC"}, {"GET", "b"}});
+    std::vector<oauth_redis_route_t> r(6);
+    ASSERT_EQ(oauth_redis_route(b.data(), b.size(), 6, r.data()), 0);
+    for (int i = 1; i <= 4; ++i) {
+        EXPECT_EQ(r[i].slot, cl::key_slot("f")) << i;
+        EXPECT_EQ(r[i].in_transaction, 1) << i;
+    }
+    EXPECT_EQ(r[0].in_transaction, 0);
+    EXPECT_EQ(r[5].in_transaction, 0);
+    EXPECT_EQ(r[5].slot, cl::key_slot("b"));
+}
+
+TEST(ClusterRoute, AnythingButExactlyNCommandsIsRefused) {
+    std::string b = resp({{"GET", "a"}, {"GET", "b"}});
+    std::vector<oauth_redis_route_t> r(3);
+    EXPECT_EQ(oauth_redis_route(b.data(), b.size(), 3, r.data()), -1);       // fewer
+    EXPECT_EQ(oauth_redis_route(b.data(), b.size(), 1, r.data()), -1);       // more
+    EXPECT_EQ(oauth_redis_route(b.data(), b.size() - 1, 2, r.data()), -1);   // cut
+    EXPECT_EQ(oauth_redis_route(b.data(), b.size(), 0, r.data()), -1);
+    EXPECT_EQ(oauth_redis_route(nullptr, 0, 1, r.data()), -1);
+    std::string reply = "+OK\r\n";
+    EXPECT_EQ(oauth_redis_route(reply.data(), reply.size(), 1, r.data()), -1);  // not a command
+    std::string open = resp({{"MULTI"}, {"GET", "a"}});
+    EXPECT_EQ(oauth_redis_route(open.data(), open.size(), 2, r.data()), -1);  // no EXEC
+    std::string odd = "*1\r\n$4\r\nPING\r\n" "*1\r\n:1\r\n";
+    EXPECT_EQ(oauth_redis_route(odd.data(), odd.size(), 2, r.data()), -1);   // an integer argument
+}
+
+TEST(ClusterRoute, StepInOneSlot) {
+    using C = oauth::flow::Command;
+    EXPECT_TRUE(cl::step_in_one_slot({C{"GET", "a"}, C{"GET", "b"}}));  // two commands, two slots: fine
+    EXPECT_FALSE(cl::step_in_one_slot({C{"EVALSHA", "s", "2", "a", "b"}}));
+    EXPECT_TRUE(cl::step_in_one_slot({C{"EVALSHA", "s", "2", "{t}a", "{t}b"}}));
+    EXPECT_FALSE(cl::step_in_one_slot({C{"DEL", "a", "b"}}));
+    EXPECT_FALSE(cl::step_in_one_slot({C{"MULTI"}, C{"SET", "a", "1"}, C{"SET", "b", "1"}, C{"EXEC"}}));
+    EXPECT_TRUE(cl::step_in_one_slot({C{"MULTI"}, C{"SET", "{a}1", "1"}, C{"SET", "{a}2", "1"}, C{"EXEC"}}));
+    EXPECT_FALSE(cl::step_in_one_slot({C{"MULTI"}, C{"SET", "a", "1"}}));
+}

@@ -148,7 +148,9 @@ Step& looked_up(Driver& d, const ReplyPtr& user) {
 // A right password gives its reservation back before minting.
 Step& released(Driver& d) {
     EXPECT_EQ(d.step.kind, Step::Kind::Redis);
-    EXPECT_EQ(d.command()[1], oauth::login_limit::release_script().sha1());
+    // as EVAL: a give-back never meets NOSCRIPT (login_limit.h)
+    EXPECT_EQ(d.command()[0], "EVAL");
+    EXPECT_EQ(d.command()[1], oauth::login_limit::release_script().source());
     return d.reply(integer(1));
 }
 
@@ -237,8 +239,17 @@ TEST(PasswordLimit, TheLookupReservesOnTheUserAndAddressCounters) {
     EXPECT_EQ(reserve[1], oauth::login_limit::reserve_script().sha1());
     // the user name only as its hash (it may be a mistyped password)
     EXPECT_EQ(std::vector<std::string>(reserve.begin() + 2, reserve.end()),
-              (std::vector<std::string>{"2", "p:limit:user:" + oauth::util::sha256_hex("alice"),
-                                        "p:limit:addr:192.0.2.7", "60000", "5", "50"}));
+              (std::vector<std::string>{"1", "p:limit:user:" + oauth::util::sha256_hex("alice"), "60000", "5"}));
+    // held: then the address's, alone in its step (another slot)
+    auto user = nil();
+    auto counted = reserve_reply(1, 0);
+    d.reply({user.get(), counted.get()});
+    ASSERT_EQ(d.step.kind, Step::Kind::Redis);
+    ASSERT_EQ(d.step.commands.size(), 1u);
+    EXPECT_EQ(std::vector<std::string>(d.command().begin() + 2, d.command().end()),
+              (std::vector<std::string>{"1", "p:limit:addr:192.0.2.7", "60000", "50"}));
+    d.reply(counted);
+    EXPECT_EQ(d.step.kind, Step::Kind::Offload);
 }
 
 TEST(PasswordLimit, LimitedIsInvalidGrantWithRetryAfterAndNoKdfEvenForTheRightPassword) {
@@ -326,11 +337,32 @@ TEST(PasswordLimit, NoAddressOrAddressCountingOffCountsTheUserAlone) {
     oauth::flow::ServerConfig s = server();
     oauth::store::Keys keys("p:");
     oauth::login_limit::Attempt no_address(s.login_limit, keys, "alice", "");
-    EXPECT_EQ(no_address.reserve()[2], "1");
+    EXPECT_EQ(no_address.counters(), 1u);
+    EXPECT_EQ(no_address.reserve(0)[2], "1");
     s.login_limit.per_address = 0;
     oauth::login_limit::Attempt off(s.login_limit, keys, "alice", "192.0.2.7");
-    EXPECT_EQ(off.reserve()[2], "1");
-    EXPECT_EQ(off.release()[2], "1");
+    EXPECT_EQ(off.counters(), 1u);
+    EXPECT_EQ(off.release(1).size(), 1u);
+    EXPECT_EQ(off.release(1)[0][2], "1");
+}
+
+// Two counters, two one-key scripts (one slot each on a Cluster): the
+// user's then the address's, each its own limit; given back one by one.
+TEST(PasswordLimit, EachCounterIsAOneKeyScript) {
+    oauth::flow::ServerConfig s = server();
+    oauth::store::Keys keys("p:");
+    oauth::login_limit::Attempt a(s.login_limit, keys, "alice", "192.0.2.7");
+    ASSERT_EQ(a.counters(), 2u);
+    EXPECT_EQ(a.reserve(0)[2], "1");
+    EXPECT_EQ(a.reserve(0)[3], keys.login_failures_user("alice"));
+    EXPECT_EQ(a.reserve(0)[5], std::to_string(s.login_limit.per_user));
+    EXPECT_EQ(a.reserve(1)[3], keys.login_failures_address("192.0.2.7"));
+    EXPECT_EQ(a.reserve(1)[5], std::to_string(s.login_limit.per_address));
+    EXPECT_EQ(a.release(0).size(), 0u);
+    auto back = a.release(2);
+    ASSERT_EQ(back.size(), 2u);
+    EXPECT_EQ(back[0][3], keys.login_failures_user("alice"));
+    EXPECT_EQ(back[1][3], keys.login_failures_address("192.0.2.7"));
 }
 
 // Refresh: the lookup reply shapes of REFRESH_LOOKUP.

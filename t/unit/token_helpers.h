@@ -18,6 +18,7 @@
 #include "json/json.h"
 #include "oauth/endpoints.h"
 #include "oauth/grant.h"
+#include "store/cluster.h"
 #include "store/records.h"
 #include "util/crypto.h"
 #include "util/encoding.h"
@@ -218,6 +219,20 @@ inline oauth::flow::Request post(std::string body, std::string authorization = {
     return r;
 }
 
+// The Redis Cluster rules every step of every flow keeps (SPEC 7): each
+// script's keys and each MULTI block in one slot, and at most one EVALSHA
+// (a NOSCRIPT from one node re-sends the whole step: a second script, run
+// on another node, would run twice).  Checked on every step the Driver sees.
+inline void expect_cluster_safe(const Step& step) {
+    if (step.kind != Step::Kind::Redis) return;
+    EXPECT_TRUE(oauth::store::cluster::step_in_one_slot(step.commands))
+        << "a step spans slots: " << step.commands.size() << " commands, first " << step.commands.at(0).at(0);
+    size_t evalsha = 0;
+    for (const auto& c : step.commands)
+        if (!c.empty() && c[0] == "EVALSHA") ++evalsha;
+    EXPECT_LE(evalsha, 1u) << "more than one EVALSHA in a step";
+}
+
 // Drives a flow: feed replies one step at a time.
 struct Driver {
     std::unique_ptr<oauth::flow::Flow> flow;
@@ -227,6 +242,7 @@ struct Driver {
     Driver(std::unique_ptr<oauth::flow::Flow> f) : flow(std::move(f)) {
         step = flow->start();
         flow->annotate(step);
+        expect_cluster_safe(step);
     }
 
     Step& reply(std::initializer_list<const Reply*> replies) {
@@ -236,6 +252,7 @@ struct Driver {
         for (const Reply* r : replies) rs.push_back(&r->r);
         step = flow->on_redis(rs);
         flow->annotate(step);
+        expect_cluster_safe(step);
         return step;
     }
     Step& reply(const ReplyPtr& r) { return reply({r.get()}); }
@@ -249,6 +266,7 @@ struct Driver {
         rs.push_back(&last->r);
         step = flow->on_redis(rs);
         flow->annotate(step);
+        expect_cluster_safe(step);
         return step;
     }
     // The last command of the last step (an issue step's script or SET).
@@ -259,6 +277,7 @@ struct Driver {
         flow->offload();
         step = flow->on_offload();
         flow->annotate(step);
+        expect_cluster_safe(step);
         return step;
     }
     Step& settle() {

@@ -87,7 +87,9 @@ public:
         switch (state_) {
         case State::Session: return with_session(replies[0]);
         case State::Login: return std::move(final_);
-        case State::Lookup: return looked_up(replies[0]);
+        case State::Lookup: return replies.size() == 2 ? looked_up(replies[0], replies[1])
+                                                       : respond(authz::unavailable_page(),
+                                                                 "device: unexpected user-code reply");
         case State::Record: return with_record(replies[0]);
         case State::Client: return with_client(replies[0]);
         case State::Cas: return cas_replied(replies[0]);
@@ -127,13 +129,13 @@ private:
                                       "on your device."),
                            "device: malformed user code");
         state_ = State::Lookup;
-        return Step::redis({device::user_code_try(keys_, session_->sub, *code_)});
+        return Step::redis(device::user_code_try(keys_, session_->sub, *code_));
     }
 
-    // RFC 8628 §5.1: the limit holds before any lookup answers, and the
-    // script counted a wrong code in the same atomic step.
-    Step looked_up(const redisReply* reply) {
-        device::UserCodeTry t = device::read_user_code_try(reply);
+    // RFC 8628 §5.1: the limit holds before any lookup answers: the try was
+    // counted in an atomic step before its lookup is read (device_store.h).
+    Step looked_up(const redisReply* count, const redisReply* lookup) {
+        device::UserCodeTry t = device::read_user_code_try(count, lookup);
         switch (t.result) {
         case device::TryResult::Limited: return too_many();
         case device::TryResult::Wrong: return wrong_code();
@@ -143,7 +145,8 @@ private:
         }
         hash_ = std::move(t.hash);
         state_ = State::Record;
-        return Step::redis({{"GET", keys_.device_code(hash_)}});
+        // a real code is no wrong try: its count goes back with the read
+        return Step::redis({{"GET", keys_.device_code(hash_)}, device::user_code_give_back(keys_, session_->sub)});
     }
 
     Step too_many() {

@@ -40,6 +40,7 @@ public:
             switch (check_->looked_up(replies)) {
             case password::Check::Next::Unavailable: return store_error();
             case password::Check::Next::Limited: return limited();
+            case password::Check::Next::Redis: return flow::Step::redis(check_->pending());
             case password::Check::Next::Offload: return flow::Step::offload();
             }
             break;
@@ -65,13 +66,13 @@ public:
         // RFC 6749 §5.2: invalid_grant for bad resource owner credentials.
         if (!*check_->verified()) return wrong(check_->known_user() ? "wrong password" : "unknown user");
         phase_ = Phase::Release;
-        return flow::Step::redis({check_->release()});
+        return flow::Step::redis(check_->release());
     }
 
     flow::Step on_busy() override {
         // The password was never checked: this attempt is not a failure.
         phase_ = Phase::Busy;
-        return flow::Step::redis({check_->release()});
+        return flow::Step::redis(check_->release());
     }
 
 private:

@@ -111,6 +111,8 @@ private:
         }
         case password::Check::Next::Offload:
             return Step::offload();
+        case password::Check::Next::Redis:
+            return Step::redis(check_->pending());
         }
         return Step::respond(flow::internal_error(), "login: unexpected verdict");
     }
@@ -125,13 +127,13 @@ private:
                 .event(failed("invalid_credentials"));
         // Not a failure: the reservation goes back (login_limit.h).
         phase_ = Phase::Release;
-        return Step::redis({check_->release()});
+        return Step::redis(check_->release());
     }
 
     Step busy() override {
         // The password was never checked: not a failure either.
         phase_ = Phase::Busy;
-        return Step::redis({check_->release()});
+        return Step::redis(check_->release());
     }
 
     Step busy_page() {

@@ -50,13 +50,16 @@ Attempt::Attempt(const flow::LoginLimit& limit, const store::Keys& keys, std::st
     }
 }
 
-flow::Command Attempt::reserve() const {
-    std::vector<std::string> args{std::to_string(limit_.window * 1000)};
-    args.insert(args.end(), limits_.begin(), limits_.end());
-    return reserve_script().call(keys_, args);
+flow::Command Attempt::reserve(size_t i) const {
+    return reserve_script().call({keys_.at(i)}, {std::to_string(limit_.window * 1000), limits_.at(i)});
 }
 
-flow::Command Attempt::release() const { return release_script().call(keys_, {}); }
+std::vector<flow::Command> Attempt::release(size_t counted) const {
+    std::vector<flow::Command> out;
+    for (size_t i = 0; i < counted && i < keys_.size(); ++i)
+        out.push_back(store::as_eval(release_script().call({keys_[i]}, {})).value());
+    return out;
+}
 
 std::optional<Attempt::Verdict> Attempt::parse(const redisReply* r) {
     if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) return std::nullopt;

@@ -4,14 +4,20 @@
 // name counts the same as a known one (no enumeration, and guessing both
 // names and passwords is limited alike).
 //
-// The count is a reservation taken before the KDF, in one Lua script: if
-// either counter has reached its limit the attempt is refused (and counts
-// nothing more); otherwise both counters go up by one, the first one in a
-// window starting its TTL. Checking and counting in one atomic step is what
-// keeps N parallel attempts from all reading "below the limit" (the defect of
-// a read-then-increment). A check that succeeds gives its reservation back, so
-// the counters hold failures (and checks still running), never successes.
-// Fixed windows: a counter lives `window` seconds from its first failure.
+// The count is a reservation taken before the KDF, one Lua script per
+// counter (the user's, then the address's: two keys of unrelated slots on a
+// Redis Cluster, so never one script): a counter at its limit refuses the
+// attempt and counts nothing; otherwise it goes up by one, the first one in
+// a window starting its TTL. Checking and counting in one atomic step per
+// counter is what keeps N parallel attempts from all reading "below the
+// limit" (the defect of a read-then-increment): no counter ever lets more
+// than its limit through. The address is reserved only once the user's
+// reservation is held; when the address refuses, the user's reservation is
+// given back before the attempt is answered, so a refused attempt counts
+// nothing (password_check.h). A check that succeeds gives its reservations
+// back, so the counters hold failures (and checks still running), never
+// successes. Fixed windows: a counter lives `window` seconds from its first
+// failure.
 #pragma once
 #include <hiredis/hiredis.h>
 
@@ -38,8 +44,14 @@ public:
     Attempt(const flow::LoginLimit& limit, const store::Keys& keys, std::string_view username,
             std::string_view address);
 
-    flow::Command reserve() const;
-    flow::Command release() const;
+    // How many counters (1, or 2 with the address), and the reservation of
+    // counter i (a one-key script: one slot).
+    size_t counters() const { return keys_.size(); }
+    flow::Command reserve(size_t i) const;
+    // The first `counted` reservations back, one command per counter, as
+    // EVAL: the commands may reach different Cluster nodes, and a NOSCRIPT
+    // from one would re-send the step and give another counter back twice.
+    std::vector<flow::Command> release(size_t counted) const;
 
     struct Verdict {
         bool allowed = false;

@@ -30,19 +30,48 @@ bool Check::within_bounds() const {
 }
 
 std::vector<flow::Command> Check::lookup() const {
-    return {{"GET", keys_.user(username_)}, attempt_.reserve()};
+    return {{"GET", keys_.user(username_)}, attempt_.reserve(0)};
 }
 
 Check::Next Check::looked_up(flow::Replies replies) {
-    if (replies.size() != 2 || store::is_error(replies[0])) return Next::Unavailable;
-    auto verdict = login_limit::Attempt::parse(replies[1]);
-    if (!verdict) return Next::Unavailable;
-    if (!verdict->allowed) {
+    pending_.clear();
+    switch (stage_) {
+    case Stage::User: {
+        if (replies.size() != 2 || store::is_error(replies[0])) return Next::Unavailable;
+        auto verdict = login_limit::Attempt::parse(replies[1]);
+        if (!verdict) return Next::Unavailable;
+        if (!verdict->allowed) {
+            retry_after_ = verdict->retry_after;
+            return Next::Limited;
+        }
+        counted_ = 1;
+        if (auto text = store::as_string(replies[0])) user_ = store::parse_user(*text);
+        if (attempt_.counters() == 1) return Next::Offload;
+        stage_ = Stage::Address;
+        pending_ = {attempt_.reserve(1)};
+        return Next::Redis;
+    }
+    case Stage::Address: {
+        // Unreadable: 503, the user's reservation stays (counted as a
+        // failure until its window ends: fail closed).
+        auto verdict = replies.size() == 1 ? login_limit::Attempt::parse(replies[0]) : std::nullopt;
+        if (!verdict) return Next::Unavailable;
+        if (verdict->allowed) {
+            counted_ = 2;
+            return Next::Offload;
+        }
         retry_after_ = verdict->retry_after;
+        stage_ = Stage::GiveBack;
+        pending_ = attempt_.release(counted_);
+        counted_ = 0;
+        return Next::Redis;
+    }
+    case Stage::GiveBack:
+        // refused, given back or not (a failed give-back: one failure too
+        // many for the user until the window ends)
         return Next::Limited;
     }
-    if (auto text = store::as_string(replies[0])) user_ = store::parse_user(*text);
-    return Next::Offload;
+    return Next::Unavailable;
 }
 
 void Check::run() {

@@ -2,8 +2,11 @@
 // (oauth/login.cpp) and the password grant (oauth/grant_password.cpp):
 //
 //   1. fields within bounds (else wrong, at no cost);
-//   2. one Redis step: the user record and the brute-force reservation
-//      (oauth/login_limit.h), together;
+//   2. one Redis step: the user record and the user name's reservation
+//      (oauth/login_limit.h), together; then, when addresses are counted,
+//      the address's reservation (a step of its own: another slot on a
+//      Cluster, and taken only while the user's is held); an address that
+//      refuses gets the user's reservation back first (a third step);
 //   3. limited: refused before the KDF, whatever the password (the right one
 //      too), so a limited attempt costs no scrypt;
 //   4. the KDF on the thread pool, against a dummy hash when the user does not
@@ -35,12 +38,14 @@ public:
 
     // Empty or oversized fields: wrong without a lookup, a count or a KDF.
     bool within_bounds() const;
-    // The lookup step's commands: {GET user, RESERVE}.
+    // The lookup step's commands: {GET user, RESERVE user}.
     std::vector<flow::Command> lookup() const;
 
-    enum class Next { Offload, Limited, Unavailable };
-    // The lookup step's replies, in order.
+    // Redis: run pending() and give its replies to looked_up() again.
+    enum class Next { Offload, Limited, Unavailable, Redis };
+    // Each lookup step's replies, in order.
     Next looked_up(flow::Replies replies);
+    const std::vector<flow::Command>& pending() const { return pending_; }
     int64_t retry_after() const { return retry_after_; }
 
     // On the thread pool.
@@ -51,8 +56,8 @@ public:
     const store::User& user() const { return *user_; }
     bool known_user() const { return user_.has_value(); }
 
-    // The reservation back: after a success, or when the KDF could not run.
-    flow::Command release() const { return attempt_.release(); }
+    // The reservations back: after a success, or when the KDF could not run.
+    std::vector<flow::Command> release() const { return attempt_.release(counted_); }
 
 private:
     std::string username_, password_;
@@ -61,6 +66,9 @@ private:
     std::optional<store::User> user_;
     std::optional<bool> verified_;
     int64_t retry_after_ = 0;
+    enum class Stage { User, Address, GiveBack } stage_ = Stage::User;
+    size_t counted_ = 0;  // reservations held
+    std::vector<flow::Command> pending_;
 };
 
 }  // namespace oauth::password

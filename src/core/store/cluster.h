@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "flow/flow.h"
 
@@ -40,5 +41,26 @@ struct Redirect {
 // "CLUSTERDOWN ...", "READONLY ..."; anything else (or a malformed
 // redirection) is Other.
 Redirect classify_error(std::string_view error);
+
+}  // namespace oauth::store::cluster
+
+namespace oauth::store::cluster {
+
+// One command of a RESP buffer, as the Cluster router needs it.
+struct Route {
+    size_t end = 0;       // offset just past the command
+    int slot = -1;        // -1: no key (PING), any node will do
+    bool in_transaction = false;  // MULTI .. EXEC: the block's first key's
+                                  // slot, and no redirection is followed
+};
+// Splits `n` RESP commands formatted back to back (the core's own,
+// canonical form: *N, then $LEN each argument); nullopt when the bytes are
+// not exactly that.  A MULTI..EXEC block takes the slot of its first keyed
+// command, so it stays on one node.
+std::optional<std::vector<Route>> route_commands(std::string_view resp, size_t n);
+
+// Whether a step can run on a Cluster: every script's keys and every
+// MULTI..EXEC block's keys are in one slot.
+bool step_in_one_slot(const std::vector<flow::Command>& cmds);
 
 }  // namespace oauth::store::cluster

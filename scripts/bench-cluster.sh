@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# `make bench`, the Redis Cluster line (issue 10): oauth_require against the
+# plain proxy location of the same nginx in the same run, with
+# `oauth_redis cluster=` on three local masters (`redis-cli --cluster
+# create`), and the Redis memory per live client_credentials token summed
+# over the masters. One nginx worker and the Redis nodes pinned to CPU 0,
+# wrk to CPU 1 (taskset), rounds interleaved (plain, protected, ...), medians.
+# Figures, never assertions.
+#
+#   BENCH_SECONDS  seconds per run (default 5)   BENCH_ROUNDS  (default 5)
+#   BENCH_CONNS    wrk connections (default 32)  BENCH_TOKENS  (default 3000)
+set -euo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+MODULE=${MODULE:-$TOP/build/ngx_http_oauth_module.so}
+OAUTHCTL=${OAUTHCTL:-$TOP/build/oauthctl}
+NGINX=${NGINX:-/usr/sbin/nginx}
+PYTHON=${PYTHON:-/usr/bin/python3}
+SECONDS_RUN=${BENCH_SECONDS:-5}
+ROUNDS=${BENCH_ROUNDS:-5}
+CONNS=${BENCH_CONNS:-32}
+TOKENS=${BENCH_TOKENS:-3000}
+
+for tool in wrk redis-server redis-cli "$NGINX"; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }
+done
+
+# shellcheck source=scripts/bench-lib.sh
+. "$TOP/scripts/bench-lib.sh"
+
+SERVER_CPU=""
+CLIENT_CPU=""
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+    SERVER_CPU="taskset -c 0"
+    CLIENT_CPU="taskset -c 1"
+fi
+
+# three masters; a node's bus port is its port + 10000
+NODE_PIDS=()
+cluster_cleanup() {
+    for p in "${NODE_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    bench_cleanup
+}
+trap cluster_cleanup EXIT
+PORTS=()
+while [ ${#PORTS[@]} -lt 3 ]; do
+    p=$(free_port)
+    [ "$p" -lt 55000 ] && PORTS+=("$p")
+done
+for p in "${PORTS[@]}"; do
+    mkdir -p "$WORK/node-$p"
+    $SERVER_CPU redis-server --port "$p" --bind 127.0.0.1 --cluster-enabled yes \
+        --cluster-config-file "$WORK/node-$p/nodes.conf" --save "" --appendonly no \
+        --dir "$WORK/node-$p" --logfile "$WORK/node-$p/redis.log" &
+    NODE_PIDS+=($!)
+    wait_port "$p"
+done
+redis-cli --cluster create $(printf '127.0.0.1:%s ' "${PORTS[@]}") --cluster-yes >/dev/null
+for p in "${PORTS[@]}"; do
+    for _ in $(seq 200); do
+        redis-cli -p "$p" CLUSTER INFO | grep -q cluster_state:ok && break
+        sleep 0.05
+    done
+done
+SEEDS=$(printf '127.0.0.1:%s,' "${PORTS[@]}")
+SEEDS=${SEEDS%,}
+
+PORT=$(free_port)
+UPORT=$(free_port)
+"$OAUTHCTL" key generate --alg ES256 --out "$WORK/es256.pem" >/dev/null
+SECRET=bench-secret-0123456789abcdef0123456789abcdef
+"$OAUTHCTL" --redis-cluster "$SEEDS" client create --id cc --secret "$SECRET" \
+    --grant-types client_credentials --scope orders:read >/dev/null
+
+{ nginx_conf_head; cat <<CONF
+    oauth_redis cluster=$SEEDS keepalive=4;
+    oauth_issuer http://127.0.0.1:$PORT;
+    oauth_signing_key $WORK/es256.pem;
+    upstream backend { server 127.0.0.1:$UPORT; keepalive 64; }
+    server {
+        listen 127.0.0.1:$UPORT;
+        location / { return 200 "ok\n"; }
+    }
+    server {
+        listen 127.0.0.1:$PORT;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        location = /token { oauth_token; }
+        location /plain/ { proxy_pass http://backend; }
+        location /api/ {
+            oauth_require scope=orders:read;
+            proxy_set_header Connection "";
+            proxy_pass http://backend;
+        }
+    }
+}
+CONF
+} >"$WORK/nginx.conf"
+
+$SERVER_CPU "$NGINX" -p "$WORK" -c "$WORK/nginx.conf" -e "$WORK/logs/error.log" \
+    -g "daemon off;" &
+NGINX_PID=$!
+wait_port "$PORT"
+WORKER=$(pgrep -P "$NGINX_PID" | head -1)
+
+TOKEN=$(curl -s -u "cc:$SECRET" -d grant_type=client_credentials \
+    "http://127.0.0.1:$PORT/token" | "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/x")
+[ "$code" = 200 ] || { echo "bench: the protected location answered $code" >&2; exit 1; }
+
+run() {
+    local name=$1 path=$2 tok=${3:-} out="$WORK/wrk-$1.txt"
+    local args=(-t1 -c"$CONNS" -d"${SECONDS_RUN}s" --latency)
+    [ -n "$tok" ] && args+=(-H "Authorization: Bearer $tok")
+    $CLIENT_CPU wrk "${args[@]}" "http://127.0.0.1:$PORT$path" >"$out"
+    wrk_figures "$out"
+}
+ticks() { awk '{print $14 + $15}' "/proc/$WORKER/stat"; }
+
+$CLIENT_CPU wrk -t1 -c"$CONNS" -d2s "http://127.0.0.1:$PORT/plain/x" >/dev/null
+$CLIENT_CPU wrk -t1 -c"$CONNS" -d2s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/x" >/dev/null
+: >"$WORK/results.txt"
+for round in $(seq "$ROUNDS"); do
+    for loc in "plain:/plain/x:" "cluster:/api/x:$TOKEN"; do
+        IFS=: read -r name path tok <<<"$loc"
+        before=$(ticks)
+        read -r rps p99 bad < <(run "$name" "$path" "$tok")
+        after=$(ticks)
+        n=$(awk '/requests in/ {print $1}' "$WORK/wrk-$name.txt")
+        echo "$round $name $rps $p99 $bad $((after - before)) $n" >>"$WORK/results.txt"
+    done
+done
+
+# bytes per live client_credentials token, used_memory summed over the masters
+mem() {
+    local total=0 m
+    for p in "${PORTS[@]}"; do
+        m=$(redis-cli -p "$p" INFO memory | awk -F: '/^used_memory:/ {print $2}' | tr -d '\r')
+        total=$((total + m))
+    done
+    echo "$total"
+}
+BEFORE=$(mem)
+"$PYTHON" - "$PORT" "$SECRET" "$TOKENS" <<'PY'
+import base64, http.client, sys
+port, secret, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+auth = "Basic " + base64.b64encode(f"cc:{secret}".encode()).decode()
+c = http.client.HTTPConnection("127.0.0.1", int(port))
+for _ in range(n):
+    c.request("POST", "/token", body="grant_type=client_credentials",
+              headers={"Authorization": auth, "Content-Type": "application/x-www-form-urlencoded"})
+    r = c.getresponse(); r.read()
+    if r.status != 200:
+        sys.exit(f"bench-cluster: token endpoint answered {r.status}")
+PY
+AFTER=$(mem)
+KEYS=$(for p in "${PORTS[@]}"; do redis-cli -p "$p" DBSIZE; done | tr '\n' ' ')
+
+"$PYTHON" - "$WORK/results.txt" "$(getconf CLK_TCK)" "$BEFORE" "$AFTER" "$TOKENS" "$KEYS" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1])]
+hz = int(sys.argv[2])
+before, after, n = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+keys = sys.argv[6].split()
+by = {}
+for rnd, name, rps, p99, bad, ticks, cnt in rows:
+    by.setdefault(rnd, {})[name] = (float(rps), int(ticks), int(cnt), int(bad))
+ratios = [r["cluster"][0] / r["plain"][0] for r in by.values()]
+plain = statistics.median(r["plain"][0] for r in by.values())
+prot = statistics.median(r["cluster"][0] for r in by.values())
+cpu = lambda k: sum(r[k][1] for r in by.values()) * 1e6 / hz / sum(r[k][2] for r in by.values())
+bad = sum(r["cluster"][3] for r in by.values())
+print(f"\nRedis Cluster (3 masters, oauth_redis cluster=): plain proxy {plain:.0f} req/s, "
+      f"oauth_require {prot:.0f} req/s, ratio {statistics.median(ratios):.2f} "
+      f"(median of {len(ratios)} paired rounds); worker CPU {cpu('plain'):.1f} vs "
+      f"{cpu('cluster'):.1f} us/req; {bad} non-2xx")
+print(f"Redis Cluster: {(after - before) / n:.0f} bytes per live client_credentials token "
+      f"(used_memory summed over the masters, {n} tokens); keys per master: {' '.join(keys)}")
+PY
+fatal_log_check
