@@ -1,6 +1,7 @@
 """oauth_redis sentinel=... master=... (SPEC 7): the primary found through
 the sentinels, a SIGKILLed primary followed through a failover with no
 reload, nginx -t errors, oauthctl --redis-sentinel."""
+import base64
 import json
 import re
 import subprocess
@@ -345,3 +346,77 @@ def test_oauthctl_sentinel_errors(workdir, topology):
                           "--redis-sentinel-password", SENTINEL_PASSWORD,
                           "client", "list"], capture_output=True, text=True)
     assert out.returncode == 1 and "not known" in out.stderr, out.stderr
+
+
+def exists_calls(server):
+    stats = server.cli("INFO", "commandstats")
+    m = re.search(r"cmdstat_exists:calls=(\d+)", stats)
+    return int(m.group(1)) if m else 0
+
+
+def cached(server, tok, redis_server, timeout=5):
+    """Until a repeated request is answered without an EXISTS on the
+    primary (the worker's link tracks it and the session is remembered)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        assert api(server, tok).status_code == 200
+        before = exists_calls(redis_server)
+        assert api(server, tok).status_code == 200
+        if exists_calls(redis_server) == before:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def refused_within(server, tok, seconds=1.0):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if api(server, tok).status_code == 401:
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_session_cache_follows_the_sentinel_primary(workdir, keys, upstream,
+                                                    nginx_factory, topology):
+    """SPEC 8 with Sentinel: the cache's invalidation link tracks the primary
+    the sentinels name; a failover empties the cache and the link tracks the
+    new primary, so a session deleted there is refused at once."""
+    port = rig.free_port()
+    server = nginx_factory(rig.standard_http(
+        port, topology.directive_args(), [keys["ES256"]],
+        upstream_port=upstream.port,
+        http_extra="oauth_session_cache on;"), port=port)
+    secret = ctl(topology, "client", "create", "--id", CLIENT,
+                 "--grant-types", "client_credentials",
+                 "--scope", "a")["client_secret"]
+    deadline = time.time() + 5
+    while token(server, secret).status_code != 200:
+        assert time.time() < deadline, server.log()
+        time.sleep(0.05)
+    first, second = (token(server, secret).json()["access_token"]
+                     for _ in range(2))
+
+    def session_key(tok):
+        claims = json.loads(base64.urlsafe_b64decode(
+            tok.split(".")[1] + "=="))
+        return "oauth:at:" + claims["jti"]
+
+    assert cached(server, first, topology.primary), server.log()
+    # deleted by another client on the primary: invalidated, refused
+    topology.primary.cli("DEL", session_key(first))
+    assert refused_within(server, first), server.log()
+
+    topology.wait_replicated()
+    old_port = topology.primary.port
+    topology.primary.kill()
+    topology.wait_failover(old_port)
+    new_primary = topology.replica
+    deadline = time.time() + 10
+    while api(server, second).status_code != 200:
+        assert time.time() < deadline, server.log()
+        time.sleep(0.05)
+    assert cached(server, second, new_primary), server.log()
+    new_primary.cli("DEL", session_key(second))
+    assert refused_within(server, second), server.log()
+    assert "the Sentinel primary changed" in server.log()

@@ -272,3 +272,20 @@ def test_redis_password_and_two_workers(nginx_factory, workdir, keys, upstream,
             poll_refused(a, token, timeout=1.0)
     finally:
         r.stop()
+
+
+def test_refused_with_a_cluster(workdir, keys, upstream):
+    """On a Cluster the link would have to follow every master: not built,
+    so nginx -t refuses the combination (README), naming file and line."""
+    port = rig.free_port()
+    http = rig.standard_http(port, "cluster=127.0.0.1:7000,127.0.0.1:7001",
+                             [keys["RS256"]], upstream_port=upstream.port,
+                             http_extra="oauth_session_cache on;")
+    rc, out = rig.Nginx(workdir, http, port).test_config()
+    assert rc != 0
+    assert 'not yet with "oauth_redis cluster="' in out, out
+    assert "nginx.conf:" in out
+    # the same configuration without the cache is accepted
+    http = rig.standard_http(port, "cluster=127.0.0.1:7000,127.0.0.1:7001",
+                             [keys["RS256"]], upstream_port=upstream.port)
+    assert rig.Nginx(workdir, http, port).test_config()[0] == 0

@@ -28,6 +28,7 @@
 
 #include "ngx_http_oauth_module.h"
 #include "ngx_http_oauth_session_cache.h"
+#include "ngx_http_oauth_redis_sentinel.h"
 
 
 #define NGX_HTTP_OAUTH_SESSION_CACHE_SIZE       10000
@@ -85,6 +86,7 @@ static char *ngx_http_oauth_session_cache_directive(ngx_conf_t *cf,
 static void ngx_http_oauth_session_cache_cleanup(void *data);
 static ngx_int_t ngx_http_oauth_session_cache_init_process(
     ngx_cycle_t *cycle);
+static void ngx_http_oauth_session_cache_primary_changed(void *data);
 static void ngx_http_oauth_session_cache_start(
     ngx_http_oauth_session_cache_main_conf_t *scf);
 static void ngx_http_oauth_session_cache_connect(
@@ -253,28 +255,17 @@ ngx_http_oauth_session_cache_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 
 
 /*
- * The link speaks to the one server of `oauth_redis ADDRESS`.  Sentinel
- * and Cluster (SPEC section 7) need it to follow the primary (of each
- * slot): until that seam exists, nginx -t refuses the combination rather
- * than cache unsafely.  The lead's merge adds the real test here (the
- * driver's conf saying it is not a single server).
+ * The link speaks to the one server of `oauth_redis ADDRESS`, or to the
+ * primary the sentinels name (it follows each switch: see _primary_changed).
+ * On a Cluster invalidations come only from the master that owns the key, so
+ * the link would have to be one per master and follow the slot map: not
+ * built, and nginx -t refuses the combination rather than cache unsafely.
  */
 
 static ngx_int_t
-ngx_http_oauth_session_cache_single_server(ngx_http_oauth_redis_conf_t *rcf)
+ngx_http_oauth_session_cache_supported(ngx_http_oauth_redis_conf_t *rcf)
 {
-    if (rcf->naddrs == 0) {
-        return 0;
-    }
-
-    if ((rcf->name.len >= 9 && ngx_strncmp(rcf->name.data, "sentinel=", 9) == 0)
-        || (rcf->name.len >= 8
-            && ngx_strncmp(rcf->name.data, "cluster=", 8) == 0))
-    {
-        return 0;
-    }
-
-    return 1;
+    return rcf->cluster == NULL;
 }
 
 
@@ -304,11 +295,11 @@ ngx_http_oauth_session_cache_merge_srv_conf(ngx_conf_t *cf, void *parent,
         return NGX_CONF_ERROR;
     }
 
-    if (!ngx_http_oauth_session_cache_single_server(omcf->redis)) {
+    if (!ngx_http_oauth_session_cache_supported(omcf->redis)) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "oauth_session_cache works with one Redis server "
-                           "(oauth_redis ADDRESS), not yet with Sentinel or "
-                           "Cluster");
+                           "or Sentinel, not yet with "
+                           "\"oauth_redis cluster=\"");
         return NGX_CONF_ERROR;
     }
 
@@ -460,7 +451,34 @@ ngx_http_oauth_session_cache_start(
 
     scf->backoff = NGX_HTTP_OAUTH_SESSION_CACHE_RETRY_MIN;
 
+    if (scf->redis->sentinel
+        && ngx_http_oauth_redis_on_primary_changed(scf->redis,
+               ngx_http_oauth_session_cache_primary_changed, scf)
+           != NGX_OK)
+    {
+        /* without the switch it could track the old primary: no cache */
+        ngx_log_error(NGX_LOG_ALERT, &scf->log, 0,
+                      "oauth_session_cache: cannot follow the Sentinel "
+                      "primary, the cache stays off in this worker");
+        return;
+    }
+
     ngx_http_oauth_session_cache_connect(scf);
+}
+
+
+/*
+ * A Sentinel failover: what the link tracked was the old primary's data.
+ * Empty the cache now and track the new primary (a new link at once).
+ */
+static void
+ngx_http_oauth_session_cache_primary_changed(void *data)
+{
+    ngx_http_oauth_session_cache_main_conf_t  *scf = data;
+
+    scf->backoff = NGX_HTTP_OAUTH_SESSION_CACHE_RETRY_MIN;
+    ngx_http_oauth_session_cache_lost(scf, "the Sentinel primary changed",
+                                      ngx_http_oauth_session_cache_no_note);
 }
 
 
@@ -479,7 +497,23 @@ ngx_http_oauth_session_cache_connect(
     }
 
     rcf = scf->redis;
-    addr = &rcf->addrs[scf->next_addr % rcf->naddrs];
+
+    if (rcf->sentinel) {
+        addr = ngx_http_oauth_redis_sentinel_primary(rcf->sentinel);
+
+        if (addr == NULL) {
+            /* the sentinels have not named it yet: look again soon */
+            if (!scf->retry.timer_set) {
+                ngx_add_timer(&scf->retry,
+                              NGX_HTTP_OAUTH_SESSION_CACHE_RETRY_MIN);
+            }
+
+            return;
+        }
+
+    } else {
+        addr = &rcf->addrs[scf->next_addr % rcf->naddrs];
+    }
 
     pc = &scf->peer;
     ngx_memzero(pc, sizeof(ngx_peer_connection_t));
