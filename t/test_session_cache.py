@@ -210,9 +210,13 @@ server {{
     s.get(url, headers={"Authorization": "Bearer " + tokens[0]})
     assert exists_calls(redis) == before + 1  # the first one: evicted
     # 900 more tokens cost the verified-token cache about 2 kB each (README
-    # "The hot path"); the session cache nothing past its 100 entries
-    assert rss_1000 - rss_100 < 900 * 3, (rss_100, rss_1000)
-    assert rss_churn - rss_1000 < 200, (rss_1000, rss_churn)
+    # "The hot path"); the session cache nothing past its 100 entries. Not
+    # under ASan (make test-asan): its redzones and its quarantine of freed
+    # memory make RSS say nothing about the module's own (the eviction is
+    # still checked above, through Redis's own count).
+    if not rig.SANITIZER_PRELOAD:
+        assert rss_1000 - rss_100 < 900 * 3, (rss_100, rss_1000)
+        assert rss_churn - rss_1000 < 200, (rss_1000, rss_churn)
 
 
 @pytest.mark.parametrize("line,message", [
