@@ -3,7 +3,7 @@
 # only those missing, so a second run costs nothing.
 set -euo pipefail
 pkgs=(build-essential g++ make nginx nginx-dev libssl-dev libjansson-dev
-      libhiredis-dev redis-server googletest libgtest-dev python3 python3-pytest
+      libhiredis-dev redis-server redis-tools googletest libgtest-dev python3 python3-pytest
       python3-authlib python3-jwcrypto python3-requests wrk curl openssl
       fcgiwrap clang-19 libclang-rt-19-dev nghttp2-client python3-h2
       chromium chromium-driver python3-selenium
