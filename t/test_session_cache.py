@@ -293,3 +293,25 @@ def test_refused_with_a_cluster(workdir, keys, upstream):
     http = rig.standard_http(port, "cluster=127.0.0.1:7000,127.0.0.1:7001",
                              [keys["RS256"]], upstream_port=upstream.port)
     assert rig.Nginx(workdir, http, port).test_config()[0] == 0
+
+
+def test_hits_and_misses_are_counted_in_oauth_metrics(nginx_factory, redis, keys,
+                                                      upstream, client):
+    """oauth_metrics shows the session cache: a hit is a request that asked
+    no Redis, a miss one that asked while the cache was usable."""
+    from metrics_support import scrape, value
+    port = rig.free_port()
+    http = rig.standard_http(port, redis.address, [keys["RS256"]],
+                             upstream_port=upstream.port,
+                             http_extra="oauth_session_cache on;",
+                             server_extra="location = /metrics { oauth_metrics; }")
+    node = nginx_factory(http, port=port)
+    wait_ready(node)
+    token = issue(node, *client)
+    before = exists_calls(redis)
+    for _ in range(4):
+        assert api(node, token).status_code == 200
+    assert exists_calls(redis) == before + 1
+    samples, _ = scrape(node)
+    assert value(samples, "oauth_session_cache_misses_total") == 1
+    assert value(samples, "oauth_session_cache_hits_total") == 3

@@ -237,6 +237,30 @@ typedef struct {
     { name, help, label, values, sizeof(values) / sizeof(ngx_str_t),         \
       offsetof(ngx_http_oauth_metrics_slot_t, field) }
 
+/* the counters without a label */
+typedef struct {
+    char        *name;
+    char        *help;
+    size_t       offset;    /* of the count in a slot */
+} ngx_http_oauth_metrics_total_t;
+
+static ngx_http_oauth_metrics_total_t  ngx_http_oauth_metrics_totals[] = {
+    { "oauth_token_cache_hits_total",
+      "oauth_require: tokens found in the worker's verified-token cache.",
+      offsetof(ngx_http_oauth_metrics_slot_t, token_cache_hits) },
+    { "oauth_token_cache_misses_total",
+      "oauth_require: tokens whose signature was verified.",
+      offsetof(ngx_http_oauth_metrics_slot_t, token_cache_misses) },
+    { "oauth_session_cache_hits_total",
+      "oauth_require: sessions found alive in the worker's session cache "
+      "(no Redis).",
+      offsetof(ngx_http_oauth_metrics_slot_t, session_cache_hits) },
+    { "oauth_session_cache_misses_total",
+      "oauth_require: sessions asked of Redis while the session cache was "
+      "usable.",
+      offsetof(ngx_http_oauth_metrics_slot_t, session_cache_misses) }
+};
+
 static ngx_http_oauth_metrics_counter_t  ngx_http_oauth_metrics_counters[] = {
     ngx_http_oauth_metrics_counter("oauth_tokens_issued_total",
         "Access tokens issued by the token endpoint, by grant type.",
@@ -273,6 +297,7 @@ ngx_http_oauth_metrics_handler(ngx_http_request_t *r)
     ngx_http_oauth_metrics_shm_t  *shm;
     ngx_http_oauth_metrics_out_t   o;
     ngx_http_oauth_main_conf_t    *mcf;
+    ngx_http_oauth_metrics_total_t    *t;
     ngx_http_oauth_metrics_counter_t  *c;
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
@@ -338,17 +363,19 @@ ngx_http_oauth_metrics_handler(ngx_http_request_t *r)
                          "oauth_redis_latency_seconds_count %uL\n",
                          v / 1000000, v % 1000000, cumulative);
 
-    ngx_http_oauth_metrics_head(&o, "oauth_token_cache_hits_total", "counter",
-        "oauth_require: tokens found in the worker's verified-token cache.");
-    ngx_http_oauth_metrics_sum(shm, token_cache_hits, v);
-    o.pos = ngx_slprintf(o.pos, o.end, "oauth_token_cache_hits_total %uL\n",
-                         v);
+    for (i = 0; i < sizeof(ngx_http_oauth_metrics_totals)
+                    / sizeof(ngx_http_oauth_metrics_totals[0]); i++)
+    {
+        t = &ngx_http_oauth_metrics_totals[i];
+        ngx_http_oauth_metrics_head(&o, t->name, "counter", t->help);
 
-    ngx_http_oauth_metrics_head(&o, "oauth_token_cache_misses_total",
-        "counter", "oauth_require: tokens whose signature was verified.");
-    ngx_http_oauth_metrics_sum(shm, token_cache_misses, v);
-    o.pos = ngx_slprintf(o.pos, o.end, "oauth_token_cache_misses_total %uL\n",
-                         v);
+        v = 0;
+        for (k = 0; k < NGX_HTTP_OAUTH_METRICS_SLOTS; k++) {
+            v += *(ngx_atomic_t *) ((u_char *) &shm->slots[k].s + t->offset);
+        }
+
+        o.pos = ngx_slprintf(o.pos, o.end, "%s %uL\n", t->name, v);
+    }
 
     /* per worker: 1 from the first Redis answer until an outage begins */
     ccf = (ngx_core_conf_t *) ngx_get_conf(ngx_cycle->conf_ctx,

@@ -70,6 +70,8 @@ typedef struct {
     ngx_atomic_t    redis_latency_us;          /* the sum */
     ngx_atomic_t    token_cache_hits;
     ngx_atomic_t    token_cache_misses;
+    ngx_atomic_t    session_cache_hits;
+    ngx_atomic_t    session_cache_misses;
     ngx_atomic_t    redis_up;                  /* 0 or 1: this worker's */
 } ngx_http_oauth_metrics_slot_t;
 
@@ -101,7 +103,7 @@ ngx_int_t ngx_http_oauth_metrics_init_process(ngx_cycle_t *cycle);
 
 /* the hooks: each one short call, a no-op without oauth_metrics */
 void ngx_http_oauth_metrics_require(oauth_require_result_t *res);
-void ngx_http_oauth_metrics_token_cache(int token_cache);
+void ngx_http_oauth_metrics_caches(oauth_require_result_t *res);
 void ngx_http_oauth_metrics_event(const oauth_event_t *ev);
 void ngx_http_oauth_metrics_redis_sent(ngx_uint_t ncommands);
 uint64_t ngx_http_oauth_metrics_clock(void);

@@ -108,18 +108,26 @@ ngx_http_oauth_metrics_require(oauth_require_result_t *res)
 }
 
 
+/* oauth_require's two caches: 0 not asked, 1 hit, 2 miss */
 void
-ngx_http_oauth_metrics_token_cache(int token_cache)
+ngx_http_oauth_metrics_caches(oauth_require_result_t *res)
 {
-    if (ngx_http_oauth_metrics_slot == NULL || token_cache == 0) {
+    if (ngx_http_oauth_metrics_slot == NULL) {
         return;
     }
 
-    if (token_cache == 1) {
+    if (res->token_cache == 1) {
         ngx_http_oauth_metrics_add(token_cache_hits, 1);
 
-    } else {
+    } else if (res->token_cache == 2) {
         ngx_http_oauth_metrics_add(token_cache_misses, 1);
+    }
+
+    if (res->session_cache == 1) {
+        ngx_http_oauth_metrics_add(session_cache_hits, 1);
+
+    } else if (res->session_cache == 2) {
+        ngx_http_oauth_metrics_add(session_cache_misses, 1);
     }
 }
 

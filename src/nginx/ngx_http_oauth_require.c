@@ -442,7 +442,7 @@ ngx_http_oauth_require_handler(ngx_http_request_t *r)
     ctx->handle = oauth_require_check_request(oscf->server, olcf->rule, &req,
                                               (int64_t) ngx_time(), &res);
 
-    ngx_http_oauth_metrics_token_cache(res.token_cache);
+    ngx_http_oauth_metrics_caches(&res);
 
     if (res.verdict == OAUTH_REQUIRE_REDIS) {
 
