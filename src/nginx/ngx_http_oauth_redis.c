@@ -168,7 +168,6 @@ static void ngx_http_oauth_redis_arm(ngx_http_oauth_redis_conn_t *conn);
 #if (NGX_HAVE_UNIX_DOMAIN)
 static ngx_int_t ngx_http_oauth_redis_unix_missing(ngx_addr_t *addr);
 #endif
-static ngx_int_t ngx_http_oauth_redis_test_connect(ngx_connection_t *c);
 static void ngx_http_oauth_redis_write_handler(ngx_event_t *wev);
 static void ngx_http_oauth_redis_read_handler(ngx_event_t *rev);
 static ngx_int_t ngx_http_oauth_redis_send(ngx_http_oauth_redis_conn_t *conn);
@@ -1049,7 +1048,7 @@ ngx_http_oauth_redis_unix_missing(ngx_addr_t *addr)
 #endif
 
 
-static ngx_int_t
+ngx_int_t
 ngx_http_oauth_redis_test_connect(ngx_connection_t *c)
 {
     int        err;

@@ -102,6 +102,12 @@ ngx_http_oauth_redis_conf_t *ngx_http_oauth_redis_node_conf(ngx_pool_t *pool,
     socklen_t socklen, ngx_str_t *name);
 
 
+/* A non-blocking connect finished: NGX_OK, or NGX_ERROR (logged) when it
+ * failed.  For every Redis connection of the module (pool, sentinels,
+ * the session cache's link). */
+ngx_int_t ngx_http_oauth_redis_test_connect(ngx_connection_t *c);
+
+
 /*
  * The discovery layer (Sentinel) names a new primary: rcf->addrs now holds
  * it.  The connections to the old one are closed (their operations fail),

@@ -1006,9 +1006,7 @@ ngx_http_oauth_redis_sentinel_connect(ngx_http_oauth_redis_sentinel_conn_t *sc,
 static void
 ngx_http_oauth_redis_sentinel_write(ngx_event_t *wev)
 {
-    int                                    err;
     ssize_t                                n;
-    socklen_t                              len;
     ngx_connection_t                      *c;
     ngx_http_oauth_redis_sentinel_conn_t  *sc;
 
@@ -1016,17 +1014,7 @@ ngx_http_oauth_redis_sentinel_write(ngx_event_t *wev)
     sc = c->data;
 
     if (!sc->connected) {
-        err = 0;
-        len = sizeof(int);
-
-        if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, (void *) &err, &len)
-            == -1)
-        {
-            err = ngx_socket_errno;
-        }
-
-        if (err) {
-            (void) ngx_connection_error(c, err, "connect() failed");
+        if (ngx_http_oauth_redis_test_connect(c) != NGX_OK) {
             ngx_http_oauth_redis_sentinel_failed(sc, "cannot connect");
             return;
         }

@@ -616,8 +616,6 @@ ngx_http_oauth_session_cache_heartbeat_handler(ngx_event_t *ev)
 static void
 ngx_http_oauth_session_cache_write_handler(ngx_event_t *wev)
 {
-    int                                        err;
-    socklen_t                                  len;
     ngx_connection_t                          *c;
     oauth_session_cache_step_t                 step;
     ngx_http_oauth_session_cache_main_conf_t  *scf;
@@ -626,17 +624,7 @@ ngx_http_oauth_session_cache_write_handler(ngx_event_t *wev)
     scf = c->data;
 
     if (!scf->connected) {
-        err = 0;
-        len = sizeof(int);
-
-        if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, (void *) &err, &len)
-            == -1)
-        {
-            err = ngx_socket_errno;
-        }
-
-        if (err) {
-            (void) ngx_connection_error(c, err, "connect() failed");
+        if (ngx_http_oauth_redis_test_connect(c) != NGX_OK) {
             scf->next_addr++;
             ngx_http_oauth_session_cache_lost(scf, "cannot connect",
                                               ngx_http_oauth_session_cache_no_note);
