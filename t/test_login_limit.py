@@ -4,6 +4,7 @@ per client address, shared by the login page and the password grant; and the
 bound on KDF work in flight per worker (`oauth_kdf_limit`)."""
 import concurrent.futures
 import re
+import subprocess
 import time
 
 import requests
@@ -301,3 +302,31 @@ def test_a_client_leaving_while_in_line_leaves_the_line(nginx_factory, redis,
                                 range(5)))
     assert [r.status_code for r in answers] == [400] * 5, \
         [r.text for r in answers]
+
+
+def test_a_reload_answers_the_kdf_work_in_flight(nginx_factory, redis, keys,
+                                                 ctl):
+    # a graceful shutdown ends a worker once no timer of its own is left; a
+    # request on the thread pool or in its line has none, so without the
+    # worker's KDF hold the old worker left with 1 run and 4 waiting
+    # ("open socket left") and their clients saw the connection drop
+    server = limited_server(nginx_factory, redis, keys, """
+        oauth_login_limit 5 per 1m address=1000;
+        oauth_kdf_limit 1 queue=4;""")
+    cli(ctl)
+    assert_wrong(grant(server, "warm-up", "x"))
+    (old,) = server.worker_pids()
+    with concurrent.futures.ThreadPoolExecutor(5) as pool:
+        futures = [pool.submit(grant, server, f"q{i}", "x") for i in range(5)]
+        time.sleep(0.05)
+        subprocess.run([rig.NGINX, "-p", server.prefix, "-c", server.conf,
+                        "-e", server.error_log, "-s", "reload"], check=True,
+                       env=rig.nginx_env(), capture_output=True)
+        answers = [f.result() for f in futures]
+    for r in answers:
+        assert_wrong(r)
+    deadline = time.time() + 10
+    while old in server.worker_pids():
+        assert time.time() < deadline, "the old worker did not exit"
+        time.sleep(0.05)
+    assert "open socket" not in server.log()

@@ -36,10 +36,50 @@ typedef struct {
     ngx_queue_t                  waiting;
     ngx_uint_t                   refused;     /* since the last log line */
     time_t                       logged;
+    ngx_event_t                  hold;        /* see ngx_http_oauth_kdf_hold */
 } ngx_http_oauth_kdf_t;
 
 
 static ngx_http_oauth_kdf_t  ngx_http_oauth_kdf;
+
+
+/*
+ * A graceful shutdown (reload, -s quit) ends the worker as soon as no timer
+ * is left that is not cancelable; a request on the thread pool or in its
+ * line has none of its own, so it would be dropped with its client
+ * connection ("open socket left").  While KDF work is running or waiting,
+ * this one timer keeps the worker until it is answered.
+ */
+#define NGX_HTTP_OAUTH_KDF_HOLD  1000
+
+static void
+ngx_http_oauth_kdf_hold_event(ngx_event_t *ev)
+{
+    if (ngx_http_oauth_kdf.running || ngx_http_oauth_kdf.nwaiting) {
+        ngx_add_timer(ev, NGX_HTTP_OAUTH_KDF_HOLD);
+    }
+}
+
+
+static void
+ngx_http_oauth_kdf_hold(void)
+{
+    ngx_event_t  *ev;
+
+    ev = &ngx_http_oauth_kdf.hold;
+
+    if (ngx_http_oauth_kdf.running || ngx_http_oauth_kdf.nwaiting) {
+        if (!ev->timer_set) {
+            ev->handler = ngx_http_oauth_kdf_hold_event;
+            ev->data = &ngx_http_oauth_kdf;
+            ev->log = ngx_cycle->log;
+            ngx_add_timer(ev, NGX_HTTP_OAUTH_KDF_HOLD);
+        }
+
+    } else if (ev->timer_set) {
+        ngx_del_timer(ev);
+    }
+}
 
 #endif
 
@@ -380,6 +420,7 @@ ngx_http_oauth_offload_event(ngx_event_t *ev)
      * be finalized below */
     ngx_http_oauth_kdf.running--;
     ngx_http_oauth_kdf_next();
+    ngx_http_oauth_kdf_hold();
 
     oauth_flow_resume_offload(ctx->flow, &step);
     ngx_http_oauth_drive(ctx, &step);
@@ -415,6 +456,7 @@ ngx_http_oauth_kdf_post(ngx_http_oauth_ctx_t *ctx)
     }
 
     ngx_http_oauth_kdf.running++;
+    ngx_http_oauth_kdf_hold();
 
     r->main->blocked++;
     r->aio = 1;
@@ -499,6 +541,7 @@ ngx_http_oauth_offload(ngx_http_oauth_ctx_t *ctx, oauth_step_t *step)
         ngx_queue_insert_tail(&ngx_http_oauth_kdf.waiting, &ctx->kdf_queue);
         ngx_http_oauth_kdf.nwaiting++;
         ctx->kdf_waiting = 1;
+        ngx_http_oauth_kdf_hold();
 
         /* notice a client that leaves meanwhile: the request ends (499)
          * and its pool cleanup takes it out of the line */
@@ -849,6 +892,7 @@ ngx_http_oauth_cleanup(void *data)
         ngx_queue_remove(&ctx->kdf_queue);
         ngx_http_oauth_kdf.nwaiting--;
         ctx->kdf_waiting = 0;
+        ngx_http_oauth_kdf_hold();
     }
 #endif
 
