@@ -15,8 +15,8 @@ import pytest
 import requests
 
 import rig
-from h2_support import H2Client, listen_h2
-from token_support import confidential
+from support.http2 import H2Client, listen_h2
+from support.tokens import confidential
 
 LIMIT = 64 * 1024
 FORM = "application/x-www-form-urlencoded"

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 import rig
-from chromium import Browser
+from support.chromium import Browser
 
 UPSTREAM = "127.0.0.1:8081"
 DEMO_CSP = ("default-src 'none'; script-src 'self'; connect-src 'self'; "

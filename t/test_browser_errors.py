@@ -4,7 +4,7 @@ state and iss for the rest, 403 for CSRF failures, the login form again for
 wrong credentials."""
 import requests
 
-from browser_util import (REDIRECT_URI, Browser, assert_security_headers,
+from support.browser import (REDIRECT_URI, Browser, assert_security_headers,
                           authorize_url, forms_of, make_client, make_user,
                           pkce_pair, query_of)
 from test_browser_flow import (assert_code_redirect, assert_error_redirect,

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 import rig
-from browser_util import (Browser, make_client, query_of)
+from support.browser import (Browser, make_client, query_of)
 from test_browser_flow import assert_code_redirect, start
 
 EXT = "https://login.example/signin"

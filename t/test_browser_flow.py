@@ -9,7 +9,7 @@ import requests
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.common.security import generate_token
 
-from browser_util import (REDIRECT_URI, Browser, assert_security_headers,
+from support.browser import (REDIRECT_URI, Browser, assert_security_headers,
                           authorize_url, forms_of, make_client, make_user,
                           pkce_pair, query_of)
 

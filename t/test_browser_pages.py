@@ -1,7 +1,7 @@
 """The pages as a site deploys them: restyled with sub_filter (README, "Restyling the pages")
 and the form's action following the location."""
 import rig
-from browser_util import (Browser, assert_security_headers, forms_of,
+from support.browser import (Browser, assert_security_headers, forms_of,
                           make_client, make_user)
 from test_browser_flow import assert_code_redirect, start
 

@@ -8,7 +8,7 @@ import pytest
 import requests
 from authlib.integrations.requests_client import OAuth2Session
 
-from codeflow import (REDIRECT, RFC_VERIFIER, Browser, bearer, exchange,
+from support.code_flow import (REDIRECT, RFC_VERIFIER, Browser, bearer, exchange,
                       jwt_claims, new_verifier, put_code, query_of, s256,
                       verify_id_token)
 

@@ -4,7 +4,7 @@ client; oauth_consent_ttl."""
 import time
 
 import rig
-from browser_util import Browser, make_client, make_user
+from support.browser import Browser, make_client, make_user
 from test_browser_flow import assert_code_redirect, sign_in, start
 
 

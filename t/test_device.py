@@ -13,8 +13,8 @@ import pytest
 import requests
 
 import rig
-from codeflow import Forms, verify_id_token
-from token_support import assert_error, verify
+from support.code_flow import Forms, verify_id_token
+from support.tokens import assert_error, verify
 
 DEVICE_AUTHZ = "/oauth2/device_authorization"
 TOKEN = "/oauth2/token"

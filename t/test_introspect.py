@@ -8,7 +8,7 @@ import time
 from jwcrypto import jwk, jwt
 
 import rig
-from token_support import (INTROSPECT, TOKEN, assert_error, confidential,
+from support.tokens import (INTROSPECT, TOKEN, assert_error, confidential,
                            post, session, verify)
 
 ACTIVE_FIELDS = {"active", "scope", "client_id", "sub", "exp", "iat", "iss",

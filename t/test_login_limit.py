@@ -10,7 +10,7 @@ import time
 import requests
 
 import rig
-from browser_util import Browser, make_client, make_user
+from support.browser import Browser, make_client, make_user
 from test_browser_flow import assert_code_redirect, start
 
 TOKEN = "/oauth2/token"

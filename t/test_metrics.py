@@ -6,8 +6,8 @@ import time
 import requests
 
 import rig
-from metrics_support import delta, scrape, value
-from token_support import TOKEN, confidential
+from support.metrics import delta, scrape, value
+from support.tokens import TOKEN, confidential
 
 # the fixed label sets (README, "Operating it"): nothing else may show
 GRANTS = {"authorization_code", "refresh_token", "client_credentials",

@@ -9,8 +9,8 @@ import pytest
 import requests
 
 import rig
-from codeflow import Browser, new_verifier, query_of, s256
-from token_support import TOKEN, assert_error, post
+from support.code_flow import Browser, new_verifier, query_of, s256
+from support.tokens import TOKEN, assert_error, post
 
 REGISTER = "/oauth2/register"
 REDIRECT = "https://app.example.com/cb"

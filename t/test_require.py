@@ -16,7 +16,7 @@ import requests
 from jwcrypto import jwk, jwt
 
 import rig
-from require_support import AUD, Minter, b64, get, jti_of, require_globals
+from support.require import AUD, Minter, b64, get, jti_of, require_globals
 
 
 def require_http(port, redis_address, keys, upstream_port, redis_options="",

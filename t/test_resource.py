@@ -8,9 +8,9 @@ import pytest
 import requests
 
 import rig
-from codeflow import Browser, jwt_claims, new_verifier, query_of, s256
+from support.code_flow import Browser, jwt_claims, new_verifier, query_of, s256
 from test_registration import PUBLIC, REDIRECT, register
-from token_support import TOKEN, assert_error, post
+from support.tokens import TOKEN, assert_error, post
 
 A = "http://127.0.0.1:{port}/a/"
 B = "http://127.0.0.1:{port}/b/"

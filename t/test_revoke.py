@@ -2,7 +2,7 @@
 unknown or foreign tokens answer 200 and change nothing; a refresh token
 takes its whole family with it; no grace window at any nginx."""
 import rig
-from token_support import (INTROSPECT, REVOKE, TOKEN, api, assert_error,
+from support.tokens import (INTROSPECT, REVOKE, TOKEN, api, assert_error,
                            confidential, post, session)
 
 

@@ -7,7 +7,7 @@ import json
 import requests
 
 import rig
-from token_support import INTROSPECT, REVOKE, TOKEN, api, post
+from support.tokens import INTROSPECT, REVOKE, TOKEN, api, post
 
 
 def test_no_plain_secret_in_redis_or_log(nginx_factory, redis, keys, upstream,

@@ -7,7 +7,7 @@ import pytest
 import requests
 
 import rig
-from token_support import (TOKEN, api, assert_error, confidential, post,
+from support.tokens import (TOKEN, api, assert_error, confidential, post,
                            session, verify)
 
 

@@ -3,7 +3,7 @@ like oauth_require checks it, must carry openid and a live session; the
 answer is sub plus the claims the token's scopes release."""
 import requests
 
-from codeflow import REDIRECT, bearer, exchange, jwt_claims, put_code
+from support.code_flow import REDIRECT, bearer, exchange, jwt_claims, put_code
 
 CLAIMS = {"name": "Alice Liddell", "email": "alice@example.com",
           "email_verified": True, "phone_number": "+1 555 0100",
