@@ -10,8 +10,9 @@ import requests
 
 import rig
 from support.browser import (REDIRECT_URI, Browser, authorize_url, make_client,
-                          make_user, pkce_pair, query_of)
-from support.code_flow import jwt_claims
+                             make_user, pkce_pair)
+from support.jose import jwt_claims
+from support.query import query_of
 from support.tokens import TOKEN, REVOKE
 
 PASSWORD = "correct horse"

@@ -10,8 +10,10 @@ import requests
 
 import rig
 from support.cluster import Cluster
-from support.code_flow import REDIRECT, Browser, bearer, new_verifier, query_of, s256
-from test_device import Person, codes, poll, GRANT  # noqa: F401 (helpers)
+from support.browser import Browser
+from support.code_flow import REDIRECT, bearer, new_verifier, s256
+from support.device import GRANT, Person, codes, poll  # noqa: F401 (helpers)
+from support.query import query_of
 
 ERRORS = re.compile(r"errorstat_(MOVED|ASK):count=(\d+)")
 

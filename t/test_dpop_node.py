@@ -13,8 +13,8 @@ import subprocess
 import pytest
 
 import rig
-from support.browser import REDIRECT_URI, make_client, make_user
-from support.code_flow import Browser, jwt_claims
+from support.browser import REDIRECT_URI, Browser, make_client, make_user
+from support.jose import jwt_claims
 from support.tokens import confidential
 
 NODE_DIR = os.path.join(rig.TOP, "t", "node", "dpop")

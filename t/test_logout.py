@@ -9,7 +9,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from jwcrypto import jwk, jwt
 
 from support.browser import (REDIRECT_URI, Browser, assert_security_headers,
-                          make_user, sign_in_for_tokens as sign_in)
+                             make_user, sign_in_for_tokens as sign_in)
 
 SIGNED_OUT = "https://client.example/signed-out"
 

@@ -16,7 +16,8 @@ import pytest
 import requests
 
 import rig
-from support.code_flow import Browser, jwt_claims
+from support.browser import Browser
+from support.jose import jwt_claims
 
 NODE_DIR = os.path.join(rig.TOP, "t", "node", "mcp")
 NODE = shutil.which("node") or "/usr/bin/node"
