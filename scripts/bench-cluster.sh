@@ -21,27 +21,12 @@ ROUNDS=${BENCH_ROUNDS:-5}
 CONNS=${BENCH_CONNS:-32}
 TOKENS=${BENCH_TOKENS:-3000}
 
-for tool in wrk redis-server redis-cli "$NGINX"; do
-    command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }
-done
-
 # shellcheck source=scripts/bench-lib.sh
 . "$TOP/scripts/bench-lib.sh"
-
-SERVER_CPU=""
-CLIENT_CPU=""
-if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
-    SERVER_CPU="taskset -c 0"
-    CLIENT_CPU="taskset -c 1"
-fi
+bench_need wrk redis-server redis-cli curl "$NGINX"
+bench_pin
 
 # three masters; a node's bus port is its port + 10000
-NODE_PIDS=()
-cluster_cleanup() {
-    for p in "${NODE_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-    bench_cleanup
-}
-trap cluster_cleanup EXIT
 PORTS=()
 while [ ${#PORTS[@]} -lt 3 ]; do
     p=$(free_port)
@@ -49,10 +34,10 @@ while [ ${#PORTS[@]} -lt 3 ]; do
 done
 for p in "${PORTS[@]}"; do
     mkdir -p "$WORK/node-$p"
-    $SERVER_CPU redis-server --port "$p" --bind 127.0.0.1 --cluster-enabled yes \
+    "${ON_SERVER[@]}" redis-server --port "$p" --bind 127.0.0.1 --cluster-enabled yes \
         --cluster-config-file "$WORK/node-$p/nodes.conf" --save "" --appendonly no \
         --dir "$WORK/node-$p" --logfile "$WORK/node-$p/redis.log" &
-    NODE_PIDS+=($!)
+    BENCH_PIDS+=($!)
     wait_port "$p"
 done
 redis-cli --cluster create $(printf '127.0.0.1:%s ' "${PORTS[@]}") --cluster-yes >/dev/null
@@ -97,37 +82,25 @@ SECRET=bench-secret-0123456789abcdef0123456789abcdef
 CONF
 } >"$WORK/nginx.conf"
 
-$SERVER_CPU "$NGINX" -p "$WORK" -c "$WORK/nginx.conf" -e "$WORK/logs/error.log" \
-    -g "daemon off;" &
-NGINX_PID=$!
-wait_port "$PORT"
-WORKER=$(pgrep -P "$NGINX_PID" | head -1)
+start_nginx "$PORT"
 
 TOKEN=$(curl -s -u "cc:$SECRET" -d grant_type=client_credentials \
-    "http://127.0.0.1:$PORT/token" | "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
-code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/x")
-[ "$code" = 200 ] || { echo "bench: the protected location answered $code" >&2; exit 1; }
+    "http://127.0.0.1:$PORT/token" | json_field access_token)
+expect_200 -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/x"
 
-run() {
-    local name=$1 path=$2 tok=${3:-} out="$WORK/wrk-$1.txt"
-    local args=(-t1 -c"$CONNS" -d"${SECONDS_RUN}s" --latency)
-    [ -n "$tok" ] && args+=(-H "Authorization: Bearer $tok")
-    $CLIENT_CPU wrk "${args[@]}" "http://127.0.0.1:$PORT$path" >"$out"
-    wrk_figures "$out"
+run() {  # run NAME SECONDS PATH [TOKEN] -> "rps p99_ms non2xx"
+    local name=$1 secs=$2 path=$3 tok=${4:-}
+    wrk_run "$name" "$secs" "http://127.0.0.1:$PORT$path" \
+        ${tok:+-H "Authorization: Bearer $tok"}
 }
-ticks() { awk '{print $14 + $15}' "/proc/$WORKER/stat"; }
 
-$CLIENT_CPU wrk -t1 -c"$CONNS" -d2s "http://127.0.0.1:$PORT/plain/x" >/dev/null
-$CLIENT_CPU wrk -t1 -c"$CONNS" -d2s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/x" >/dev/null
+run warm 2 /plain/x >/dev/null
+run warm 2 /api/x "$TOKEN" >/dev/null
 : >"$WORK/results.txt"
 for round in $(seq "$ROUNDS"); do
     for loc in "plain:/plain/x:" "cluster:/api/x:$TOKEN"; do
         IFS=: read -r name path tok <<<"$loc"
-        before=$(ticks)
-        read -r rps p99 bad < <(run "$name" "$path" "$tok")
-        after=$(ticks)
-        n=$(awk '/requests in/ {print $1}' "$WORK/wrk-$name.txt")
-        echo "$round $name $rps $p99 $bad $((after - before)) $n" >>"$WORK/results.txt"
+        measure "$round" "$name" run "$name" "$SECONDS_RUN" "$path" "$tok"
     done
 done
 
@@ -156,24 +129,18 @@ PY
 AFTER=$(mem)
 KEYS=$(for p in "${PORTS[@]}"; do redis-cli -p "$p" DBSIZE; done | tr '\n' ' ')
 
-"$PYTHON" - "$WORK/results.txt" "$(getconf CLK_TCK)" "$BEFORE" "$AFTER" "$TOKENS" "$KEYS" <<'PY'
-import statistics, sys
-rows = [l.split() for l in open(sys.argv[1])]
-hz = int(sys.argv[2])
+bench_py "$WORK/results.txt" "$HZ" "$BEFORE" "$AFTER" "$TOKENS" "$KEYS" <<'PY'
+import sys
+from bench_rounds import bad, cpu_total, load, med, paired, runs
+rounds = load(sys.argv[1], sys.argv[2])
 before, after, n = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 keys = sys.argv[6].split()
-by = {}
-for rnd, name, rps, p99, bad, ticks, cnt in rows:
-    by.setdefault(rnd, {})[name] = (float(rps), int(ticks), int(cnt), int(bad))
-ratios = [r["cluster"][0] / r["plain"][0] for r in by.values()]
-plain = statistics.median(r["plain"][0] for r in by.values())
-prot = statistics.median(r["cluster"][0] for r in by.values())
-cpu = lambda k: sum(r[k][1] for r in by.values()) * 1e6 / hz / sum(r[k][2] for r in by.values())
-bad = sum(r["cluster"][3] for r in by.values())
+plain = med(r.rps for r in runs(rounds, "plain"))
+prot = med(r.rps for r in runs(rounds, "cluster"))
 print(f"\nRedis Cluster (3 masters, oauth_redis cluster=): plain proxy {plain:.0f} req/s, "
-      f"oauth_require {prot:.0f} req/s, ratio {statistics.median(ratios):.2f} "
-      f"(median of {len(ratios)} paired rounds); worker CPU {cpu('plain'):.1f} vs "
-      f"{cpu('cluster'):.1f} us/req; {bad} non-2xx")
+      f"oauth_require {prot:.0f} req/s, ratio {paired(rounds, 'cluster'):.2f} "
+      f"(median of {len(rounds)} paired rounds); worker CPU {cpu_total(rounds, 'plain'):.1f} vs "
+      f"{cpu_total(rounds, 'cluster'):.1f} us/req; {bad(rounds, 'cluster')} non-2xx")
 print(f"Redis Cluster: {(after - before) / n:.0f} bytes per live client_credentials token "
       f"(used_memory summed over the masters, {n} tokens); keys per master: {' '.join(keys)}")
 PY

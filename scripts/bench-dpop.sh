@@ -30,17 +30,11 @@ SECONDS_RUN=${BENCH_SECONDS:-5}
 ROUNDS=${BENCH_ROUNDS:-5}
 CONNS=${BENCH_CONNS:-32}
 
-for tool in wrk redis-server redis-cli openssl taskset "$NGINX"; do
-    command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }
-done
-[ -f "$MODULE" ] || { echo "bench: $MODULE is missing (make)" >&2; exit 1; }
-
 # shellcheck source=scripts/bench-lib.sh
 . "$TOP/scripts/bench-lib.sh"
-
-NCPU=$(nproc)
-SERVER_CPU=0
-CLIENT_CPU=$((NCPU > 1 ? 1 : 0))
+bench_need wrk redis-server redis-cli openssl curl "$NGINX"
+bench_need_module
+bench_pin
 
 PORT=$(free_port)
 UPORT=$(free_port)
@@ -50,13 +44,6 @@ ISSUER="http://127.0.0.1:$PORT"
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
     -out "$WORK/es256.pem" 2>/dev/null
 
-taskset -c "$SERVER_CPU" true  # fails early on a machine without that CPU
-start_redis() {
-    taskset -c "$SERVER_CPU" redis-server --port "$1" --bind 127.0.0.1 \
-        --save "" --appendonly no --dir "$WORK" --logfile "$WORK/redis.log" &
-    REDIS_PID=$!
-    wait_port "$1"
-}
 start_redis "$RPORT"
 
 { nginx_conf_head; cat <<EOF
@@ -93,13 +80,7 @@ start_redis "$RPORT"
 EOF
 } >"$WORK/nginx.conf"
 
-# taskset execs nginx: NGINX_PID is the master, the worker inherits the CPU
-taskset -c "$SERVER_CPU" "$NGINX" -p "$WORK" -c "$WORK/nginx.conf" \
-    -e "$WORK/logs/error.log" -g "daemon off;" &
-NGINX_PID=$!
-wait_port "$PORT"
-WORKER=$(pgrep -P "$NGINX_PID" | head -1)
-[ -n "$WORKER" ] || { echo "bench: no nginx worker" >&2; exit 1; }
+start_nginx "$PORT"
 
 # The proof key and two tokens signed with the configured key (ES256): a
 # Bearer one and one bound to the proof key (cnf.jkt), their sessions in
@@ -125,9 +106,7 @@ for name, cnf in (("bearer", None), ("dpop", client.thumbprint())):
 PY
 BEARER=$(cat "$WORK/bearer.token")
 DPOP=$(cat "$WORK/dpop.token")
-for t in bearer dpop; do
-    redis-cli -p "$RPORT" SET "oauth:at:$(cat "$WORK/$t.jti")" '{}' EX 7200 >/dev/null
-done
+for t in bearer dpop; do store_session "$(cat "$WORK/$t.jti")" "$RPORT" 7200; done
 
 # proofs N FILE: N distinct fresh proofs for GET /api/x with this token,
 # one a line.
@@ -170,31 +149,22 @@ function request()
 end
 LUA
 
-check() {
-    local code
-    code=$(curl -s -o /dev/null -w '%{http_code}' "$@")
-    [ "$code" = 200 ] || { echo "bench: $* answered $code" >&2; exit 1; }
-}
 proofs 1 "$WORK/one.proof"
-check "http://127.0.0.1:$PORT/plain/x"
-check -H "Authorization: Bearer $BEARER" "http://127.0.0.1:$PORT/api/x"
-check -H "Authorization: DPoP $DPOP" -H "DPoP: $(cat "$WORK/one.proof")" \
+expect_200 "http://127.0.0.1:$PORT/plain/x"
+expect_200 -H "Authorization: Bearer $BEARER" "http://127.0.0.1:$PORT/api/x"
+expect_200 -H "Authorization: DPoP $DPOP" -H "DPoP: $(cat "$WORK/one.proof")" \
     "http://127.0.0.1:$PORT/api/x"
 
 # run NAME SECONDS PATH [wrk args...] -> "rps p99_ms non2xx"
 run() {
-    local name=$1 secs=$2 path=$3 out="$WORK/wrk-$1.txt"
+    local name=$1 secs=$2 path=$3
     shift 3
-    taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNS" -d"${secs}s" --latency "$@" \
-        "http://127.0.0.1:$PORT$path" >"$out"
-    wrk_figures "$out"
+    wrk_run "$name" "$secs" "http://127.0.0.1:$PORT$path" "$@"
 }
 dpop_run() {  # NAME SECONDS PROOFS (the script's arguments follow the URL)
-    taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNS" -d"${2}s" --latency -s "$WORK/proofs.lua" \
-        "http://127.0.0.1:$PORT/api/x" -- "$DPOP" "$3" >"$WORK/wrk-$1.txt"
-    wrk_figures "$WORK/wrk-$1.txt"
+    wrk_run "$1" "$2" "http://127.0.0.1:$PORT/api/x" -s "$WORK/proofs.lua" \
+        -- "$DPOP" "$3"
 }
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 echo "DPoP at oauth_require: 1 nginx worker and Redis on CPU $SERVER_CPU," \
      "wrk -t1 -c$CONNS on CPU $CLIENT_CPU, $ROUNDS interleaved rounds of" \
@@ -212,43 +182,29 @@ NPROOFS=$(awk -v r="$warm_rps" -v s="$SECONDS_RUN" 'BEGIN {printf "%d", r * s * 
 for round in $(seq "$ROUNDS"); do
     # made before the round (not timed): fresh iat, well within oauth_leeway
     proofs "$NPROOFS" "$WORK/round.proofs"
-    for name in plain bearer dpop; do
-        w0=$(ticks "$WORKER"); r0=$(ticks "$REDIS_PID")
-        case $name in
-        plain)  read -r rps p99 bad < <(run plain "$SECONDS_RUN" /plain/x) ;;
-        bearer) read -r rps p99 bad < <(run bearer "$SECONDS_RUN" /api/x \
-                    -H "Authorization: Bearer $BEARER") ;;
-        dpop)   read -r rps p99 bad < <(dpop_run dpop "$SECONDS_RUN" "$WORK/round.proofs") ;;
-        esac
-        w1=$(ticks "$WORKER"); r1=$(ticks "$REDIS_PID")
-        n=$(awk '/requests in/ {print $1}' "$WORK/wrk-$name.txt")
-        echo "$round $name $rps $p99 $bad $((w1 - w0)) $((r1 - r0)) $n" >>"$WORK/results.txt"
-    done
+    measure "$round" plain run plain "$SECONDS_RUN" /plain/x
+    measure "$round" bearer run bearer "$SECONDS_RUN" /api/x \
+        -H "Authorization: Bearer $BEARER"
+    measure "$round" dpop dpop_run dpop "$SECONDS_RUN" "$WORK/round.proofs"
 done
 
-"$PYTHON" - "$WORK/results.txt" "$(getconf CLK_TCK)" "$NPROOFS" <<'PY'
-import statistics, sys
-hz, nproofs = int(sys.argv[2]), int(sys.argv[3])
-rounds = {}
-for line in open(sys.argv[1]):
-    rnd, name, rps, p99, bad, wt, rt, n = line.split()
-    rounds.setdefault(rnd, {})[name] = dict(rps=float(rps), p99=float(p99), bad=int(bad),
-                                            worker=int(wt) * 1e6 / hz / int(n),
-                                            redis=int(rt) * 1e6 / hz / int(n), n=int(n))
+bench_py "$WORK/results.txt" "$HZ" "$NPROOFS" <<'PY'
+import sys
+from bench_rounds import bad, load, med, paired, runs
+rounds = load(sys.argv[1], sys.argv[2])
+nproofs = int(sys.argv[3])
 names = {"plain": "plain proxy", "bearer": "oauth_require, Bearer",
          "dpop": "oauth_require, DPoP + proof"}
-med = lambda xs: statistics.median(xs)
 print(f"\n{'location':<30} {'req/s':>8} {'x plain':>8} {'p99 ms':>7}"
       f" {'worker us/req':>14} {'redis us/req':>13} {'non-2xx':>8}")
 for key in ("plain", "bearer", "dpop"):
-    rs = [r[key] for r in rounds.values()]
-    ratio = med([r[key]["rps"] / r["plain"]["rps"] for r in rounds.values()])
-    print(f"{names[key]:<30} {med([x['rps'] for x in rs]):>8.0f} {ratio:>8.2f}"
-          f" {med([x['p99'] for x in rs]):>7.2f} {med([x['worker'] for x in rs]):>14.1f}"
-          f" {med([x['redis'] for x in rs]):>13.1f} {sum(x['bad'] for x in rs):>8}")
-d_b = med([r["dpop"]["rps"] / r["bearer"]["rps"] for r in rounds.values()])
-extra = med([r["dpop"]["worker"] - r["bearer"]["worker"] for r in rounds.values()])
-extra_r = med([r["dpop"]["redis"] - r["bearer"]["redis"] for r in rounds.values()])
+    rs = runs(rounds, key)
+    print(f"{names[key]:<30} {med(x.rps for x in rs):>8.0f} {paired(rounds, key):>8.2f}"
+          f" {med(x.p99 for x in rs):>7.2f} {med(x.worker_us for x in rs):>14.1f}"
+          f" {med(x.redis_us for x in rs):>13.1f} {bad(rounds, key):>8}")
+d_b = paired(rounds, "dpop", "bearer")
+extra = med(r["dpop"].worker_us - r["bearer"].worker_us for r in rounds.values())
+extra_r = med(r["dpop"].redis_us - r["bearer"].redis_us for r in rounds.values())
 print(f"DPoP / Bearer: {d_b:.2f} of the requests per second; a proof costs the worker"
       f" {extra:.1f} us of CPU and Redis {extra_r:.1f} us (medians of per-round differences)")
 print(f"(x plain: median over rounds of the round's req/s over plain's; us/req: CPU"

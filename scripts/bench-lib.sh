@@ -1,17 +1,56 @@
 # Shared by the benchmark scripts (sourced after TOP, MODULE, NGINX and
-# PYTHON are set): a work directory cleaned on exit, ports, Redis, nginx.
+# PYTHON are set): a work directory cleaned on exit, ports, pinning, Redis,
+# nginx, wrk runs, CPU time from /proc, the interleaved rounds' rows, and
+# tokens signed for oauth_require. The rounds' rows are summed up in Python
+# by scripts/bench_rounds.py (bench_py puts it on the path).
 
 WORK=$(mktemp -d /tmp/oauth-bench.XXXXXX)
 REDIS_PID=
 NGINX_PID=
+NGINX_PIDS=()   # every nginx master started: stopped with QUIT on exit
+BENCH_PIDS=()   # other servers (Redis nodes, sentinels): stopped with TERM
+HZ=$(getconf CLK_TCK)
+CONNS=${CONNS:-32}
 
 bench_cleanup() {
-    [ -n "$NGINX_PID" ] && kill -QUIT "$NGINX_PID" 2>/dev/null || true
-    [ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null || true
+    local p
+    for p in "${NGINX_PIDS[@]}" $NGINX_PID; do kill -QUIT "$p" 2>/dev/null || true; done
+    for p in "${BENCH_PIDS[@]}" $REDIS_PID; do kill "$p" 2>/dev/null || true; done
     sleep 0.3
     rm -rf "$WORK"
 }
 trap bench_cleanup EXIT
+
+# bench_need TOOL...: exits unless every tool is on PATH
+bench_need() {
+    local tool
+    for tool in "$@"; do
+        command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }
+    done
+}
+
+# bench_need_module: exits unless the module is built
+bench_need_module() {
+    [ -f "$MODULE" ] || { echo "bench: $MODULE is missing (make)" >&2; exit 1; }
+}
+
+# Pinning: the servers (nginx, Redis) on SERVER_CPU and the load generators
+# on CLIENT_CPU (taskset), so that a client does not take the servers' CPU.
+# Until bench_pin runs, nothing is pinned (ON_SERVER and ON_CLIENT empty).
+ON_SERVER=()
+ON_CLIENT=()
+
+# bench_pin: CPU 0 and 1 (BENCH_SERVER_CPU, BENCH_CLIENT_CPU or SERVER_CPU,
+# CLIENT_CPU override them; one CPU: both on 0)
+bench_pin() {
+    bench_need taskset
+    SERVER_CPU=${BENCH_SERVER_CPU:-${SERVER_CPU:-0}}
+    CLIENT_CPU=${BENCH_CLIENT_CPU:-${CLIENT_CPU:-$(($(nproc) > 1 ? 1 : 0))}}
+    taskset -c "$SERVER_CPU" true  # fails early on a machine without that CPU
+    taskset -c "$CLIENT_CPU" true
+    ON_SERVER=(taskset -c "$SERVER_CPU")
+    ON_CLIENT=(taskset -c "$CLIENT_CPU")
+}
 
 free_port() {
     "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
@@ -26,10 +65,11 @@ wait_port() {
     exit 1
 }
 
-# start_redis PORT
+# start_redis PORT: a Redis without persistence (on the server CPU once
+# pinned); REDIS_PID
 start_redis() {
-    redis-server --port "$1" --bind 127.0.0.1 --save "" --appendonly no \
-        --dir "$WORK" --logfile "$WORK/redis.log" &
+    "${ON_SERVER[@]}" redis-server --port "$1" --bind 127.0.0.1 --save "" \
+        --appendonly no --dir "$WORK" --logfile "$WORK/redis.log" &
     REDIS_PID=$!
     wait_port "$1"
 }
@@ -54,12 +94,110 @@ http {
 CONF
 }
 
-# start_nginx PORT... : runs $WORK/nginx.conf, waits for each port
+# start_nginx [-p DIR] PORT...: nginx with DIR/nginx.conf (default $WORK;
+# on the server CPU once pinned: taskset execs nginx, so the pid is the
+# master's), waits for each port. NGINX_PID: the master; WORKER: its worker.
 start_nginx() {
-    "$NGINX" -p "$WORK" -c "$WORK/nginx.conf" -e "$WORK/logs/error.log" \
-        -g "daemon off;" &
+    local dir=$WORK port
+    if [ "$1" = -p ]; then dir=$2; shift 2; fi
+    "${ON_SERVER[@]}" "$NGINX" -p "$dir" -c "$dir/nginx.conf" \
+        -e "$dir/logs/error.log" -g "daemon off;" &
     NGINX_PID=$!
+    NGINX_PIDS+=("$NGINX_PID")
     for port in "$@"; do wait_port "$port"; done
+    WORKER=$(nginx_worker "$NGINX_PID")
+}
+
+# nginx_worker MASTER: the pid of the master's (first) worker
+nginx_worker() {
+    local pid
+    for _ in $(seq 50); do
+        pid=$(pgrep -P "$1" | head -1) || true
+        [ -n "$pid" ] && { echo "$pid"; return; }
+        sleep 0.1
+    done
+    echo "bench: no nginx worker under $1" >&2
+    exit 1
+}
+
+# expect_200 CURL_ARGS...: exits unless the request answers 200
+expect_200() {
+    local code
+    code=$(curl -s -o /dev/null -w '%{http_code}' "$@")
+    [ "$code" = 200 ] || { echo "bench: $* answered $code" >&2; exit 1; }
+}
+
+# json_field NAME: that field of the JSON object on stdin
+json_field() {
+    "$PYTHON" -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
+}
+
+# mint_token PEM KID ALG ISSUER [TTL]: "jti token" of an access token signed
+# with the key (jwcrypto) as the token service mints it (scope orders:read);
+# store_session JTI REDIS_PORT [TTL] gives it its session in Redis
+mint_token() {
+    "$PYTHON" - "$@" <<'PY'
+import base64, os, sys, time
+from jwcrypto import jwk, jwt
+pem, kid, alg, issuer = sys.argv[1:5]
+ttl = int(sys.argv[5]) if len(sys.argv) > 5 else 3600
+key = jwk.JWK.from_pem(open(pem, "rb").read())
+now = int(time.time())
+jti = base64.urlsafe_b64encode(os.urandom(16)).rstrip(b"=").decode()
+t = jwt.JWT(header={"alg": alg, "kid": kid, "typ": "at+jwt"},
+            claims={"iss": issuer, "sub": "bench-user", "aud": issuer,
+                    "client_id": "bench", "scope": "orders:read",
+                    "jti": jti, "iat": now, "exp": now + ttl})
+t.make_signed_token(key)
+print(jti, t.serialize())
+PY
+}
+store_session() {
+    redis-cli -p "$2" SET "oauth:at:$1" '{}' EX "${3:-3600}" >/dev/null
+}
+
+# cpu_ticks PID: user + system CPU time of a process so far, in clock ticks
+# (0 without a pid)
+cpu_ticks() {
+    if [ -n "${1:-}" ]; then awk '{print $14 + $15}' "/proc/$1/stat"; else echo 0; fi
+}
+
+# rss_kb PID: resident memory of a process, kB
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+
+# wrk_run NAME SECONDS URL [wrk args...] [-- script args...]: wrk -t1
+# -c$CONNS --latency (on the client CPU once pinned), its output in
+# $WORK/wrk-NAME.txt; prints "requests/s p99_ms non2xx"
+wrk_run() {
+    local name=$1 secs=$2 url=$3 opts=()
+    shift 3
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do opts+=("$1"); shift; done
+    "${ON_CLIENT[@]}" wrk -t1 -c"$CONNS" -d"${secs}s" --latency "${opts[@]}" \
+        "$url" "$@" >"$WORK/wrk-$name.txt"
+    wrk_figures "$WORK/wrk-$name.txt"
+}
+
+# wrk_requests NAME: how many requests that run made
+wrk_requests() { awk '/requests in/ {print $1}' "$WORK/wrk-$1.txt"; }
+
+# measure ROUND NAME COMMAND...: one run of an interleaved round. COMMAND is
+# a wrk_run NAME ... (or prints the same figures and writes wrk-NAME.txt);
+# appends "ROUND NAME rps p99 non2xx worker_ticks redis_ticks requests" to
+# $WORK/results.txt, the CPU time of $WORKER and $REDIS_PID over the run
+# (scripts/bench_rounds.py reads the rows).
+measure() {
+    local round=$1 name=$2 w0 r0 w1 r1 rps p99 bad
+    shift 2
+    w0=$(cpu_ticks "$WORKER"); r0=$(cpu_ticks "$REDIS_PID")
+    read -r rps p99 bad < <("$@")
+    w1=$(cpu_ticks "$WORKER"); r1=$(cpu_ticks "$REDIS_PID")
+    echo "$round $name $rps $p99 $bad $((w1 - w0)) $((r1 - r0))" \
+        "$(wrk_requests "$name")" >>"$WORK/results.txt"
+}
+
+# bench_py ARGS...: python on stdin with scripts/ on its path (bench_rounds)
+bench_py() {
+    PYTHONPATH="$TOP/scripts${PYTHONPATH:+:$PYTHONPATH}" "$PYTHON" - "$@"
 }
 
 # wrk_figures FILE: "requests/s p99_ms non2xx" of a wrk --latency output
@@ -75,10 +213,15 @@ print(f"{rps:.0f} {ms:.2f} {bad.group(1) if bad else 0}")
 PY
 }
 
-# fatal_log_check: exit non-zero when nginx logged an alert, emerg or crit
+# fatal_log_check [LOG...]: exit non-zero when nginx logged an alert, emerg
+# or crit (default: $WORK/logs/error.log)
 fatal_log_check() {
-    if grep -E '\[(alert|emerg|crit)\]' "$WORK/logs/error.log"; then
-        echo "bench: error.log shows the lines above" >&2
-        exit 1
-    fi
+    local log
+    [ $# -gt 0 ] || set -- "$WORK/logs/error.log"
+    for log in "$@"; do
+        if grep -E '\[(alert|emerg|crit)\]' "$log"; then
+            echo "bench: $log shows the lines above" >&2
+            exit 1
+        fi
+    done
 }

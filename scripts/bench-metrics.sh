@@ -24,13 +24,11 @@ SECONDS_RUN=${BENCH_SECONDS:-4}
 ROUNDS=${BENCH_ROUNDS:-5}
 CONNS=${BENCH_CONNS:-32}
 
-for tool in wrk redis-server redis-cli openssl taskset "$NGINX"; do
-    command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }
-done
-[ -f "$MODULE" ] || { echo "bench: $MODULE is missing (make)" >&2; exit 1; }
-
 # shellcheck source=scripts/bench-lib.sh
 . "$TOP/scripts/bench-lib.sh"
+bench_need wrk redis-server redis-cli openssl curl "$NGINX"
+bench_need_module
+bench_pin
 
 RPORT=$(free_port)
 OFF_UPORT=$(free_port)
@@ -73,65 +71,36 @@ EOF
 conf off "$OFF_PORT" "$OFF_UPORT" ""
 conf on "$ON_PORT" "$ON_UPORT" "location = /metrics { oauth_metrics; }"
 
-PIDS=()
-stop_all() { for p in "${PIDS[@]}"; do kill -QUIT "$p" 2>/dev/null || true; done; bench_cleanup; }
-trap stop_all EXIT
-for name in off on; do
-    taskset -c 0 "$NGINX" -p "$WORK/$name" -c "$WORK/$name/nginx.conf" \
-        -e "$WORK/$name/logs/error.log" -g "daemon off;" &
-    PIDS+=($!)
-done
-wait_port "$OFF_PORT"; wait_port "$ON_PORT"
-OFF_WORKER=$(pgrep -P "${PIDS[0]}" | head -1)
-ON_WORKER=$(pgrep -P "${PIDS[1]}" | head -1)
+start_nginx -p "$WORK/off" "$OFF_PORT"
+OFF_WORKER=$WORKER
+start_nginx -p "$WORK/on" "$ON_PORT"
+ON_WORKER=$WORKER
 
-read -r JTI TOKEN < <("$PYTHON" - "$WORK/es256.pem" "$ISSUER" <<'EOF'
-import base64, os, sys, time
-from jwcrypto import jwk, jwt
-key = jwk.JWK.from_pem(open(sys.argv[1], "rb").read())
-now = int(time.time())
-jti = base64.urlsafe_b64encode(os.urandom(16)).rstrip(b"=").decode()
-t = jwt.JWT(header={"alg": "ES256", "kid": "es", "typ": "at+jwt"},
-            claims={"iss": sys.argv[2], "sub": "bench-user", "aud": sys.argv[2],
-                    "client_id": "bench", "scope": "orders:read", "jti": jti,
-                    "iat": now, "exp": now + 3600})
-t.make_signed_token(key)
-print(jti, t.serialize())
-EOF
-)
-redis-cli -p "$RPORT" SET "oauth:at:$JTI" '{}' EX 3600 >/dev/null
+read -r JTI TOKEN < <(mint_token "$WORK/es256.pem" es ES256 "$ISSUER")
+store_session "$JTI" "$RPORT"
 
 for port in "$OFF_PORT" "$ON_PORT"; do
     for path in /plain/x /api/x; do
-        code=$(curl -s -o /dev/null -w '%{http_code}' \
-            -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$port$path")
-        [ "$code" = 200 ] || { echo "bench: $port$path answered $code" >&2; exit 1; }
+        expect_200 -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$port$path"
     done
 done
 
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-run() {  # run PORT PATH WORKER -> "rps ticks n"
-    local out="$WORK/wrk.txt" before after
-    before=$(ticks "$3")
-    taskset -c 1 wrk -t1 -c"$CONNS" -d"${SECONDS_RUN}s" \
-        -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$1$2" >"$out"
-    after=$(ticks "$3")
-    echo "$(awk '/Requests\/sec/ {print $2}' "$out") $((after - before))" \
-         "$(awk '/requests in/ {print $1}' "$out")"
+run() {  # run NAME PORT PATH -> "rps p99_ms non2xx"
+    wrk_run "$1" "$SECONDS_RUN" "http://127.0.0.1:$2$3" -H "Authorization: Bearer $TOKEN"
 }
 
 echo "oauth_metrics benchmark: two nginx (1 worker each, CPU 0), with and" \
      "without an oauth_metrics location; wrk -t1 -c$CONNS on CPU 1;" \
      "$ROUNDS rounds of ${SECONDS_RUN}s"
-run "$OFF_PORT" /api/x "$OFF_WORKER" >/dev/null
-run "$ON_PORT" /api/x "$ON_WORKER" >/dev/null
+run warm "$OFF_PORT" /api/x >/dev/null
+run warm "$ON_PORT" /api/x >/dev/null
 : >"$WORK/results.txt"
 for round in $(seq "$ROUNDS"); do
     for pair in "off:$OFF_PORT:$OFF_WORKER" "on:$ON_PORT:$ON_WORKER"; do
-        IFS=: read -r name port worker <<<"$pair"
+        IFS=: read -r name port WORKER <<<"$pair"
         for loc in plain:/plain/x api:/api/x; do
             IFS=: read -r lname path <<<"$loc"
-            echo "$round $name $lname $(run "$port" "$path" "$worker")" >>"$WORK/results.txt"
+            measure "$round" "$name-$lname" run "$name-$lname" "$port" "$path"
         done
     done
 done
@@ -140,31 +109,22 @@ echo "oauth_require_total{result=\"ok\"} of the instance with metrics:" \
      "$(curl -s "http://127.0.0.1:$ON_PORT/metrics" |
         awk '/^oauth_require_total\{result="ok"\}/ {print $2}')"
 
-"$PYTHON" - "$WORK/results.txt" "$(getconf CLK_TCK)" <<'EOF'
-import statistics, sys
-hz = int(sys.argv[2])
-r = {}
-for line in open(sys.argv[1]):
-    rnd, inst, loc, rps, ticks, n = line.split()
-    r[(int(rnd), inst, loc)] = (float(rps), int(ticks) * 1e6 / hz / int(n))
-rounds = sorted({k[0] for k in r})
-med = statistics.median
+bench_py "$WORK/results.txt" "$HZ" <<'EOF'
+import sys
+from bench_rounds import load, med, runs
+rounds = load(sys.argv[1], sys.argv[2])
 print(f"\n{'instance':<24} {'plain req/s':>11} {'protected':>10} {'ratio':>6} {'us CPU/req':>11}")
 ratios = {}
 for inst, label in (("off", "without oauth_metrics"), ("on", "with oauth_metrics")):
-    ratios[inst] = [r[(k, inst, "api")][0] / r[(k, inst, "plain")][0] for k in rounds]
-    print(f"{label:<24} {med([r[(k, inst, 'plain')][0] for k in rounds]):>11.0f}"
-          f" {med([r[(k, inst, 'api')][0] for k in rounds]):>10.0f}"
+    ratios[inst] = [r[inst + "-api"].rps / r[inst + "-plain"].rps for r in rounds.values()]
+    print(f"{label:<24} {med(x.rps for x in runs(rounds, inst + '-plain')):>11.0f}"
+          f" {med(x.rps for x in runs(rounds, inst + '-api')):>10.0f}"
           f" {med(ratios[inst]):>6.3f}"
-          f" {med([r[(k, inst, 'api')][1] for k in rounds]):>11.1f}")
+          f" {med(x.worker_us for x in runs(rounds, inst + '-api')):>11.1f}")
 paired = [a / b for a, b in zip(ratios["on"], ratios["off"])]
 print(f"paired (with / without) protected/plain ratio: median {med(paired):.3f}"
       f" (rounds: {', '.join(f'{p:.3f}' for p in paired)})")
 print("(ratio: protected req/s over plain req/s of the same instance and round;"
       " us CPU/req: the worker's user+system time per protected request)")
 EOF
-for name in off on; do
-    if grep -E '\[(alert|emerg|crit)\]' "$WORK/$name/logs/error.log"; then
-        echo "bench: error.log shows the lines above" >&2; exit 1
-    fi
-done
+fatal_log_check "$WORK/off/logs/error.log" "$WORK/on/logs/error.log"

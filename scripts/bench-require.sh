@@ -24,13 +24,10 @@ SOAK=${BENCH_SOAK:-}
 ROUNDS=${BENCH_ROUNDS:-5}
 CONNS=${BENCH_CONNS:-32}
 
-for tool in wrk redis-server redis-cli openssl "$NGINX"; do
-    command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }
-done
-[ -f "$MODULE" ] || { echo "bench: $MODULE is missing (make)" >&2; exit 1; }
-
 # shellcheck source=scripts/bench-lib.sh
 . "$TOP/scripts/bench-lib.sh"
+bench_need wrk redis-server redis-cli openssl curl "$NGINX"
+bench_need_module
 
 PORT=$(free_port)
 UPORT=$(free_port)
@@ -81,53 +78,23 @@ EOF
 } >"$WORK/nginx.conf"
 
 start_nginx "$PORT"
-WORKER=$(pgrep -P "$NGINX_PID" | head -1)
 
 # One token per algorithm, signed with the configured keys (jwcrypto), with
 # its session created in Redis as the token endpoint would.
-token() {
-    "$PYTHON" - "$1" "$2" "$ISSUER" <<'EOF'
-import base64, os, sys, time
-from jwcrypto import jwk, jwt
-pem, kid, issuer = sys.argv[1:4]
-alg = {"rs": "RS256", "es": "ES256"}[kid]
-key = jwk.JWK.from_pem(open(pem, "rb").read())
-now = int(time.time())
-jti = base64.urlsafe_b64encode(os.urandom(16)).rstrip(b"=").decode()
-t = jwt.JWT(header={"alg": alg, "kid": kid, "typ": "at+jwt"},
-            claims={"iss": issuer, "sub": "bench-user", "aud": issuer,
-                    "client_id": "bench", "scope": "orders:read",
-                    "jti": jti, "iat": now, "exp": now + 3600})
-t.make_signed_token(key)
-print(jti, t.serialize())
-EOF
-}
+read -r RS_JTI RS_TOKEN < <(mint_token "$WORK/rs256.pem" rs RS256 "$ISSUER")
+read -r ES_JTI ES_TOKEN < <(mint_token "$WORK/es256.pem" es ES256 "$ISSUER")
+for jti in "$RS_JTI" "$ES_JTI"; do store_session "$jti" "$RPORT"; done
 
-read -r RS_JTI RS_TOKEN < <(token "$WORK/rs256.pem" rs)
-read -r ES_JTI ES_TOKEN < <(token "$WORK/es256.pem" es)
-for jti in "$RS_JTI" "$ES_JTI"; do
-    redis-cli -p "$RPORT" SET "oauth:at:$jti" '{}' EX 3600 >/dev/null
-done
-
-check() {
-    local code
-    code=$(curl -s -o /dev/null -w '%{http_code}' "$@")
-    [ "$code" = 200 ] || { echo "bench: $* answered $code" >&2; exit 1; }
-}
-check "http://127.0.0.1:$PORT/plain/x"
-check -H "Authorization: Bearer $RS_TOKEN" "http://127.0.0.1:$PORT/api/x"
-check -H "Authorization: Bearer $ES_TOKEN" "http://127.0.0.1:$PORT/api/x"
+expect_200 "http://127.0.0.1:$PORT/plain/x"
+expect_200 -H "Authorization: Bearer $RS_TOKEN" "http://127.0.0.1:$PORT/api/x"
+expect_200 -H "Authorization: Bearer $ES_TOKEN" "http://127.0.0.1:$PORT/api/x"
 
 # run NAME SECONDS PATH [TOKEN] -> "rps p99_ms non2xx", wrk output in $WORK
 run() {
-    local name=$1 secs=$2 path=$3 tok=${4:-} out="$WORK/wrk-$1.txt"
-    local args=(-t1 -c"$CONNS" -d"${secs}s" --latency)
-    [ -n "$tok" ] && args+=(-H "Authorization: Bearer $tok")
-    wrk "${args[@]}" "http://127.0.0.1:$PORT$path" >"$out"
-    wrk_figures "$out"
+    local name=$1 secs=$2 path=$3 tok=${4:-}
+    wrk_run "$name" "$secs" "http://127.0.0.1:$PORT$path" \
+        ${tok:+-H "Authorization: Bearer $tok"}
 }
-
-rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$WORKER/status"; }
 
 echo "oauth_require benchmark: 1 nginx worker, wrk -t1 -c$CONNS," \
      "$ROUNDS rounds of ${SECONDS_RUN}s per location, loopback," \
@@ -141,64 +108,49 @@ run warm 2 /api/x "$ES_TOKEN" >/dev/null
 # neighbour hits every location alike; medians per location. The worker's
 # CPU time per request (from /proc, user + system) is the figure least
 # bothered by other load on the machine.
-ticks() { awk '{print $14 + $15}' "/proc/$WORKER/stat"; }
 : >"$WORK/results.txt"
 for round in $(seq "$ROUNDS"); do
     for loc in "plain:/plain/x:" "rs256:/api/x:$RS_TOKEN" \
                "es256:/api/x:$ES_TOKEN"; do
         IFS=: read -r name path tok <<<"$loc"
-        before=$(ticks)
-        read -r rps p99 bad < <(run "$name" "$SECONDS_RUN" "$path" "$tok")
-        after=$(ticks)
-        n=$(awk '/requests in/ {print $1}' "$WORK/wrk-$name.txt")
-        echo "$name $rps $p99 $bad $((after - before)) $n" >>"$WORK/results.txt"
+        measure "$round" "$name" run "$name" "$SECONDS_RUN" "$path" "$tok"
     done
 done
 
-"$PYTHON" - "$WORK/results.txt" "$(getconf CLK_TCK)" <<'EOF'
-import statistics, sys
-rows = [line.split() for line in open(sys.argv[1])]
-hz = int(sys.argv[2])
+bench_py "$WORK/results.txt" "$HZ" <<'EOF'
+import sys
+from bench_rounds import bad, cpu_total, load, med, runs
+rounds = load(sys.argv[1], sys.argv[2])
 names = {"plain": "plain proxy", "rs256": "oauth_require, RS256 token",
          "es256": "oauth_require, ES256 token"}
-agg = {}
-for name, rps, p99, bad, ticks, n in rows:
-    a = agg.setdefault(name, {"rps": [], "p99": [], "bad": 0, "ticks": 0,
-                              "n": 0})
-    a["rps"].append(float(rps))
-    a["p99"].append(float(p99))
-    a["bad"] += int(bad)
-    a["ticks"] += int(ticks)
-    a["n"] += int(n)
-base = statistics.median(agg["plain"]["rps"])
-base_cpu = agg["plain"]["ticks"] * 1e6 / hz / agg["plain"]["n"]
-base_p99 = statistics.median(agg["plain"]["p99"])
+base = med(r.rps for r in runs(rounds, "plain"))
+base_cpu = cpu_total(rounds, "plain")
+base_p99 = med(r.p99 for r in runs(rounds, "plain"))
 print(f"\n{'location':<28} {'req/s':>8} {'ratio':>6} {'p99 ms':>7} {'ratio':>6}"
       f" {'us CPU/req':>11} {'ratio':>6} {'non-2xx':>8}")
 for key in ("plain", "rs256", "es256"):
-    a = agg[key]
-    rps = statistics.median(a["rps"])
-    p99 = statistics.median(a["p99"])
-    cpu = a["ticks"] * 1e6 / hz / a["n"]
+    rps = med(r.rps for r in runs(rounds, key))
+    p99 = med(r.p99 for r in runs(rounds, key))
+    cpu = cpu_total(rounds, key)
     print(f"{names[key]:<28} {rps:>8.0f} {rps / base:>6.2f} {p99:>7.2f}"
           f" {base_p99 / p99:>6.2f} {cpu:>11.1f} {base_cpu / cpu:>6.2f}"
-          f" {a['bad']:>8}")
+          f" {bad(rounds, key):>8}")
 print("(req/s and p99: medians of the rounds; us CPU/req: the nginx worker's"
       " user+system time per request; ratios: plain's cost over the"
       " location's, so 1.00 is free and lower is dearer, for p99 too;"
       " non-2xx: 503s when Redis stalled past its timeout, fail closed)")
 EOF
 
-RSS_BEFORE=$(rss_kb)
+RSS_BEFORE=$(rss_kb "$WORKER")
 if [ -z "$SOAK" ]; then
     # the issue asks for a million requests: time them at the measured rate
-    SOAK=$(awk '$1 == "rs256" {print $2}' "$WORK/results.txt" | sort -n |
+    SOAK=$(awk '$2 == "rs256" {print $3}' "$WORK/results.txt" | sort -n |
         awk '{r[NR] = $1} END {s = int(1100000 / r[int((NR + 1) / 2)]) + 1;
                               print (s < 60 ? 60 : s)}')
 fi
 read -r SOAK_RPS SOAK_P99 SOAK_BAD < <(run soak "$SOAK" /api/x "$RS_TOKEN")
-RSS_AFTER=$(rss_kb)
-SOAK_N=$(awk '/requests in/ {print $1}' "$WORK/wrk-soak.txt")
+RSS_AFTER=$(rss_kb "$WORKER")
+SOAK_N=$(wrk_requests soak)
 printf '\nworker RSS: %s kB before, %s kB after %s protected requests' \
     "$RSS_BEFORE" "$RSS_AFTER" "$SOAK_N"
 printf ' (%ss, %s requests/s, p99 %s ms, %s non-2xx)\n' "$SOAK" "$SOAK_RPS" \
@@ -255,19 +207,17 @@ echo "cache misses: $MISS_TOKENS distinct tokens cycled (the cache keeps" \
      "10,000), so every request verifies a signature"
 for kid in rs es; do
     miss_tokens "$WORK/${kid}256.pem" "$kid"
-    before=$(ticks)
-    wrk -t1 -c"$CONNS" -d"${SECONDS_RUN}s" --latency -s "$WORK/cycle.lua" \
-        "http://127.0.0.1:$PORT/api/x" -- "$WORK/miss-$kid.tokens" \
-        >"$WORK/wrk-miss-$kid.txt"
-    after=$(ticks)
-    read -r rps p99 bad < <(wrk_figures "$WORK/wrk-miss-$kid.txt")
-    n=$(awk '/requests in/ {print $1}' "$WORK/wrk-miss-$kid.txt")
-    cpu=$(awk -v t=$((after - before)) -v n="$n" -v hz="$(getconf CLK_TCK)" \
+    before=$(cpu_ticks "$WORKER")
+    read -r rps p99 bad < <(wrk_run "miss-$kid" "$SECONDS_RUN" \
+        "http://127.0.0.1:$PORT/api/x" -s "$WORK/cycle.lua" -- "$WORK/miss-$kid.tokens")
+    after=$(cpu_ticks "$WORKER")
+    n=$(wrk_requests "miss-$kid")
+    cpu=$(awk -v t=$((after - before)) -v n="$n" -v hz="$HZ" \
         'BEGIN {printf "%.1f", t * 1e6 / hz / n}')
     printf '%-28s %8s req/s, p99 %s ms, %s us CPU/req, %s non-2xx\n' \
         "oauth_require, ${kid^^}256 miss" "$rps" "$p99" "$cpu" "$bad"
 done
-echo "worker RSS after the misses: $(rss_kb) kB (the cache full, 10,000 tokens)"
+echo "worker RSS after the misses: $(rss_kb "$WORKER") kB (the cache full, 10,000 tokens)"
 
 REDIS_CONNS=$(redis-cli -p "$RPORT" INFO stats |
     awk -F: '/^total_connections_received/ {print $2}' | tr -d '\r')

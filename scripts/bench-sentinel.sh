@@ -15,22 +15,11 @@ PYTHON=${PYTHON:-/usr/bin/python3}
 SECONDS_RUN=${BENCH_SECONDS:-5}
 ROUNDS=${BENCH_ROUNDS:-5}
 CONNS=${BENCH_CONNS:-32}
-SERVER_CPU=${BENCH_SERVER_CPU:-0}
-CLIENT_CPU=${BENCH_CLIENT_CPU:-1}
-
-for tool in wrk redis-server redis-cli curl taskset "$NGINX"; do
-    command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }
-done
 
 # shellcheck source=scripts/bench-lib.sh
 . "$TOP/scripts/bench-lib.sh"
-
-PIDS=()
-sentinel_cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-    bench_cleanup
-}
-trap sentinel_cleanup EXIT
+bench_need wrk redis-server redis-cli curl "$NGINX"
+bench_pin
 
 # node NAME PORT [ARGS...]: a redis-server (or sentinel) from its own
 # config file, pinned with the servers
@@ -41,9 +30,9 @@ node() {
     printf 'port %s\nbind 127.0.0.1\ndir %s\nlogfile %s\nsave ""\nappendonly no\n' \
         "$port" "$WORK/$name" "$WORK/$name/log" >"$WORK/$name/redis.conf"
     printf '%s\n' "$@" >>"$WORK/$name/redis.conf"
-    taskset -c "$SERVER_CPU" redis-server "$WORK/$name/redis.conf" \
+    "${ON_SERVER[@]}" redis-server "$WORK/$name/redis.conf" \
         $([ "${name#sentinel}" != "$name" ] && echo --sentinel) &
-    PIDS+=($!)
+    BENCH_PIDS+=($!)
     wait_port "$port"
 }
 
@@ -101,11 +90,7 @@ ctl user create --username ann --password bench-password
 EOF
 } >"$WORK/nginx.conf"
 
-taskset -c "$SERVER_CPU" "$NGINX" -p "$WORK" -c "$WORK/nginx.conf" \
-    -e "$WORK/logs/error.log" -g "daemon off;" &
-NGINX_PID=$!
-wait_port "$PORT"
-WORKER=$(pgrep -P "$NGINX_PID" | head -1)
+start_nginx "$PORT"
 
 # a real token from the token endpoint (the worker found the primary)
 TOKEN=
@@ -119,14 +104,11 @@ except Exception: pass') || true
 done
 [ -n "$TOKEN" ] || { echo "bench: no token through the sentinels" >&2; exit 1; }
 
-run() {
-    local name=$1 secs=$2 path=$3 tok=${4:-} out="$WORK/wrk-$1.txt"
-    local args=(-t1 -c"$CONNS" -d"${secs}s" --latency)
-    [ -n "$tok" ] && args+=(-H "Authorization: Bearer $tok")
-    taskset -c "$CLIENT_CPU" wrk "${args[@]}" "http://127.0.0.1:$PORT$path" >"$out"
-    wrk_figures "$out"
+run() {  # run NAME SECONDS PATH [TOKEN] -> "rps p99_ms non2xx"
+    local name=$1 secs=$2 path=$3 tok=${4:-}
+    wrk_run "$name" "$secs" "http://127.0.0.1:$PORT$path" \
+        ${tok:+-H "Authorization: Bearer $tok"}
 }
-ticks() { awk '{print $14 + $15}' "/proc/$WORKER/stat"; }
 
 echo "Sentinel topology (primary, replica, 3 sentinels): 1 nginx worker" \
      "(CPU $SERVER_CPU with Redis), wrk -t1 -c$CONNS (CPU $CLIENT_CPU)," \
@@ -137,36 +119,23 @@ run warm 2 /api/x "$TOKEN" >/dev/null
 for round in $(seq "$ROUNDS"); do
     for loc in "plain:/plain/x:" "sentinel:/api/x:$TOKEN"; do
         IFS=: read -r name path tok <<<"$loc"
-        before=$(ticks)
-        read -r rps p99 bad < <(run "$name" "$SECONDS_RUN" "$path" "$tok")
-        after=$(ticks)
-        n=$(awk '/requests in/ {print $1}' "$WORK/wrk-$name.txt")
-        echo "$round $name $rps $p99 $bad $((after - before)) $n" >>"$WORK/results.txt"
+        measure "$round" "$name" run "$name" "$SECONDS_RUN" "$path" "$tok"
     done
 done
 
-"$PYTHON" - "$WORK/results.txt" "$(getconf CLK_TCK)" <<'EOF'
-import statistics, sys
-rows = [line.split() for line in open(sys.argv[1])]
-hz = int(sys.argv[2])
-by = {}
-for rnd, name, rps, p99, bad, ticks, n in rows:
-    by.setdefault(name, {})[rnd] = (float(rps), float(p99), int(bad),
-                                    int(ticks), int(n))
-def cpu(name):
-    t = sum(v[3] for v in by[name].values())
-    n = sum(v[4] for v in by[name].values())
-    return t * 1e6 / hz / n
-ratios = [by["sentinel"][r][0] / by["plain"][r][0] for r in by["plain"]]
+bench_py "$WORK/results.txt" "$HZ" <<'EOF'
+import sys
+from bench_rounds import bad, cpu_total, load, med, paired, runs
+rounds = load(sys.argv[1], sys.argv[2])
 print(f"{'location':<36} {'req/s':>8} {'p99 ms':>7} {'us CPU/req':>11} {'non-2xx':>8}")
 for name, label in (("plain", "plain proxy"),
                     ("sentinel", "oauth_require, Sentinel primary")):
-    v = by[name].values()
-    print(f"{label:<36} {statistics.median(x[0] for x in v):>8.0f}"
-          f" {statistics.median(x[1] for x in v):>7.2f} {cpu(name):>11.1f}"
-          f" {sum(x[2] for x in v):>8}")
+    v = runs(rounds, name)
+    print(f"{label:<36} {med(x.rps for x in v):>8.0f}"
+          f" {med(x.p99 for x in v):>7.2f} {cpu_total(rounds, name):>11.1f}"
+          f" {bad(rounds, name):>8}")
 print(f"protected/plain req/s, median of the paired rounds: "
-      f"{statistics.median(ratios):.2f}")
+      f"{paired(rounds, 'sentinel'):.2f}")
 EOF
 echo
 echo "Redis memory per live token on the Sentinel primary:"

@@ -26,15 +26,11 @@ SECONDS_RUN=${BENCH_SECONDS:-5}
 ROUNDS=${BENCH_ROUNDS:-3}
 CONNS=${BENCH_CONNS:-32}
 REVOCATIONS=${BENCH_REVOCATIONS:-1000}
-SERVER_CPU=0
-CLIENT_CPU=1
-
-for tool in wrk redis-server redis-cli openssl taskset "$NGINX"; do
-    command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }
-done
 
 # shellcheck source=scripts/bench-lib.sh
 . "$TOP/scripts/bench-lib.sh"
+bench_need wrk redis-server redis-cli openssl curl "$NGINX"
+bench_pin
 
 PORT_OFF=$(free_port)
 PORT_ON=$(free_port)
@@ -46,10 +42,7 @@ ISSUER="http://127.0.0.1:$PORT_A"
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
     -out "$WORK/rs256.pem" 2>/dev/null
 
-taskset -c "$SERVER_CPU" redis-server --port "$RPORT" --bind 127.0.0.1 \
-    --save "" --appendonly no --dir "$WORK" --logfile "$WORK/redis.log" &
-REDIS_PID=$!
-wait_port "$RPORT"
+start_redis "$RPORT"
 
 COMMON="oauth_redis 127.0.0.1:$RPORT keepalive=4;
     oauth_issuer $ISSUER;
@@ -79,11 +72,8 @@ EOF
 } >"$WORK/nginx.conf"
 sed -i "s|error_log $WORK/logs/error.log warn|error_log $WORK/logs/error.log info|" "$WORK/nginx.conf"
 
-taskset -c "$SERVER_CPU" "$NGINX" -p "$WORK" -c "$WORK/nginx.conf" \
-    -e "$WORK/logs/error.log" -g "daemon off;" &
-NGINX_PID=$!
-wait_port "$PORT_OFF"; wait_port "$PORT_ON"
-WORKER=$(pgrep -P "$NGINX_PID" | head -1)
+start_nginx "$PORT_OFF" "$PORT_ON"
+B_WORKER=$WORKER
 
 # node A: its own nginx (own prefix, pid, logs), the endpoints
 mkdir -p "$WORK/a/logs" "$WORK/a/tmp"
@@ -106,11 +96,8 @@ http {
     }
 }
 EOF
-taskset -c "$SERVER_CPU" "$NGINX" -p "$WORK/a" -c "$WORK/a/nginx.conf" \
-    -e "$WORK/a/logs/error.log" -g "daemon off;" &
-A_PID=$!
-wait_port "$PORT_A"
-trap 'kill -QUIT $A_PID 2>/dev/null || true; bench_cleanup' EXIT
+start_nginx -p "$WORK/a" "$PORT_A"
+WORKER=$B_WORKER  # the figures are node B's
 
 for _ in $(seq 100); do
     grep -q "tracking confirmed" "$WORK/logs/error.log" && break
@@ -119,12 +106,12 @@ done
 
 SECRET=$("$OAUTHCTL" --redis "127.0.0.1:$RPORT" client create --id bench \
     --grant-types client_credentials --scope "a" |
-    "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["client_secret"])')
+    json_field client_secret)
 
 token() {
     curl -s -u "bench:$SECRET" -d grant_type=client_credentials \
         "http://127.0.0.1:$PORT_A/oauth2/token" |
-        "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
+        json_field access_token
 }
 TOKEN=$(token)
 
@@ -144,17 +131,15 @@ commands() {  # Redis commands run so far, INFO left out
     redis-cli -p "$RPORT" INFO commandstats |
         awk -F'[=,:]' '/^cmdstat_/ && $1 != "cmdstat_info" {n += $3} END {print n + 0}'
 }
-ticks() { awk '{print $14 + $15}' "/proc/$WORKER/stat"; }
+ticks() { cpu_ticks "$WORKER"; }
 
 run() {  # run NAME PORT PATH [TOKEN|@script]
-    local name=$1 port=$2 path=$3 tok=${4:-} out="$WORK/wrk-$1.txt"
-    local args=(-t1 -c"$CONNS" -d"${SECONDS_RUN}s" --latency)
+    local name=$1 port=$2 path=$3 tok=${4:-} args=()
     case "$tok" in
         @*) args+=(-s "${tok#@}") ;;
         ?*) args+=(-H "Authorization: Bearer $tok") ;;
     esac
-    taskset -c "$CLIENT_CPU" wrk "${args[@]}" "http://127.0.0.1:$port$path" >"$out"
-    wrk_figures "$out"
+    wrk_run "$name" "$SECONDS_RUN" "http://127.0.0.1:$port$path" "${args[@]}"
 }
 
 echo "oauth_session_cache benchmark: 1 nginx worker and Redis on CPU $SERVER_CPU," \
@@ -172,11 +157,11 @@ for round in $(seq "$ROUNDS"); do
         t0=$(ticks); c0=$(commands)
         read -r rps p99 bad < <(run "$name" "$port" "$path" "$tok")
         t1=$(ticks); c1=$(commands)
-        n=$(awk '/requests in/ {print $1}' "$WORK/wrk-$name.txt")
+        n=$(wrk_requests "$name")
         echo "$round $name $rps $p99 $bad $((t1 - t0)) $n $((c1 - c0))" >>"$WORK/results.txt"
     done
 done
-RSS=$(awk '/^VmRSS/ {print $2}' "/proc/$WORKER/status")
+RSS=$(rss_kb "$WORKER")
 
 "$PYTHON" - "$WORK/results.txt" "$(getconf CLK_TCK)" <<'EOF'
 import statistics, sys
@@ -208,7 +193,7 @@ EOF
 echo "worker RSS after the runs: $RSS kB (1,000 sessions remembered, default size=10000)"
 
 # The revocation delay, A's 200 -> B's first 401, with a hammer on B.
-taskset -c "$CLIENT_CPU" "$PYTHON" - "$PORT_A" "$PORT_ON" "$SECRET" "$REVOCATIONS" <<'EOF'
+"${ON_CLIENT[@]}" "$PYTHON" - "$PORT_A" "$PORT_ON" "$SECRET" "$REVOCATIONS" <<'EOF'
 import base64, http.client, json, multiprocessing as mp, statistics, sys, time
 port_a, port_b, secret, total = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 auth = {"Authorization": "Basic " + base64.b64encode(f"bench:{secret}".encode()).decode(),

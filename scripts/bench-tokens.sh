@@ -29,19 +29,15 @@ SECONDS_RUN=${BENCH_SECONDS:-5}
 ROUNDS=${BENCH_ROUNDS:-3}
 CONNS=${BENCH_CONNS:-32}
 PROFILE=${BENCH_PROFILE:-}
-SERVER_CPU=${SERVER_CPU:-0}
-CLIENT_CPU=${CLIENT_CPU:-1}
 
-for tool in wrk redis-server openssl taskset "$NGINX"; do
-    command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }
-done
+# shellcheck source=scripts/bench-lib.sh
+. "$TOP/scripts/bench-lib.sh"
+bench_need wrk redis-server openssl curl "$NGINX"
 if [ -n "$PROFILE" ] && ! command -v perf >/dev/null; then
     echo "bench: BENCH_PROFILE needs perf (linux-perf)" >&2
     exit 1
 fi
-
-# shellcheck source=scripts/bench-lib.sh
-. "$TOP/scripts/bench-lib.sh"
+bench_pin
 
 PORT=$(free_port)
 UPORT=$(free_port)
@@ -54,13 +50,6 @@ RPORT=$(free_port)
 "$OAUTHCTL" key generate --alg ES256 --out "$WORK/es256.pem" >/dev/null
 "$OAUTHCTL" key generate --alg EdDSA --out "$WORK/eddsa.pem" >/dev/null
 
-taskset -c "$SERVER_CPU" true  # fail early on a machine without that core
-start_redis() {  # bench-lib's, pinned
-    taskset -c "$SERVER_CPU" redis-server --port "$1" --bind 127.0.0.1 --save "" \
-        --appendonly no --dir "$WORK" --logfile "$WORK/redis.log" &
-    REDIS_PID=$!
-    wait_port "$1"
-}
 start_redis "$RPORT"
 
 SECRET=bench-secret-0123456789abcdef0123456789abcdef
@@ -105,24 +94,10 @@ $(token_server "$RS_PORT" rs256.pem)
 CONF
 } >"$WORK/nginx.conf"
 
-# bench-lib's start_nginx, pinned (taskset execs nginx: same pid)
-taskset -c "$SERVER_CPU" "$NGINX" -p "$WORK" -c "$WORK/nginx.conf" \
-    -e "$WORK/logs/error.log" -g "daemon off;" &
-NGINX_PID=$!
-for port in "$PORT" "$ES_PORT" "$ED_PORT" "$RS_PORT"; do wait_port "$port"; done
-WORKER_PID=
-for _ in $(seq 50); do
-    WORKER_PID=$(cat "/proc/$NGINX_PID/task/"*/children 2>/dev/null | awk '{print $1}')
-    [ -n "$WORKER_PID" ] && break
-    sleep 0.1
-done
-[ -n "$WORKER_PID" ] || { echo "bench: no nginx worker" >&2; exit 1; }
+start_nginx "$PORT" "$ES_PORT" "$ED_PORT" "$RS_PORT"
+WORKER_PID=$WORKER
 
 BASIC=$(printf '%s' "bench:$SECRET" | base64 -w0)
-
-# cpu_ticks PID: utime + stime of a process, in clock ticks
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-HZ=$(getconf CLK_TCK)
 
 # run NAME URL [BODY [SECONDS]] -> "name rps p99_ms non2xx worker_us redis_us"
 # (GET without a body; POST form with Basic otherwise; CPU per request)
@@ -140,20 +115,18 @@ LUA
     fi
     local w0 r0 w1 r1
     w0=$(cpu_ticks "$WORKER_PID"); r0=$(cpu_ticks "$REDIS_PID")
-    taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNS" -d"${secs}s" --latency \
-        -s "$WORK/$name.lua" "$url" >"$WORK/wrk-$name.txt"
+    local figures total
+    figures=$(wrk_run "$name" "$secs" "$url" -s "$WORK/$name.lua")
     w1=$(cpu_ticks "$WORKER_PID"); r1=$(cpu_ticks "$REDIS_PID")
-    local total
-    total=$(awk '/requests in/ {print $1}' "$WORK/wrk-$name.txt")
-    echo "$name $(wrk_figures "$WORK/wrk-$name.txt")" \
+    total=$(wrk_requests "$name")
+    echo "$name $figures" \
         "$(( (w1 - w0) * 1000000 / HZ / total ))" \
         "$(( (r1 - r0) * 1000000 / HZ / total ))"
 }
 
 TOKEN_BODY=grant_type=client_credentials
 TOKEN=$(curl -s -u "bench:$SECRET" -d "$TOKEN_BODY" \
-    "http://127.0.0.1:$RS_PORT/token" |
-    "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+    "http://127.0.0.1:$RS_PORT/token" | json_field access_token)
 
 declare -A URL=(
     [plain]="http://127.0.0.1:$PORT/plain/x"

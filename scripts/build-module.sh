@@ -16,14 +16,19 @@ flock 9
 ngx="$build/nginx"
 # OAUTH_CC_OPT: extra compiler and linker flags (sanitizers, make test-asan)
 cc_opt=${OAUTH_CC_OPT:-}
+# The nginx binary's own flags: HTTP/2, sub and auth_request for the tests
+# that use them; --with-debug so that error_log ... debug writes debug lines
+# (the secrets-in-logs test reads them; Debian's nginx has it too).
+binary_flags=(--with-http_v2_module --with-http_sub_module
+              --with-http_auth_request_module --with-debug)
 stamp="$(cd "$top" && echo src/nginx/*.c; md5sum config | cut -d' ' -f1; echo "$src $what $cc_opt")"
+[ "$what" = binary ] && stamp="$stamp ${binary_flags[*]}"
 if [ ! -f "$ngx/objs/Makefile" ] || [ "$(cat "$build/nginx.stamp" 2>/dev/null)" != "$stamp" ]; then
     rm -rf "$ngx" "$build/nginx.stamp"
     cp -a "$src" "$ngx"
     flags=(--with-compat --with-threads --with-http_ssl_module)
     if [ "$what" = binary ]; then
-        flags+=(--with-http_v2_module --with-http_sub_module
-                --with-http_auth_request_module)
+        flags+=("${binary_flags[@]}")
     elif [ -f "$ngx/conf_flags" ]; then
         # shellcheck disable=SC1091
         . "$ngx/conf_flags"

@@ -39,15 +39,16 @@ def upstream():
 
 @pytest.fixture
 def nginx_factory(workdir):
-    """make(http_body, port=None, workers=1) -> started rig.Nginx.
+    """make(http_body, port=None, workers=1, log_level="info") -> started
+    rig.Nginx.
     Every nginx is stopped after the test, and the test fails if its
     error.log shows an alert, an emerg or a crashed worker."""
     started = []
 
-    def make(http, port=None, workers=1, start=True):
+    def make(http, port=None, workers=1, start=True, log_level="info"):
         port = port or rig.free_port()
         n = rig.Nginx(workdir, http.replace("{port}", str(port)), port,
-                      workers=workers)
+                      workers=workers, log_level=log_level)
         started.append(n)
         return n.start() if start else n
 

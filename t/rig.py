@@ -4,6 +4,7 @@ module, a real upstream; each started on a free loopback port and stopped by PID
 import http.server
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -212,13 +213,27 @@ def gen_key(path, alg):
     return path
 
 
+def nginx_version():
+    """(major, minor, patch) of the nginx under test."""
+    out = subprocess.run([NGINX, "-v"], capture_output=True, text=True)
+    m = re.search(r"nginx/(\d+)\.(\d+)\.(\d+)", out.stdout + out.stderr)
+    return tuple(int(x) for x in m.groups())
+
+
+def nginx_has_debug():
+    """Whether the nginx under test was built --with-debug (without it,
+    error_log ... debug writes no debug line at all)."""
+    out = subprocess.run([NGINX, "-V"], capture_output=True, text=True)
+    return "--with-debug" in out.stdout + out.stderr
+
+
 class Nginx:
     """nginx (master + workers) with a generated configuration.
 
     `http` is the body of http{} after the module's globals; the rig adds
     load_module, temp paths and the logs. Call url(path) for addresses."""
 
-    def __init__(self, workdir, http, port, workers=1):
+    def __init__(self, workdir, http, port, workers=1, log_level="info"):
         self.port = port
         self.prefix = tempfile.mkdtemp(prefix="nginx-", dir=workdir)
         for d in ("logs", "tmp"):
@@ -226,7 +241,7 @@ class Nginx:
         self.error_log = os.path.join(self.prefix, "logs", "error.log")
         self.conf = os.path.join(self.prefix, "nginx.conf")
         with open(self.conf, "w") as f:
-            f.write(render_main_conf(self.prefix, http, workers))
+            f.write(render_main_conf(self.prefix, http, workers, log_level))
         self.proc = None
 
     def test_config(self):
@@ -278,12 +293,12 @@ class Nginx:
                 if any(m in line for m in FATAL_LOG_MARKERS)]
 
 
-def render_main_conf(prefix, http, workers=1):
+def render_main_conf(prefix, http, workers=1, log_level="info"):
     return textwrap.dedent(f"""\
         load_module {MODULE};
         worker_processes {workers};
         pid {prefix}/nginx.pid;
-        error_log {prefix}/logs/error.log info;
+        error_log {prefix}/logs/error.log {log_level};
         events {{ worker_connections 1024; }}
         http {{
             access_log off;

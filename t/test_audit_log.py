@@ -9,10 +9,11 @@ import time
 import requests
 
 import rig
-from browser_util import (REDIRECT_URI, Browser, authorize_url, make_client,
-                          make_user, pkce_pair, query_of)
-from codeflow import jwt_claims
-from token_support import TOKEN, REVOKE
+from support.browser import (REDIRECT_URI, Browser, authorize_url, make_client,
+                             make_user, pkce_pair)
+from support.jose import jwt_claims
+from support.query import query_of
+from support.tokens import TOKEN, REVOKE
 
 PASSWORD = "correct horse"
 WRONG = "battery staple"

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 import rig
-from chromium import Browser
+from support.chromium import Browser
 
 UPSTREAM = "127.0.0.1:8081"
 DEMO_CSP = ("default-src 'none'; script-src 'self'; connect-src 'self'; "
@@ -77,7 +77,7 @@ def test_demo_signs_in_calls_the_api_refreshes_revokes_and_signs_out(demo, brows
 
     id_claims = json.loads(b.text("#id-claims"))
     assert id_claims["iss"] == demo.url()
-    assert id_claims["aud"] in ("demo-app", ["demo-app"])
+    assert id_claims["aud"] == "demo-app"  # SPEC §3: aud(=client_id)
     assert id_claims["nonce"]
     at = json.loads(b.text("#access-claims"))
     assert at["client_id"] == "demo-app" and at["sub"] == id_claims["sub"]

@@ -4,11 +4,12 @@ state and iss for the rest, 403 for CSRF failures, the login form again for
 wrong credentials."""
 import requests
 
-from browser_util import (REDIRECT_URI, Browser, assert_security_headers,
-                          authorize_url, forms_of, make_client, make_user,
-                          pkce_pair, query_of)
-from test_browser_flow import (assert_code_redirect, assert_error_redirect,
-                               sign_in, start)
+from support.browser import (REDIRECT_URI, Browser, assert_code_redirect,
+                             assert_error_redirect, assert_security_headers,
+                             authorize_url, make_client, make_user, sign_in,
+                             start)
+from support.forms import forms_of
+from support.query import query_of
 
 
 def assert_html_400(r):
@@ -129,20 +130,23 @@ def test_login_without_csrf_field_is_403(server, ctl):
     hidden = {n: v for n, k, v in forms_of(page.text)[0].inputs if k == "hidden"}
     data = {"login_challenge": hidden["login_challenge"],
             "username": "alice", "password": "correct horse"}
-    r = b.s.post(server.url("/oauth2/login"), data=data, allow_redirects=False)
+    r = b.session.post(server.url("/oauth2/login"), data=data, allow_redirects=False)
     assert r.status_code == 403
     assert_security_headers(r)
     assert "oauth_sso" not in r.headers.get("Set-Cookie", "")
     # a wrong value, and the right value from another browser
-    r = b.s.post(server.url("/oauth2/login"), data=dict(data, csrf="x" * 43),
+    r = b.session.post(server.url("/oauth2/login"), data=dict(data, csrf="x" * 43),
                  allow_redirects=False)
     assert r.status_code == 403
     other = requests.post(server.url("/oauth2/login"),
                           data=dict(data, csrf=hidden["csrf"]),
                           allow_redirects=False)
     assert other.status_code == 403
-    # the form itself still works
-    assert b.login(page, "alice", "correct horse").status_code in (200, 302, 303)
+    # the form itself still works: signed in, the flow goes on to the
+    # consent page (consent "once", nothing granted yet)
+    done = b.login(page, "alice", "correct horse")
+    assert done.status_code == 200, done.text
+    assert "oauth-page--consent" in done.text
 
 
 def test_consent_without_csrf_field_is_403(server, ctl, redis):
@@ -152,7 +156,7 @@ def test_consent_without_csrf_field_is_403(server, ctl, redis):
     consent = sign_in(b, start(server)[0])
     hidden = {n: v for n, k, v in forms_of(consent.text)[0].inputs
               if k == "hidden"}
-    r = b.s.post(server.url("/oauth2/consent"),
+    r = b.session.post(server.url("/oauth2/consent"),
                  data={"authz": hidden["authz"], "decision": "approve"},
                  allow_redirects=False)
     assert r.status_code == 403
@@ -207,7 +211,7 @@ def test_a_handle_does_not_work_in_another_browser(server, ctl):
     make_client(ctl, consent="skip")
     make_user(ctl)
     b = Browser(server)
-    r = b.s.get(start(server)[0], allow_redirects=False)
+    r = b.session.get(start(server)[0], allow_redirects=False)
     challenge = query_of(r.headers["Location"])["login_challenge"]
     # the victim signs in, the attacker replays the continuation
     other = Browser(server)

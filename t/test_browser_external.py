@@ -9,8 +9,8 @@ import pytest
 import requests
 
 import rig
-from browser_util import (Browser, make_client, query_of)
-from test_browser_flow import assert_code_redirect, start
+from support.browser import Browser, assert_code_redirect, make_client, start
+from support.query import query_of
 
 EXT = "https://login.example/signin"
 
@@ -77,7 +77,7 @@ def test_external_login_end_to_end(ext_server, ctl, redis):
     assert_code_redirect(server, b.go(start(server, state="again")[0]),
                          state="again")
     # and the verifier was spent
-    r = requests.get(redirect_to, cookies=b.s.cookies, allow_redirects=False)
+    r = requests.get(redirect_to, cookies=b.session.cookies, allow_redirects=False)
     assert r.status_code == 400
 
 
@@ -91,7 +91,7 @@ def test_redirect_to_works_only_in_the_browser_that_started(ext_server, ctl):
     other = Browser(server)
     landed = other.go(r.json()["redirect_to"])
     assert landed.status_code == 400
-    assert "oauth_sso" not in other.s.cookies
+    assert "oauth_sso" not in other.session.cookies
 
 
 def test_login_accept_token_rules(ext_server, ctl):

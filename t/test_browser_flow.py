@@ -9,49 +9,11 @@ import requests
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.common.security import generate_token
 
-from browser_util import (REDIRECT_URI, Browser, assert_security_headers,
-                          authorize_url, forms_of, make_client, make_user,
-                          pkce_pair, query_of)
-
-
-def start(server, client_id="web", **params):
-    verifier, challenge = pkce_pair()
-    params.setdefault("state", "st-123")
-    params.setdefault("scope", "openid profile")
-    url = authorize_url(server, client_id, code_challenge=challenge,
-                        code_challenge_method="S256", **params)
-    return url, verifier
-
-
-def sign_in(browser, url, username="alice", password="correct horse"):
-    page = browser.go(url)
-    assert page.status_code == 200, page.text
-    assert "oauth-page--login" in page.text
-    return browser.login(page, username, password)
-
-
-def assert_code_redirect(server, r, state="st-123"):
-    assert r.status_code in (302, 303), r.text
-    loc = r.headers["Location"]
-    assert loc.startswith(REDIRECT_URI + "?"), loc
-    q = query_of(loc)
-    assert q["state"] == state
-    assert q["iss"] == server.url("")
-    assert len(q["code"]) >= 22
-    assert "error" not in q
-    return q
-
-
-def assert_error_redirect(server, r, error, state="st-123"):
-    assert r.status_code in (302, 303), (r.status_code, r.text)
-    loc = r.headers["Location"]
-    assert loc.startswith(REDIRECT_URI + "?"), loc
-    q = query_of(loc)
-    assert q["error"] == error, q
-    assert q.get("state") == state
-    assert q["iss"] == server.url("")
-    assert "code" not in q
-    return q
+from support.browser import (REDIRECT_URI, Browser, assert_code_redirect,
+                             assert_error_redirect, assert_security_headers,
+                             authorize_url, make_client, make_user, pkce_pair,
+                             sign_in, start)
+from support.forms import forms_of
 
 
 def test_authlib_pkce_flow_through_login_and_consent(server, ctl, redis):
@@ -112,7 +74,7 @@ def test_sso_cookie_and_second_authorize_skips_login(server, ctl):
     b = Browser(server)
     url, _ = start(server)
     consent = sign_in(b, url)
-    cookies = [c for c in b.s.cookies if c.name == "oauth_sso"]
+    cookies = [c for c in b.session.cookies if c.name == "oauth_sso"]
     assert len(cookies) == 1
     c = cookies[0]
     assert c.has_nonstandard_attr("HttpOnly")
@@ -178,11 +140,11 @@ def test_prompt_login_forces_the_login_page_again(server, ctl):
     make_user(ctl)
     b = Browser(server)
     assert_code_redirect(server, sign_in(b, start(server)[0]))
-    old = b.s.cookies.get("oauth_sso")
+    old = b.session.cookies.get("oauth_sso")
     page = b.go(start(server, prompt="login")[0])
     assert page.status_code == 200 and "oauth-page--login" in page.text
     assert_code_redirect(server, b.login(page, "alice", "correct horse"))
-    assert b.s.cookies.get("oauth_sso") != old
+    assert b.session.cookies.get("oauth_sso") != old
 
 
 def test_consent_always_asks_every_time(server, ctl):
@@ -282,7 +244,7 @@ def test_sso_session_is_stored_hashed_and_revocable(server, ctl, redis):
     user = make_user(ctl)
     b = Browser(server)
     assert_code_redirect(server, sign_in(b, start(server)[0]))
-    cookie = b.s.cookies.get("oauth_sso")
+    cookie = b.session.cookies.get("oauth_sso")
     sid = hashlib.sha256(cookie.encode()).hexdigest()
     record = json.loads(redis.cli("GET", f"oauth:sso:{sid}"))
     assert record["sub"] == user["sub"] and record["username"] == "alice"
@@ -315,6 +277,6 @@ def test_no_secret_reaches_the_error_log(server, ctl):
     q = assert_code_redirect(server, b.submit(consent, button="Approve"))
     log = server.log()
     secrets = [q["code"], "correct horse", "wrong secret",
-               b.s.cookies.get("oauth_sso"), b.s.cookies.get("oauth_csrf")]
+               b.session.cookies.get("oauth_sso"), b.session.cookies.get("oauth_csrf")]
     for secret in secrets:
         assert secret and secret not in log

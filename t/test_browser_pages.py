@@ -1,9 +1,10 @@
 """The pages as a site deploys them: restyled with sub_filter (README, "Restyling the pages")
 and the form's action following the location."""
 import rig
-from browser_util import (Browser, assert_security_headers, forms_of,
-                          make_client, make_user)
-from test_browser_flow import assert_code_redirect, start
+from support.browser import (Browser, assert_code_redirect,
+                             assert_security_headers, make_client, make_user,
+                             start)
+from support.forms import forms_of
 
 
 def test_pages_can_be_restyled_with_sub_filter(nginx_factory, redis, keys, ctl):

@@ -1,5 +1,5 @@
 """`oauth_redis cluster=...` (issue 10, SPEC 7) on a real three-master Redis
-Cluster (t/cluster_support.py): the whole token service and edge on it, keys
+Cluster (t/support/cluster.py): the whole token service and edge on it, keys
 on every master, revoke by client and by subject through oauthctl
 --redis-cluster, a slot migrated mid-run (ASK, then MOVED), a stopped master
 failing closed while the others serve, and nginx -t's refusals."""
@@ -9,9 +9,11 @@ import pytest
 import requests
 
 import rig
-from cluster_support import Cluster
-from codeflow import REDIRECT, Browser, bearer, new_verifier, query_of, s256
-from test_device import Person, codes, poll, GRANT  # noqa: F401 (helpers)
+from support.cluster import Cluster
+from support.browser import Browser
+from support.code_flow import REDIRECT, bearer, new_verifier, s256
+from support.device import GRANT, Person, codes, poll  # noqa: F401 (helpers)
+from support.query import query_of
 
 ERRORS = re.compile(r"errorstat_(MOVED|ASK):count=(\d+)")
 

@@ -8,9 +8,11 @@ import pytest
 import requests
 from authlib.integrations.requests_client import OAuth2Session
 
-from codeflow import (REDIRECT, RFC_VERIFIER, Browser, bearer, exchange,
-                      jwt_claims, new_verifier, put_code, query_of, s256,
-                      verify_id_token)
+from support.browser import Browser
+from support.code_flow import (REDIRECT, RFC_VERIFIER, bearer, exchange,
+                               new_verifier, put_code, s256)
+from support.jose import jwt_claims, verify_id_token
+from support.query import query_of
 
 USER_CLAIMS = {"name": "Alice Liddell", "email": "alice@example.com",
                "email_verified": True, "phone_number": "+1 555 0100"}

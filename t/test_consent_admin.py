@@ -4,8 +4,8 @@ client; oauth_consent_ttl."""
 import time
 
 import rig
-from browser_util import Browser, make_client, make_user
-from test_browser_flow import assert_code_redirect, sign_in, start
+from support.browser import (Browser, assert_code_redirect, make_client,
+                             make_user, sign_in, start)
 
 
 def remember(server, ctl):

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 import rig
-from token_support import confidential
+from support.tokens import confidential
 
 APP = "https://app.example.com"
 EVIL = "https://evil.example"

@@ -3,7 +3,6 @@ HTTP posts) asks for codes and polls the token endpoint; a person (a scripted
 browser on the module's real HTML pages) signs in, types the code and
 approves or denies. Tokens are checked with jwcrypto against the served JWKS."""
 import hashlib
-import json
 import re
 import socket
 import time
@@ -13,12 +12,14 @@ import pytest
 import requests
 
 import rig
-from codeflow import Forms, verify_id_token
-from token_support import assert_error, verify
+from support.browser import assert_security_headers
+from support.device import (DEVICE_AUTHZ, GRANT, Person, approve, ask, codes,
+                            poll, record)
+from support.forms import forms_of
+from support.jose import verify_access_token as verify, verify_id_token
+from support.tokens import assert_error
 
-DEVICE_AUTHZ = "/oauth2/device_authorization"
 TOKEN = "/oauth2/token"
-GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 PREFIX = "oauth:"
 CODE_RE = re.compile(r"^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$")
 
@@ -51,125 +52,6 @@ def setup(ctl):
                 "--claim", "email=alice@example.com", "--claim", "name=Alice A")
     bob = ctl("user", "create", "--username", "bob", "--password", "bob-pw")
     return {"box_secret": box["client_secret"], "alice": alice, "bob": bob}
-
-
-# --- the device side --------------------------------------------------------
-
-def ask(server, client_id="box", secret="box-secret", **extra):
-    data = dict(extra)
-    auth = None
-    if secret is None:
-        data["client_id"] = client_id
-    else:
-        auth = (client_id, secret)
-    return requests.post(server.url(DEVICE_AUTHZ), data=data, auth=auth)
-
-
-def codes(server, client_id="box", secret="box-secret", **extra):
-    r = ask(server, client_id, secret, **extra)
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
-def poll(server, device_code, client_id="box", secret="box-secret"):
-    data = {"grant_type": GRANT, "device_code": device_code}
-    auth = None
-    if secret is None:
-        data["client_id"] = client_id
-    else:
-        auth = (client_id, secret)
-    return requests.post(server.url(TOKEN), data=data, auth=auth)
-
-
-def record(redis, device_code):
-    text = redis.cli("GET", PREFIX + "dc:" + hashlib.sha256(device_code.encode()).hexdigest())
-    return json.loads(text) if text.startswith("{") else text
-
-
-# --- the person's side ------------------------------------------------------
-
-class Person:
-    """A browser on the module's pages: signs in through the real login form
-    when sent there, types codes into the device page, presses buttons."""
-
-    def __init__(self, server, username, password):
-        self.server = server
-        self.username = username
-        self.password = password
-        self.s = requests.Session()
-        self.page = None
-
-    def _follow(self, r):
-        for _ in range(10):
-            if r.status_code not in (301, 302, 303, 307):
-                return r
-            location = urljoin(r.url, r.headers["Location"])
-            assert location.startswith(self.server.url("")), location
-            r = self.s.get(location, allow_redirects=False)
-            if r.status_code == 200 and urlparse(r.url).path == "/oauth2/login":
-                r = self._login(r)
-        raise AssertionError("redirect loop")
-
-    def _login(self, r):
-        form = Forms(r.text).forms[0]
-        data = dict(form["inputs"])
-        for name, kind in form["types"].items():
-            if kind == "password":
-                data[name] = self.password
-            elif kind in ("text", "email"):
-                data[name] = self.username
-        return self.s.post(urljoin(r.url, form["action"]), data=data, allow_redirects=False)
-
-    def open(self, url):
-        """GET the device page (signing in on the way if needed)."""
-        self.page = self._follow(self.s.get(url, allow_redirects=False))
-        return self.page
-
-    def form(self):
-        forms = Forms(self.page.text).forms
-        assert len(forms) == 1, self.page.text
-        return forms[0]
-
-    def enter(self, code=None):
-        """Types the code (or keeps the prefilled one) and submits."""
-        form = self.form()
-        text_inputs = [n for n, t in form["types"].items() if t == "text"]
-        assert text_inputs == ["user_code"], form
-        data = dict(form["inputs"])
-        if code is not None:
-            data["user_code"] = code
-        self.page = self.s.post(urljoin(self.page.url, form["action"]), data=data,
-                                allow_redirects=False)
-        return self.page
-
-    def press(self, label):
-        """Presses the button labelled Approve or Deny."""
-        form = self.form()
-        assert [b[1] for b in form["buttons"]] == ["approve", "deny"], form
-        assert re.search(r">Approve</button>", self.page.text)
-        assert re.search(r">Deny</button>", self.page.text)
-        data = dict(form["inputs"])
-        data["decision"] = label.lower()
-        self.page = self.s.post(urljoin(self.page.url, form["action"]), data=data,
-                                allow_redirects=False)
-        return self.page
-
-
-def security_headers(r):
-    assert r.headers["X-Frame-Options"] == "DENY"
-    assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
-    assert r.headers["Cache-Control"] == "no-store"
-
-
-def approve(server, answer, username="alice", password="alice-pw", code=None, decision="Approve"):
-    p = Person(server, username, password)
-    r = p.open(answer["verification_uri"])
-    assert r.status_code == 200, r.text
-    r = p.enter(answer["user_code"] if code is None else code)
-    assert r.status_code == 200, r.text
-    r = p.press(decision)
-    assert r.status_code == 200, r.text
-    return p
 
 
 # --- tests ------------------------------------------------------------------
@@ -205,26 +87,26 @@ def test_full_flow_confidential_client(make_server, setup, redis):
 
     # The person: no session yet -> the login page -> back to the device page.
     p = Person(server, "alice", "alice-pw")
-    first = p.s.get(a["verification_uri"], allow_redirects=False)
-    assert first.status_code in (302, 303)
+    first = p.session.get(a["verification_uri"], allow_redirects=False)
+    assert first.status_code == 303  # the device page's redirect to login
     assert urlparse(first.headers["Location"]).path == "/oauth2/login"
     page = p.open(a["verification_uri"])
     assert page.status_code == 200
     assert urlparse(page.url).path == "/oauth2/device"
-    security_headers(page)
+    assert_security_headers(page)
     form = p.form()
-    assert form["method"] == "post" and "csrf" in form["inputs"]
-    assert form["inputs"]["user_code"] == ""
+    assert form.method == "post" and "csrf" in form.fields
+    assert form.fields["user_code"] == ""
 
     confirm = p.enter(a["user_code"])
     assert confirm.status_code == 200, confirm.text
-    security_headers(confirm)
+    assert_security_headers(confirm)
     assert "box" in confirm.text
     assert "orders:read" in confirm.text and "orders:write" in confirm.text
     assert a["user_code"] in confirm.text
     done = p.press("Approve")
     assert done.status_code == 200
-    security_headers(done)
+    assert_security_headers(done)
     assert "connected" in done.text
 
     rec = record(redis, a["device_code"])
@@ -269,7 +151,7 @@ def test_public_client_with_openid_gets_id_token_and_refresh_token(make_server, 
     p = Person(server, "alice", "alice-pw")
     page = p.open(a["verification_uri_complete"])
     assert page.status_code == 200
-    assert p.form()["inputs"]["user_code"] == a["user_code"]
+    assert p.form().fields["user_code"] == a["user_code"]
     confirm = p.enter()
     assert "Living Room TV" in confirm.text and "tv" in confirm.text
     for s in ("openid", "profile", "email"):
@@ -421,7 +303,7 @@ def test_device_authorization_errors(make_server, setup):
     r = requests.post(server.url(DEVICE_AUTHZ), data=[("client_id", "tv"), ("client_id", "tv")])
     assert_error(r, 400, "invalid_request")
     r = requests.get(server.url(DEVICE_AUTHZ + "?client_id=tv"))
-    assert r.status_code in (400, 405)
+    assert_error(r, 400, "invalid_request")  # RFC 8628 §3.1: POST
     r = requests.post(server.url(DEVICE_AUTHZ), data='{"client_id":"tv"}',
                       headers={"Content-Type": "application/json"})
     assert_error(r, 400, "invalid_request")
@@ -445,12 +327,12 @@ def test_wrong_codes_are_rate_limited(make_server, setup):
         r = p.enter(wrong)
         assert r.status_code == 400, r.text
         assert "not valid" in r.text
-        assert len(Forms(r.text).forms) == 1  # the form again, to retry
+        assert len(forms_of(r.text)) == 1  # the form again, to retry
     # Past the limit: 429, even for the right code, before any lookup.
     r = p.enter(wrong)
     assert r.status_code == 429
     assert r.headers["Retry-After"] == "600"
-    security_headers(r)
+    assert_security_headers(r)
     p.open(a["verification_uri"])
     r = p.enter(a["user_code"])
     assert r.status_code == 429
@@ -469,8 +351,8 @@ def test_concurrent_wrong_codes_get_no_more_than_the_limit(make_server, setup):
     p = Person(server, "bob", "bob-pw")
     p.open(a["verification_uri"])
     form = p.form()
-    action = urljoin(p.page.url, form["action"])
-    cookies = p.s.cookies.get_dict()
+    action = urljoin(p.page.url, form.action)
+    cookies = p.session.cookies.get_dict()
     letters = "BCDFGHJKLMNPQRSTVWXZ"
     wrong = [c for c in (letters[i % 20] * 4 + "-" + letters[(i * 7 + 3) % 20] * 4
                          for i in range(60)) if c != a["user_code"]][:40]
@@ -482,7 +364,7 @@ def test_concurrent_wrong_codes_get_no_more_than_the_limit(make_server, setup):
     path = urlparse(action).path
     socks = []
     for code in wrong:
-        data = dict(form["inputs"])
+        data = dict(form.fields)
         data["user_code"] = code
         body = urlencode(data).encode()
         head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
@@ -517,20 +399,20 @@ def test_decision_post_cannot_bypass_the_limit_or_csrf(make_server, setup, redis
     r = p.enter(a["user_code"])
     form = p.form()
     # No CSRF field, or one for another code: refused.
-    data = dict(form["inputs"], decision="approve")
+    data = dict(form.fields, decision="approve")
     del data["csrf"]
-    r = p.s.post(server.url("/oauth2/device"), data=data, allow_redirects=False)
+    r = p.session.post(server.url("/oauth2/device"), data=data, allow_redirects=False)
     assert r.status_code == 403
-    data = dict(form["inputs"], decision="approve", user_code="BBBB-CCCC")
-    r = p.s.post(server.url("/oauth2/device"), data=data, allow_redirects=False)
+    data = dict(form.fields, decision="approve", user_code="BBBB-CCCC")
+    r = p.session.post(server.url("/oauth2/device"), data=data, allow_redirects=False)
     assert r.status_code == 403
     # Another browser (no cookies) with the same fields: refused.
     r = requests.post(server.url("/oauth2/device"),
-                      data=dict(form["inputs"], decision="approve"), allow_redirects=False)
-    assert r.status_code in (303, 403)
+                      data=dict(form.fields, decision="approve"), allow_redirects=False)
+    assert r.status_code == 403  # SPEC §4.3: CSRF checked first, on every POST
     assert record(redis, a["device_code"])["status"] == "pending"
     # The entry form without CSRF: refused.
-    r = p.s.post(server.url("/oauth2/device"), data={"user_code": a["user_code"]},
+    r = p.session.post(server.url("/oauth2/device"), data={"user_code": a["user_code"]},
                  allow_redirects=False)
     assert r.status_code == 403
     assert record(redis, a["device_code"])["status"] == "pending"
@@ -543,7 +425,7 @@ def test_device_page_without_session_keeps_the_code_through_login(make_server, s
     lowered = server.url("/oauth2/device?user_code=" + a["user_code"].lower())
     page = p.open(lowered)
     assert page.status_code == 200
-    assert p.form()["inputs"]["user_code"] == a["user_code"].lower()
+    assert p.form().fields["user_code"] == a["user_code"].lower()
     p.enter()
     p.press("Approve")
     assert poll(server, a["device_code"]).status_code == 200

@@ -8,8 +8,8 @@ import time
 import requests
 
 import rig
-from dpop_support import Prover
-from token_support import confidential
+from support.dpop import Prover
+from support.tokens import confidential
 
 TOKEN = "/oauth2/token"
 
@@ -258,8 +258,10 @@ def test_userinfo_accepts_a_bound_token_with_its_proof(nginx_factory, redis, key
 def test_dpop_jkt_at_authorize_binds_the_code(nginx_factory, redis, keys, upstream, ctl):
     """RFC 9449 §10: the code is exchanged only with a proof by the key
     named at authorize; a malformed dpop_jkt is invalid_request."""
-    from browser_util import REDIRECT_URI, authorize_url, make_client, make_user, pkce_pair
-    from codeflow import Browser, jwt_claims, query_of
+    from support.browser import (REDIRECT_URI, Browser, authorize_url, make_client,
+                                 make_user, pkce_pair)
+    from support.jose import jwt_claims
+    from support.query import query_of
     port = rig.free_port()
     n = nginx_factory(rig.standard_http(port, redis.address, [keys["ES256"]]), port=port)
     make_client(ctl, "spa", scope="a", grants="authorization_code")

@@ -1,7 +1,7 @@
 """DPoP (SPEC §10) with real clients (t/node/dpop/): panva's oauth4webapi
 obtains DPoP-bound tokens with client_credentials, with the authorization
 code + PKCE (this test plays the user on the built-in login and consent
-pages with the scripted browser of codeflow.py) and with refresh, and calls
+pages with the scripted browser of support/browser.py) and with refresh, and calls
 a dpop=required location behind nginx with its own proofs; panva's dpop
 signs RS256 proofs for a raw fetch and replays one. Every answer is checked
 here: the token's cnf.jkt is the client key's thumbprint."""
@@ -13,9 +13,9 @@ import subprocess
 import pytest
 
 import rig
-from browser_util import REDIRECT_URI, make_client, make_user
-from codeflow import Browser, jwt_claims
-from token_support import confidential
+from support.browser import REDIRECT_URI, Browser, make_client, make_user
+from support.jose import jwt_claims
+from support.tokens import confidential
 
 NODE_DIR = os.path.join(rig.TOP, "t", "node", "dpop")
 NODE = shutil.which("node") or "/usr/bin/node"

@@ -1,14 +1,14 @@
 """Server-provided DPoP nonces (RFC 9449 §8 at the token endpoint, §9 at
 oauth_require) on a real nginx and Redis, and the proof algorithms PS256
 and "Ed25519" (RFC 9864) forged with jwcrypto. The nonces are computed here
-from the signing key's PEM (dpop_nonce_support.py), independently of the
+from the signing key's PEM (support/dpop_nonce.py), independently of the
 module, and a second nginx with the same key takes the first one's."""
 import requests
 
 import rig
-from dpop_nonce_support import nonce, window
-from dpop_support import Prover
-from token_support import confidential
+from support.dpop_nonce import nonce, window
+from support.dpop import Prover
+from support.tokens import confidential
 
 TOKEN = "/oauth2/token"
 LIFE = 300

@@ -1,7 +1,7 @@
 """id_token_hint at /authorize (OIDC Core §3.1.2.1): a session of another
 user than the hint's does not count."""
-from browser_util import make_client, make_user, sign_in_for_tokens
-from test_browser_flow import assert_code_redirect, assert_error_redirect, start
+from support.browser import (assert_code_redirect, assert_error_redirect,
+                             make_client, make_user, sign_in_for_tokens, start)
 
 
 def signed_in_pair(server, ctl):

@@ -8,8 +8,9 @@ import time
 from jwcrypto import jwk, jwt
 
 import rig
-from token_support import (INTROSPECT, TOKEN, assert_error, confidential,
-                           post, session, verify)
+from support.jose import verify_access_token as verify
+from support.tokens import (INTROSPECT, TOKEN, assert_error, confidential,
+                            post, session)
 
 ACTIVE_FIELDS = {"active", "scope", "client_id", "sub", "exp", "iat", "iss",
                  "aud", "jti", "token_type"}

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 import rig
-from token_support import TOKEN, confidential
+from support.tokens import TOKEN, confidential
 
 TTL = 2  # oauth_access_token_ttl: a retired key's last token dies this fast
 

@@ -10,8 +10,8 @@ import time
 import requests
 
 import rig
-from browser_util import Browser, make_client, make_user
-from test_browser_flow import assert_code_redirect, start
+from support.browser import (Browser, assert_code_redirect, make_client,
+                             make_user, start)
 
 TOKEN = "/oauth2/token"
 
@@ -96,7 +96,7 @@ def test_login_page_limit_is_a_429_page(server, ctl):
     # the right password is refused too, and no session is made
     page = b.login(page, "alice", "correct horse")
     assert page.status_code == 429
-    assert "oauth_sso" not in b.s.cookies
+    assert "oauth_sso" not in b.session.cookies
     # another user signs in
     b2, page2 = login_page(server)
     assert_code_redirect(server, b2.login(page2, "bob", "battery staple"))

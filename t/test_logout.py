@@ -8,8 +8,8 @@ from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
 from jwcrypto import jwk, jwt
 
-from browser_util import (REDIRECT_URI, Browser, assert_security_headers,
-                          make_user, sign_in_for_tokens as sign_in)
+from support.browser import (REDIRECT_URI, Browser, assert_security_headers,
+                             make_user, sign_in_for_tokens as sign_in)
 
 SIGNED_OUT = "https://client.example/signed-out"
 

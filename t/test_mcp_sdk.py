@@ -4,7 +4,7 @@ against conf-examples/mcp-server.conf, run as it is but for its addresses:
 401 with resource_metadata -> RFC 9728 resource metadata -> RFC 8414
 authorization server metadata -> RFC 7591 registration -> PKCE sign-in on
 the built-in login and consent pages (this test plays the user with the
-scripted browser of codeflow.py) -> token with resource (RFC 8707) -> a tool
+scripted browser of support/browser.py) -> token with resource (RFC 8707) -> a tool
 call on an SDK MCP server behind oauth_require. The token's aud is the
 resource, and /notes/ (another resource) refuses it."""
 import json
@@ -16,7 +16,8 @@ import pytest
 import requests
 
 import rig
-from codeflow import Browser, jwt_claims
+from support.browser import Browser
+from support.jose import jwt_claims
 
 NODE_DIR = os.path.join(rig.TOP, "t", "node", "mcp")
 NODE = shutil.which("node") or "/usr/bin/node"

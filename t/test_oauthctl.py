@@ -7,7 +7,7 @@ import pytest
 import requests
 
 import rig
-from token_support import TOKEN, api, assert_error, confidential, post
+from support.tokens import TOKEN, api, assert_error, confidential, post
 
 
 def fails(ctl, *args):
@@ -153,7 +153,7 @@ def test_session_revoke(server, ctl, how):
                                "password": "pw"}, auth=("app", secret)).json()
     keep = post(server, TOKEN, {"grant_type": "password", "username": "ned",
                                 "password": "pw"}, auth=("other", other)).json()
-    from token_support import verify
+    from support.jose import verify_access_token as verify
     jti = verify(server, tok["access_token"])[1]["jti"]
     arg = {"jti": jti, "sub": user["sub"], "client": "app"}[how]
     out = ctl("session", "revoke", "--" + how, arg)

@@ -9,11 +9,11 @@ import pytest
 import requests
 
 import rig
-from codeflow import Browser, new_verifier, query_of, s256
-from token_support import TOKEN, assert_error, post
-
-REGISTER = "/oauth2/register"
-REDIRECT = "https://app.example.com/cb"
+from support.browser import Browser
+from support.code_flow import new_verifier, s256
+from support.query import query_of
+from support.registration import PUBLIC, REDIRECT, REGISTER, register
+from support.tokens import TOKEN, assert_error, post
 
 
 def registration_http(port, redis, keys, mode="open", limit="", extra=""):
@@ -35,14 +35,6 @@ def token_server(nginx_factory, redis, keys):
     return nginx_factory(registration_http(port, redis, keys, mode="token"), port=port)
 
 
-def register(server, metadata, token=None, raw=None, content_type="application/json"):
-    headers = {"Content-Type": content_type}
-    if token:
-        headers["Authorization"] = "Bearer " + token
-    body = raw if raw is not None else json.dumps(metadata)
-    return requests.post(server.url(REGISTER), data=body, headers=headers)
-
-
 def manage(method, url, token=None, metadata=None):
     headers = {}
     if token:
@@ -59,11 +51,6 @@ def assert_registration_error(r, error, status=400):
     assert r.headers["Content-Type"] == "application/json"
     assert r.headers["Cache-Control"] == "no-store"
     assert r.json()["error"] == error, r.json()
-
-
-PUBLIC = {"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none",
-          "client_name": "Test Assistant", "client_uri": "https://app.example.com/",
-          "scope": "openid profile"}
 
 
 def test_public_registration_answers_rfc7591_fields(open_server, redis):

@@ -12,8 +12,8 @@ import time
 import pytest
 
 import rig
-from h2_support import H2Client, listen_h2
-from require_support import Minter, get, require_globals
+from support.http2 import H2Client, listen_h2
+from support.require import Minter, get, require_globals
 
 PAUSE_MS = 1500
 N = 20

@@ -5,7 +5,7 @@ tokens; `aud=` names another audience instead of the server's."""
 import requests
 
 import rig
-from token_support import confidential
+from support.tokens import confidential
 
 ORDERS = "https://orders.example.com"
 BILLING = "https://billing.example.com"

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 import rig
-from require_support import Minter, get, require_globals
+from support.require import Minter, get, require_globals
 
 FCGIWRAP = shutil.which("fcgiwrap") or "/usr/sbin/fcgiwrap"
 

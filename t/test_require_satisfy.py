@@ -15,7 +15,7 @@ import pytest
 import requests
 
 import rig
-from require_support import Minter, get, require_globals
+from support.require import Minter, get, require_globals
 
 
 def satisfy_http(port, redis_address, keys, upstream_port, htpasswd):

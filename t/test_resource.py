@@ -8,9 +8,12 @@ import pytest
 import requests
 
 import rig
-from codeflow import Browser, jwt_claims, new_verifier, query_of, s256
-from test_registration import PUBLIC, REDIRECT, register
-from token_support import TOKEN, assert_error, post
+from support.browser import Browser
+from support.code_flow import new_verifier, s256
+from support.jose import jwt_claims
+from support.query import query_of
+from support.registration import PUBLIC, REDIRECT, register
+from support.tokens import TOKEN, assert_error, post
 
 A = "http://127.0.0.1:{port}/a/"
 B = "http://127.0.0.1:{port}/b/"

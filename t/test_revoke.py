@@ -2,8 +2,8 @@
 unknown or foreign tokens answer 200 and change nothing; a refresh token
 takes its whole family with it; no grace window at any nginx."""
 import rig
-from token_support import (INTROSPECT, REVOKE, TOKEN, api, assert_error,
-                           confidential, post, session)
+from support.tokens import (INTROSPECT, REVOKE, TOKEN, api, assert_error,
+                            confidential, post, session)
 
 
 def issue_for(server, ctl):

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 import rig
-import sentinel_support
+from support import sentinel as sentinel_support
 
 TOKEN = "/oauth2/token"
 REVOKE = "/oauth2/revoke"

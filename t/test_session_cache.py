@@ -7,10 +7,10 @@ import time
 import pytest
 
 import rig
-from require_support import Minter, require_globals
-from session_cache_support import (api, cache_http, exists_calls, issue,
+from support.require import Minter, require_globals
+from support.session_cache import (api, cache_http, exists_calls, issue,
                                    link_ids, poll_refused, revoke, wait_ready)
-from token_support import confidential
+from support.tokens import confidential
 
 
 def node_pair(nginx_factory, redis, keys, upstream, cache="oauth_session_cache on;",
@@ -76,7 +76,7 @@ def test_oauthctl_revoke_is_refused_on_both(pair, client, redis, ctl):
     other = issue(a, *client)
     cached_on(b, token, redis)
     cached_on(b, other, redis)
-    from require_support import jti_of
+    from support.require import jti_of
     ctl("session", "revoke", "--jti", jti_of(token))
     poll_refused(b, token, timeout=1.0)
     assert api(b, other).status_code == 200
@@ -93,7 +93,7 @@ def test_killed_link_then_revocation_is_refused(pair, client, redis, ctl):
     for i in ids:
         redis.cli("CLIENT", "KILL", "ID", i)
     # revoked while the links are down: no invalidation will ever come
-    from require_support import jti_of
+    from support.require import jti_of
     ctl("session", "revoke", "--jti", jti_of(token))
     assert api(b, token).status_code == 401
     assert "invalidation link to" in b.log()
@@ -139,7 +139,7 @@ def test_expired_token_is_refused_even_when_cached(nginx_factory, redis, keys,
     a, _ = node_pair(nginx_factory, redis, keys, upstream,
                      http_extra="oauth_access_token_ttl 2s; oauth_leeway 0s;")
     token = issue(a, *client)
-    from require_support import jti_of
+    from support.require import jti_of
     cached_on(a, token, redis)
     # Redis would still say alive: only the token's exp can refuse it
     for k in redis.keys("oauth:at:*"):
@@ -179,7 +179,7 @@ server {{
     wait_ready(n)
     m = Minter(keys, redis, f"http://127.0.0.1:{port}")
     tokens = [m.token(session=False) for _ in range(1000)]
-    from require_support import jti_of
+    from support.require import jti_of
     cmds = "".join(f"SET oauth:at:{jti_of(t)} x EX 600\n" for t in tokens)
     import subprocess
     subprocess.run(["redis-cli", "-p", str(redis.port)], input=cmds, text=True,
@@ -299,7 +299,7 @@ def test_hits_and_misses_are_counted_in_oauth_metrics(nginx_factory, redis, keys
                                                       upstream, client):
     """oauth_metrics shows the session cache: a hit is a request that asked
     no Redis, a miss one that asked while the cache was usable."""
-    from metrics_support import scrape, value
+    from support.metrics import scrape, value
     port = rig.free_port()
     http = rig.standard_http(port, redis.address, [keys["RS256"]],
                              upstream_port=upstream.port,

@@ -3,7 +3,8 @@ like oauth_require checks it, must carry openid and a live session; the
 answer is sub plus the claims the token's scopes release."""
 import requests
 
-from codeflow import REDIRECT, bearer, exchange, jwt_claims, put_code
+from support.code_flow import REDIRECT, bearer, exchange, put_code
+from support.jose import jwt_claims
 
 CLAIMS = {"name": "Alice Liddell", "email": "alice@example.com",
           "email_verified": True, "phone_number": "+1 555 0100",

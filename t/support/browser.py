@@ -1,59 +1,23 @@
-"""Helpers of the browser-flow tests: a browser made of requests.Session that
-reads the served HTML forms with html.parser and submits them like a person
-would, following redirects on the server and stopping at the client."""
-import html.parser
+"""The scripted browser of the tests: a requests.Session that reads the
+served HTML forms (support.forms) and submits them like a person would,
+following redirects on the server and stopping at the client; and the
+authorization code flow's steps and checks around it."""
 import urllib.parse
 
 import requests
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
 
+from support.code_flow import new_verifier, s256
+from support.forms import forms_of
+from support.query import query_of
+
 REDIRECT_URI = "https://client.example/cb"
 SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-store",
 }
-
-
-class Form:
-    def __init__(self, action, method):
-        self.action = action
-        self.method = method
-        self.inputs = []    # (name, type, value)
-        self.buttons = []   # (name, value, label)
-
-
-class FormParser(html.parser.HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.forms = []
-        self._button = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form":
-            self.forms.append(Form(a.get("action", ""),
-                                   a.get("method", "get").lower()))
-        elif tag == "input" and self.forms:
-            self.forms[-1].inputs.append(
-                (a.get("name"), a.get("type", "text"), a.get("value", "")))
-        elif tag == "button" and self.forms:
-            self._button = [a.get("name"), a.get("value", ""), ""]
-
-    def handle_data(self, data):
-        if self._button is not None:
-            self._button[2] += data
-
-    def handle_endtag(self, tag):
-        if tag == "button" and self._button is not None:
-            self.forms[-1].buttons.append(tuple(self._button))
-            self._button = None
-
-
-def forms_of(text):
-    p = FormParser()
-    p.feed(text)
-    return p.forms
+REDIRECTS = (301, 302, 303, 307)
 
 
 def assert_security_headers(r):
@@ -64,12 +28,13 @@ def assert_security_headers(r):
 
 
 class Browser:
-    """A person with a browser: cookies kept, forms filled by their labels'
-    inputs (one text input, one password input, buttons by their text)."""
+    """A person with a browser: cookies kept (session), forms filled by their
+    labels' inputs (one text input, one password input, buttons by their
+    text)."""
 
     def __init__(self, server):
         self.server = server
-        self.s = requests.Session()
+        self.session = requests.Session()
         self.pages = []  # every HTML page seen
 
     def go(self, url, method="GET", data=None):
@@ -78,15 +43,16 @@ class Browser:
         base = self.server.url("")
         while True:
             if method == "GET":
-                r = self.s.get(url, allow_redirects=False)
+                r = self.session.get(url, allow_redirects=False)
             else:
-                r = self.s.post(url, data=data, allow_redirects=False)
+                r = self.session.post(url, data=data, allow_redirects=False)
             if r.headers.get("Content-Type", "").startswith("text/html"):
                 self.pages.append(r)
-            if r.status_code in (302, 303) and \
-                    r.headers["Location"].startswith(base):
-                url, method, data = r.headers["Location"], "GET", None
-                continue
+            if r.status_code in REDIRECTS:
+                location = urllib.parse.urljoin(r.url, r.headers["Location"])
+                if location.startswith(base):
+                    url, method, data = location, "GET", None
+                    continue
             return r
 
     def submit(self, page, fields=None, button=None):
@@ -119,11 +85,30 @@ class Browser:
     def login(self, page, username, password):
         return self.submit(page, {"username": username, "password": password})
 
-
-def query_of(location):
-    q = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query,
-                              keep_blank_values=True)
-    return {k: v[0] for k, v in q.items()}
+    def authorize(self, url, username, password, decision="approve"):
+        """The whole authorization in one call: signs in on the login form,
+        answers the consent form with `decision`, and returns the address the
+        server sends the browser back to (at the client)."""
+        response = self.go(url)
+        for _ in range(10):
+            if response.status_code in REDIRECTS:
+                return urllib.parse.urljoin(response.url,
+                                            response.headers["Location"])
+            assert response.status_code == 200, response.text
+            form = forms_of(response.text)[0]
+            data = dict(form.fields)
+            if "password" in form.types.values():
+                for name, kind in form.types.items():
+                    if kind == "password":
+                        data[name] = password
+                    elif kind in ("text", "email"):
+                        data[name] = username
+            else:
+                names = [b[0] for b in form.buttons if b[0]]
+                data[names[0]] = decision
+            response = self.go(urllib.parse.urljoin(response.url, form.action),
+                               method="POST", data=data)
+        raise AssertionError("the authorization never came back to the client")
 
 
 def authorize_url(server, client_id, redirect_uri=REDIRECT_URI, **params):
@@ -135,13 +120,56 @@ def authorize_url(server, client_id, redirect_uri=REDIRECT_URI, **params):
 
 
 def pkce_pair():
-    import base64
-    import hashlib
-    import secrets
-    verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(
-        hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-    return verifier, challenge
+    """(code_verifier, its S256 code_challenge), RFC 7636."""
+    verifier = new_verifier()
+    return verifier, s256(verifier)
+
+
+def start(server, client_id="web", **params):
+    verifier, challenge = pkce_pair()
+    params.setdefault("state", "st-123")
+    params.setdefault("scope", "openid profile")
+    url = authorize_url(server, client_id, code_challenge=challenge,
+                        code_challenge_method="S256", **params)
+    return url, verifier
+
+
+def sign_in(browser, url, username="alice", password="correct horse"):
+    page = browser.go(url)
+    assert page.status_code == 200, page.text
+    assert "oauth-page--login" in page.text
+    return browser.login(page, username, password)
+
+
+def redirect_status(r):
+    """The status of a redirect the module sends: 302 after a GET, 303
+    after a POST (README, "/authorize accepts GET and POST"; RFC 9700
+    §4.11: never 307 with credentials in the body)."""
+    return 303 if r.request.method == "POST" else 302
+
+
+def assert_code_redirect(server, r, state="st-123"):
+    assert r.status_code == redirect_status(r), (r.status_code, r.text)
+    loc = r.headers["Location"]
+    assert loc.startswith(REDIRECT_URI + "?"), loc
+    q = query_of(loc)
+    assert q["state"] == state
+    assert q["iss"] == server.url("")
+    assert len(q["code"]) >= 22
+    assert "error" not in q
+    return q
+
+
+def assert_error_redirect(server, r, error, state="st-123"):
+    assert r.status_code == redirect_status(r), (r.status_code, r.text)
+    loc = r.headers["Location"]
+    assert loc.startswith(REDIRECT_URI + "?"), loc
+    q = query_of(loc)
+    assert q["error"] == error, q
+    assert q.get("state") == state
+    assert q["iss"] == server.url("")
+    assert "code" not in q
+    return q
 
 
 def make_client(ctl, client_id="web", public=True, consent="once",

@@ -1,26 +1,10 @@
 """Helpers shared by the token, introspection, revocation and oauthctl tests."""
-import json
-
 import requests
 from authlib.integrations.requests_client import OAuth2Session
-from jwcrypto import jwk, jwt
 
 TOKEN = "/oauth2/token"
 INTROSPECT = "/oauth2/introspect"
 REVOKE = "/oauth2/revoke"
-
-
-def jwks(server):
-    return jwk.JWKSet.from_json(requests.get(server.url("/oauth2/jwks")).text)
-
-
-def verify(server, token):
-    """(header, claims) of an access token checked with jwcrypto against the
-    served JWKS: signature, exp, typ."""
-    t = jwt.JWT(jwt=token, key=jwks(server))
-    header = json.loads(t.header)
-    assert header["typ"] == "at+jwt"
-    return header, json.loads(t.claims)
 
 
 def session(server, client_id, secret=None, method="client_secret_basic",

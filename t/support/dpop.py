@@ -1,6 +1,5 @@
 """DPoP proofs made with jwcrypto (RFC 9449 §4.2), with one thing changed
 when a test wants a forgery."""
-import base64
 import hashlib
 import json
 import os
@@ -8,15 +7,11 @@ import time
 
 from jwcrypto import jwk, jws
 
-
-def b64(data):
-    if isinstance(data, str):
-        data = data.encode()
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+from support.jose import b64url
 
 
 def ath(token):
-    return b64(hashlib.sha256(token.encode()).digest())
+    return b64url(hashlib.sha256(token.encode()).digest())
 
 
 class Prover:
@@ -39,7 +34,7 @@ class Prover:
         return json.loads(self.key.export_public())
 
     def proof(self, method, url, token=None, header=None, drop=(), **claims):
-        c = {"jti": b64(os.urandom(12)), "htm": method, "htu": url,
+        c = {"jti": b64url(os.urandom(12)), "htm": method, "htu": url,
              "iat": int(time.time())}
         if token is not None:
             c["ath"] = ath(token)
@@ -54,18 +49,18 @@ class Prover:
 
     def unsigned(self, method, url, alg="none"):
         h = {"typ": "dpop+jwt", "alg": alg, "jwk": self.public_jwk()}
-        c = {"jti": b64(os.urandom(12)), "htm": method, "htu": url,
+        c = {"jti": b64url(os.urandom(12)), "htm": method, "htu": url,
              "iat": int(time.time())}
-        return f"{b64(json.dumps(h))}.{b64(json.dumps(c))}."
+        return f"{b64url(json.dumps(h))}.{b64url(json.dumps(c))}."
 
     def hmac(self, method, url):
         import hmac as _hmac
         h = {"typ": "dpop+jwt", "alg": "HS256", "jwk": self.public_jwk()}
-        c = {"jti": b64(os.urandom(12)), "htm": method, "htu": url,
+        c = {"jti": b64url(os.urandom(12)), "htm": method, "htu": url,
              "iat": int(time.time())}
-        inp = f"{b64(json.dumps(h))}.{b64(json.dumps(c))}"
+        inp = f"{b64url(json.dumps(h))}.{b64url(json.dumps(c))}"
         mac = _hmac.new(b"secret", inp.encode(), hashlib.sha256).digest()
-        return f"{inp}.{b64(mac)}"
+        return f"{inp}.{b64url(mac)}"
 
     def with_private_jwk(self, method, url, token=None):
         """A proof whose jwk carries the private key (RFC 9449 §4.3 step 7)."""
@@ -79,13 +74,13 @@ class Prover:
         for an EC key 64 bytes that are no signature at all."""
         from cryptography.hazmat.primitives import hashes
         from cryptography.hazmat.primitives.asymmetric import padding
-        c = {"jti": b64(os.urandom(12)), "htm": method, "htu": url,
+        c = {"jti": b64url(os.urandom(12)), "htm": method, "htu": url,
              "iat": int(time.time())}
         if token is not None:
             c["ath"] = ath(token)
         c.update(claims)
         h = {"typ": "dpop+jwt", "alg": alg, "jwk": self.public_jwk()}
-        inp = f"{b64(json.dumps(h))}.{b64(json.dumps(c))}".encode()
+        inp = f"{b64url(json.dumps(h))}.{b64url(json.dumps(c))}".encode()
         k = self.key.get_op_key("sign")
         kty = self.key.export_public(as_dict=True)["kty"]
         if kty == "OKP":
@@ -94,4 +89,4 @@ class Prover:
             sig = k.sign(inp, padding.PKCS1v15(), hashes.SHA256())
         else:
             sig = os.urandom(64)
-        return f"{inp.decode()}.{b64(sig)}"
+        return f"{inp.decode()}.{b64url(sig)}"

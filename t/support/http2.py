@@ -1,9 +1,7 @@
 """HTTP/2 for the integration tests: the listen syntax of the nginx under
 test, and a small blocking client (python3-h2, prior knowledge over
 cleartext) that can reset its streams."""
-import re
 import socket
-import subprocess
 import time
 
 import h2.config
@@ -14,17 +12,11 @@ import h2.exceptions
 import rig
 
 
-def nginx_version():
-    out = subprocess.run([rig.NGINX, "-v"], capture_output=True, text=True)
-    m = re.search(r"nginx/(\d+)\.(\d+)\.(\d+)", out.stdout + out.stderr)
-    return tuple(int(x) for x in m.groups())
-
-
 def listen_h2(address):
     """The server{} lines of an HTTP/2 cleartext listener: "listen ...
     http2" before nginx 1.25.1, "http2 on" since (the listen parameter is
     deprecated there)."""
-    if nginx_version() >= (1, 25, 1):
+    if rig.nginx_version() >= (1, 25, 1):
         return f"listen {address};\n    http2 on;"
     return f"listen {address} http2;"
 

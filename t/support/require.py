@@ -1,7 +1,6 @@
 """What the oauth_require tests share: a Minter that signs access tokens with
 the configured private keys (jwcrypto) and creates their sessions directly in
 Redis, so that exactly one thing is wrong in each refused token."""
-import base64
 import json
 import os
 import time
@@ -9,13 +8,9 @@ import time
 import requests
 from jwcrypto import jwk, jwt
 
+from support.jose import b64url, jwt_claims
+
 AUD = "https://api.example.com"
-
-
-def b64(data):
-    if isinstance(data, str):
-        data = data.encode()
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 class Minter:
@@ -36,7 +31,7 @@ class Minter:
         # oauth_audience is unset (and oauth_require then checks it).
         c = {"iss": self.issuer, "sub": "user-42", "aud": self.issuer,
              "client_id": "app", "scope": "orders:read profile",
-             "jti": b64(os.urandom(16)), "iat": now, "exp": now + 600,
+             "jti": b64url(os.urandom(16)), "iat": now, "exp": now + 600,
              "preferred_username": "alice", "admin": True, "level": 7}
         for k, v in over.items():
             if v is None:
@@ -64,8 +59,8 @@ class Minter:
                        "EX", ttl)
 
     def raw(self, header, claims, signature=b"x"):
-        return f"{b64(json.dumps(header))}.{b64(json.dumps(claims))}." \
-               f"{b64(signature)}"
+        return f"{b64url(json.dumps(header))}.{b64url(json.dumps(claims))}." \
+               f"{b64url(signature)}"
 
 
 def require_globals(port, redis_address, keys, redis_options=""):
@@ -88,5 +83,4 @@ def get(n, path, token=None, headers=None):
 
 
 def jti_of(token):
-    payload = token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(payload + "=="))["jti"]
+    return jwt_claims(token)["jti"]
