@@ -1,10 +1,10 @@
 // Records read back from Redis are input too: every stored record's parser
 // on arbitrary text. Input: [which record] text.
 #include "fuzz_support.h"
-#include "oauth/code.h"
-#include "oauth/device_record.h"
-#include "oauth/pending.h"
-#include "oauth/sso.h"
+#include "oauth/browser/code.h"
+#include "oauth/device/record.h"
+#include "oauth/browser/pending.h"
+#include "oauth/browser/sso.h"
 #include "store/records.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "browser_helpers.h"
-#include "oauth/endpoints.h"
+#include "oauth/endpoints/endpoints.h"
 #include "token_helpers.h"
 
 using namespace oauth;

@@ -1,6 +1,6 @@
 // Client authentication (RFC 6749 §2.3.1) and the token endpoint's request
 // checks (§3.2), on canned Redis replies.
-#include "oauth/client_auth.h"
+#include "oauth/clients/client_auth.h"
 #include "token_helpers.h"
 
 using namespace token_test;

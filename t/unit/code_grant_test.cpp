@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "jose/jws.h"
-#include "oauth/code.h"
-#include "oauth/grant_authorization_code.h"
-#include "oauth/id_token.h"
+#include "oauth/browser/code.h"
+#include "oauth/grants/authorization_code.h"
+#include "oauth/tokens/id_token.h"
 #include "store/scripts.h"
 #include "util/crypto.h"
 

@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "jose/keygen.h"
-#include "oauth/device_record.h"
-#include "oauth/endpoints.h"
-#include "oauth/user_code.h"
+#include "oauth/device/record.h"
+#include "oauth/endpoints/endpoints.h"
+#include "oauth/device/user_code.h"
 #include "store/records.h"
 #include "util/crypto.h"
 

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "jose/jws.h"
-#include "oauth/device_poll.h"
-#include "oauth/device_store.h"
-#include "oauth/grant.h"
+#include "oauth/device/poll.h"
+#include "oauth/device/store.h"
+#include "oauth/grants/grant.h"
 #include "store/cas.h"
 #include "store/scripts.h"
 #include "util/crypto.h"

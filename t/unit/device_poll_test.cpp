@@ -2,7 +2,7 @@
 // record's JSON format (device_record.h).
 #include <gtest/gtest.h>
 
-#include "oauth/device_poll.h"
+#include "oauth/device/poll.h"
 
 using namespace oauth::device;
 using oauth::Error;

@@ -5,8 +5,8 @@
 #include <map>
 #include <set>
 
-#include "oauth/device_store.h"
-#include "oauth/user_code.h"
+#include "oauth/device/store.h"
+#include "oauth/device/user_code.h"
 #include "token_helpers.h"
 
 using namespace oauth::device;

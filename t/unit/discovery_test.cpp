@@ -8,8 +8,8 @@
 
 #include "flow/flow.h"
 #include "jose_keys.h"
-#include "oauth/endpoints.h"
-#include "oauth/scopes.h"
+#include "oauth/endpoints/endpoints.h"
+#include "oauth/scopes/known_scopes.h"
 #include "vectors/jose_rfc.h"
 
 using namespace oauth;

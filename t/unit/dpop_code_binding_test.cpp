@@ -5,8 +5,8 @@
 #include <string>
 
 #include "dpop/binding.h"
-#include "oauth/code.h"
-#include "oauth/pending.h"
+#include "oauth/browser/code.h"
+#include "oauth/browser/pending.h"
 
 namespace oauth {
 namespace {

@@ -3,7 +3,7 @@
 // grant, the token bound to its key, and a public client's refresh token too.
 #include "dpop/binding.h"
 #include "dpop_helpers.h"
-#include "oauth/issue.h"
+#include "oauth/tokens/issue.h"
 #include "store/keys.h"
 #include "store/scripts.h"
 #include "token_helpers.h"

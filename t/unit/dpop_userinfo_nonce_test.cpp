@@ -6,8 +6,8 @@
 
 #include "dpop/nonce.h"
 #include "dpop_helpers.h"
-#include "oauth/endpoints.h"
-#include "oauth/issue.h"
+#include "oauth/endpoints/endpoints.h"
+#include "oauth/tokens/issue.h"
 #include "token_helpers.h"
 
 namespace {

@@ -2,8 +2,8 @@
 // %x5D-7E. Some descriptions quote what the request sent (a duplicated
 // parameter's name): every byte outside the set is replaced where the
 // description is written, in JSON bodies and in error redirects alike.
-#include "oauth/authorize_common.h"
-#include "oauth/errors.h"
+#include "oauth/browser/authorize_common.h"
+#include "http/errors.h"
 #include "token_helpers.h"
 
 using namespace token_test;

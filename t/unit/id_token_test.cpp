@@ -3,7 +3,7 @@
 
 #include "jose/jws.h"
 #include "jose/keygen.h"
-#include "oauth/id_token.h"
+#include "oauth/tokens/id_token.h"
 
 namespace oauth::id_token {
 namespace {

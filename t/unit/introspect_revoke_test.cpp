@@ -1,6 +1,6 @@
 // Introspection (RFC 7662) and revocation (RFC 7009) on canned replies.
 #include "jose/keygen.h"
-#include "oauth/issue.h"
+#include "oauth/tokens/issue.h"
 #include "store/scripts.h"
 #include "token_helpers.h"
 

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "oauth/pkce.h"
+#include "oauth/grants/pkce.h"
 
 namespace oauth::pkce {
 namespace {

@@ -8,7 +8,7 @@
 #include "jose/jws.h"
 #include "jose/keygen.h"
 #include "json/json.h"
-#include "oauth/client_auth.h"
+#include "oauth/clients/client_auth.h"
 #include "util/crypto.h"
 #include "util/encoding.h"
 

@@ -8,9 +8,9 @@
 
 #include "flow/flow.h"
 #include "json/json.h"
-#include "oauth/client_metadata.h"
-#include "oauth/endpoints.h"
-#include "oauth/resource.h"
+#include "oauth/clients/client_metadata.h"
+#include "oauth/endpoints/endpoints.h"
+#include "oauth/tokens/resource.h"
 #include "require/challenge.h"
 
 using namespace oauth;

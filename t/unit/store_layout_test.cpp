@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "oauth/issue.h"
+#include "oauth/tokens/issue.h"
 #include "store/index.h"
 #include "store/keys.h"
 #include "store/records.h"

@@ -3,7 +3,7 @@
 
 #include <set>
 
-#include "oauth/scope.h"
+#include "oauth/scopes/scope_string.h"
 #include "store/keys.h"
 #include "store/records.h"
 #include "store/script.h"

@@ -9,10 +9,10 @@
 #include <limits>
 #include <string>
 
-#include "oauth/code.h"
-#include "oauth/device_poll.h"
-#include "oauth/pending.h"
-#include "oauth/sso.h"
+#include "oauth/browser/code.h"
+#include "oauth/device/poll.h"
+#include "oauth/browser/pending.h"
+#include "oauth/browser/sso.h"
 #include "store/bounds.h"
 #include "store/family.h"
 #include "store/records.h"

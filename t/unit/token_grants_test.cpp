@@ -2,8 +2,8 @@
 // canned Redis replies: what is asked of Redis, and every answer.
 #include <limits>
 
-#include "oauth/login_limit.h"
-#include "oauth/scope.h"
+#include "oauth/users/login_limit.h"
+#include "oauth/scopes/scope_string.h"
 #include "store/scripts.h"
 #include "token_helpers.h"
 

@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "oauth/endpoints.h"
-#include "oauth/issue.h"
+#include "oauth/endpoints/endpoints.h"
+#include "oauth/tokens/issue.h"
 #include "store/records.h"
 
 #include "token_helpers.h"

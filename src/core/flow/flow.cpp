@@ -1,6 +1,6 @@
 #include "flow/flow.h"
 
-#include "oauth/errors.h"
+#include "http/errors.h"
 
 namespace oauth::flow {
 

@@ -1,0 +1,49 @@
+#include "oauth/scopes/scope_string.h"
+
+#include <algorithm>
+
+namespace oauth::scope {
+
+namespace {
+
+bool scope_char(unsigned char c) {
+    return c == 0x21 || (c >= 0x23 && c <= 0x5B) || (c >= 0x5D && c <= 0x7E);
+}
+
+}  // namespace
+
+std::optional<std::vector<std::string>> parse(std::string_view text) {
+    std::vector<std::string> out;
+    size_t pos = 0;
+    while (pos < text.size()) {
+        size_t sp = text.find(' ', pos);
+        if (sp == std::string_view::npos) sp = text.size();
+        std::string_view tok = text.substr(pos, sp - pos);
+        pos = sp + 1;
+        if (tok.empty()) continue;
+        if (!std::all_of(tok.begin(), tok.end(), [](char c) { return scope_char(c); }))
+            return std::nullopt;
+        if (!contains(out, tok)) out.emplace_back(tok);
+    }
+    return out;
+}
+
+std::string join(const std::vector<std::string>& scopes) {
+    std::string out;
+    for (const auto& s : scopes) {
+        if (!out.empty()) out.push_back(' ');
+        out += s;
+    }
+    return out;
+}
+
+bool contains(const std::vector<std::string>& scopes, std::string_view s) {
+    return std::find(scopes.begin(), scopes.end(), s) != scopes.end();
+}
+
+bool subset(const std::vector<std::string>& requested, const std::vector<std::string>& allowed) {
+    return std::all_of(requested.begin(), requested.end(),
+                       [&](const std::string& s) { return contains(allowed, s); });
+}
+
+}  // namespace oauth::scope
