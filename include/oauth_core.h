@@ -11,6 +11,11 @@
  *   OAUTH_STEP_RESPOND  send this HTTP response; the flow is finished.
  * Strings in a step stay valid until the next call on the same flow.
  * No entry point throws; surprises become a 500 step.
+ *
+ * oauth_require (oauth_require.h) is a client of the same protocol: its
+ * check answers ALLOW, DENY, or "run these Redis commands and resume me",
+ * resumed the same way (a typed reply per command, or "unavailable"), so one
+ * executor in the glue (src/nginx/ngx_http_oauth_wait.c) serves both.
  */
 
 #ifndef OAUTH_CORE_H
@@ -36,6 +41,17 @@ typedef struct {
     const char *data;
     size_t      len;
 } oauth_str_t;
+
+/*
+ * A Redis reply, as the glue's driver reads it off the socket: hiredis's own
+ * `struct redisReply` (hiredis parses RESP for the glue, and the core reads
+ * the tree through the same hiredis headers; both link one libhiredis).  A
+ * named type rather than `void *`, so the compiler checks what crosses, and
+ * declared by its tag so that this header needs no hiredis include.  The
+ * core only reads a reply during the call it is passed to and never keeps or
+ * frees it.
+ */
+typedef struct redisReply  oauth_redis_reply_t;
 
 /* ---- keys (read once, at configuration time) ---- */
 
@@ -234,10 +250,11 @@ typedef struct oauth_flow_s  oauth_flow_t;
 oauth_flow_t *oauth_flow_start(const oauth_server_t *server,
     oauth_endpoint_e endpoint, const oauth_http_request_t *request,
     oauth_step_t *step) OAUTH_NOEXCEPT;
-/* replies: hiredis redisReply pointers, one per command, in order; the core
- * only reads them during the call. */
-void oauth_flow_resume_redis(oauth_flow_t *flow, void *const *replies,
-    size_t nreplies, oauth_step_t *step) OAUTH_NOEXCEPT;
+/* replies: one per command of the step, in order; a count other than the
+ * step's redis_count ends the flow with 500. */
+void oauth_flow_resume_redis(oauth_flow_t *flow,
+    const oauth_redis_reply_t *const *replies, size_t nreplies,
+    oauth_step_t *step) OAUTH_NOEXCEPT;
 /* Redis could not answer (down, timeout, protocol error): the flow ends with
  * 503 temporarily_unavailable and issues nothing. */
 void oauth_flow_resume_unavailable(oauth_flow_t *flow, oauth_step_t *step) OAUTH_NOEXCEPT;

@@ -11,11 +11,13 @@
  *   h = oauth_require_check(server, rule, authorization, now, &res);
  *   res.verdict == OAUTH_REQUIRE_DENY   answer res.status with the
  *                                       WWW-Authenticate value, if any;
- *   res.verdict == OAUTH_REQUIRE_REDIS  send res.redis_command (one RESP
- *                                       command), then call
- *                                       oauth_require_resume(h, reply, &res)
- *                                       with its reply, or NULL when Redis
- *                                       failed; that yields ALLOW or DENY;
+ *   res.verdict == OAUTH_REQUIRE_REDIS  send res.redis_command (redis_count
+ *                                       RESP commands), then call
+ *                                       oauth_require_resume_redis(h,
+ *                                       replies, n, &res) with their replies,
+ *                                       or oauth_require_resume_unavailable()
+ *                                       when Redis failed; either yields
+ *                                       ALLOW or DENY;
  *   res.verdict == OAUTH_REQUIRE_ALLOW  the claims are readable through
  *                                       oauth_require_claim() until
  *                                       oauth_require_free(h).
@@ -27,6 +29,11 @@
  * Strings in a result stay valid until the next call on the same handle.  No
  * entry point throws; a surprise becomes a 500 denial.  Never logs, never
  * does I/O.
+ *
+ * This is the endpoints' step protocol (oauth_core.h) at the edge: the same
+ * Redis step (RESP commands and their count), resumed the same way (typed
+ * replies, or unavailable -> 503), run by the same executor in the glue;
+ * where a flow's last step responds, the edge's allows or denies.
  */
 
 #ifndef OAUTH_REQUIRE_H
@@ -129,16 +136,16 @@ oauth_require_t *oauth_require_check_request(const oauth_server_t *server,
     const oauth_require_rule_t *rule, const oauth_require_request_t *request,
     int64_t now, oauth_require_result_t *res) OAUTH_NOEXCEPT;
 
-/* reply: the hiredis redisReply * of redis_command; NULL when Redis is down,
- * timed out or broke the protocol (-> DENY 503). */
-void oauth_require_resume(oauth_require_t *h, const void *reply,
+/* replies: one per command of redis_command, in order.  A count other than
+ * redis_count, or a reply that is not the answer expected (an error reply,
+ * say), denies with 503: the session store did not say yes. */
+void oauth_require_resume_redis(oauth_require_t *h,
+    const oauth_redis_reply_t *const *replies, size_t n,
     oauth_require_result_t *res) OAUTH_NOEXCEPT;
 
-/* replies: one per command of redis_command (redis_count), in order; NULL
- * or n != redis_count when Redis failed (-> DENY 503). */
-void oauth_require_resume_replies(oauth_require_t *h,
-    const void *const *replies, size_t n, oauth_require_result_t *res)
-    OAUTH_NOEXCEPT;
+/* Redis could not answer (down, timed out, broke the protocol): DENY 503. */
+void oauth_require_resume_unavailable(oauth_require_t *h,
+    oauth_require_result_t *res) OAUTH_NOEXCEPT;
 
 /*
  * The value of a claim for the $oauth_* variables, only once the verdict is

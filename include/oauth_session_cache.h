@@ -51,9 +51,10 @@ void oauth_session_cache_free(oauth_session_cache_t *c) OAUTH_NOEXCEPT;
 void oauth_session_cache_link_start(oauth_session_cache_t *c,
     oauth_session_cache_step_t *step) OAUTH_NOEXCEPT;
 
-/* reply: a hiredis redisReply * read on the link's connection. */
+/* reply: one reply read on the link's connection (oauth_core.h). */
 void oauth_session_cache_link_reply(oauth_session_cache_t *c,
-    const void *reply, oauth_session_cache_step_t *step) OAUTH_NOEXCEPT;
+    const oauth_redis_reply_t *reply, oauth_session_cache_step_t *step)
+    OAUTH_NOEXCEPT;
 
 oauth_str_t oauth_session_cache_link_ping(oauth_session_cache_t *c)
     OAUTH_NOEXCEPT;

@@ -1,7 +1,9 @@
 /*
  * The one content handler of every endpoint directive: it turns the request
  * into an oauth_http_request_t, then drives the core's steps (Redis commands
- * on the event loop, CPU work on the thread pool) until the core responds.
+ * through the one executor of Redis steps, ngx_http_oauth_wait.c, which
+ * oauth_require's access handler shares; CPU work on the thread pool) until
+ * the core responds.
  */
 
 #include <ngx_config.h>
@@ -9,12 +11,13 @@
 #include <ngx_http.h>
 
 #include "ngx_http_oauth_module.h"
+#include "ngx_http_oauth_wait.h"
 
 
 typedef struct {
     ngx_http_request_t          *request;
     oauth_flow_t                *flow;
-    ngx_http_oauth_redis_op_t   *op;          /* pending Redis operation */
+    ngx_http_oauth_wait_t        wait;        /* a Redis step */
     oauth_endpoint_e             endpoint;
     ngx_queue_t                  kdf_queue;   /* in ngx_http_oauth_kdf's */
     unsigned                     kdf_waiting:1;
@@ -87,8 +90,8 @@ ngx_http_oauth_kdf_hold(void)
 static void ngx_http_oauth_start(ngx_http_request_t *r);
 static void ngx_http_oauth_drive(ngx_http_oauth_ctx_t *ctx,
     oauth_step_t *step);
-static void ngx_http_oauth_redis_done(void *data, ngx_int_t rc,
-    void **replies, ngx_uint_t n);
+static void ngx_http_oauth_redis_done(ngx_http_request_t *r, void *data,
+    const oauth_redis_reply_t *const *replies, size_t n);
 static ngx_int_t ngx_http_oauth_offload(ngx_http_oauth_ctx_t *ctx,
     oauth_step_t *step);
 static ngx_int_t ngx_http_oauth_client_address(ngx_http_request_t *r,
@@ -300,24 +303,22 @@ ngx_http_oauth_drive(ngx_http_oauth_ctx_t *ctx, oauth_step_t *step)
         switch (step->kind) {
 
         case OAUTH_STEP_REDIS:
-            ctx->op = ngx_http_oauth_redis_run(mcf->redis, r->connection->log,
-                                               (u_char *)
-                                               step->redis_commands.data,
-                                               step->redis_commands.len,
-                                               step->redis_count,
-                                               ngx_http_oauth_redis_done, ctx);
-            if (ctx->op) {
-                /* notice a client that leaves meanwhile: the request ends
-                 * (499) and its pool cleanup cancels the operation */
-                if (r->read_event_handler == ngx_http_block_reading) {
-                    r->read_event_handler = ngx_http_test_reading;
-                }
+            switch (ngx_http_oauth_wait_redis(r, &ctx->wait, mcf->redis,
+                                              step->redis_commands,
+                                              step->redis_count,
+                                              ngx_http_oauth_redis_done, ctx))
+            {
+            case NGX_AGAIN:
+                return;
 
+            case NGX_DECLINED:
+                oauth_flow_resume_unavailable(ctx->flow, step);
+                continue;
+
+            default:
+                ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
                 return;
             }
-
-            oauth_flow_resume_unavailable(ctx->flow, step);
-            continue;
 
         case OAUTH_STEP_OFFLOAD:
             switch (ngx_http_oauth_offload(ctx, step)) {
@@ -356,25 +357,17 @@ ngx_http_oauth_events(ngx_http_request_t *r, oauth_step_t *step)
 }
 
 
+/* The Redis step answered, or Redis failed (replies NULL). */
+
 static void
-ngx_http_oauth_redis_done(void *data, ngx_int_t rc, void **replies,
-    ngx_uint_t n)
+ngx_http_oauth_redis_done(ngx_http_request_t *r, void *data,
+    const oauth_redis_reply_t *const *replies, size_t n)
 {
     ngx_http_oauth_ctx_t *ctx = data;
 
-    ngx_connection_t    *c;
-    oauth_step_t         step;
-    ngx_http_request_t  *r;
+    oauth_step_t  step;
 
-    r = ctx->request;
-    c = r->connection;
-    ctx->op = NULL;
-
-    if (r->read_event_handler == ngx_http_test_reading) {
-        r->read_event_handler = ngx_http_block_reading;
-    }
-
-    if (rc == NGX_OK) {
+    if (replies != NULL) {
         oauth_flow_resume_redis(ctx->flow, replies, n, &step);
 
     } else {
@@ -382,7 +375,6 @@ ngx_http_oauth_redis_done(void *data, ngx_int_t rc, void **replies,
     }
 
     ngx_http_oauth_drive(ctx, &step);
-    ngx_http_run_posted_requests(c);
 }
 
 
@@ -882,10 +874,7 @@ ngx_http_oauth_cleanup(void *data)
 {
     ngx_http_oauth_ctx_t *ctx = data;
 
-    if (ctx->op) {
-        ngx_http_oauth_redis_cancel(ctx->op);
-        ctx->op = NULL;
-    }
+    ngx_http_oauth_wait_cancel(&ctx->wait);
 
 #if (NGX_THREADS)
     if (ctx->kdf_waiting) {

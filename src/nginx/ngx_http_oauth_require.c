@@ -4,8 +4,10 @@
  *
  * The handler is re-entrant, as auth_request's: the first entry asks the
  * core (Bearer parsing, JWS verification or the worker's cache of verified
- * tokens, policy); when the core wants the session checked, the EXISTS
- * command goes to Redis on the event loop, the request is held
+ * tokens, policy); when the core wants the session checked, its Redis step
+ * (the EXISTS, and a DPoP proof's jti) goes through the one executor of the
+ * core's Redis steps (ngx_http_oauth_wait.c, which also cancels it when the
+ * client leaves or the request ends), the request is held
  * (r->main->count++, NGX_DONE), and the reply resumes the phases, where the
  * handler is entered again and returns the stored decision.
  *
@@ -34,6 +36,7 @@
 
 #include "ngx_http_oauth_module.h"
 #include "ngx_http_oauth_session_cache.h"
+#include "ngx_http_oauth_wait.h"
 
 
 #define NGX_HTTP_OAUTH_REQUIRE_MAX_SCOPES  64
@@ -51,19 +54,17 @@ struct ngx_http_oauth_require_s {
 typedef struct {
     ngx_http_request_t          *request;
     oauth_require_t             *handle;
-    ngx_http_oauth_redis_op_t   *op;          /* pending session check */
+    ngx_http_oauth_wait_t        wait;        /* the session check */
     ngx_int_t                    rc;          /* NGX_OK or a status */
     ngx_table_elt_t             *challenge;   /* our WWW-Authenticate */
     unsigned                     done:1;
-    unsigned                     redis_failed:1; /* the driver logs it */
 } ngx_http_oauth_require_ctx_t;
 
 
 static ngx_int_t ngx_http_oauth_require_decide(ngx_http_request_t *r,
     ngx_http_oauth_require_ctx_t *ctx, oauth_require_result_t *res);
-static void ngx_http_oauth_require_done(void *data, ngx_int_t rc,
-    void **replies, ngx_uint_t n);
-static void ngx_http_oauth_require_cancel(void *data);
+static void ngx_http_oauth_require_resume(ngx_http_request_t *r, void *data,
+    const oauth_redis_reply_t *const *replies, size_t n);
 static void ngx_http_oauth_require_free(void *data);
 static void ngx_http_oauth_require_rule_free(void *data);
 static ngx_int_t ngx_http_oauth_require_variable(ngx_http_request_t *r,
@@ -365,7 +366,6 @@ ngx_http_oauth_require_handler(ngx_http_request_t *r)
     oauth_str_t                    header = { NULL, 0 }, proof;
     oauth_require_request_t        req;
     ngx_pool_cleanup_t            *cln;
-    ngx_http_cleanup_t            *hcln;
     oauth_require_result_t         res;
     ngx_http_oauth_srv_conf_t     *oscf;
     ngx_http_oauth_loc_conf_t     *olcf;
@@ -446,45 +446,21 @@ ngx_http_oauth_require_handler(ngx_http_request_t *r)
 
     if (res.verdict == OAUTH_REQUIRE_REDIS) {
 
-        if (mcf->redis != NULL) {
-            ctx->op = ngx_http_oauth_redis_run(mcf->redis, r->connection->log,
-                                           (u_char *) res.redis_command.data,
-                                           res.redis_command.len,
-                                           res.redis_count,
-                                           ngx_http_oauth_require_done, ctx);
-        }
-
-        if (ctx->op == NULL) {
-            /* Redis is known to be down (an outage) or memory ran out */
-            ctx->redis_failed = (mcf->redis != NULL);
-            oauth_require_resume(ctx->handle, NULL, &res);
-
-        } else {
-            /* a request that dies first must not get the reply */
-            hcln = ngx_http_cleanup_add(r, 0);
-            if (hcln == NULL) {
-                ngx_http_oauth_redis_cancel(ctx->op);
-                ctx->op = NULL;
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-
-            hcln->handler = ngx_http_oauth_require_cancel;
-            hcln->data = ctx;
-
-            /*
-             * Notice a client that leaves meanwhile, as the endpoints'
-             * content handler does: an HTTP/1.x hang-up, an HTTP/2 stream
-             * reset or its connection closed.  The request then ends with
-             * 499, its cleanup cancels the operation, and it never gets
-             * to the content phase (an upstream connect for nobody).
-             */
-            if (r->read_event_handler == ngx_http_block_reading) {
-                r->read_event_handler = ngx_http_test_reading;
-            }
-
+        switch (ngx_http_oauth_wait_redis(r, &ctx->wait, mcf->redis,
+                                          res.redis_command, res.redis_count,
+                                          ngx_http_oauth_require_resume, ctx))
+        {
+        case NGX_AGAIN:
             r->main->count++;
-
             return NGX_DONE;
+
+        case NGX_DECLINED:
+            /* Redis is known to be down (an outage) or memory ran out */
+            oauth_require_resume_unavailable(ctx->handle, &res);
+            break;
+
+        default:
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
     }
 
@@ -495,45 +471,23 @@ ngx_http_oauth_require_handler(ngx_http_request_t *r)
 }
 
 
+/* The session check answered (or Redis failed): the decision, then back into
+ * the access phase, where the handler returns ctx->rc. */
+
 static void
-ngx_http_oauth_require_done(void *data, ngx_int_t rc, void **replies,
-    ngx_uint_t n)
+ngx_http_oauth_require_resume(ngx_http_request_t *r, void *data,
+    const oauth_redis_reply_t *const *replies, size_t n)
 {
     ngx_http_oauth_require_ctx_t *ctx = data;
 
-    ngx_connection_t        *c;
-    ngx_http_request_t      *r;
-    oauth_require_result_t   res;
+    oauth_require_result_t  res;
 
-    r = ctx->request;
-    c = r->connection;
-
-    ctx->op = NULL;
-
-    if (r->read_event_handler == ngx_http_test_reading) {
-        r->read_event_handler = ngx_http_block_reading;
-    }
-
-    if (c->error) {
-        /* the client is gone but its going was not seen yet (the reply
-         * came first in this event loop iteration): end here, never
-         * resume the phases towards the upstream */
-        ngx_log_error(NGX_LOG_INFO, c->log, 0,
-                      "oauth_require: client closed the request while "
-                      "its session was checked");
-        ngx_http_finalize_request(r, NGX_HTTP_CLIENT_CLOSED_REQUEST);
-        ngx_http_run_posted_requests(c);
-        return;
-    }
-
-    if (rc == NGX_OK && n > 0) {
+    if (replies != NULL) {
         /* the session check's reply, and the DPoP jti's when one was sent */
-        oauth_require_resume_replies(ctx->handle, (const void *const *) replies,
-                                     n, &res);
+        oauth_require_resume_redis(ctx->handle, replies, n, &res);
 
     } else {
-        ctx->redis_failed = 1;
-        oauth_require_resume(ctx->handle, NULL, &res);
+        oauth_require_resume_unavailable(ctx->handle, &res);
     }
 
     ctx->rc = ngx_http_oauth_require_decide(r, ctx, &res);
@@ -541,10 +495,8 @@ ngx_http_oauth_require_done(void *data, ngx_int_t rc, void **replies,
 
     r->main->count--;
 
-    /* back into the access phase, where the handler returns ctx->rc */
     r->write_event_handler = ngx_http_core_run_phases;
     ngx_http_core_run_phases(r);
-    ngx_http_run_posted_requests(c);
 }
 
 
@@ -582,7 +534,7 @@ ngx_http_oauth_require_decide(ngx_http_request_t *r,
     if (res->status >= NGX_HTTP_INTERNAL_SERVER_ERROR) {
         /* a failure of the driver is logged at error by it, once per
          * outage, not here once per request; a Redis error reply is */
-        level = ctx->redis_failed ? NGX_LOG_INFO : NGX_LOG_ERR;
+        level = ctx->wait.failed ? NGX_LOG_INFO : NGX_LOG_ERR;
 
         ngx_log_error(level, r->connection->log, 0,
                       "oauth_require: %ui, %V", (ngx_uint_t) res->status,
@@ -661,23 +613,11 @@ ngx_http_oauth_require_granted_handler(ngx_http_request_t *r)
 
 
 static void
-ngx_http_oauth_require_cancel(void *data)
-{
-    ngx_http_oauth_require_ctx_t *ctx = data;
-
-    if (ctx->op) {
-        ngx_http_oauth_redis_cancel(ctx->op);
-        ctx->op = NULL;
-    }
-}
-
-
-static void
 ngx_http_oauth_require_free(void *data)
 {
     ngx_http_oauth_require_ctx_t *ctx = data;
 
-    ngx_http_oauth_require_cancel(ctx);
+    ngx_http_oauth_wait_cancel(&ctx->wait);
 
     if (ctx->handle) {
         oauth_require_free(ctx->handle);

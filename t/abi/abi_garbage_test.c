@@ -143,7 +143,7 @@ drive_flow(const oauth_server_t *server, oauth_endpoint_e ep)
     oauth_step_t          step;
     oauth_flow_t         *flow;
     oauth_http_request_t  req;
-    void                 *replies[MAX_REPLIES + 1];
+    redisReply           *replies[MAX_REPLIES + 1];
 
     memset(&req, 0, sizeof(req));
     req.method.data = rnd(2) ? "POST" : "GET";
@@ -199,7 +199,8 @@ drive_flow(const oauth_server_t *server, oauth_endpoint_e ep)
             passed = (made == 0 || rnd(2)) ? made + 1 : made - 1;
         }
 
-        oauth_flow_resume_redis(flow, replies, passed, &step);
+        oauth_flow_resume_redis(flow, (const oauth_redis_reply_t *const *)
+                                replies, passed, &step);
 
         for (i = 0; i <= made; i++) {
             free_reply(replies[i]);
@@ -212,13 +213,15 @@ drive_flow(const oauth_server_t *server, oauth_endpoint_e ep)
 static void
 drive_require(const oauth_server_t *server)
 {
-    static char             b[512];
-    oauth_str_t             auth, scope, value;
-    redisReply             *reply;
+    static char             b[512], d[512];
+    size_t                  i, made, passed;
+    oauth_str_t             auth, scope, value, proof;
+    redisReply             *replies[4];
     oauth_require_t        *h;
     oauth_require_rule_t   *rule;
     oauth_require_policy_t  policy;
     oauth_require_result_t  res;
+    oauth_require_request_t req;
 
     scope.data = "orders:read";
     scope.len = strlen(scope.data);
@@ -229,6 +232,8 @@ drive_require(const oauth_server_t *server)
     policy.leeway = 30;
     policy.realm.data = "api";
     policy.realm.len = 3;
+    policy.dpop = (int) rnd(2);
+    policy.dpop_nonce_lifetime = rnd(2) ? 300 : 0;
 
     rule = oauth_require_rule_new(&policy);
     if (rule == NULL) {
@@ -237,14 +242,45 @@ drive_require(const oauth_server_t *server)
     }
 
     set(&auth, b, sizeof(b));
-    h = oauth_require_check(server, rnd(8) ? rule : NULL,
-                            rnd(5) ? &auth : NULL, 1700000000, &res);
+
+    if (rnd(2)) {
+        h = oauth_require_check(server, rnd(8) ? rule : NULL,
+                                rnd(5) ? &auth : NULL, 1700000000, &res);
+
+    } else {
+        /* the request form: a DPoP proof of garbage, any count */
+        memset(&req, 0, sizeof(req));
+        set(&proof, d, sizeof(d));
+        req.authorization = rnd(5) ? &auth : NULL;
+        req.dpop = rnd(2) ? &proof : NULL;
+        req.dpop_count = req.dpop ? 1 + rnd(2) : 0;
+        req.method.data = "GET";
+        req.method.len = 3;
+        req.url.data = "https://rs.example/x";
+        req.url.len = strlen(req.url.data);
+        h = oauth_require_check_request(server, rnd(8) ? rule : NULL, &req,
+                                        1700000000, &res);
+    }
 
     if (res.verdict == OAUTH_REQUIRE_REDIS) {
-        reply = rnd(4) ? random_reply(0) : NULL;
-        oauth_require_resume(h, reply, &res);
-        if (reply) {
-            free_reply(reply);
+        if (rnd(4) == 0) {
+            oauth_require_resume_unavailable(h, &res);
+
+        } else {
+            /* random replies, now and then a wrong count */
+            made = res.redis_count < 3 ? res.redis_count : 3;
+            for (i = 0; i <= made; i++) {
+                replies[i] = random_reply(0);
+            }
+            passed = made;
+            if (rnd(10) == 0) {
+                passed = (made == 0 || rnd(2)) ? made + 1 : made - 1;
+            }
+            oauth_require_resume_redis(h,
+                (const oauth_redis_reply_t *const *) replies, passed, &res);
+            for (i = 0; i <= made; i++) {
+                free_reply(replies[i]);
+            }
         }
     }
 

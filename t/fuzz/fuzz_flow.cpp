@@ -64,7 +64,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             continue;
         }
         std::vector<fuzz::ReplyPtr> owned;
-        std::vector<void*> ptrs;
+        std::vector<const redisReply*> ptrs;
         for (size_t i = 0; i < step.redis_count; i++) {
             fuzz::ReplyPtr r = replies.next();
             if (!r) break;

@@ -54,7 +54,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // harness right if a check ever asks for more.
     for (int round = 0; h && res.verdict == OAUTH_REQUIRE_REDIS && round < 4; round++) {
         fuzz::ReplyPtr reply = replies.next();
-        oauth_require_resume(h, reply.get(), &res);
+        const redisReply* one[] = {reply.get()};
+        if (reply)
+            oauth_require_resume_redis(h, one, 1, &res);
+        else
+            oauth_require_resume_unavailable(h, &res);
     }
     if (res.verdict == OAUTH_REQUIRE_DENY) check_denial(res);
     if (h && res.verdict == OAUTH_REQUIRE_ALLOW) {

@@ -103,8 +103,7 @@ struct DpopRequire : ::testing::Test {
     // Feeds the replies: the session check's and, with a proof, the SET NX's.
     oauth_require_result_t resume(std::vector<const redisReply*> replies) {
         oauth_require_result_t res;
-        std::vector<const void*> ptrs(replies.begin(), replies.end());
-        oauth_require_resume_replies(handles.back().get(), ptrs.data(), ptrs.size(), &res);
+        oauth_require_resume_redis(handles.back().get(), replies.data(), replies.size(), &res);
         return res;
     }
 };

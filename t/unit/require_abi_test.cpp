@@ -167,7 +167,7 @@ TEST_F(RequireAbi, AllowAfterTheSession) {
     EXPECT_EQ(oauth_require_claim(h, O("sub"), &v), 0);  // nothing before ALLOW
 
     auto one = integer_reply(1);
-    oauth_require_resume(h, &one, &res);
+    resume_one(h, &one, &res);
     EXPECT_EQ(res.verdict, OAUTH_REQUIRE_ALLOW);
     ASSERT_EQ(oauth_require_claim(h, O("sub"), &v), 1);
     EXPECT_EQ(S(v), "user-42");
@@ -241,7 +241,7 @@ TEST_F(RequireAbi, ClaimsOutliveTheCache) {
     oauth_require_result_t res;
     oauth_require_t* h = run(&header, &res);
     auto one = integer_reply(1);
-    oauth_require_resume(h, &one, &res);
+    resume_one(h, &one, &res);
     TokenCache::process().clear();  // the handle keeps its own reference
     oauth_str_t v;
     ASSERT_EQ(oauth_require_claim(h, O("sub"), &v), 1);
@@ -254,7 +254,7 @@ TEST_F(RequireAbi, RevokedAndUnavailable) {
     oauth_require_result_t res;
     oauth_require_t* h = run(&header, &res);
     auto zero = integer_reply(0);
-    oauth_require_resume(h, &zero, &res);
+    resume_one(h, &zero, &res);
     EXPECT_EQ(res.verdict, OAUTH_REQUIRE_DENY);
     EXPECT_EQ(res.status, 401u);
     EXPECT_NE(S(res.www_authenticate).find(R"(error="invalid_token")"), std::string::npos);
@@ -264,7 +264,7 @@ TEST_F(RequireAbi, RevokedAndUnavailable) {
     oauth_require_free(h);
 
     h = run(&header, &res);
-    oauth_require_resume(h, nullptr, &res);
+    oauth_require_resume_unavailable(h, &res);
     EXPECT_EQ(res.status, 503u);
     EXPECT_EQ(res.www_authenticate.len, 0u);
     oauth_require_free(h);
@@ -346,10 +346,10 @@ TEST_F(RequireAbi, GarbageDoesNotCrash) {
     oauth_require_result_t res;
     oauth_require_t* h = oauth_require_check(nullptr, nullptr, nullptr, 0, &res);
     EXPECT_EQ(res.status, 500u);
-    oauth_require_resume(h, nullptr, &res);  // no claims: internal, not a crash
+    oauth_require_resume_unavailable(h, &res);  // no claims: internal, not a crash
     EXPECT_EQ(res.status, 500u);
     oauth_require_free(h);
-    oauth_require_resume(nullptr, nullptr, &res);
+    oauth_require_resume_unavailable(nullptr, &res);
     EXPECT_EQ(res.status, 500u);
     oauth_str_t v;
     EXPECT_EQ(oauth_require_claim(nullptr, O("sub"), &v), 0);

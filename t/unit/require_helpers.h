@@ -2,10 +2,12 @@
 // token factory that signs whatever header and claims a test wants.
 #pragma once
 #include <gtest/gtest.h>
+#include <hiredis/hiredis.h>
 
 #include <string>
 #include <vector>
 
+#include "oauth_require.h"
 #include "jose/jws.h"
 #include "jose/key.h"
 #include "jose/keygen.h"
@@ -61,6 +63,12 @@ inline std::string raw_token(std::string_view header_json, const json_t* claims,
 
 inline std::string sign(const jose::Key& key, const json_t* claims, std::string_view typ = "at+jwt") {
     return jose::sign_compact(key, typ, claims);
+}
+
+// The edge's Redis step answered with one reply (the session check's).
+inline void resume_one(oauth_require_t* h, const redisReply* reply, oauth_require_result_t* res) {
+    const redisReply* replies[] = {reply};
+    oauth_require_resume_redis(h, replies, 1, res);
 }
 
 }  // namespace oauth::require::testing

@@ -419,7 +419,7 @@ protected:
             redisReply one{};
             one.type = REDIS_REPLY_INTEGER;
             one.integer = alive;
-            oauth_require_resume(handle, &one, &res);
+            resume_one(handle, &one, &res);
         }
         oauth_require_free(handle);
         return res;
@@ -507,7 +507,7 @@ TEST_F(RequireWithSessionCache, InvalidatedWhileInFlight) {
     redisReply one{};
     one.type = REDIS_REPLY_INTEGER;
     one.integer = 1;
-    oauth_require_resume(handle, &one, &res);
+    resume_one(handle, &one, &res);
     EXPECT_EQ(res.verdict, OAUTH_REQUIRE_ALLOW);  // this request was fine
     oauth_require_free(handle);
     EXPECT_EQ(oauth_session_cache_size(sc), 0u);  // but nothing is remembered

@@ -240,13 +240,15 @@ oauth_flow_t* oauth_flow_start(const oauth_server_t* server, oauth_endpoint_e en
     return f;
 }
 
-void oauth_flow_resume_redis(oauth_flow_t* f, void* const* replies, size_t n, oauth_step_t* step) noexcept {
+void oauth_flow_resume_redis(oauth_flow_t* f, const oauth_redis_reply_t* const* replies, size_t n,
+                             oauth_step_t* step) noexcept {
     if (!step) return;
     if (!f || (n && !replies)) return fail_step(step, "internal error: no flow or replies");
     run_step(f, step, [&]() -> Step {
         if (!f->flow) return Step::respond(oauth::flow::internal_error());
-        std::vector<const redisReply*> rs;
-        for (size_t i = 0; i < n; i++) rs.push_back(static_cast<const redisReply*>(replies[i]));
+        // oauth_redis_reply_t is hiredis's redisReply (oauth_core.h): the
+        // flows read the glue's replies in place.
+        oauth::flow::Replies rs(replies, n);
         if (rs.size() != f->step.commands.size() || f->step.kind != Step::Kind::Redis)
             return Step::respond(oauth::flow::internal_error(), "reply count mismatch");
         return f->flow->on_redis(rs);

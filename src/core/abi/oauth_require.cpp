@@ -176,14 +176,15 @@ void check(const oauth_server_t* server, const oauth_require_rule_s* rule,
     res->redis_command = view(h->command);
 }
 
-void resume(oauth_require_s* h, const void* const* replies, size_t n, oauth_require_result_t* res) {
+// replies null: Redis could not answer (503, as a count mismatch is).
+void resume(oauth_require_s* h, const redisReply* const* replies, size_t n, oauth_require_result_t* res) {
     if (!h || !h->claims) return internal(res);
     size_t want = h->proof_spent ? 2 : 1;
-    const redisReply* session = (replies && n == want) ? static_cast<const redisReply*>(replies[0]) : nullptr;
+    const redisReply* session = (replies && n == want) ? replies[0] : nullptr;
     Reason r = oauth::require::judge_session(session);
     if (r != Reason::Ok) return deny(h, r, res);
     if (h->proof_spent) {
-        switch (oauth::dpop::judge_replay(static_cast<const redisReply*>(replies[1]))) {
+        switch (oauth::dpop::judge_replay(replies[1])) {
         case oauth::dpop::Replay::Fresh: break;
         case oauth::dpop::Replay::Replayed: return deny(h, Reason::DpopReplayed, res);
         case oauth::dpop::Replay::StoreError: return deny(h, Reason::StoreUnavailable, res);
@@ -250,24 +251,23 @@ oauth_require_t* oauth_require_check_request(const oauth_server_t* server,
     return h;
 }
 
-void oauth_require_resume(oauth_require_t* h, const void* reply, oauth_require_result_t* res) noexcept {
+void oauth_require_resume_redis(oauth_require_t* h, const oauth_redis_reply_t* const* replies, size_t n,
+                                oauth_require_result_t* res) noexcept {
     if (!res) return;
     try {
         std::memset(res, 0, sizeof(*res));
-        const void* replies[1] = {reply};
-        resume(h, replies, reply ? 1 : 0, res);
+        resume(h, replies, n, res);
     } catch (...) {
         if (h) h->allowed = false;
         internal(res);
     }
 }
 
-void oauth_require_resume_replies(oauth_require_t* h, const void* const* replies, size_t n,
-                                  oauth_require_result_t* res) noexcept {
+void oauth_require_resume_unavailable(oauth_require_t* h, oauth_require_result_t* res) noexcept {
     if (!res) return;
     try {
         std::memset(res, 0, sizeof(*res));
-        resume(h, replies, n, res);
+        resume(h, nullptr, 0, res);
     } catch (...) {
         if (h) h->allowed = false;
         internal(res);

@@ -65,12 +65,12 @@ void oauth_session_cache_link_start(oauth_session_cache_t* c, oauth_session_cach
     }
 }
 
-void oauth_session_cache_link_reply(oauth_session_cache_t* c, const void* reply,
+void oauth_session_cache_link_reply(oauth_session_cache_t* c, const oauth_redis_reply_t* reply,
                                     oauth_session_cache_step_t* step) noexcept {
     if (!step) return;
     try {
         if (!c) return failed(c, step);
-        put(c->link.reply(static_cast<const redisReply*>(reply)), step);
+        put(c->link.reply(reply), step);
     } catch (...) {
         failed(c, step);
     }
