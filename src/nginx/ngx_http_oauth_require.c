@@ -482,6 +482,17 @@ ngx_http_oauth_require_resume(ngx_http_request_t *r, void *data,
 
     oauth_require_result_t  res;
 
+    if (r->connection->error) {
+        /* the client is gone but its going was not seen yet (the reply
+         * came first in this event loop pass): end here, never resume the
+         * phases towards the upstream */
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "oauth_require: client closed the request while "
+                      "its session was checked");
+        ngx_http_finalize_request(r, NGX_HTTP_CLIENT_CLOSED_REQUEST);
+        return;
+    }
+
     if (replies != NULL) {
         /* the session check's reply, and the DPoP jti's when one was sent */
         oauth_require_resume_redis(ctx->handle, replies, n, &res);

@@ -87,17 +87,6 @@ ngx_http_oauth_wait_done(void *data, ngx_int_t rc, void **replies,
         r->read_event_handler = ngx_http_block_reading;
     }
 
-    if (c->error) {
-        /* the client is gone but its going was not seen yet (the reply
-         * came first in this event loop pass): end here, never resume */
-        ngx_log_error(NGX_LOG_INFO, c->log, 0,
-                      "oauth: client closed the request while it waited "
-                      "for Redis");
-        ngx_http_finalize_request(r, NGX_HTTP_CLIENT_CLOSED_REQUEST);
-        ngx_http_run_posted_requests(c);
-        return;
-    }
-
     if (rc == NGX_OK && n > 0) {
         /* the driver's replies are hiredis redisReply objects: the type
          * oauth_redis_reply_t names (include/oauth_core.h) */

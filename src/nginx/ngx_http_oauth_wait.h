@@ -16,9 +16,10 @@
  *     reset): noticed through ngx_http_test_reading, the request ends with
  *     499 and is cancelled as above;
  *   - the reply comes while the connection is already in error (the
- *     hang-up not seen yet in this event loop pass): the request ends with
- *     499 and the caller is not resumed (no upstream connect, no further
- *     Redis work for nobody).
+ *     hang-up not seen yet in this event loop pass): the caller is resumed
+ *     all the same, since what Redis just did (a code redeemed, a token
+ *     issued) still has its audit event to write; oauth_require then ends
+ *     the request with 499 rather than connect an upstream for nobody.
  *
  * The wait lives in the caller's request context; waiting allocates only
  * the request cleanup, once per request (what the driver copies is its

@@ -20,14 +20,16 @@ PREFIX = "oauth:"
 
 # --- the device side --------------------------------------------------------
 
-def ask(server, client_id="box", secret="box-secret", **extra):
-    data = dict(extra)
-    auth = None
+def client_post(server, path, data, client_id, secret):
+    """POST as the device client: Basic when it has a secret, else
+    client_id in the body (a public client)."""
     if secret is None:
-        data["client_id"] = client_id
-    else:
-        auth = (client_id, secret)
-    return requests.post(server.url(DEVICE_AUTHZ), data=data, auth=auth)
+        return requests.post(server.url(path), data={**data, "client_id": client_id})
+    return requests.post(server.url(path), data=data, auth=(client_id, secret))
+
+
+def ask(server, client_id="box", secret="box-secret", **extra):
+    return client_post(server, DEVICE_AUTHZ, extra, client_id, secret)
 
 
 def codes(server, client_id="box", secret="box-secret", **extra):
@@ -37,13 +39,8 @@ def codes(server, client_id="box", secret="box-secret", **extra):
 
 
 def poll(server, device_code, client_id="box", secret="box-secret"):
-    data = {"grant_type": GRANT, "device_code": device_code}
-    auth = None
-    if secret is None:
-        data["client_id"] = client_id
-    else:
-        auth = (client_id, secret)
-    return requests.post(server.url(TOKEN), data=data, auth=auth)
+    return client_post(server, TOKEN, {"grant_type": GRANT, "device_code": device_code},
+                       client_id, secret)
 
 
 def record(redis, device_code):
