@@ -74,6 +74,9 @@ ngx_http_oauth_kdf_hold(void)
     if (ngx_http_oauth_kdf.running || ngx_http_oauth_kdf.nwaiting) {
         if (!ev->timer_set) {
             ev->handler = ngx_http_oauth_kdf_hold_event;
+            /* never read by the handler, but nginx --with-debug logs
+             * ngx_event_ident(ev->data) on every timer change */
+            ev->data = &ngx_http_oauth_kdf;
             ev->log = ngx_cycle->log;
             ngx_add_timer(ev, NGX_HTTP_OAUTH_KDF_HOLD);
         }
