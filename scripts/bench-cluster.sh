@@ -12,18 +12,11 @@
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-MODULE=${MODULE:-$TOP/build/ngx_http_oauth_module.so}
-OAUTHCTL=${OAUTHCTL:-$TOP/build/oauthctl}
-NGINX=${NGINX:-/usr/sbin/nginx}
-PYTHON=${PYTHON:-/usr/bin/python3}
-SECONDS_RUN=${BENCH_SECONDS:-5}
-ROUNDS=${BENCH_ROUNDS:-5}
-CONNS=${BENCH_CONNS:-32}
 TOKENS=${BENCH_TOKENS:-3000}
 
 # shellcheck source=scripts/bench-lib.sh
 . "$TOP/scripts/bench-lib.sh"
-bench_need wrk redis-server redis-cli curl "$NGINX"
+bench_need
 bench_pin
 
 # three masters; a node's bus port is its port + 10000
@@ -50,10 +43,8 @@ done
 SEEDS=$(printf '127.0.0.1:%s,' "${PORTS[@]}")
 SEEDS=${SEEDS%,}
 
-PORT=$(free_port)
-UPORT=$(free_port)
-"$OAUTHCTL" key generate --alg ES256 --out "$WORK/es256.pem" >/dev/null
-SECRET=bench-secret-0123456789abcdef0123456789abcdef
+free_ports PORT UPORT
+new_key ES256
 "$OAUTHCTL" --redis-cluster "$SEEDS" client create --id cc --secret "$SECRET" \
     --grant-types client_credentials --scope orders:read >/dev/null
 
@@ -61,23 +52,7 @@ SECRET=bench-secret-0123456789abcdef0123456789abcdef
     oauth_redis cluster=$SEEDS keepalive=4;
     oauth_issuer http://127.0.0.1:$PORT;
     oauth_signing_key $WORK/es256.pem;
-    upstream backend { server 127.0.0.1:$UPORT; keepalive 64; }
-    server {
-        listen 127.0.0.1:$UPORT;
-        location / { return 200 "ok\n"; }
-    }
-    server {
-        listen 127.0.0.1:$PORT;
-        proxy_http_version 1.1;
-        proxy_set_header Connection "";
-        location = /token { oauth_token; }
-        location /plain/ { proxy_pass http://backend; }
-        location /api/ {
-            oauth_require scope=orders:read;
-            proxy_set_header Connection "";
-            proxy_pass http://backend;
-        }
-    }
+$(proxy_site "$PORT" "$UPORT" "" "location = /token { oauth_token; }")
 }
 CONF
 } >"$WORK/nginx.conf"
@@ -88,21 +63,7 @@ TOKEN=$(curl -s -u "cc:$SECRET" -d grant_type=client_credentials \
     "http://127.0.0.1:$PORT/token" | json_field access_token)
 expect_200 -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/x"
 
-run() {  # run NAME SECONDS PATH [TOKEN] -> "rps p99_ms non2xx"
-    local name=$1 secs=$2 path=$3 tok=${4:-}
-    wrk_run "$name" "$secs" "http://127.0.0.1:$PORT$path" \
-        ${tok:+-H "Authorization: Bearer $tok"}
-}
-
-run warm 2 /plain/x >/dev/null
-run warm 2 /api/x "$TOKEN" >/dev/null
-: >"$WORK/results.txt"
-for round in $(seq "$ROUNDS"); do
-    for loc in "plain:/plain/x:" "cluster:/api/x:$TOKEN"; do
-        IFS=: read -r name path tok <<<"$loc"
-        measure "$round" "$name" run "$name" "$SECONDS_RUN" "$path" "$tok"
-    done
-done
+interleaved_rounds "$PORT" plain:/plain/x "cluster:/api/x:$TOKEN"
 
 # bytes per live client_credentials token, used_memory summed over the masters
 mem() {

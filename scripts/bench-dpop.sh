@@ -23,59 +23,22 @@
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-MODULE=${MODULE:-$TOP/build/ngx_http_oauth_module.so}
-NGINX=${NGINX:-/usr/sbin/nginx}
-PYTHON=${PYTHON:-/usr/bin/python3}
-SECONDS_RUN=${BENCH_SECONDS:-5}
-ROUNDS=${BENCH_ROUNDS:-5}
-CONNS=${BENCH_CONNS:-32}
 
 # shellcheck source=scripts/bench-lib.sh
 . "$TOP/scripts/bench-lib.sh"
-bench_need wrk redis-server redis-cli openssl curl "$NGINX"
-bench_need_module
+bench_need
 bench_pin
 
-PORT=$(free_port)
-UPORT=$(free_port)
-RPORT=$(free_port)
+free_ports PORT UPORT RPORT
 ISSUER="http://127.0.0.1:$PORT"
-
-openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
-    -out "$WORK/es256.pem" 2>/dev/null
-
+new_key ES256
 start_redis "$RPORT"
 
 { nginx_conf_head; cat <<EOF
     oauth_redis 127.0.0.1:$RPORT keepalive=4;
     oauth_issuer $ISSUER;
     oauth_signing_key $WORK/es256.pem kid=es;
-
-    upstream backend {
-        server 127.0.0.1:$UPORT;
-        keepalive 64;
-    }
-
-    server {
-        listen 127.0.0.1:$UPORT;
-        location / { return 200 "ok\n"; }
-    }
-
-    server {
-        listen 127.0.0.1:$PORT;
-        proxy_http_version 1.1;
-        proxy_set_header Connection "";
-
-        location /plain/ {
-            proxy_pass http://backend;
-        }
-        location /api/ {
-            oauth_require scope=orders:read;
-            proxy_set_header Connection "";
-            proxy_set_header X-User \$oauth_sub;
-            proxy_pass http://backend;
-        }
-    }
+$(proxy_site "$PORT" "$UPORT" 'proxy_set_header X-User $oauth_sub;')
 }
 EOF
 } >"$WORK/nginx.conf"
@@ -155,12 +118,8 @@ expect_200 -H "Authorization: Bearer $BEARER" "http://127.0.0.1:$PORT/api/x"
 expect_200 -H "Authorization: DPoP $DPOP" -H "DPoP: $(cat "$WORK/one.proof")" \
     "http://127.0.0.1:$PORT/api/x"
 
-# run NAME SECONDS PATH [wrk args...] -> "rps p99_ms non2xx"
-run() {
-    local name=$1 secs=$2 path=$3
-    shift 3
-    wrk_run "$name" "$secs" "http://127.0.0.1:$PORT$path" "$@"
-}
+# run NAME SECONDS PATH [TOKEN] -> "rps p99_ms non2xx"
+run() { bearer_run "$1" "$2" "http://127.0.0.1:$PORT$3" "${4:-}"; }
 dpop_run() {  # NAME SECONDS PROOFS (the script's arguments follow the URL)
     wrk_run "$1" "$2" "http://127.0.0.1:$PORT/api/x" -s "$WORK/proofs.lua" \
         -- "$DPOP" "$3"
@@ -171,7 +130,7 @@ echo "DPoP at oauth_require: 1 nginx worker and Redis on CPU $SERVER_CPU," \
      "${SECONDS_RUN}s, loopback, keepalive upstream, ES256 token and proofs"
 echo "(warm-up runs first; figures are this machine's, not a test)"
 run warm 2 /plain/x >/dev/null
-run warm 2 /api/x -H "Authorization: Bearer $BEARER" >/dev/null
+run warm 2 /api/x "$BEARER" >/dev/null
 proofs 20000 "$WORK/warm.proofs"
 read -r warm_rps _ _ < <(dpop_run warm-dpop 2 "$WORK/warm.proofs")
 # Proofs for one run: three times what the warm-up rate would use (the
@@ -183,8 +142,7 @@ for round in $(seq "$ROUNDS"); do
     # made before the round (not timed): fresh iat, well within oauth_leeway
     proofs "$NPROOFS" "$WORK/round.proofs"
     measure "$round" plain run plain "$SECONDS_RUN" /plain/x
-    measure "$round" bearer run bearer "$SECONDS_RUN" /api/x \
-        -H "Authorization: Bearer $BEARER"
+    measure "$round" bearer run bearer "$SECONDS_RUN" /api/x "$BEARER"
     measure "$round" dpop dpop_run dpop "$SECONDS_RUN" "$WORK/round.proofs"
 done
 

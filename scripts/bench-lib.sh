@@ -1,8 +1,23 @@
-# Shared by the benchmark scripts (sourced after TOP, MODULE, NGINX and
-# PYTHON are set): a work directory cleaned on exit, ports, pinning, Redis,
-# nginx, wrk runs, CPU time from /proc, the interleaved rounds' rows, and
+# Shared by the benchmark scripts (sourced after TOP is set): the settings
+# every bench takes from the environment, a work directory cleaned on exit,
+# ports, pinning, Redis, nginx and the proxy site every bench measures
+# against, wrk runs, CPU time from /proc, the interleaved rounds' rows, and
 # tokens signed for oauth_require. The rounds' rows are summed up in Python
 # by scripts/bench_rounds.py (bench_py puts it on the path).
+#
+#   BENCH_SECONDS   seconds per measured run (default 5, or the script's
+#                   SECONDS_DEFAULT)
+#   BENCH_ROUNDS    interleaved rounds (default 5, or ROUNDS_DEFAULT)
+#   BENCH_CONNS     wrk connections (default 32)
+#   MODULE NGINX PYTHON OAUTHCTL   what is run (default: this tree's build,
+#                   Debian's nginx and python3)
+MODULE=${MODULE:-$TOP/build/ngx_http_oauth_module.so}
+OAUTHCTL=${OAUTHCTL:-$TOP/build/oauthctl}
+NGINX=${NGINX:-/usr/sbin/nginx}
+PYTHON=${PYTHON:-/usr/bin/python3}
+SECONDS_RUN=${BENCH_SECONDS:-${SECONDS_DEFAULT:-5}}
+ROUNDS=${BENCH_ROUNDS:-${ROUNDS_DEFAULT:-5}}
+CONNS=${BENCH_CONNS:-32}
 
 WORK=$(mktemp -d /tmp/oauth-bench.XXXXXX)
 REDIS_PID=
@@ -10,7 +25,6 @@ NGINX_PID=
 NGINX_PIDS=()   # every nginx master started: stopped with QUIT on exit
 BENCH_PIDS=()   # other servers (Redis nodes, sentinels): stopped with TERM
 HZ=$(getconf CLK_TCK)
-CONNS=${CONNS:-32}
 
 bench_cleanup() {
     local p
@@ -21,17 +35,18 @@ bench_cleanup() {
 }
 trap bench_cleanup EXIT
 
-# bench_need TOOL...: exits unless every tool is on PATH
+# bench_need [TOOL...]: exits unless every tool is on PATH; without
+# arguments, what every bench runs (wrk, redis-server, redis-cli, openssl,
+# curl, nginx) and the module built
 bench_need() {
     local tool
+    if [ $# -eq 0 ]; then
+        [ -f "$MODULE" ] || { echo "bench: $MODULE is missing (make)" >&2; exit 1; }
+        set -- wrk redis-server redis-cli openssl curl "$NGINX"
+    fi
     for tool in "$@"; do
         command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }
     done
-}
-
-# bench_need_module: exits unless the module is built
-bench_need_module() {
-    [ -f "$MODULE" ] || { echo "bench: $MODULE is missing (make)" >&2; exit 1; }
 }
 
 # Pinning: the servers (nginx, Redis) on SERVER_CPU and the load generators
@@ -52,6 +67,11 @@ bench_pin() {
     ON_CLIENT=(taskset -c "$CLIENT_CPU")
 }
 
+# free_ports VAR...: each variable set to a free TCP port of 127.0.0.1
+free_ports() {
+    local v
+    for v in "$@"; do printf -v "$v" %s "$(free_port)"; done
+}
 free_port() {
     "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
@@ -74,6 +94,14 @@ start_redis() {
     wait_port "$1"
 }
 
+# new_key ALG: a signing key made by oauthctl, $WORK/<alg>.pem (rs256.pem,
+# es256.pem, eddsa.pem)
+new_key() { "$OAUTHCTL" key generate --alg "$1" --out "$WORK/${1,,}.pem" >/dev/null; }
+
+# The secret of the clients the benches create (32+ characters, as oauthctl
+# wants)
+SECRET=bench-secret-0123456789abcdef0123456789abcdef
+
 # nginx_conf_head: the start of nginx.conf up to an open http{} block; one
 # worker, logs and temporary files in $WORK.
 nginx_conf_head() {
@@ -92,6 +120,34 @@ http {
     uwsgi_temp_path $WORK/tmp/uwsgi;
     scgi_temp_path $WORK/tmp/scgi;
 CONF
+}
+
+# proxy_site PORT UPSTREAM_PORT [API [MORE]]: the site every bench measures
+# against, inside http{}: a keepalive upstream (a `return 200` server of
+# the same nginx on UPSTREAM_PORT) and a server on PORT with a plain proxy
+# location /plain/ and, unless API is "-", an oauth_require location /api/
+# (scope orders:read) with the lines API adds; MORE: further locations.
+proxy_site() {
+    local api=${3:-} more=${4:-}
+    cat <<CONF
+    upstream backend { server 127.0.0.1:$2; keepalive 64; }
+    server { listen 127.0.0.1:$2; location / { return 200 "ok\n"; } }
+    server {
+        listen 127.0.0.1:$1;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        location /plain/ { proxy_pass http://backend; }
+CONF
+    [ "$api" = - ] || cat <<CONF
+        location /api/ {
+            oauth_require scope=orders:read;
+            # a location's proxy_set_header replaces the inherited ones
+            proxy_set_header Connection "";
+            $api
+            proxy_pass http://backend;
+        }
+CONF
+    printf '        %s\n    }\n' "$more"
 }
 
 # start_nginx [-p DIR] PORT...: nginx with DIR/nginx.conf (default $WORK;
@@ -177,6 +233,12 @@ wrk_run() {
     wrk_figures "$WORK/wrk-$name.txt"
 }
 
+# bearer_run NAME SECONDS URL [TOKEN]: wrk_run with the token as a Bearer
+# Authorization header (none without one)
+bearer_run() {
+    wrk_run "$1" "$2" "$3" ${4:+-H "Authorization: Bearer $4"}
+}
+
 # wrk_requests NAME: how many requests that run made
 wrk_requests() { awk '/requests in/ {print $1}' "$WORK/wrk-$1.txt"; }
 
@@ -184,15 +246,40 @@ wrk_requests() { awk '/requests in/ {print $1}' "$WORK/wrk-$1.txt"; }
 # a wrk_run NAME ... (or prints the same figures and writes wrk-NAME.txt);
 # appends "ROUND NAME rps p99 non2xx worker_ticks redis_ticks requests" to
 # $WORK/results.txt, the CPU time of $WORKER and $REDIS_PID over the run
-# (scripts/bench_rounds.py reads the rows).
+# (scripts/bench_rounds.py reads the rows). With MEASURE_COUNTER set to a
+# command printing a number, the row ends with its growth over the run.
+MEASURE_COUNTER=
 measure() {
-    local round=$1 name=$2 w0 r0 w1 r1 rps p99 bad
+    local round=$1 name=$2 w0 r0 w1 r1 c0=0 c1=0 rps p99 bad
     shift 2
+    [ -z "$MEASURE_COUNTER" ] || c0=$($MEASURE_COUNTER)
     w0=$(cpu_ticks "$WORKER"); r0=$(cpu_ticks "$REDIS_PID")
     read -r rps p99 bad < <("$@")
     w1=$(cpu_ticks "$WORKER"); r1=$(cpu_ticks "$REDIS_PID")
+    [ -z "$MEASURE_COUNTER" ] || c1=$($MEASURE_COUNTER)
     echo "$round $name $rps $p99 $bad $((w1 - w0)) $((r1 - r0))" \
-        "$(wrk_requests "$name")" >>"$WORK/results.txt"
+        "$(wrk_requests "$name")${MEASURE_COUNTER:+ $((c1 - c0))}" >>"$WORK/results.txt"
+}
+
+# interleaved_rounds PORT NAME:PATH[:TOKEN]...: a 2 s warm-up of each
+# location, then $ROUNDS rounds of a measured $SECONDS_RUN s bearer_run of
+# each in turn, so that a noisy neighbour hits every location alike; the rows
+# in a fresh $WORK/results.txt
+interleaved_rounds() {
+    local port=$1 loc name path tok round
+    shift
+    for loc in "$@"; do
+        IFS=: read -r name path tok <<<"$loc"
+        bearer_run warm 2 "http://127.0.0.1:$port$path" "$tok" >/dev/null
+    done
+    : >"$WORK/results.txt"
+    for round in $(seq "$ROUNDS"); do
+        for loc in "$@"; do
+            IFS=: read -r name path tok <<<"$loc"
+            measure "$round" "$name" bearer_run "$name" "$SECONDS_RUN" \
+                "http://127.0.0.1:$port$path" "$tok"
+        done
+    done
 }
 
 # bench_py ARGS...: python on stdin with scripts/ on its path (bench_rounds)

@@ -5,20 +5,14 @@
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-MODULE=${MODULE:-$TOP/build/ngx_http_oauth_module.so}
-OAUTHCTL=${OAUTHCTL:-$TOP/build/oauthctl}
-NGINX=${NGINX:-/usr/sbin/nginx}
-PYTHON=${PYTHON:-/usr/bin/python3}
 
 # shellcheck source=scripts/bench-lib.sh
 . "$TOP/scripts/bench-lib.sh"
 
-PORT=$(free_port)
-RPORT=$(free_port)
-"$OAUTHCTL" key generate --alg ES256 --out "$WORK/es256.pem" >/dev/null
+free_ports PORT RPORT
+new_key ES256
 start_redis "$RPORT"
 
-SECRET=bench-secret-0123456789abcdef0123456789abcdef
 ctl() { "$OAUTHCTL" --redis "127.0.0.1:$RPORT" "$@" >/dev/null; }
 ctl client create --id cc --secret "$SECRET" --grant-types client_credentials --scope "orders:read"
 ctl client create --id pw --secret "$SECRET" --grant-types password,refresh_token --scope "orders:read"

@@ -17,28 +17,17 @@
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-MODULE=${MODULE:-$TOP/build/ngx_http_oauth_module.so}
-NGINX=${NGINX:-/usr/sbin/nginx}
-PYTHON=${PYTHON:-/usr/bin/python3}
-SECONDS_RUN=${BENCH_SECONDS:-4}
-ROUNDS=${BENCH_ROUNDS:-5}
-CONNS=${BENCH_CONNS:-32}
+SECONDS_DEFAULT=4
 
 # shellcheck source=scripts/bench-lib.sh
 . "$TOP/scripts/bench-lib.sh"
-bench_need wrk redis-server redis-cli openssl curl "$NGINX"
-bench_need_module
+bench_need
 bench_pin
 
-RPORT=$(free_port)
-OFF_UPORT=$(free_port)
-ON_UPORT=$(free_port)
-OFF_PORT=$(free_port)
-ON_PORT=$(free_port)
+free_ports RPORT OFF_UPORT ON_UPORT OFF_PORT ON_PORT
 # one issuer for both: one token works on either
 ISSUER="http://bench.example"
-openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
-    -out "$WORK/es256.pem" 2>/dev/null
+new_key ES256
 start_redis "$RPORT"
 
 # conf NAME PORT UPSTREAM_PORT EXTRA: $WORK/NAME/nginx.conf; each instance
@@ -50,20 +39,7 @@ conf() {
     oauth_redis 127.0.0.1:$RPORT keepalive=4;
     oauth_issuer $ISSUER;
     oauth_signing_key $WORK/es256.pem kid=es;
-    upstream backend { server 127.0.0.1:$3; keepalive 64; }
-    server { listen 127.0.0.1:$3; location / { return 200 "ok\n"; } }
-    server {
-        listen 127.0.0.1:$2;
-        proxy_http_version 1.1;
-        proxy_set_header Connection "";
-        location /plain/ { proxy_pass http://backend; }
-        location /api/ {
-            oauth_require scope=orders:read;
-            proxy_set_header Connection "";
-            proxy_pass http://backend;
-        }
-        $4
-    }
+$(proxy_site "$2" "$3" "" "$4")
 }
 EOF
     } >"$dir/nginx.conf"

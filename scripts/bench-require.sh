@@ -16,29 +16,16 @@
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-MODULE=${MODULE:-$TOP/build/ngx_http_oauth_module.so}
-NGINX=${NGINX:-/usr/sbin/nginx}
-PYTHON=${PYTHON:-/usr/bin/python3}
-SECONDS_RUN=${BENCH_SECONDS:-5}
 SOAK=${BENCH_SOAK:-}
-ROUNDS=${BENCH_ROUNDS:-5}
-CONNS=${BENCH_CONNS:-32}
 
 # shellcheck source=scripts/bench-lib.sh
 . "$TOP/scripts/bench-lib.sh"
-bench_need wrk redis-server redis-cli openssl curl "$NGINX"
-bench_need_module
+bench_need
 
-PORT=$(free_port)
-UPORT=$(free_port)
-RPORT=$(free_port)
+free_ports PORT UPORT RPORT
 ISSUER="http://127.0.0.1:$PORT"
-
-openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
-    -out "$WORK/rs256.pem" 2>/dev/null
-openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
-    -out "$WORK/es256.pem" 2>/dev/null
-
+new_key RS256
+new_key ES256
 start_redis "$RPORT"
 
 { nginx_conf_head; cat <<EOF
@@ -46,33 +33,7 @@ start_redis "$RPORT"
     oauth_issuer $ISSUER;
     oauth_signing_key $WORK/rs256.pem kid=rs;
     oauth_signing_key $WORK/es256.pem kid=es;
-
-    upstream backend {
-        server 127.0.0.1:$UPORT;
-        keepalive 64;
-    }
-
-    server {
-        listen 127.0.0.1:$UPORT;
-        location / { return 200 "ok\n"; }
-    }
-
-    server {
-        listen 127.0.0.1:$PORT;
-        proxy_http_version 1.1;
-        proxy_set_header Connection "";
-
-        location /plain/ {
-            proxy_pass http://backend;
-        }
-        location /api/ {
-            oauth_require scope=orders:read;
-            # a location's proxy_set_header replaces the inherited ones
-            proxy_set_header Connection "";
-            proxy_set_header X-User \$oauth_sub;
-            proxy_pass http://backend;
-        }
-    }
+$(proxy_site "$PORT" "$UPORT" 'proxy_set_header X-User $oauth_sub;')
 }
 EOF
 } >"$WORK/nginx.conf"
@@ -90,32 +51,16 @@ expect_200 -H "Authorization: Bearer $RS_TOKEN" "http://127.0.0.1:$PORT/api/x"
 expect_200 -H "Authorization: Bearer $ES_TOKEN" "http://127.0.0.1:$PORT/api/x"
 
 # run NAME SECONDS PATH [TOKEN] -> "rps p99_ms non2xx", wrk output in $WORK
-run() {
-    local name=$1 secs=$2 path=$3 tok=${4:-}
-    wrk_run "$name" "$secs" "http://127.0.0.1:$PORT$path" \
-        ${tok:+-H "Authorization: Bearer $tok"}
-}
+run() { bearer_run "$1" "$2" "http://127.0.0.1:$PORT$3" "${4:-}"; }
 
 echo "oauth_require benchmark: 1 nginx worker, wrk -t1 -c$CONNS," \
      "$ROUNDS rounds of ${SECONDS_RUN}s per location, loopback," \
      "keepalive upstream"
 echo "(warm-up runs first; figures are this machine's, not a test)"
-run warm 2 /plain/x >/dev/null
-run warm 2 /api/x "$RS_TOKEN" >/dev/null
-run warm 2 /api/x "$ES_TOKEN" >/dev/null
-
-# Interleaved rounds (plain, RS256, ES256, plain, ...) so that a noisy
-# neighbour hits every location alike; medians per location. The worker's
-# CPU time per request (from /proc, user + system) is the figure least
-# bothered by other load on the machine.
-: >"$WORK/results.txt"
-for round in $(seq "$ROUNDS"); do
-    for loc in "plain:/plain/x:" "rs256:/api/x:$RS_TOKEN" \
-               "es256:/api/x:$ES_TOKEN"; do
-        IFS=: read -r name path tok <<<"$loc"
-        measure "$round" "$name" run "$name" "$SECONDS_RUN" "$path" "$tok"
-    done
-done
+# Interleaved rounds (plain, RS256, ES256, plain, ...); medians per
+# location. The worker's CPU time per request (from /proc, user + system) is
+# the figure least bothered by other load on the machine.
+interleaved_rounds "$PORT" plain:/plain/x "rs256:/api/x:$RS_TOKEN" "es256:/api/x:$ES_TOKEN"
 
 bench_py "$WORK/results.txt" "$HZ" <<'EOF'
 import sys

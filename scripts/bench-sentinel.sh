@@ -8,17 +8,10 @@
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-MODULE=${MODULE:-$TOP/build/ngx_http_oauth_module.so}
-OAUTHCTL=${OAUTHCTL:-$TOP/build/oauthctl}
-NGINX=${NGINX:-/usr/sbin/nginx}
-PYTHON=${PYTHON:-/usr/bin/python3}
-SECONDS_RUN=${BENCH_SECONDS:-5}
-ROUNDS=${BENCH_ROUNDS:-5}
-CONNS=${BENCH_CONNS:-32}
 
 # shellcheck source=scripts/bench-lib.sh
 . "$TOP/scripts/bench-lib.sh"
-bench_need wrk redis-server redis-cli curl "$NGINX"
+bench_need
 bench_pin
 
 # node NAME PORT [ARGS...]: a redis-server (or sentinel) from its own
@@ -48,11 +41,9 @@ for i in 1 2 3; do
     SENTINELS=${SENTINELS:+$SENTINELS,}127.0.0.1:$S
 done
 
-PORT=$(free_port)
-UPORT=$(free_port)
+free_ports PORT UPORT
 ISSUER="http://127.0.0.1:$PORT"
-"$OAUTHCTL" key generate --alg ES256 --out "$WORK/es256.pem" >/dev/null
-SECRET=bench-secret-0123456789abcdef0123456789abcdef
+new_key ES256
 ctl() { "$OAUTHCTL" --redis-sentinel "$SENTINELS" --redis-master oauth "$@" >/dev/null; }
 ctl client create --id cc --secret "$SECRET" --grant-types client_credentials --scope "orders:read"
 ctl client create --id pw --secret "$SECRET" --grant-types password,refresh_token --scope "orders:read"
@@ -63,29 +54,8 @@ ctl user create --username ann --password bench-password
     oauth_issuer $ISSUER;
     oauth_signing_key $WORK/es256.pem;
 
-    upstream backend {
-        server 127.0.0.1:$UPORT;
-        keepalive 64;
-    }
-
-    server {
-        listen 127.0.0.1:$UPORT;
-        location / { return 200 "ok\n"; }
-    }
-
-    server {
-        listen 127.0.0.1:$PORT;
-        proxy_http_version 1.1;
-        proxy_set_header Connection "";
-
-        location = /token { oauth_token; }
-        location /plain/ { proxy_pass http://backend; }
-        location /api/ {
-            oauth_require scope=orders:read;
-            proxy_set_header X-User \$oauth_sub;
-            proxy_pass http://backend;
-        }
-    }
+$(proxy_site "$PORT" "$UPORT" 'proxy_set_header X-User $oauth_sub;' \
+    "location = /token { oauth_token; }")
 }
 EOF
 } >"$WORK/nginx.conf"
@@ -104,24 +74,10 @@ except Exception: pass') || true
 done
 [ -n "$TOKEN" ] || { echo "bench: no token through the sentinels" >&2; exit 1; }
 
-run() {  # run NAME SECONDS PATH [TOKEN] -> "rps p99_ms non2xx"
-    local name=$1 secs=$2 path=$3 tok=${4:-}
-    wrk_run "$name" "$secs" "http://127.0.0.1:$PORT$path" \
-        ${tok:+-H "Authorization: Bearer $tok"}
-}
-
 echo "Sentinel topology (primary, replica, 3 sentinels): 1 nginx worker" \
      "(CPU $SERVER_CPU with Redis), wrk -t1 -c$CONNS (CPU $CLIENT_CPU)," \
      "$ROUNDS interleaved rounds of ${SECONDS_RUN}s"
-run warm 2 /plain/x >/dev/null
-run warm 2 /api/x "$TOKEN" >/dev/null
-: >"$WORK/results.txt"
-for round in $(seq "$ROUNDS"); do
-    for loc in "plain:/plain/x:" "sentinel:/api/x:$TOKEN"; do
-        IFS=: read -r name path tok <<<"$loc"
-        measure "$round" "$name" run "$name" "$SECONDS_RUN" "$path" "$tok"
-    done
-done
+interleaved_rounds "$PORT" plain:/plain/x "sentinel:/api/x:$TOKEN"
 
 bench_py "$WORK/results.txt" "$HZ" <<'EOF'
 import sys

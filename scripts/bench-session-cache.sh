@@ -18,29 +18,18 @@
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-MODULE=${MODULE:-$TOP/build/ngx_http_oauth_module.so}
-NGINX=${NGINX:-/usr/sbin/nginx}
-PYTHON=${PYTHON:-/usr/bin/python3}
-OAUTHCTL=${OAUTHCTL:-$TOP/build/oauthctl}
-SECONDS_RUN=${BENCH_SECONDS:-5}
-ROUNDS=${BENCH_ROUNDS:-3}
-CONNS=${BENCH_CONNS:-32}
+ROUNDS_DEFAULT=3
 REVOCATIONS=${BENCH_REVOCATIONS:-1000}
 
 # shellcheck source=scripts/bench-lib.sh
 . "$TOP/scripts/bench-lib.sh"
-bench_need wrk redis-server redis-cli openssl curl "$NGINX"
+bench_need
 bench_pin
 
-PORT_OFF=$(free_port)
-PORT_ON=$(free_port)
-PORT_A=$(free_port)
-UPORT=$(free_port)
-RPORT=$(free_port)
+free_ports PORT_OFF PORT_ON PORT_A UPORT RPORT
 ISSUER="http://127.0.0.1:$PORT_A"
 
-openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
-    -out "$WORK/rs256.pem" 2>/dev/null
+new_key RS256
 
 start_redis "$RPORT"
 
@@ -51,21 +40,13 @@ COMMON="oauth_redis 127.0.0.1:$RPORT keepalive=4;
 # node B: the protected locations, the cache off on one port, on on another
 { nginx_conf_head; cat <<EOF
     $COMMON
-    upstream backend { server 127.0.0.1:$UPORT; keepalive 64; }
-    server { listen 127.0.0.1:$UPORT; location / { return 200 "ok\n"; } }
-    server {
-        listen 127.0.0.1:$PORT_OFF;
-        proxy_http_version 1.1;
-        proxy_set_header Connection "";
-        location /plain/ { proxy_pass http://backend; }
-        location /api/ { oauth_require; proxy_pass http://backend; }
-    }
+$(proxy_site "$PORT_OFF" "$UPORT" "")
     server {
         listen 127.0.0.1:$PORT_ON;
         oauth_session_cache on;
         proxy_http_version 1.1;
         proxy_set_header Connection "";
-        location /api/ { oauth_require; proxy_pass http://backend; }
+        location /api/ { oauth_require scope=orders:read; proxy_pass http://backend; }
     }
 }
 EOF
@@ -105,7 +86,7 @@ for _ in $(seq 100); do
 done
 
 SECRET=$("$OAUTHCTL" --redis "127.0.0.1:$RPORT" client create --id bench \
-    --grant-types client_credentials --scope "a" |
+    --grant-types client_credentials --scope orders:read |
     json_field client_secret)
 
 token() {
@@ -131,61 +112,49 @@ commands() {  # Redis commands run so far, INFO left out
     redis-cli -p "$RPORT" INFO commandstats |
         awk -F'[=,:]' '/^cmdstat_/ && $1 != "cmdstat_info" {n += $3} END {print n + 0}'
 }
-ticks() { cpu_ticks "$WORKER"; }
+MEASURE_COUNTER=commands
 
 run() {  # run NAME PORT PATH [TOKEN|@script]
-    local name=$1 port=$2 path=$3 tok=${4:-} args=()
+    local name=$1 port=$2 path=$3 tok=${4:-}
     case "$tok" in
-        @*) args+=(-s "${tok#@}") ;;
-        ?*) args+=(-H "Authorization: Bearer $tok") ;;
+        @*) wrk_run "$name" "$SECONDS_RUN" "http://127.0.0.1:$port$path" -s "${tok#@}" ;;
+        *) bearer_run "$name" "$SECONDS_RUN" "http://127.0.0.1:$port$path" "$tok" ;;
     esac
-    wrk_run "$name" "$SECONDS_RUN" "http://127.0.0.1:$port$path" "${args[@]}"
 }
 
 echo "oauth_session_cache benchmark: 1 nginx worker and Redis on CPU $SERVER_CPU," \
      "wrk -t1 -c$CONNS on CPU $CLIENT_CPU, $ROUNDS rounds of ${SECONDS_RUN}s"
-for loc in "plain:$PORT_OFF:/plain/x:" "off:$PORT_OFF:/api/x:$TOKEN" \
-           "on:$PORT_ON:/api/x:$TOKEN" "many:$PORT_ON:/api/x:@$WORK/many.lua"; do
+LOCATIONS=("plain:$PORT_OFF:/plain/x:" "off:$PORT_OFF:/api/x:$TOKEN"
+           "on:$PORT_ON:/api/x:$TOKEN" "many:$PORT_ON:/api/x:@$WORK/many.lua")
+for loc in "${LOCATIONS[@]}"; do
     IFS=: read -r name port path tok <<<"$loc"
     SECONDS_RUN=2 run warm "$port" "$path" "$tok" >/dev/null
 done
 : >"$WORK/results.txt"
 for round in $(seq "$ROUNDS"); do
-    for loc in "plain:$PORT_OFF:/plain/x:" "off:$PORT_OFF:/api/x:$TOKEN" \
-               "on:$PORT_ON:/api/x:$TOKEN" "many:$PORT_ON:/api/x:@$WORK/many.lua"; do
+    for loc in "${LOCATIONS[@]}"; do
         IFS=: read -r name port path tok <<<"$loc"
-        t0=$(ticks); c0=$(commands)
-        read -r rps p99 bad < <(run "$name" "$port" "$path" "$tok")
-        t1=$(ticks); c1=$(commands)
-        n=$(wrk_requests "$name")
-        echo "$round $name $rps $p99 $bad $((t1 - t0)) $n $((c1 - c0))" >>"$WORK/results.txt"
+        measure "$round" "$name" run "$name" "$port" "$path" "$tok"
     done
 done
 RSS=$(rss_kb "$WORKER")
 
-"$PYTHON" - "$WORK/results.txt" "$(getconf CLK_TCK)" <<'EOF'
-import statistics, sys
-rows = [l.split() for l in open(sys.argv[1])]
-hz = int(sys.argv[2])
+bench_py "$WORK/results.txt" "$HZ" <<'EOF'
+import sys
+from bench_rounds import bad, load, med, paired, runs
+rounds = load(sys.argv[1], sys.argv[2], extra=1)
 names = {"plain": "plain proxy", "off": "oauth_require, cache off",
          "on": "oauth_require, cache on, 1 token",
          "many": "oauth_require, cache on, 1,000 tokens"}
-by = {}
-for rnd, name, rps, p99, bad, ticks, n, cmds in rows:
-    by.setdefault(rnd, {})[name] = dict(rps=float(rps), p99=float(p99), bad=int(bad),
-                                        cpu=int(ticks) * 1e6 / hz / int(n), n=int(n),
-                                        cmds=int(cmds))
 print(f"\n{'location':<40} {'req/s':>8} {'x plain':>8} {'p99 ms':>7} {'us CPU/req':>11}"
       f" {'x plain':>8} {'Redis cmd/req':>14} {'non-2xx':>8}")
 for key in names:
-    rs = [r[key] for r in by.values()]
-    ratio = statistics.median(r[key]["rps"] / r["plain"]["rps"] for r in by.values())
-    cratio = statistics.median(r["plain"]["cpu"] / r[key]["cpu"] for r in by.values())
-    print(f"{names[key]:<40} {statistics.median(x['rps'] for x in rs):>8.0f} {ratio:>8.2f}"
-          f" {statistics.median(x['p99'] for x in rs):>7.2f}"
-          f" {statistics.median(x['cpu'] for x in rs):>11.1f} {cratio:>8.2f}"
-          f" {sum(x['cmds'] for x in rs) / sum(x['n'] for x in rs):>14.3f}"
-          f" {sum(x['bad'] for x in rs):>8}")
+    rs = runs(rounds, key)
+    cmds = sum(int(x.extra[0]) for x in rs) / sum(x.n for x in rs)
+    print(f"{names[key]:<40} {med(x.rps for x in rs):>8.0f} {paired(rounds, key):>8.2f}"
+          f" {med(x.p99 for x in rs):>7.2f} {med(x.worker_us for x in rs):>11.1f}"
+          f" {1 / paired(rounds, key, figure=lambda r: r.worker_us):>8.2f}"
+          f" {cmds:>14.3f} {bad(rounds, key):>8}")
 print("(x plain: medians over the rounds of the paired ratios, req/s location/plain and"
       " CPU plain/location, so 1.00 is free; Redis cmd/req: every command Redis ran"
       " during the runs over the requests)")

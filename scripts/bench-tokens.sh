@@ -21,38 +21,24 @@
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-MODULE=${MODULE:-$TOP/build/ngx_http_oauth_module.so}
-OAUTHCTL=${OAUTHCTL:-$TOP/build/oauthctl}
-NGINX=${NGINX:-/usr/sbin/nginx}
-PYTHON=${PYTHON:-/usr/bin/python3}
-SECONDS_RUN=${BENCH_SECONDS:-5}
-ROUNDS=${BENCH_ROUNDS:-3}
-CONNS=${BENCH_CONNS:-32}
+ROUNDS_DEFAULT=3
 PROFILE=${BENCH_PROFILE:-}
 
 # shellcheck source=scripts/bench-lib.sh
 . "$TOP/scripts/bench-lib.sh"
-bench_need wrk redis-server openssl curl "$NGINX"
+bench_need
 if [ -n "$PROFILE" ] && ! command -v perf >/dev/null; then
     echo "bench: BENCH_PROFILE needs perf (linux-perf)" >&2
     exit 1
 fi
 bench_pin
 
-PORT=$(free_port)
-UPORT=$(free_port)
-ES_PORT=$(free_port)
-ED_PORT=$(free_port)
-RS_PORT=$(free_port)
-RPORT=$(free_port)
+free_ports PORT UPORT ES_PORT ED_PORT RS_PORT RPORT
 
-"$OAUTHCTL" key generate --alg RS256 --out "$WORK/rs256.pem" >/dev/null
-"$OAUTHCTL" key generate --alg ES256 --out "$WORK/es256.pem" >/dev/null
-"$OAUTHCTL" key generate --alg EdDSA --out "$WORK/eddsa.pem" >/dev/null
+for alg in RS256 ES256 EdDSA; do new_key "$alg"; done
 
 start_redis "$RPORT"
 
-SECRET=bench-secret-0123456789abcdef0123456789abcdef
 "$OAUTHCTL" --redis "127.0.0.1:$RPORT" client create --id bench \
     --secret "$SECRET" --grant-types client_credentials \
     --scope "orders:read" >/dev/null
@@ -73,20 +59,7 @@ CONF
     oauth_redis 127.0.0.1:$RPORT keepalive=4;
     oauth_issuer http://127.0.0.1:$RS_PORT;
 
-    upstream backend {
-        server 127.0.0.1:$UPORT;
-        keepalive 64;
-    }
-    server {
-        listen 127.0.0.1:$UPORT;
-        location / { return 200 "ok\n"; }
-    }
-    server {
-        listen 127.0.0.1:$PORT;
-        proxy_http_version 1.1;
-        proxy_set_header Connection "";
-        location /plain/ { proxy_pass http://backend; }
-    }
+$(proxy_site "$PORT" "$UPORT" -)
 $(token_server "$ES_PORT" es256.pem)
 $(token_server "$ED_PORT" eddsa.pem)
 $(token_server "$RS_PORT" rs256.pem)

@@ -63,12 +63,23 @@ def nginx_factory(workdir):
 
 
 @pytest.fixture
-def server(nginx_factory, redis, keys, upstream):
+def standard_nginx(request, nginx_factory, keys, upstream):
+    """make(redis_address=the test's Redis, key="RS256", **options) -> the
+    standard deployment (rig.standard_http with those options, the test's
+    upstream) started on a free port."""
+    def make(redis_address=None, key="RS256", **options):
+        port = rig.free_port()
+        address = redis_address or request.getfixturevalue("redis").address
+        options.setdefault("upstream_port", upstream.port)
+        return nginx_factory(rig.standard_http(port, address, [keys[key]], **options),
+                             port=port)
+    return make
+
+
+@pytest.fixture
+def server(standard_nginx, redis):
     """The standard deployment (rig.standard_http) with an RS256 key."""
-    port = rig.free_port()
-    return nginx_factory(rig.standard_http(port, redis.address, [keys["RS256"]],
-                                           upstream_port=upstream.port),
-                         port=port)
+    return standard_nginx(redis.address)
 
 
 @pytest.fixture

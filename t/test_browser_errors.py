@@ -4,10 +4,9 @@ state and iss for the rest, 403 for CSRF failures, the login form again for
 wrong credentials."""
 import requests
 
-from support.browser import (REDIRECT_URI, Browser, assert_code_redirect,
-                             assert_error_redirect, assert_security_headers,
-                             authorize_url, make_client, make_user, sign_in,
-                             start)
+from support.browser import (Browser, REDIRECT_URI, assert_code_redirect, assert_error_redirect,
+                             assert_security_headers, authorize_url, client_user_browser,
+                             make_client, make_user, sign_in, start)
 from support.forms import forms_of
 from support.query import query_of
 
@@ -92,9 +91,7 @@ def test_public_client_must_send_a_challenge(server, ctl):
 
 
 def test_confidential_client_may_skip_pkce(server, ctl):
-    make_client(ctl, client_id="bff", public=False, consent="skip")
-    make_user(ctl)
-    b = Browser(server)
+    _, b = client_user_browser(server, ctl, client_id="bff", public=False, consent="skip")
     url = authorize_url(server, "bff", state="st-123")
     assert_code_redirect(server, sign_in(b, url))
 
@@ -123,9 +120,7 @@ def test_client_without_the_code_grant_is_unauthorized(server, ctl):
 
 
 def test_login_without_csrf_field_is_403(server, ctl):
-    make_client(ctl)
-    make_user(ctl)
-    b = Browser(server)
+    _, b = client_user_browser(server, ctl)
     page = b.go(start(server)[0])
     hidden = {n: v for n, k, v in forms_of(page.text)[0].inputs if k == "hidden"}
     data = {"login_challenge": hidden["login_challenge"],
@@ -150,9 +145,7 @@ def test_login_without_csrf_field_is_403(server, ctl):
 
 
 def test_consent_without_csrf_field_is_403(server, ctl, redis):
-    make_client(ctl, consent="always")
-    make_user(ctl)
-    b = Browser(server)
+    _, b = client_user_browser(server, ctl, consent="always")
     consent = sign_in(b, start(server)[0])
     hidden = {n: v for n, k, v in forms_of(consent.text)[0].inputs
               if k == "hidden"}
@@ -165,9 +158,7 @@ def test_consent_without_csrf_field_is_403(server, ctl, redis):
 
 
 def test_wrong_password_shows_the_form_again(server, ctl):
-    make_client(ctl)
-    make_user(ctl)
-    b = Browser(server)
+    _, b = client_user_browser(server, ctl)
     url, _ = start(server)
     again = sign_in(b, url, password="wrong")
     assert again.status_code == 200
@@ -208,9 +199,7 @@ def test_expired_or_forged_handles_get_a_page(server, ctl):
 
 
 def test_a_handle_does_not_work_in_another_browser(server, ctl):
-    make_client(ctl, consent="skip")
-    make_user(ctl)
-    b = Browser(server)
+    _, b = client_user_browser(server, ctl, consent="skip")
     r = b.session.get(start(server)[0], allow_redirects=False)
     challenge = query_of(r.headers["Location"])["login_challenge"]
     # the victim signs in, the attacker replays the continuation

@@ -42,6 +42,14 @@ def to_external_app(b, url, login_hint=None):
     return query_of(loc)["login_challenge"]
 
 
+def started_externally(server, ctl):
+    """A client that skips consent, the login app's token, and the
+    login_challenge of an authorize request the browser was sent out with."""
+    make_client(ctl, consent="skip")
+    token = app_token(server, ctl)
+    return token, to_external_app(Browser(server), start(server)[0])
+
+
 def accept(server, token, body):
     return requests.post(server.url("/oauth2/login/accept"), json=body,
                          headers={"Authorization": f"Bearer {token}"})
@@ -83,10 +91,7 @@ def test_external_login_end_to_end(ext_server, ctl, redis):
 
 def test_redirect_to_works_only_in_the_browser_that_started(ext_server, ctl):
     server = ext_server
-    make_client(ctl, consent="skip")
-    token = app_token(server, ctl)
-    b = Browser(server)
-    challenge = to_external_app(b, start(server)[0])
+    token, challenge = started_externally(server, ctl)
     r = accept(server, token, {"login_challenge": challenge, "subject": "s1"})
     other = Browser(server)
     landed = other.go(r.json()["redirect_to"])
@@ -117,10 +122,7 @@ def test_login_accept_token_rules(ext_server, ctl):
 
 def test_login_accept_revoked_token_is_refused(ext_server, ctl, redis):
     server = ext_server
-    make_client(ctl, consent="skip")
-    token = app_token(server, ctl)
-    b = Browser(server)
-    challenge = to_external_app(b, start(server)[0])
+    token, challenge = started_externally(server, ctl)
     for key in redis.keys("oauth:at:*"):
         redis.cli("DEL", key)
     r = accept(server, token, {"login_challenge": challenge, "subject": "s1"})
@@ -129,10 +131,7 @@ def test_login_accept_revoked_token_is_refused(ext_server, ctl, redis):
 
 def test_login_accept_bad_bodies(ext_server, ctl):
     server = ext_server
-    make_client(ctl, consent="skip")
-    token = app_token(server, ctl)
-    b = Browser(server)
-    challenge = to_external_app(b, start(server)[0])
+    token, challenge = started_externally(server, ctl)
     bad = [
         {"subject": "s1"},
         {"login_challenge": challenge},
@@ -160,10 +159,7 @@ def test_login_accept_subject_may_not_name_a_client(ext_server, ctl):
     # RFC 9068 §5: a user's sub equal to a client id would let the user's
     # token pass for that client's client_credentials token.
     server = ext_server
-    make_client(ctl, consent="skip")
-    token = app_token(server, ctl)
-    b = Browser(server)
-    challenge = to_external_app(b, start(server)[0])
+    token, challenge = started_externally(server, ctl)
     r = accept(server, token, {"login_challenge": challenge,
                                "subject": "loginapp"})
     assert r.status_code == 400, r.text

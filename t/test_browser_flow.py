@@ -9,10 +9,9 @@ import requests
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.common.security import generate_token
 
-from support.browser import (REDIRECT_URI, Browser, assert_code_redirect,
-                             assert_error_redirect, assert_security_headers,
-                             authorize_url, make_client, make_user, pkce_pair,
-                             sign_in, start)
+from support.browser import (Browser, REDIRECT_URI, assert_code_redirect, assert_error_redirect,
+                             assert_security_headers, authorize_url, client_user_browser,
+                             make_client, make_user, pkce_pair, sign_in, start)
 from support.forms import forms_of
 
 
@@ -69,9 +68,7 @@ def test_authlib_pkce_flow_through_login_and_consent(server, ctl, redis):
 
 
 def test_sso_cookie_and_second_authorize_skips_login(server, ctl):
-    make_client(ctl, consent="once")
-    make_user(ctl)
-    b = Browser(server)
+    _, b = client_user_browser(server, ctl, consent="once")
     url, _ = start(server)
     consent = sign_in(b, url)
     cookies = [c for c in b.session.cookies if c.name == "oauth_sso"]
@@ -118,9 +115,7 @@ def test_prompt_none_without_session_is_login_required(server, ctl):
 
 
 def test_prompt_none_with_session_but_no_consent_is_consent_required(server, ctl):
-    make_client(ctl, consent="always")
-    make_user(ctl)
-    b = Browser(server)
+    _, b = client_user_browser(server, ctl, consent="always")
     consent = sign_in(b, start(server)[0])
     assert_code_redirect(server, b.submit(consent, button="Approve"))
     r = b.go(start(server, prompt="none")[0])
@@ -128,17 +123,13 @@ def test_prompt_none_with_session_but_no_consent_is_consent_required(server, ctl
 
 
 def test_prompt_none_with_session_and_consent_gives_a_code(server, ctl):
-    make_client(ctl, consent="skip")
-    make_user(ctl)
-    b = Browser(server)
+    _, b = client_user_browser(server, ctl, consent="skip")
     assert_code_redirect(server, sign_in(b, start(server)[0]))
     assert_code_redirect(server, b.go(start(server, prompt="none")[0]))
 
 
 def test_prompt_login_forces_the_login_page_again(server, ctl):
-    make_client(ctl, consent="skip")
-    make_user(ctl)
-    b = Browser(server)
+    _, b = client_user_browser(server, ctl, consent="skip")
     assert_code_redirect(server, sign_in(b, start(server)[0]))
     old = b.session.cookies.get("oauth_sso")
     page = b.go(start(server, prompt="login")[0])
@@ -148,9 +139,7 @@ def test_prompt_login_forces_the_login_page_again(server, ctl):
 
 
 def test_consent_always_asks_every_time(server, ctl):
-    make_client(ctl, consent="always")
-    make_user(ctl)
-    b = Browser(server)
+    _, b = client_user_browser(server, ctl, consent="always")
     consent = sign_in(b, start(server)[0])
     assert_code_redirect(server, b.submit(consent, button="Approve"))
     again = b.go(start(server)[0])
@@ -159,9 +148,7 @@ def test_consent_always_asks_every_time(server, ctl):
 
 
 def test_consent_once_remembers_and_asks_for_new_scopes(server, ctl, redis):
-    make_client(ctl, consent="once")
-    user = make_user(ctl)
-    b = Browser(server)
+    user, b = client_user_browser(server, ctl, consent="once")
     consent = sign_in(b, start(server, scope="openid")[0])
     assert_code_redirect(server, b.submit(consent, button="Approve"))
     assert redis.cli("GET", f"oauth:consent:{user['sub']}:web") == "openid"
@@ -175,9 +162,7 @@ def test_consent_once_remembers_and_asks_for_new_scopes(server, ctl, redis):
 
 
 def test_consent_skip_never_asks_unless_prompt_consent(server, ctl):
-    make_client(ctl, consent="skip")
-    make_user(ctl)
-    b = Browser(server)
+    _, b = client_user_browser(server, ctl, consent="skip")
     assert_code_redirect(server, sign_in(b, start(server)[0]))
     assert not [p for p in b.pages if "oauth-page--consent" in p.text]
     page = b.go(start(server, prompt="consent")[0])
@@ -186,9 +171,7 @@ def test_consent_skip_never_asks_unless_prompt_consent(server, ctl):
 
 
 def test_deny_redirects_access_denied(server, ctl, redis):
-    make_client(ctl, consent="always")
-    make_user(ctl)
-    b = Browser(server)
+    _, b = client_user_browser(server, ctl, consent="always")
     consent = sign_in(b, start(server)[0])
     r = b.submit(consent, button="Deny")
     assert r.status_code == 303
@@ -198,9 +181,7 @@ def test_deny_redirects_access_denied(server, ctl, redis):
 
 
 def test_missing_scope_means_the_clients_scopes(server, ctl, redis):
-    make_client(ctl, consent="skip", scope="openid email")
-    make_user(ctl)
-    b = Browser(server)
+    _, b = client_user_browser(server, ctl, consent="skip", scope="openid email")
     url, _ = start(server, scope=None)
     q = assert_code_redirect(server, sign_in(b, url))
     key = "oauth:code:" + hashlib.sha256(q["code"].encode()).hexdigest()
@@ -208,9 +189,7 @@ def test_missing_scope_means_the_clients_scopes(server, ctl, redis):
 
 
 def test_authorize_by_post_form(server, ctl):
-    make_client(ctl, consent="skip")
-    make_user(ctl)
-    b = Browser(server)
+    _, b = client_user_browser(server, ctl, consent="skip")
     verifier, challenge = pkce_pair()
     r = b.go(server.url("/oauth2/authorize"), method="POST", data={
         "response_type": "code", "client_id": "web",
@@ -221,9 +200,7 @@ def test_authorize_by_post_form(server, ctl):
 
 
 def test_every_html_page_has_the_security_headers(server, ctl):
-    make_client(ctl, consent="always")
-    make_user(ctl)
-    b = Browser(server)
+    _, b = client_user_browser(server, ctl, consent="always")
     consent = sign_in(b, start(server)[0], password="wrong")  # form again
     consent = b.login(consent, "alice", "correct horse")
     b.submit(consent, button="Deny")
@@ -240,9 +217,7 @@ def test_every_html_page_has_the_security_headers(server, ctl):
 
 
 def test_sso_session_is_stored_hashed_and_revocable(server, ctl, redis):
-    make_client(ctl, consent="skip")
-    user = make_user(ctl)
-    b = Browser(server)
+    user, b = client_user_browser(server, ctl, consent="skip")
     assert_code_redirect(server, sign_in(b, start(server)[0]))
     cookie = b.session.cookies.get("oauth_sso")
     sid = hashlib.sha256(cookie.encode()).hexdigest()
@@ -269,9 +244,7 @@ def test_redis_down_gives_503_and_no_redirect(server, ctl, redis):
 
 
 def test_no_secret_reaches_the_error_log(server, ctl):
-    make_client(ctl, consent="always")
-    make_user(ctl)
-    b = Browser(server)
+    _, b = client_user_browser(server, ctl, consent="always")
     again = sign_in(b, start(server)[0], password="wrong secret")
     consent = b.login(again, "alice", "correct horse")
     q = assert_code_redirect(server, b.submit(consent, button="Approve"))

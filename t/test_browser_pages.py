@@ -1,9 +1,8 @@
 """The pages as a site deploys them: restyled with sub_filter (README, "Restyling the pages")
 and the form's action following the location."""
 import rig
-from support.browser import (Browser, assert_code_redirect,
-                             assert_security_headers, make_client, make_user,
-                             start)
+from support.browser import (Browser, assert_code_redirect, assert_security_headers,
+                             client_user_browser, make_client, make_user, start)
 from support.forms import forms_of
 
 
@@ -23,9 +22,7 @@ def test_pages_can_be_restyled_with_sub_filter(nginx_factory, redis, keys, ctl):
                     '<link rel="stylesheet" href="/assets/site.css"></head>';
             }}
         }}""", port=port)
-    make_client(ctl, consent="skip")
-    make_user(ctl)
-    b = Browser(server)
+    _, b = client_user_browser(server, ctl, consent="skip")
     page = b.go(start(server)[0])
     assert page.url.startswith(server.url("/signin?login_challenge="))
     assert '<link rel="stylesheet" href="/assets/site.css"></head>' in page.text

@@ -38,14 +38,8 @@ def fresh(cluster):
 
 
 @pytest.fixture
-def make(nginx_factory, keys, upstream):
-    def make(cluster, options=""):
-        port = rig.free_port()
-        return nginx_factory(rig.standard_http(port, cluster.directive, [keys["RS256"]],
-                                               upstream_port=upstream.port,
-                                               redis_options=options),
-                             port=port)
-    return make
+def make(standard_nginx):
+    return lambda cluster, options="": standard_nginx(cluster.directive, redis_options=options)
 
 
 def cc_token(server, client="svc", secret=None, scope="a"):
@@ -110,15 +104,15 @@ def test_the_token_service_and_the_edge_on_three_masters(fresh, make):
     assert r.status_code == 200, r.text
     first = r.json()
     assert api(server, first["access_token"]).status_code == 200
-    r = requests.post(server.url("/oauth2/token"), data={
-        "grant_type": "refresh_token", "refresh_token": first["refresh_token"],
-        "client_id": "spa"})
+    def refresh(rt):  # spa is a public client
+        return requests.post(server.url("/oauth2/token"), data={
+            "grant_type": "refresh_token", "refresh_token": rt, "client_id": "spa"})
+
+    r = refresh(first["refresh_token"])
     assert r.status_code == 200, r.text
     second = r.json()
     assert api(server, second["access_token"]).status_code == 200
-    reuse = requests.post(server.url("/oauth2/token"), data={
-        "grant_type": "refresh_token", "refresh_token": first["refresh_token"],
-        "client_id": "spa"})
+    reuse = refresh(first["refresh_token"])
     assert reuse.status_code == 400 and reuse.json()["error"] == "invalid_grant"
     assert api(server, second["access_token"]).status_code == 401
     assert introspect(server, ("rs", rs), second["refresh_token"]) == {"active": False}

@@ -27,15 +27,9 @@ CODE_RE = re.compile(r"^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$")
 # --- the deployment ---------------------------------------------------------
 
 @pytest.fixture
-def make_server(nginx_factory, redis, keys, upstream):
+def make_server(standard_nginx, redis):
     """make(http_extra) -> a standard nginx with extra http-level lines."""
-    def make(http_extra=""):
-        port = rig.free_port()
-        return nginx_factory(rig.standard_http(port, redis.address, [keys["RS256"]],
-                                               upstream_port=upstream.port,
-                                               http_extra=http_extra),
-                             port=port)
-    return make
+    return lambda http_extra="": standard_nginx(redis.address, http_extra=http_extra)
 
 
 @pytest.fixture

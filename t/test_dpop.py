@@ -53,6 +53,12 @@ def challenge(r):
     return r.headers.get("WWW-Authenticate", "")
 
 
+def dpop_nginx(nginx_factory, redis, keys, upstream):
+    """conf() started on a free port with an ES256 key."""
+    port = rig.free_port()
+    return nginx_factory(conf(port, redis.address, keys["ES256"], upstream.port), port=port)
+
+
 def assert_bad_proof(r):
     assert r.status_code == 401, r.text
     ch = challenge(r)
@@ -62,9 +68,7 @@ def assert_bad_proof(r):
 
 def test_bound_token_from_the_token_endpoint_and_its_use(
         nginx_factory, redis, keys, upstream, ctl):
-    port = rig.free_port()
-    n = nginx_factory(conf(port, redis.address, keys["ES256"], upstream.port),
-                      port=port)
+    n = dpop_nginx(nginx_factory, redis, keys, upstream)
     secret = confidential(ctl, "svc", "client_credentials")
     p = Prover()
     body = cc_token(n, secret, p)
@@ -129,9 +133,7 @@ def test_bound_token_from_the_token_endpoint_and_its_use(
 
 def test_required_refuses_bearer_and_allowed_keeps_it(
         nginx_factory, redis, keys, upstream, ctl):
-    port = rig.free_port()
-    n = nginx_factory(conf(port, redis.address, keys["ES256"], upstream.port),
-                      port=port)
+    n = dpop_nginx(nginx_factory, redis, keys, upstream)
     secret = confidential(ctl, "svc", "client_credentials")
     body = cc_token(n, secret)
     assert body["token_type"] == "Bearer"
@@ -151,9 +153,7 @@ def test_required_refuses_bearer_and_allowed_keeps_it(
 
 
 def test_token_endpoint_refuses_bad_proofs(nginx_factory, redis, keys, upstream, ctl):
-    port = rig.free_port()
-    n = nginx_factory(conf(port, redis.address, keys["ES256"], upstream.port),
-                      port=port)
+    n = dpop_nginx(nginx_factory, redis, keys, upstream)
     secret = confidential(ctl, "svc", "client_credentials")
     p = Prover()
     for proof in (p.proof("POST", n.url("/oauth2/other")), p.proof("GET", n.url(TOKEN)),
@@ -198,9 +198,7 @@ def test_a_replayed_proof_fails_on_this_node_and_on_another(
 
 
 def test_public_client_refresh_token_is_bound(nginx_factory, redis, keys, upstream, ctl):
-    port = rig.free_port()
-    n = nginx_factory(conf(port, redis.address, keys["ES256"], upstream.port),
-                      port=port)
+    n = dpop_nginx(nginx_factory, redis, keys, upstream)
     ctl("client", "create", "--id", "spa", "--public",
         "--grant-types", "password,refresh_token", "--scope", "a")
     ctl("user", "create", "--username", "alice", "--password", "pw-alice-1")

@@ -7,18 +7,17 @@ signs RS256 proofs for a raw fetch and replays one. Every answer is checked
 here: the token's cnf.jkt is the client key's thumbprint."""
 import json
 import os
-import shutil
 import subprocess
 
 import pytest
 
 import rig
-from support.browser import REDIRECT_URI, Browser, make_client, make_user
+from support.browser import REDIRECT_URI, make_client, make_user
 from support.jose import jwt_claims
+from support.node import NODE, node_dir, run_signing_in
 from support.tokens import confidential
 
-NODE_DIR = os.path.join(rig.TOP, "t", "node", "dpop")
-NODE = shutil.which("node") or "/usr/bin/node"
+NODE_DIR = node_dir("dpop")
 
 pytestmark = pytest.mark.skipif(
     not all(os.path.isdir(os.path.join(NODE_DIR, "node_modules", m))
@@ -46,22 +45,9 @@ def test_oauth4webapi_and_dpop_get_bound_tokens_and_use_them(dpop_server, ctl, u
                 grants="authorization_code,refresh_token")
     user = make_user(ctl)
     resource = n.url("/strict/x")
-    node = subprocess.Popen(
-        [NODE, os.path.join(NODE_DIR, "client.mjs"), n.url(""), resource,
-         "svc", secret, "spa", REDIRECT_URI],
-        cwd=NODE_DIR, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        first = json.loads(node.stdout.readline())
-        assert "authorize" in first, first
-        landed = Browser(n).authorize(first["authorize"], "alice", "correct horse")
-        assert landed.startswith(REDIRECT_URI + "?"), landed
-        node.stdin.write(landed + "\n")
-        node.stdin.flush()
-        out = json.loads(node.stdout.readline())
-        assert node.wait(timeout=60) == 0, out
-    finally:
-        if node.poll() is None:
-            node.kill()
+    out = run_signing_in("dpop", "client.mjs",
+                         [n.url(""), resource, "svc", secret, "spa", REDIRECT_URI],
+                         n, "alice", "correct horse", REDIRECT_URI + "?")
     assert "error" not in out, out["error"]
     assert out["algs"] == ["ES256", "RS256", "PS256", "EdDSA", "Ed25519"]
 

@@ -9,8 +9,8 @@ from jwcrypto import jwk, jwt
 
 import rig
 from support.jose import verify_access_token as verify
-from support.tokens import (INTROSPECT, TOKEN, assert_error, confidential,
-                            post, session)
+from support.tokens import (INTROSPECT, assert_error, assert_needs_client_authentication,
+                            confidential, password_grant, post, refresh_grant, session)
 
 ACTIVE_FIELDS = {"active", "scope", "client_id", "sub", "exp", "iat", "iss",
                  "aud", "jti", "token_type"}
@@ -20,8 +20,7 @@ def grant(server, ctl, scope="a b"):
     app = confidential(ctl, "app", "password,refresh_token", scope)
     rs = confidential(ctl, "rs", "client_credentials")
     user = ctl("user", "create", "--username", "ivy", "--password", "pw")
-    tok = post(server, TOKEN, {"grant_type": "password", "username": "ivy",
-                               "password": "pw"}, auth=("app", app)).json()
+    tok = password_grant(server, "app", app, "ivy").json()
     return app, rs, user, tok
 
 
@@ -64,9 +63,7 @@ def test_active_refresh_token(server, ctl):
 
 def test_revoked_and_rotated_are_inactive(server, ctl):
     app, rs, user, tok = grant(server, ctl)
-    new = post(server, TOKEN, {"grant_type": "refresh_token",
-                               "refresh_token": tok["refresh_token"]},
-               auth=("app", app)).json()
+    new = refresh_grant(server, tok["refresh_token"], "app", app).json()
     # The rotated refresh token is no longer active; the new one is.
     assert introspect(server, rs, tok["refresh_token"]) == {"active": False}
     assert introspect(server, rs, new["refresh_token"])["active"] is True
@@ -112,13 +109,7 @@ def test_only_confidential_clients_introspect(server, ctl):
     r = post(server, INTROSPECT, {"token": tok["access_token"],
                                   "client_id": "pub"})
     assert_error(r, 401, "invalid_client")
-    r = post(server, INTROSPECT, {"token": tok["access_token"]},
-             auth=("rs", "wrong"))
-    assert_error(r, 401, "invalid_client", challenge=True)
-    r = post(server, INTROSPECT, {"token": tok["access_token"]})
-    assert_error(r, 401, "invalid_client")
-    r = post(server, INTROSPECT, {}, auth=("rs", rs))
-    assert_error(r, 400, "invalid_request")
+    assert_needs_client_authentication(server, INTROSPECT, tok["access_token"], "rs", rs)
 
 
 def test_another_clients_token_is_introspectable(server, ctl):

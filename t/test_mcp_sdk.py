@@ -9,18 +9,16 @@ call on an SDK MCP server behind oauth_require. The token's aud is the
 resource, and /notes/ (another resource) refuses it."""
 import json
 import os
-import shutil
 import subprocess
 
 import pytest
 import requests
 
 import rig
-from support.browser import Browser
 from support.jose import jwt_claims
+from support.node import NODE, node_dir, run_signing_in
 
-NODE_DIR = os.path.join(rig.TOP, "t", "node", "mcp")
-NODE = shutil.which("node") or "/usr/bin/node"
+NODE_DIR = node_dir("mcp")
 SDK = os.path.join(NODE_DIR, "node_modules", "@modelcontextprotocol", "sdk")
 REDIRECT = "http://127.0.0.1:{}/callback"
 
@@ -60,24 +58,13 @@ def test_mcp_sdk_signs_in_and_calls_a_tool(example, ctl, redis):
     user = ctl("user", "create", "--username", "ann", "--password", "ann-password")
     mcp_url = example.url("/mcp")
     redirect = REDIRECT.format(rig.free_port())  # never served: the browser stops there
-    node = subprocess.Popen([NODE, os.path.join(NODE_DIR, "client.mjs"), mcp_url, redirect],
-                            cwd=NODE_DIR, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            text=True)
-    try:
-        first = json.loads(node.stdout.readline())
-        assert "authorize" in first, first
-        authorize = first["authorize"]
-        assert authorize.startswith(example.url("/oauth2/authorize?"))
-        assert "resource=" in authorize and "code_challenge_method=S256" in authorize
-        landed = Browser(example).authorize(authorize, "ann", "ann-password")
-        assert landed.startswith(redirect), landed
-        node.stdin.write(landed + "\n")
-        node.stdin.flush()
-        out = json.loads(node.stdout.readline())
-        assert node.wait(timeout=60) == 0, out
-    finally:
-        if node.poll() is None:
-            node.kill()
+
+    def check_authorize(url):
+        assert url.startswith(example.url("/oauth2/authorize?"))
+        assert "resource=" in url and "code_challenge_method=S256" in url
+
+    out = run_signing_in("mcp", "client.mjs", [mcp_url, redirect], example,
+                         "ann", "ann-password", redirect, check_authorize)
     assert "error" not in out, out.get("error")
     # The tool ran behind oauth_require, which told it who the user is.
     assert out["result"]["content"][0]["text"] == user["sub"]

@@ -7,7 +7,8 @@ import pytest
 import requests
 
 import rig
-from support.tokens import TOKEN, api, assert_error, confidential, post
+from support.tokens import (TOKEN, api, assert_error, confidential, password_grant, post,
+                            refresh_grant)
 
 
 def fails(ctl, *args):
@@ -113,8 +114,7 @@ def test_user_create_and_delete(server, ctl):
                              "--password", "x")
     fails(ctl, "user", "create", "--username", "x")
     secret = confidential(ctl, "app", "password")
-    tok = post(server, TOKEN, {"grant_type": "password", "username": "lee",
-                               "password": "pw"}, auth=("app", secret)).json()
+    tok = password_grant(server, "app", secret, "lee").json()
     assert api(server, tok["access_token"]).status_code == 200
     ctl("user", "delete", "lee")
     assert api(server, tok["access_token"]).status_code == 401
@@ -149,19 +149,15 @@ def test_session_revoke(server, ctl, how):
     other = confidential(ctl, "other", "password")
     user = ctl("user", "create", "--username", "max", "--password", "pw")
     ctl("user", "create", "--username", "ned", "--password", "pw")
-    tok = post(server, TOKEN, {"grant_type": "password", "username": "max",
-                               "password": "pw"}, auth=("app", secret)).json()
-    keep = post(server, TOKEN, {"grant_type": "password", "username": "ned",
-                                "password": "pw"}, auth=("other", other)).json()
+    tok = password_grant(server, "app", secret, "max").json()
+    keep = password_grant(server, "other", other, "ned").json()
     from support.jose import verify_access_token as verify
     jti = verify(server, tok["access_token"])[1]["jti"]
     arg = {"jti": jti, "sub": user["sub"], "client": "app"}[how]
     out = ctl("session", "revoke", "--" + how, arg)
     assert out["families_revoked"] == 1
     assert api(server, tok["access_token"]).status_code == 401
-    r = post(server, TOKEN, {"grant_type": "refresh_token",
-                             "refresh_token": tok["refresh_token"]},
-             auth=("app", secret))
+    r = refresh_grant(server, tok["refresh_token"], "app", secret)
     assert_error(r, 400, "invalid_grant")
     assert api(server, keep["access_token"]).status_code == 200
     fails(ctl, "session", "revoke")

@@ -3,15 +3,15 @@ unknown or foreign tokens answer 200 and change nothing; a refresh token
 takes its whole family with it; no grace window at any nginx."""
 import rig
 from support.tokens import (INTROSPECT, REVOKE, TOKEN, api, assert_error,
-                            confidential, post, session)
+                            assert_needs_client_authentication, confidential, password_grant, post,
+                            refresh_grant, session)
 
 
 def issue_for(server, ctl):
     app = confidential(ctl, "app", "password,refresh_token")
     rs = confidential(ctl, "rs", "client_credentials")
     ctl("user", "create", "--username", "jan", "--password", "pw")
-    tok = post(server, TOKEN, {"grant_type": "password", "username": "jan",
-                               "password": "pw"}, auth=("app", app)).json()
+    tok = password_grant(server, "app", app, "jan").json()
     return app, rs, tok
 
 
@@ -40,9 +40,7 @@ def test_owner_revokes_access_token_with_authlib(server, ctl, upstream):
 
 def test_revoking_refresh_token_revokes_the_family(server, ctl):
     app, rs, tok = issue_for(server, ctl)
-    new = post(server, TOKEN, {"grant_type": "refresh_token",
-                               "refresh_token": tok["refresh_token"]},
-               auth=("app", app)).json()
+    new = refresh_grant(server, tok["refresh_token"], "app", app).json()
     r = post(server, REVOKE, {"token": new["refresh_token"],
                               "token_type_hint": "refresh_token"},
              auth=("app", app))
@@ -50,9 +48,7 @@ def test_revoking_refresh_token_revokes_the_family(server, ctl):
     for t in (tok["access_token"], new["access_token"]):
         assert api(server, t).status_code == 401
     assert not active(server, rs, new["refresh_token"])
-    r = post(server, TOKEN, {"grant_type": "refresh_token",
-                             "refresh_token": new["refresh_token"]},
-             auth=("app", app))
+    r = refresh_grant(server, new["refresh_token"], "app", app)
     assert_error(r, 400, "invalid_grant")
 
 
@@ -82,13 +78,7 @@ def test_unknown_tokens_and_hints(server, ctl):
 
 def test_revoke_needs_client_authentication(server, ctl):
     app, _, tok = issue_for(server, ctl)
-    r = post(server, REVOKE, {"token": tok["access_token"]},
-             auth=("app", "wrong"))
-    assert_error(r, 401, "invalid_client", challenge=True)
-    r = post(server, REVOKE, {"token": tok["access_token"]})
-    assert_error(r, 401, "invalid_client")
-    r = post(server, REVOKE, {}, auth=("app", app))
-    assert_error(r, 400, "invalid_request")
+    assert_needs_client_authentication(server, REVOKE, tok["access_token"], "app", app)
     assert api(server, tok["access_token"]).status_code == 200
 
 

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 import rig
-from support.tokens import INTROSPECT, REVOKE, TOKEN, api, post
+from support.tokens import INTROSPECT, REVOKE, TOKEN, api, post, refresh_grant
 
 ENTRY = re.compile(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d \[(\w+)\] \d+#\d+: (?:\*\d+ )?",
                    re.M)
@@ -70,9 +70,7 @@ def test_no_plain_secret_in_redis_or_log(nginx_factory, redis, keys, upstream,
 
     t1 = post(n, TOKEN, {"grant_type": "password", "username": "ann",
                          "password": passwords[0]}, auth=("app", app)).json()
-    t2 = post(n, TOKEN, {"grant_type": "refresh_token",
-                         "refresh_token": t1["refresh_token"]},
-              auth=("app", app)).json()
+    t2 = refresh_grant(n, t1["refresh_token"], "app", app).json()
     t3 = post(n, TOKEN, {"grant_type": "password", "username": "ben",
                          "password": passwords[1], "client_id": "cli"}).json()
     refresh = [t1["refresh_token"], t2["refresh_token"], t3["refresh_token"]]

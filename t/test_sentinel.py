@@ -45,6 +45,22 @@ def token(server, secret):
                          auth=(CLIENT, secret), timeout=5)
 
 
+def cc_client(topology):
+    """The client_credentials client CLIENT (scope a), created through the
+    sentinels; its secret."""
+    return ctl(topology, "client", "create", "--id", CLIENT, "--grant-types",
+               "client_credentials", "--scope", "a")["client_secret"]
+
+
+def wait_for_token(server, secret):
+    """Polls the token endpoint until the workers have found the primary
+    (5 s at most)."""
+    deadline = time.time() + 5
+    while token(server, secret).status_code != 200:
+        assert time.time() < deadline, server.log()
+        time.sleep(0.05)
+
+
 def api(server, tok):
     return requests.get(server.url("/api/x"),
                         headers={"Authorization": "Bearer " + tok}, timeout=5)
@@ -85,15 +101,10 @@ def test_failover_with_no_reload(workdir, keys, upstream, nginx_factory,
     workers = sorted(server.worker_pids())
 
     # oauthctl finds the primary through the sentinels too
-    secret = ctl(topology, "client", "create", "--id", CLIENT,
-                 "--grant-types", "client_credentials",
-                 "--scope", "a")["client_secret"]
+    secret = cc_client(topology)
     assert topology.primary.cli("EXISTS", "oauth:client:" + CLIENT) == "1"
 
-    deadline = time.time() + 5
-    while token(server, secret).status_code != 200:
-        assert time.time() < deadline, server.log()
-        time.sleep(0.05)
+    wait_for_token(server, secret)
 
     before = token(server, secret).json()["access_token"]
     revoked = token(server, secret).json()["access_token"]
@@ -187,10 +198,7 @@ def test_readonly_and_role_send_the_workers_back(workdir, keys, upstream,
         secret = rig.oauthctl(a, "client", "create", "--id", CLIENT,
                               "--grant-types", "client_credentials",
                               "--scope", "a")["client_secret"]
-        deadline = time.time() + 5
-        while token(server, secret).status_code != 200:
-            assert time.time() < deadline, server.log()
-            time.sleep(0.05)
+        wait_for_token(server, secret)
         workers = server.worker_pids()
 
         # b becomes the primary with a's data, a its replica
@@ -387,13 +395,8 @@ def test_session_cache_follows_the_sentinel_primary(workdir, keys, upstream,
         port, topology.directive_args(), [keys["ES256"]],
         upstream_port=upstream.port,
         http_extra="oauth_session_cache on;"), port=port)
-    secret = ctl(topology, "client", "create", "--id", CLIENT,
-                 "--grant-types", "client_credentials",
-                 "--scope", "a")["client_secret"]
-    deadline = time.time() + 5
-    while token(server, secret).status_code != 200:
-        assert time.time() < deadline, server.log()
-        time.sleep(0.05)
+    secret = cc_client(topology)
+    wait_for_token(server, secret)
     first, second = (token(server, secret).json()["access_token"]
                      for _ in range(2))
 

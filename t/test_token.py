@@ -8,8 +8,8 @@ import requests
 
 import rig
 from support.jose import verify_access_token as verify
-from support.tokens import (TOKEN, api, assert_error, confidential, post,
-                            session)
+from support.tokens import (TOKEN, api, assert_error, confidential, password_grant, post,
+                            refresh_grant, session)
 
 
 def test_client_credentials_basic_and_post(server, ctl, upstream):
@@ -91,9 +91,7 @@ def test_password_grant_then_refresh_rotation(server, ctl, upstream):
     assert_error(r, 400, "invalid_grant")
     for at in (tok["access_token"], new["access_token"]):
         assert api(server, at).status_code == 401
-    r = post(server, TOKEN, {"grant_type": "refresh_token",
-                             "refresh_token": new["refresh_token"]},
-             auth=("app", secret))
+    r = refresh_grant(server, new["refresh_token"], "app", secret)
     assert_error(r, 400, "invalid_grant")
 
 
@@ -134,9 +132,7 @@ def test_refresh_scope_may_narrow_never_widen(server, ctl):
     assert r.json()["scope"] == "b"
     assert verify(server, r.json()["access_token"])[1]["scope"] == "b"
     # The family keeps its original grant: the next refresh may ask for a b.
-    r = post(server, TOKEN, {"grant_type": "refresh_token",
-                             "refresh_token": r.json()["refresh_token"]},
-             auth=("app", secret))
+    r = refresh_grant(server, r.json()["refresh_token"], "app", secret)
     assert r.json()["scope"] == "a b"
 
 
@@ -144,16 +140,11 @@ def test_refresh_token_of_another_client(server, ctl):
     s1 = confidential(ctl, "app1", "password,refresh_token")
     s2 = confidential(ctl, "app2", "password,refresh_token")
     ctl("user", "create", "--username", "eve", "--password", "pw")
-    tok = post(server, TOKEN, {"grant_type": "password", "username": "eve",
-                               "password": "pw"}, auth=("app1", s1)).json()
-    r = post(server, TOKEN, {"grant_type": "refresh_token",
-                             "refresh_token": tok["refresh_token"]},
-             auth=("app2", s2))
+    tok = password_grant(server, "app1", s1, "eve").json()
+    r = refresh_grant(server, tok["refresh_token"], "app2", s2)
     assert_error(r, 400, "invalid_grant")
     # ... and that did not burn the owner's token.
-    r = post(server, TOKEN, {"grant_type": "refresh_token",
-                             "refresh_token": tok["refresh_token"]},
-             auth=("app1", s1))
+    r = refresh_grant(server, tok["refresh_token"], "app1", s1)
     assert r.status_code == 200
 
 
@@ -165,20 +156,15 @@ def test_family_absolute_life(nginx_factory, redis, keys, ctl):
         port=port)
     secret = confidential(ctl, "app", "password,refresh_token")
     ctl("user", "create", "--username", "fay", "--password", "pw")
-    tok = post(n, TOKEN, {"grant_type": "password", "username": "fay",
-                          "password": "pw"}, auth=("app", secret)).json()
+    tok = password_grant(n, "app", secret, "fay").json()
     assert tok["expires_in"] == 2
     time.sleep(1.2)
-    r = post(n, TOKEN, {"grant_type": "refresh_token",
-                        "refresh_token": tok["refresh_token"]},
-             auth=("app", secret))
+    r = refresh_grant(n, tok["refresh_token"], "app", secret)
     assert r.status_code == 200
     # The access token never outlives the family.
     assert r.json()["expires_in"] <= 2
     time.sleep(2.2)
-    r = post(n, TOKEN, {"grant_type": "refresh_token",
-                        "refresh_token": r.json()["refresh_token"]},
-             auth=("app", secret))
+    r = refresh_grant(n, r.json()["refresh_token"], "app", secret)
     assert_error(r, 400, "invalid_grant")
 
 
@@ -289,17 +275,12 @@ def test_two_nginx_share_one_redis(nginx_factory, redis, keys, upstream, ctl):
     b = nginx_factory(http_b, port=port_b)
     secret = confidential(ctl, "app", "password,refresh_token")
     ctl("user", "create", "--username", "hal", "--password", "pw")
-    tok = post(a, TOKEN, {"grant_type": "password", "username": "hal",
-                          "password": "pw"}, auth=("app", secret)).json()
+    tok = password_grant(a, "app", secret, "hal").json()
     assert api(b, tok["access_token"]).status_code == 200
     # Refresh at B, then reuse of the old token at A revokes everywhere.
-    new = post(b, TOKEN, {"grant_type": "refresh_token",
-                          "refresh_token": tok["refresh_token"]},
-               auth=("app", secret)).json()
+    new = refresh_grant(b, tok["refresh_token"], "app", secret).json()
     assert api(a, new["access_token"]).status_code == 200
-    r = post(a, TOKEN, {"grant_type": "refresh_token",
-                        "refresh_token": tok["refresh_token"]},
-             auth=("app", secret))
+    r = refresh_grant(a, tok["refresh_token"], "app", secret)
     assert_error(r, 400, "invalid_grant")
     assert api(b, new["access_token"]).status_code == 401
     assert api(a, new["access_token"]).status_code == 401

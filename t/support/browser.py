@@ -190,6 +190,13 @@ def make_user(ctl, username="alice", password="correct horse"):
                "--claim", "email=alice@example.com")
 
 
+def client_user_browser(server, ctl, **client):
+    """A client (make_client's options), the user alice and a new browser:
+    the start of most browser tests; returns (user, browser)."""
+    make_client(ctl, **client)
+    return make_user(ctl), Browser(server)
+
+
 def sign_in_for_tokens(server, username="alice", client_id="web"):
     """A browser signed in through the authorization code flow (Authlib, PKCE,
     a client whose consent is skipped); returns the browser and the client's

@@ -44,3 +44,28 @@ def confidential(ctl, client_id, grants, scope="a b"):
     out = ctl("client", "create", "--id", client_id, "--grant-types", grants,
               "--scope", scope)
     return out["client_secret"]
+
+
+def assert_needs_client_authentication(server, path, token, client_id, secret):
+    """RFC 6749 §2.3 at an endpoint that takes a token: a wrong secret is
+    401 invalid_client with a Basic challenge, no credentials 401
+    invalid_client, and good credentials without the token 400
+    invalid_request."""
+    r = post(server, path, {"token": token}, auth=(client_id, "wrong"))
+    assert_error(r, 401, "invalid_client", challenge=True)
+    r = post(server, path, {"token": token})
+    assert_error(r, 401, "invalid_client")
+    r = post(server, path, {}, auth=(client_id, secret))
+    assert_error(r, 400, "invalid_request")
+
+
+def password_grant(server, client_id, secret, username, password="pw"):
+    """The password grant at TOKEN for a confidential client (Basic)."""
+    return post(server, TOKEN, {"grant_type": "password", "username": username,
+                                "password": password}, auth=(client_id, secret))
+
+
+def refresh_grant(server, refresh_token, client_id, secret):
+    """The refresh_token grant at TOKEN for a confidential client (Basic)."""
+    return post(server, TOKEN, {"grant_type": "refresh_token",
+                                "refresh_token": refresh_token}, auth=(client_id, secret))
