@@ -19,7 +19,10 @@
 namespace {
 
 using namespace oauth;
+using oauth::require::testing::AbiKeyAndServer;
 using oauth::require::testing::good_claims;
+using oauth::require::testing::O;
+using oauth::require::testing::S;
 using oauth::require::testing::kIssuer;
 using oauth::require::testing::kNow;
 using oauth::dpop::testing::es_key;
@@ -27,48 +30,21 @@ using oauth::dpop::testing::client_key;
 using oauth::dpop::testing::proof;
 using oauth::dpop::testing::proof_claims;
 
-std::string S(oauth_str_t s) { return s.data ? std::string(s.data, s.len) : std::string(); }
-oauth_str_t O(std::string_view s) { return {s.data(), s.size()}; }
 
 constexpr const char* kUrl = "https://api.example.com/orders";
 
-struct DpopRequire : ::testing::Test {
-    oauth_key_t* key = nullptr;
-    oauth_server_t* server = nullptr;
-    std::string pem_path;
+struct DpopRequire : ::testing::Test, AbiKeyAndServer {
     oauth_require_policy_t policy{};
     std::vector<std::unique_ptr<oauth_require_rule_t, void (*)(oauth_require_rule_t*)>> rules;
     std::vector<std::unique_ptr<oauth_require_t, void (*)(oauth_require_t*)>> handles;
 
     void SetUp() override {
         require::TokenCache::process().clear();
-        char tmpl[] = "/tmp/dpop_require_XXXXXX";
-        int fd = mkstemp(tmpl);
-        ASSERT_GE(fd, 0);
-        close(fd);
-        pem_path = tmpl;
-        std::ofstream(pem_path) << jose::generate_private_key_pem(jose::Alg::ES256);
-        char err[256] = "";
-        key = oauth_key_load(pem_path.c_str(), "k1", err, sizeof(err));
-        ASSERT_NE(key, nullptr) << err;
-        const oauth_key_t* keys[] = {key};
-        oauth_server_params_t p{};
-        p.issuer = O(kIssuer);
-        p.audience = O("https://api.example.com");
-        p.redis_prefix = O("px:");
-        p.keys = keys;
-        p.nkeys = 1;
-        server = oauth_server_new(&p, err, sizeof(err));
-        ASSERT_NE(server, nullptr) << err;
+        ASSERT_NO_FATAL_FAILURE(make_key_and_server());
         policy.realm = O("api");
         policy.leeway = 30;
     }
-    void TearDown() override {
-        handles.clear();
-        oauth_server_free(server);
-        oauth_key_free(key);
-        std::remove(pem_path.c_str());
-    }
+    void TearDown() override { handles.clear(); }
 
     std::string token(std::string_view jkt) {
         auto c = good_claims();

@@ -22,8 +22,6 @@ namespace {
 
 using namespace testing;
 
-std::string S(oauth_str_t s) { return s.data ? std::string(s.data, s.len) : std::string(); }
-oauth_str_t O(std::string_view s) { return {s.data(), s.size()}; }
 
 redisReply integer_reply(long long n) {
     redisReply r{};
@@ -88,55 +86,19 @@ TEST(RequireSession, Judge) {
 
 // ---- through the C ABI -----------------------------------------------------
 
-class RequireAbi : public ::testing::Test {
+class RequireAbi : public ::testing::Test, public AbiKeyAndServer {
 protected:
-    oauth_server_t* server = nullptr;
-    oauth_key_t* key = nullptr;
     std::vector<oauth_str_t> scopes;
     oauth_require_policy_t policy{};
     // every rule made, kept until the test ends as nginx keeps its locations'
     std::vector<std::unique_ptr<oauth_require_rule_t, void (*)(oauth_require_rule_t*)>> rules;
-    std::string pem_path;
 
     void SetUp() override {
         TokenCache::process().clear();
-        char tmpl[] = "/tmp/require_abi_XXXXXX";
-        int fd = mkstemp(tmpl);
-        ASSERT_GE(fd, 0);
-        close(fd);
-        pem_path = tmpl;
-        std::ofstream(pem_path) << jose::generate_private_key_pem(jose::Alg::ES256);
-        char err[256] = "";
-        key = oauth_key_load(pem_path.c_str(), "k1", err, sizeof(err));
-        ASSERT_NE(key, nullptr) << err;
-        server = new_server("px:");
-        ASSERT_NE(server, nullptr);
+        ASSERT_NO_FATAL_FAILURE(make_key_and_server());
         policy.realm = O("api");
         policy.leeway = 30;
     }
-    void TearDown() override {
-        oauth_server_free(server);
-        oauth_key_free(key);
-        std::remove(pem_path.c_str());
-    }
-
-    // A server block with the test's key and issuer; oauth_audience is the
-    // good token's aud unless a test says otherwise.
-    oauth_server_t* new_server(std::string_view redis_prefix,
-                               std::string_view audience = "https://api.example.com") {
-        const oauth_key_t* keys[] = {key};
-        oauth_server_params_t p{};
-        p.issuer = O(kIssuer);
-        p.audience = O(audience);
-        p.redis_prefix = O(redis_prefix);
-        p.keys = keys;
-        p.nkeys = 1;
-        char err[256] = "";
-        oauth_server_t* s = oauth_server_new(&p, err, sizeof(err));
-        EXPECT_NE(s, nullptr) << err;
-        return s;
-    }
-
     std::string token(const json::Json& claims) {
         auto k = jose::Key::load_file(pem_path, "k1");
         return sign(**k, claims.get());

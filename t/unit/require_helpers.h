@@ -4,9 +4,15 @@
 #include <gtest/gtest.h>
 #include <hiredis/hiredis.h>
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "oauth_core.h"
 #include "oauth_require.h"
 #include "jose/jws.h"
 #include "jose/key.h"
@@ -64,6 +70,55 @@ inline std::string raw_token(std::string_view header_json, const json_t* claims,
 inline std::string sign(const jose::Key& key, const json_t* claims, std::string_view typ = "at+jwt") {
     return jose::sign_compact(key, typ, claims);
 }
+
+// Strings across the C ABI, both ways.
+inline std::string S(oauth_str_t s) { return s.data ? std::string(s.data, s.len) : std::string(); }
+inline oauth_str_t O(std::string_view s) { return {s.data(), s.size()}; }
+
+// What the ABI tests of the edge start from, as nginx configures it: an
+// ES256 key in a PEM file (removed at the end) loaded with oauth_key_load
+// (kid k1), and a server block of that key and kIssuer. A fixture derives
+// from it and calls ASSERT_NO_FATAL_FAILURE(make_key_and_server()) in SetUp.
+struct AbiKeyAndServer {
+    std::string pem_path;
+    oauth_key_t* key = nullptr;
+    oauth_server_t* server = nullptr;
+
+    void make_key_and_server() {
+        char tmpl[] = "/tmp/oauth_unit_key_XXXXXX";
+        int fd = mkstemp(tmpl);
+        ASSERT_GE(fd, 0);
+        close(fd);
+        pem_path = tmpl;
+        std::ofstream(pem_path) << jose::generate_private_key_pem(jose::Alg::ES256);
+        char err[256] = "";
+        key = oauth_key_load(pem_path.c_str(), "k1", err, sizeof(err));
+        ASSERT_NE(key, nullptr) << err;
+        server = new_server("px:");
+        ASSERT_NE(server, nullptr);
+    }
+    // Another server block with the key; oauth_audience is the good token's
+    // aud unless a test says otherwise.
+    oauth_server_t* new_server(std::string_view redis_prefix,
+                               std::string_view audience = "https://api.example.com") const {
+        const oauth_key_t* keys[] = {key};
+        oauth_server_params_t p{};
+        p.issuer = O(kIssuer);
+        p.audience = O(audience);
+        p.redis_prefix = O(redis_prefix);
+        p.keys = keys;
+        p.nkeys = 1;
+        char err[256] = "";
+        oauth_server_t* s = oauth_server_new(&p, err, sizeof(err));
+        EXPECT_NE(s, nullptr) << err;
+        return s;
+    }
+    ~AbiKeyAndServer() {
+        oauth_server_free(server);
+        oauth_key_free(key);
+        if (!pem_path.empty()) std::remove(pem_path.c_str());
+    }
+};
 
 // The edge's Redis step answered with one reply (the session check's).
 inline void resume_one(oauth_require_t* h, const redisReply* reply, oauth_require_result_t* res) {

@@ -348,35 +348,15 @@ TEST(InvalidationLink, RunIdOfInfo) {
 
 // ---- oauth_require with the cache ----
 
-class RequireWithSessionCache : public ::testing::Test {
+class RequireWithSessionCache : public ::testing::Test, public AbiKeyAndServer {
 protected:
-    oauth_key_t* key = nullptr;
-    oauth_server_t* server = nullptr;
     oauth_require_rule_t* rule = nullptr;
     oauth_session_cache_t* sc = nullptr;
-    std::string pem_path;
     Replies r;
 
     void SetUp() override {
         TokenCache::process().clear();
-        char tmpl[] = "/tmp/session_cache_XXXXXX";
-        int fd = mkstemp(tmpl);
-        ASSERT_GE(fd, 0);
-        close(fd);
-        pem_path = tmpl;
-        std::ofstream(pem_path) << jose::generate_private_key_pem(jose::Alg::ES256);
-        char err[256] = "";
-        key = oauth_key_load(pem_path.c_str(), "k1", err, sizeof(err));
-        ASSERT_NE(key, nullptr) << err;
-        const oauth_key_t* keys[] = {key};
-        oauth_server_params_t p{};
-        p.issuer = {kIssuer, std::strlen(kIssuer)};
-        p.audience = {"https://api.example.com", 23};
-        p.redis_prefix = {"px:", 3};
-        p.keys = keys;
-        p.nkeys = 1;
-        server = oauth_server_new(&p, err, sizeof(err));
-        ASSERT_NE(server, nullptr) << err;
+        ASSERT_NO_FATAL_FAILURE(make_key_and_server());
         oauth_require_policy_t policy{};
         policy.realm = {"api", 3};
         policy.leeway = 30;
@@ -387,9 +367,6 @@ protected:
     void TearDown() override {
         oauth_session_cache_free(sc);
         oauth_require_rule_free(rule);
-        oauth_server_free(server);
-        oauth_key_free(key);
-        std::remove(pem_path.c_str());
     }
     void ready() {
         oauth_session_cache_step_t s;
