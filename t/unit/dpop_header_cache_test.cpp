@@ -17,14 +17,18 @@ Expect at(std::string_view jkt) {
                   .access_token = {}, .jkt = jkt};
 }
 std::string header_part(const std::string& p) { return p.substr(0, p.find('.')); }
+// A proof by the test's ES256 key for that request.
+std::string es_proof(std::string_view jti, int64_t iat = kNow, std::string_view method = "GET") {
+    auto c = proof_claims(method, "https://api.example.com/orders", iat, jti);
+    return proof(*es_key(), c.get());
+}
 
 }  // namespace
 
 TEST(DpopHeaderCache, TheSecondProofOfAKeyUsesTheCachedHeader) {
     HeaderCache::process().clear();
     std::string jkt = es_key()->thumbprint();
-    auto c1 = proof_claims("GET", "https://api.example.com/orders", kNow, "h-1");
-    std::string p1 = proof(*es_key(), c1.get());
+    std::string p1 = es_proof("h-1");
     ASSERT_TRUE(verify_proof(p1, at(jkt)));
     EXPECT_EQ(HeaderCache::process().size(), 1u);
     auto cached = HeaderCache::process().find(header_part(p1));
@@ -32,8 +36,7 @@ TEST(DpopHeaderCache, TheSecondProofOfAKeyUsesTheCachedHeader) {
     EXPECT_EQ(cached->key->kid(), jkt);
     EXPECT_FALSE(cached->pss);
 
-    auto c2 = proof_claims("GET", "https://api.example.com/orders", kNow, "h-2");
-    std::string p2 = proof(*es_key(), c2.get());
+    std::string p2 = es_proof("h-2");
     ASSERT_EQ(header_part(p2), header_part(p1));
     auto r = verify_proof(p2, at(jkt));
     ASSERT_TRUE(r) << error_text(r.error());
@@ -44,21 +47,17 @@ TEST(DpopHeaderCache, TheSecondProofOfAKeyUsesTheCachedHeader) {
 TEST(DpopHeaderCache, ACachedHeaderStillHasEveryOtherRuleChecked) {
     HeaderCache::process().clear();
     std::string jkt = es_key()->thumbprint();
-    auto c = proof_claims("GET", "https://api.example.com/orders", kNow, "h-3");
-    std::string good = proof(*es_key(), c.get());
+    std::string good = es_proof("h-3");
     ASSERT_TRUE(verify_proof(good, at(jkt)));
     // The same header with another payload and the old signature.
-    auto c2 = proof_claims("GET", "https://api.example.com/orders", kNow, "h-4");
-    std::string other = proof(*es_key(), c2.get());
+    std::string other = es_proof("h-4");
     std::string forged = other.substr(0, other.rfind('.')) + good.substr(good.rfind('.'));
     EXPECT_EQ(verify_proof(forged, at(jkt)).error(), ProofError::BadSignature);
     // Another token's key, a stale iat, the wrong method.
     EXPECT_EQ(verify_proof(other, at(client_key(jose::Alg::ES256)->thumbprint())).error(),
               ProofError::WrongKey);
-    auto stale = proof_claims("GET", "https://api.example.com/orders", kNow - 300, "h-5");
-    EXPECT_EQ(verify_proof(proof(*es_key(), stale.get()), at(jkt)).error(), ProofError::Stale);
-    auto post = proof_claims("POST", "https://api.example.com/orders", kNow, "h-6");
-    EXPECT_EQ(verify_proof(proof(*es_key(), post.get()), at(jkt)).error(), ProofError::WrongMethod);
+    EXPECT_EQ(verify_proof(es_proof("h-5", kNow - 300), at(jkt)).error(), ProofError::Stale);
+    EXPECT_EQ(verify_proof(es_proof("h-6", kNow, "POST"), at(jkt)).error(), ProofError::WrongMethod);
 }
 
 TEST(DpopHeaderCache, RefusedHeadersAreNotKeptAndTheCacheStaysBounded) {

@@ -111,6 +111,14 @@ protected:
         oauth_str_t h = header ? O(*header) : oauth_str_t{};
         return oauth_require_check(server, rules.back().get(), header ? &h : nullptr, kNow, res);
     }
+    // A good token's check, its session step answered with `session` (EXISTS).
+    oauth_require_t* run_good(long long session, oauth_require_result_t* res) {
+        std::string header = "Bearer " + token(good_claims());
+        oauth_require_t* h = run(&header, res);
+        auto reply = integer_reply(session);
+        resume_one(h, &reply, res);
+        return h;
+    }
 };
 
 TEST_F(RequireAbi, AllowAfterTheSession) {
@@ -199,11 +207,8 @@ TEST_F(RequireAbi, RuleCopiesThePolicy) {
 }
 
 TEST_F(RequireAbi, ClaimsOutliveTheCache) {
-    std::string header = "Bearer " + token(good_claims());
     oauth_require_result_t res;
-    oauth_require_t* h = run(&header, &res);
-    auto one = integer_reply(1);
-    resume_one(h, &one, &res);
+    oauth_require_t* h = run_good(1, &res);
     TokenCache::process().clear();  // the handle keeps its own reference
     oauth_str_t v;
     ASSERT_EQ(oauth_require_claim(h, O("sub"), &v), 1);
@@ -212,11 +217,8 @@ TEST_F(RequireAbi, ClaimsOutliveTheCache) {
 }
 
 TEST_F(RequireAbi, RevokedAndUnavailable) {
-    std::string header = "Bearer " + token(good_claims());
     oauth_require_result_t res;
-    oauth_require_t* h = run(&header, &res);
-    auto zero = integer_reply(0);
-    resume_one(h, &zero, &res);
+    oauth_require_t* h = run_good(0, &res);
     EXPECT_EQ(res.verdict, OAUTH_REQUIRE_DENY);
     EXPECT_EQ(res.status, 401u);
     EXPECT_NE(S(res.www_authenticate).find(R"(error="invalid_token")"), std::string::npos);
@@ -225,6 +227,7 @@ TEST_F(RequireAbi, RevokedAndUnavailable) {
     EXPECT_EQ(oauth_require_claim(h, O("sub"), &v), 0);
     oauth_require_free(h);
 
+    std::string header = "Bearer " + token(good_claims());
     h = run(&header, &res);
     oauth_require_resume_unavailable(h, &res);
     EXPECT_EQ(res.status, 503u);

@@ -110,20 +110,16 @@ TEST_F(RequireValidate, ExpIsRequired) {
     EXPECT_EQ(check_claims(c), Reason::MissingExp);
 }
 
-TEST_F(RequireValidate, NbfWithLeeway) {
-    auto c = good_claims();
-    json::set(c.get(), "nbf", kNow + 30);
-    EXPECT_EQ(check_claims(c), Reason::Ok);
-    json::set(c.get(), "nbf", kNow + 31);
-    EXPECT_EQ(check_claims(c), Reason::NotYetValid);
-}
-
-TEST_F(RequireValidate, IatInTheFuture) {
-    auto c = good_claims();
-    json::set(c.get(), "iat", kNow + 30);
-    EXPECT_EQ(check_claims(c), Reason::Ok);
-    json::set(c.get(), "iat", kNow + 31);
-    EXPECT_EQ(check_claims(c), Reason::IssuedInFuture);
+// nbf and iat may be up to the leeway (30 s) ahead of our clock, not more.
+TEST_F(RequireValidate, FutureDatesWithLeeway) {
+    for (auto [claim, refused] : {std::pair{"nbf", Reason::NotYetValid},
+                                  std::pair{"iat", Reason::IssuedInFuture}}) {
+        auto c = good_claims();
+        json::set(c.get(), claim, kNow + 30);
+        EXPECT_EQ(check_claims(c), Reason::Ok) << claim;
+        json::set(c.get(), claim, kNow + 31);
+        EXPECT_EQ(check_claims(c), refused) << claim;
+    }
 }
 
 TEST_F(RequireValidate, FractionalNumericDates) {

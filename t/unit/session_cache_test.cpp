@@ -216,10 +216,16 @@ std::string handshake(InvalidationLink& link, Replies& r, std::string_view info 
     return second;
 }
 
-TEST(InvalidationLink, Conversation) {
-    auto cache = SessionCache::make(10);
-    InvalidationLink link(cache, "oauth:", "", "");
+// A cache of 10 and its link (prefix "oauth:", no AUTH), with a reply
+// parser: what most link tests start from.
+struct LinkOnCache {
+    std::shared_ptr<SessionCache> cache = SessionCache::make(10);
+    InvalidationLink link{cache, "oauth:", "", ""};
     Replies r;
+};
+struct InvalidationLinkOnCache : ::testing::Test, LinkOnCache {};
+
+TEST_F(InvalidationLinkOnCache, Conversation) {
     auto s = link.start();
     EXPECT_EQ(std::string(s.commands), "*2\r\n$6\r\nCLIENT\r\n$2\r\nID\r\n*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n");
     link.lost();
@@ -242,10 +248,7 @@ TEST(InvalidationLink, AuthFirst) {
     EXPECT_FALSE(link.ready());
 }
 
-TEST(InvalidationLink, MessagesInvalidateFlushEmpties) {
-    auto cache = SessionCache::make(10);
-    InvalidationLink link(cache, "oauth:", "", "");
-    Replies r;
+TEST_F(InvalidationLinkOnCache, MessagesInvalidateFlushEmpties) {
     handshake(link, r);
     fill(*cache, "plain");
     fill(*cache, "FAM.r1");
@@ -264,10 +267,7 @@ TEST(InvalidationLink, MessagesInvalidateFlushEmpties) {
     EXPECT_TRUE(link.ready());
 }
 
-TEST(InvalidationLink, StartAndLossEmptyTheCache) {
-    auto cache = SessionCache::make(10);
-    InvalidationLink link(cache, "oauth:", "", "");
-    Replies r;
+TEST_F(InvalidationLinkOnCache, StartAndLossEmptyTheCache) {
     handshake(link, r);
     fill(*cache, "a");
     link.lost();
@@ -297,10 +297,7 @@ TEST(InvalidationLink, NewRunIdIsNoted) {
     EXPECT_NE(std::string(s.note).find("restarted"), std::string::npos);
 }
 
-TEST(InvalidationLink, TrackingRefusedFails) {
-    auto cache = SessionCache::make(10);
-    InvalidationLink link(cache, "oauth:", "", "");
-    Replies r;
+TEST_F(InvalidationLinkOnCache, TrackingRefusedFails) {
     link.start();
     link.reply(r.parse(":42\r\n"));
     link.reply(r.parse(kInfo));
@@ -314,15 +311,13 @@ TEST(InvalidationLink, AnythingUnexpectedFails) {
                             std::string("*3\r\n$7\r\nmessage\r\n$5\r\nother\r\n*0\r\n"),
                             std::string("*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n:5\r\n"),
                             std::string("*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n*1\r\n:5\r\n")}) {
-        auto cache = SessionCache::make(10);
-        InvalidationLink link(cache, "oauth:", "", "");
-        Replies r;
-        handshake(link, r);
-        fill(*cache, "a");
-        auto s = link.reply(r.parse(bad));
+        LinkOnCache t;
+        handshake(t.link, t.r);
+        fill(*t.cache, "a");
+        auto s = t.link.reply(t.r.parse(bad));
         EXPECT_EQ(s.action, InvalidationLink::Step::Fail) << bad;
-        EXPECT_FALSE(link.ready());
-        EXPECT_EQ(cache->size(), 0u);
+        EXPECT_FALSE(t.link.ready());
+        EXPECT_EQ(t.cache->size(), 0u);
     }
     InvalidationLink link(SessionCache::make(10), "oauth:", "", "");
     EXPECT_EQ(link.reply(nullptr).action, InvalidationLink::Step::Fail);
