@@ -1,6 +1,9 @@
 """Revocation (SPEC §4.2, RFC 7009): a client revokes only its own tokens;
 unknown or foreign tokens answer 200 and change nothing; a refresh token
 takes its whole family with it; no grace window at any nginx."""
+import subprocess
+import time
+
 import rig
 from support.jose import jwt_claims
 from support.tokens import (INTROSPECT, REVOKE, TOKEN, api, assert_error,
@@ -175,3 +178,20 @@ def test_revoke_by_client_reaches_every_bucket_and_the_old_index(
         assert api(s, t).status_code == 200
         assert active(s, rs, t)
     assert len(redis.keys("oauth:idx:ccb:rs:*")) == 4
+
+
+def test_revoke_by_client_of_more_tokens_than_one_pipeline(redis, ctl):
+    """oauthctl sends the writes of a revoke in batches (src/cli/redis_conn.h):
+    5,000 tokens in one bucket (a 10 min life: 128 s buckets), written as
+    nginx writes them, all end."""
+    confidential(ctl, "svc", "client_credentials")
+    exp = int(time.time()) + 600
+    bucket = f"oauth:idx:ccb:svc:128:{exp // 128}"
+    lines = [f"SADD {bucket} j{i}\nSET oauth:at:j{i} '{{\"c\":\"svc\"}}' EX 600\n"
+             for i in range(5000)]
+    subprocess.run(["redis-cli", "-p", str(redis.port)], input="".join(lines),
+                   text=True, check=True, capture_output=True)
+    assert len(redis.keys("oauth:at:*")) == 5000
+    assert ctl("session", "revoke", "--client", "svc") == {"families_revoked": 0}
+    assert redis.keys("oauth:at:*") == []
+    assert redis.keys("oauth:idx:ccb:*") == []

@@ -4,6 +4,7 @@
 
 #include <sys/time.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "store/cluster.h"
@@ -166,16 +167,21 @@ Reply Redis::run(const std::vector<std::string>& argv) {
 }
 
 std::vector<Reply> Redis::pipeline(const std::vector<std::vector<std::string>>& commands) {
+    // In batches, so that a revoke of a million tokens holds neither a
+    // million commands in our buffer nor their replies in Redis's.
+    constexpr size_t kBatch = 4096;
     std::vector<Reply> replies(commands.size());
-    // Which connection each command goes to, in order: one server, or the
-    // node of its slot.
-    std::vector<redisContext*> via(commands.size(), ctx_);
-    for (size_t i = 0; i < commands.size(); ++i) {
-        if (!ctx_) via[i] = node(target(commands[i]));
-        append(via[i], commands[i]);
+    for (size_t from = 0; from < commands.size(); from += kBatch) {
+        size_t to = std::min(commands.size(), from + kBatch);
+        // Which connection each command goes to: one server, or the node of
+        // its slot; each connection answers in the order it was sent.
+        std::vector<redisContext*> via(to - from, ctx_);
+        for (size_t i = from; i < to; ++i) {
+            if (!ctx_) via[i - from] = node(target(commands[i]));
+            append(via[i - from], commands[i]);
+        }
+        for (size_t i = from; i < to; ++i) replies[i] = receive(via[i - from]);
     }
-    // Each connection answers in the order it was sent.
-    for (size_t i = 0; i < commands.size(); ++i) replies[i] = receive(via[i]);
     for (size_t i = 0; i < commands.size(); ++i) {
         if (replies[i]->type != REDIS_REPLY_ERROR) continue;
         std::string text(replies[i]->str, replies[i]->len);

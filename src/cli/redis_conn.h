@@ -44,8 +44,8 @@ public:
     // more to the node a MOVED names (after reading the map again), or with
     // ASKING to the node an ASK names.
     Reply run(const std::vector<std::string>& argv);
-    // Runs them all in one round trip (per Cluster node) and answers their
-    // replies in order; the same errors as run(), raised once every reply
+    // Runs them all in one round trip (per Cluster node; per 4096 commands)
+    // and answers their replies in order; the same errors as run(), raised once every reply
     // is read (the connections stay usable). A command a Cluster redirects
     // is run again alone, with run().
     std::vector<Reply> pipeline(const std::vector<std::vector<std::string>>& commands);
