@@ -1,7 +1,11 @@
 """Revocation (SPEC §4.2, RFC 7009): a client revokes only its own tokens;
 unknown or foreign tokens answer 200 and change nothing; a refresh token
 takes its whole family with it; no grace window at any nginx."""
+import subprocess
+import time
+
 import rig
+from support.jose import jwt_claims
 from support.tokens import (INTROSPECT, REVOKE, TOKEN, api, assert_error,
                             assert_needs_client_authentication, confidential, password_grant, post,
                             refresh_grant, session)
@@ -109,3 +113,75 @@ def test_revocation_reaches_every_nginx(nginx_factory, redis, keys, upstream,
                           auth=("app", app)))
     assert api(a, tok["access_token"]).status_code == 401
     assert api(b, tok["access_token"]).status_code == 401
+
+
+def cc_token(server, client, secret):
+    r = post(server, TOKEN, {"grant_type": "client_credentials"},
+             auth=(client, secret))
+    assert r.status_code == 200, r.text
+    return r.json()["access_token"]
+
+
+def test_revoke_by_client_reaches_every_bucket_and_the_old_index(
+        nginx_factory, redis, keys, upstream, ctl):
+    """`session revoke --client` finds the client's family-less tokens in
+    buckets of every width (one per token life here) and in the sorted set of
+    the layout before buckets (store/keys.h), without SCAN."""
+    svc = confidential(ctl, "svc", "client_credentials")
+    rs = confidential(ctl, "rs", "client_credentials")
+    issued = []  # (server, token): each server is its own issuer
+    servers = []
+    for ttl in ("60s", "10m", "1h", "1d"):  # bucket widths 16, 128, 512, 16384 s
+        port = rig.free_port()
+        s = nginx_factory(rig.standard_http(
+            port, redis.address, [keys["EdDSA"]], upstream_port=upstream.port,
+            http_extra=f"oauth_access_token_ttl {ttl};"), port=port)
+        servers.append(s)
+        issued += [(s, cc_token(s, "svc", svc)) for _ in range(20)]
+    buckets = redis.keys("oauth:idx:ccb:svc:*")
+    assert {b.split(":")[-2] for b in buckets} == {"16", "128", "512", "16384"}
+    assert sum(int(redis.cli("SCARD", b)) for b in buckets) == 80
+    assert redis.keys("oauth:idx:cc:*") == []  # nothing writes the old index
+    # A token as the layout before buckets kept it: its session and an
+    # idx:cc member, in no bucket.
+    old = cc_token(servers[1], "svc", svc)
+    claims = jwt_claims(old)
+    for b in redis.keys("oauth:idx:ccb:svc:*"):
+        redis.cli("SREM", b, claims["jti"])
+    redis.cli("SET", f"oauth:at:{claims['jti']}", '{"c":"svc"}', "EX", "600")
+    redis.cli("ZADD", "oauth:idx:cc:svc", str(claims["exp"]), claims["jti"])
+    redis.cli("EXPIRE", "oauth:idx:cc:svc", "600")
+    issued.append((servers[1], old))
+    others = [(s, cc_token(s, "rs", rs)) for s in servers]
+    for s, t in issued + others:
+        assert api(s, t).status_code == 200
+        assert active(s, rs, t)
+
+    assert ctl("session", "revoke", "--client", "svc") == {"families_revoked": 0}
+    for s, t in issued:
+        assert api(s, t).status_code == 401
+        assert not active(s, rs, t)
+    assert redis.keys("oauth:idx:ccb:svc:*") == []
+    assert redis.keys("oauth:idx:cc:*") == []
+    # Another client's tokens and buckets are untouched.
+    for s, t in others:
+        assert api(s, t).status_code == 200
+        assert active(s, rs, t)
+    assert len(redis.keys("oauth:idx:ccb:rs:*")) == 4
+
+
+def test_revoke_by_client_of_more_tokens_than_one_pipeline(redis, ctl):
+    """oauthctl sends the writes of a revoke in batches (src/cli/redis_conn.h):
+    5,000 tokens in one bucket (a 10 min life: 128 s buckets), written as
+    nginx writes them, all end."""
+    confidential(ctl, "svc", "client_credentials")
+    exp = int(time.time()) + 600
+    bucket = f"oauth:idx:ccb:svc:128:{exp // 128}"
+    lines = [f"SADD {bucket} j{i}\nSET oauth:at:j{i} '{{\"c\":\"svc\"}}' EX 600\n"
+             for i in range(5000)]
+    subprocess.run(["redis-cli", "-p", str(redis.port)], input="".join(lines),
+                   text=True, check=True, capture_output=True)
+    assert len(redis.keys("oauth:at:*")) == 5000
+    assert ctl("session", "revoke", "--client", "svc") == {"families_revoked": 0}
+    assert redis.keys("oauth:at:*") == []
+    assert redis.keys("oauth:idx:ccb:*") == []

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 
 #include "args.h"
 #include "consents.h"
@@ -47,23 +48,26 @@ Reply run_command(Redis& redis, const oauth::flow::Command& cmd) {
 }
 
 // Every family (and family-less token, or SSO session) of a client or a
-// subject, slot by slot (store/revoke_all.h). Answers the families revoked.
+// subject, slot by slot (store/revoke_all.h): the index reads in one round
+// trip (a client's are ~350 bucket keys), then the writes in another.
+// Answers the families revoked.
 int64_t revoke_all(Redis& redis, const Keys& keys, oauth::store::RevokeAllOf of, const std::string& id) {
-    oauth::store::RevokeAll plan(keys, of, id);
-    std::vector<Reply> held;
-    std::vector<const redisReply*> replies;
-    for (const auto& cmd : plan.reads()) {
-        held.push_back(run_command(redis, cmd));
-        replies.push_back(held.back().get());
-    }
-    auto writes = plan.writes(replies);
-    held.clear();
-    replies.clear();
-    for (const auto& cmd : writes.commands) {
-        held.push_back(run_command(redis, cmd));
-        replies.push_back(held.back().get());
-    }
-    return oauth::store::RevokeAll::families_revoked(writes, replies);
+    oauth::store::RevokeAll plan(keys, of, id, static_cast<int64_t>(std::time(nullptr)));
+    auto run_all = [&redis](const std::vector<oauth::flow::Command>& cmds) {
+        std::vector<std::vector<std::string>> argvs;
+        argvs.reserve(cmds.size());
+        for (const auto& cmd : cmds) argvs.push_back(oauth::store::as_eval(cmd).value_or(cmd));
+        return redis.pipeline(argvs);
+    };
+    auto as_replies = [](const std::vector<Reply>& held) {
+        std::vector<const redisReply*> out;
+        for (const auto& r : held) out.push_back(r.get());
+        return out;
+    };
+    std::vector<Reply> read = run_all(plan.reads());
+    auto writes = plan.writes(as_replies(read));
+    std::vector<Reply> written = run_all(writes.commands);
+    return oauth::store::RevokeAll::families_revoked(writes, as_replies(written));
 }
 
 // SPEC §6: short grant names; device_code is RFC 8628's URN. The wire names

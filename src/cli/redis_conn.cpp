@@ -4,6 +4,7 @@
 
 #include <sys/time.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "store/cluster.h"
@@ -69,16 +70,28 @@ Redis::~Redis() {
     for (auto& [name, ctx] : nodes_) redisFree(ctx);
 }
 
-Reply Redis::send(redisContext* ctx, const std::vector<std::string>& argv) {
+void Redis::append(redisContext* ctx, const std::vector<std::string>& argv) {
     std::vector<const char*> ptrs;
     std::vector<size_t> lens;
     for (const auto& a : argv) {
         ptrs.push_back(a.data());
         lens.push_back(a.size());
     }
-    Reply r(static_cast<redisReply*>(
-        redisCommandArgv(ctx, static_cast<int>(argv.size()), ptrs.data(), lens.data())));
-    if (!r) throw Failure(std::string("Redis: ") + (ctx->err ? ctx->errstr : "no reply"));
+    if (redisAppendCommandArgv(ctx, static_cast<int>(argv.size()), ptrs.data(), lens.data()) != REDIS_OK)
+        throw Failure(std::string("Redis: ") + (ctx->err ? ctx->errstr : "cannot format a command"));
+}
+
+// The next reply, error replies included (the caller decides).
+Reply Redis::receive(redisContext* ctx) {
+    void* r = nullptr;
+    if (redisGetReply(ctx, &r) != REDIS_OK || !r)
+        throw Failure(std::string("Redis: ") + (ctx->err ? ctx->errstr : "no reply"));
+    return Reply(static_cast<redisReply*>(r));
+}
+
+Reply Redis::send(redisContext* ctx, const std::vector<std::string>& argv) {
+    append(ctx, argv);
+    Reply r = receive(ctx);
     if (r->type == REDIS_REPLY_ERROR) throw Failure("Redis: " + std::string(r->str, r->len));
     return r;
 }
@@ -123,11 +136,16 @@ void Redis::read_slots() {
     throw Failure("no slot map from the Redis Cluster: " + why);
 }
 
+std::string Redis::target(const std::vector<std::string>& argv) const {
+    auto key = cl::routing_key(argv);
+    std::string node = key ? slots_[cl::key_slot(*key)] : options_.cluster.front();
+    if (node.empty()) throw Failure("no Redis Cluster node serves this key's slot");
+    return node;
+}
+
 Reply Redis::run(const std::vector<std::string>& argv) {
     if (ctx_) return send(ctx_, argv);
-    auto key = cl::routing_key(argv);
-    std::string target = key ? slots_[cl::key_slot(*key)] : options_.cluster.front();
-    if (target.empty()) throw Failure("no Redis Cluster node serves this key's slot");
+    std::string target = this->target(argv);
     bool asking = false;
     for (int attempt = 0;; ++attempt) {
         redisContext* ctx = node(target);
@@ -146,6 +164,32 @@ Reply Redis::run(const std::vector<std::string>& argv) {
             if (r.kind == cl::ErrorKind::Moved) read_slots();
         }
     }
+}
+
+std::vector<Reply> Redis::pipeline(const std::vector<std::vector<std::string>>& commands) {
+    // In batches, so that a revoke of a million tokens holds neither a
+    // million commands in our buffer nor their replies in Redis's.
+    constexpr size_t kBatch = 4096;
+    std::vector<Reply> replies(commands.size());
+    for (size_t from = 0; from < commands.size(); from += kBatch) {
+        size_t to = std::min(commands.size(), from + kBatch);
+        // Which connection each command goes to: one server, or the node of
+        // its slot; each connection answers in the order it was sent.
+        std::vector<redisContext*> via(to - from, ctx_);
+        for (size_t i = from; i < to; ++i) {
+            if (!ctx_) via[i - from] = node(target(commands[i]));
+            append(via[i - from], commands[i]);
+        }
+        for (size_t i = from; i < to; ++i) replies[i] = receive(via[i - from]);
+    }
+    for (size_t i = 0; i < commands.size(); ++i) {
+        if (replies[i]->type != REDIS_REPLY_ERROR) continue;
+        std::string text(replies[i]->str, replies[i]->len);
+        cl::ErrorKind kind = ctx_ ? cl::ErrorKind::Other : cl::classify_error(text).kind;
+        if (kind != cl::ErrorKind::Moved && kind != cl::ErrorKind::Ask) throw Failure("Redis: " + text);
+        replies[i] = run(commands[i]);
+    }
+    return replies;
 }
 
 }  // namespace oauthctl

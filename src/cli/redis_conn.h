@@ -44,10 +44,18 @@ public:
     // more to the node a MOVED names (after reading the map again), or with
     // ASKING to the node an ASK names.
     Reply run(const std::vector<std::string>& argv);
+    // Runs them all in one round trip (per Cluster node; per 4096 commands)
+    // and answers their replies in order; the same errors as run(), raised once every reply
+    // is read (the connections stay usable). A command a Cluster redirects
+    // is run again alone, with run().
+    std::vector<Reply> pipeline(const std::vector<std::vector<std::string>>& commands);
 
 private:
     redisContext* connect(const std::string& address);
     Reply send(redisContext* ctx, const std::vector<std::string>& argv);
+    void append(redisContext* ctx, const std::vector<std::string>& argv);
+    Reply receive(redisContext* ctx);
+    std::string target(const std::vector<std::string>& argv) const;  // Cluster
     redisContext* node(const std::string& address);
     void read_slots();
 

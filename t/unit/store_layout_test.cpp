@@ -5,10 +5,12 @@
 #include <hiredis/hiredis.h>
 
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "oauth/tokens/issue.h"
+#include "store/bounds.h"
 #include "store/index.h"
 #include "store/keys.h"
 #include "store/records.h"
@@ -99,12 +101,77 @@ TEST(CompactSession, SmallAndReadBack) {
 
 TEST(IndexAdd, PrunesAndNeverShortens) {
     std::vector<oauth::flow::Command> out;
-    oauth::store::index_add(out, "p:idx:cc:svc", "J", 160, 100, 60);
+    oauth::store::index_add(out, "p:idx:client:svc", "F", 160, 100, 60);
     ASSERT_EQ(out.size(), 4u);
-    EXPECT_EQ(out[0], (oauth::flow::Command{"ZADD", "p:idx:cc:svc", "160", "J"}));
-    EXPECT_EQ(out[1], (oauth::flow::Command{"ZREMRANGEBYSCORE", "p:idx:cc:svc", "-inf", "100"}));
-    EXPECT_EQ(out[2], (oauth::flow::Command{"EXPIRE", "p:idx:cc:svc", "60", "NX"}));
-    EXPECT_EQ(out[3], (oauth::flow::Command{"EXPIRE", "p:idx:cc:svc", "60", "GT"}));
+    EXPECT_EQ(out[0], (oauth::flow::Command{"ZADD", "p:idx:client:svc", "160", "F"}));
+    EXPECT_EQ(out[1], (oauth::flow::Command{"ZREMRANGEBYSCORE", "p:idx:client:svc", "-inf", "100"}));
+    EXPECT_EQ(out[2], (oauth::flow::Command{"EXPIRE", "p:idx:client:svc", "60", "NX"}));
+    EXPECT_EQ(out[3], (oauth::flow::Command{"EXPIRE", "p:idx:client:svc", "60", "GT"}));
+}
+
+TEST(TokenBucket, WidthIsThePowerOfTwoOfAnEighthOfTheLife) {
+    using oauth::store::bucket_width;
+    EXPECT_EQ(bucket_width(1), 16);  // the narrowest
+    EXPECT_EQ(bucket_width(128), 16);
+    EXPECT_EQ(bucket_width(129), 32);
+    EXPECT_EQ(bucket_width(600), 128);   // the default 10 min
+    EXPECT_EQ(bucket_width(3600), 512);
+    EXPECT_EQ(bucket_width(86400), 16384);
+    EXPECT_EQ(bucket_width(oauth::store::kMaxEpoch), int64_t{1} << 35);  // the widest
+    for (int64_t ttl : std::initializer_list<int64_t>{1, 2, 100, 128, 129, 600, 601, 1023, 1024, 1025, 3600,
+                                                     86400, 31'536'000}) {
+        int64_t w = bucket_width(ttl);
+        EXPECT_LE(ttl, w * oauth::store::kBucketsPerLife) << ttl;
+        if (w > 16) {
+            EXPECT_GT(ttl, w / 2 * oauth::store::kBucketsPerLife) << ttl;
+        }
+    }
+}
+
+TEST(TokenBucket, ABucketHoldsItsExpsAndEndsAfterTheLast) {
+    auto b = oauth::store::bucket_of(1'700'000'600, 600);
+    EXPECT_EQ(b, (oauth::store::TokenBucket{128, 13'281'254}));
+    EXPECT_LE(b.number * 128, 1'700'000'600);
+    EXPECT_EQ(b.expire_at(), 1'700'000'640 + oauth::store::kBucketSlack);
+    // Exps on either side of a boundary go to neighbouring buckets.
+    EXPECT_EQ(oauth::store::bucket_of(1'700'000'639, 600).number, 13'281'254);
+    EXPECT_EQ(oauth::store::bucket_of(1'700'000'640, 600).number, 13'281'255);
+    std::vector<oauth::flow::Command> out;
+    oauth::store::bucket_add(out, Keys("p:").client_token_bucket("svc", b.width, b.number), "J",
+                             b.expire_at());
+    ASSERT_EQ(out.size(), 2u);
+    EXPECT_EQ(out[0], (oauth::flow::Command{"SADD", "p:idx:ccb:svc:128:13281254", "J"}));
+    EXPECT_EQ(out[1], (oauth::flow::Command{"EXPIREAT", "p:idx:ccb:svc:128:13281254", "1700000700", "NX"}));
+}
+
+// The revoke window holds the bucket of every token alive at `now`: minted
+// up to one slack on either side of it (clocks), of any life.
+TEST(TokenBucket, LiveBucketsCoverEveryLiveTokenAndAreFew) {
+    const int64_t now = 1'700'000'000;
+    auto live = oauth::store::live_buckets(now);
+    std::set<std::pair<int64_t, int64_t>> window;
+    for (const auto& b : live) window.insert({b.width, b.number});
+    EXPECT_EQ(window.size(), live.size());  // no bucket twice
+    EXPECT_LT(live.size(), 400u);
+    for (int64_t ttl : std::initializer_list<int64_t>{1, 60, 128, 129, 600, 3600, 7200, 86400, 604'800,
+                                                     31'536'000, int64_t{8} << 35}) {
+        const int64_t slack = oauth::store::kBucketSlack;
+        for (int64_t issued : {now - ttl - slack + 1, now - ttl / 2, now, now + slack}) {
+            int64_t exp = issued + ttl;
+            if (exp < now - slack) continue;  // ended: Redis has dropped its session
+            auto b = oauth::store::bucket_of(exp, ttl);
+            EXPECT_TRUE(window.contains({b.width, b.number})) << "ttl " << ttl << " issued " << issued;
+        }
+    }
+    // A bucket ended before now - slack is not read.
+    auto old = oauth::store::bucket_of(now - 600 - oauth::store::kBucketSlack - 128, 600);
+    EXPECT_FALSE(window.contains({old.width, old.number}));
+}
+
+TEST(Keys, TokenBucketNamesTheClientThenWidthAndNumber) {
+    Keys k("p:");
+    EXPECT_EQ(k.client_token_bucket("a:b", 16, 7), "p:idx:ccb:a:b:16:7");  // read from the right
+    EXPECT_EQ(k.client_token_index("svc"), "p:idx:cc:svc");  // the layout before buckets
 }
 
 redisReply* array_of(std::vector<redisReply*> items) {
@@ -133,35 +200,67 @@ redisReply* integer(long long n) {
 
 TEST(RevokeAll, ClientWalksFamiliesThenItsFamilyLessTokens) {
     Keys k("p:");
-    oauth::store::RevokeAll plan(k, oauth::store::RevokeAllOf::Client, "svc");
+    const int64_t now = 1'700'000'000;
+    oauth::store::RevokeAll plan(k, oauth::store::RevokeAllOf::Client, "svc", now);
     auto reads = plan.reads();
-    ASSERT_EQ(reads.size(), 2u);
+    auto live = oauth::store::live_buckets(now);
+    ASSERT_EQ(reads.size(), 2 + live.size());
     EXPECT_EQ(reads[0], (oauth::flow::Command{"ZRANGE", "p:idx:client:svc", "0", "-1"}));
+    // The sorted set of the layout before buckets is still read.
     EXPECT_EQ(reads[1], (oauth::flow::Command{"ZRANGE", "p:idx:cc:svc", "0", "-1"}));
-    redisReply* fams = array_of({bulk("F1"), bulk("F2")});
-    redisReply* jtis = array_of({bulk("J1")});
-    const redisReply* replies[] = {fams, jtis};
+    for (size_t i = 0; i < live.size(); ++i)
+        EXPECT_EQ(reads[2 + i],
+                  (oauth::flow::Command{"SMEMBERS", k.client_token_bucket("svc", live[i].width, live[i].number)}));
+    // Tokens of two buckets (a 600 s life and a one-day life), the others empty.
+    auto b600 = oauth::store::bucket_of(now + 300, 600);
+    auto bday = oauth::store::bucket_of(now + 86'000, 86'400);
+    std::vector<redisReply*> held = {array_of({bulk("F1"), bulk("F2")}), array_of({bulk("J1")})};
+    size_t i600 = 0, iday = 0;
+    for (size_t i = 0; i < live.size(); ++i) {
+        if (live[i] == b600) {
+            i600 = 2 + i;
+            held.push_back(array_of({bulk("J2"), bulk("J3")}));
+        } else if (live[i] == bday) {
+            iday = 2 + i;
+            held.push_back(array_of({bulk("J4")}));
+        } else {
+            held.push_back(array_of({}));
+        }
+    }
+    ASSERT_TRUE(i600 && iday && i600 < iday);
+    std::vector<const redisReply*> replies(held.begin(), held.end());
     auto w = plan.writes(replies);
     ASSERT_EQ(w.families, 2u);
-    ASSERT_EQ(w.commands.size(), 5u);
+    ASSERT_EQ(w.commands.size(), 10u);
     EXPECT_EQ(w.commands[0][3], "p:fam:{F1}");
     EXPECT_EQ(w.commands[1][3], "p:fam:{F2}");
     EXPECT_EQ(w.commands[2], (oauth::flow::Command{"DEL", "p:at:J1"}));
-    EXPECT_EQ(w.commands[3], (oauth::flow::Command{"DEL", "p:idx:client:svc"}));
-    EXPECT_EQ(w.commands[4], (oauth::flow::Command{"DEL", "p:idx:cc:svc"}));
+    EXPECT_EQ(w.commands[3], (oauth::flow::Command{"DEL", "p:at:J2"}));
+    EXPECT_EQ(w.commands[4], (oauth::flow::Command{"DEL", "p:at:J3"}));
+    EXPECT_EQ(w.commands[5], (oauth::flow::Command{"DEL", "p:at:J4"}));
+    EXPECT_EQ(w.commands[6], (oauth::flow::Command{"DEL", "p:idx:client:svc"}));
+    EXPECT_EQ(w.commands[7], (oauth::flow::Command{"DEL", "p:idx:cc:svc"}));
+    // A bucket loses what was read, not a token added since.
+    EXPECT_EQ(w.commands[8], (oauth::flow::Command{"SREM", reads[i600][1], "J2", "J3"}));
+    EXPECT_EQ(w.commands[9], (oauth::flow::Command{"SREM", reads[iday][1], "J4"}));
     redisReply* r1 = integer(1);
     redisReply* r0 = integer(0);
-    const redisReply* wr[] = {r1, r0, r1, r1, r1};
+    const redisReply* wr[] = {r1, r0, r1, r1, r1, r1, r1, r1, r1, r1};
     EXPECT_EQ(oauth::store::RevokeAll::families_revoked(w, wr), 1);
-    freeReplyObject(fams);
-    freeReplyObject(jtis);
+    // One bucket reply short, or one that is not a list: nothing is written.
+    EXPECT_THROW(plan.writes(std::span(replies).first(replies.size() - 1)), std::runtime_error);
+    redisReply* bad = integer(3);
+    replies[iday] = bad;
+    EXPECT_THROW(plan.writes(replies), std::runtime_error);
+    for (auto* r : held) freeReplyObject(r);
+    freeReplyObject(bad);
     freeReplyObject(r1);
     freeReplyObject(r0);
 }
 
 TEST(RevokeAll, SubjectAlsoEndsItsSsoSessionsAndRefusesGarbage) {
     Keys k("p:");
-    oauth::store::RevokeAll plan(k, oauth::store::RevokeAllOf::Subject, "u1");
+    oauth::store::RevokeAll plan(k, oauth::store::RevokeAllOf::Subject, "u1", 1'700'000'000);
     EXPECT_EQ(plan.reads()[1], (oauth::flow::Command{"ZRANGE", "p:idx:sso:u1", "0", "-1"}));
     redisReply* fams = array_of({});
     redisReply* sids = array_of({bulk("S1")});

@@ -30,23 +30,24 @@ TEST(ClientCredentials, IssuesASignedTokenAndItsSession) {
     auto c = confidential("svc", "s", kCC);
     Driver d = authenticated(c, "grant_type=client_credentials&scope=a");
     ASSERT_EQ(d.step.kind, Step::Kind::Redis);
-    // Leaner sessions (SPEC §7): no family, no script. The client's idx:cc
-    // entry first (revoke by client finds it), then the compact session.
-    ASSERT_EQ(d.step.commands.size(), 5u);
+    // Leaner sessions (SPEC §7): no family, no script. The token's entry in
+    // its client's bucket first (revoke by client finds it), then the compact
+    // session: three O(1) commands. exp = kNow + 600, a 600 s life has
+    // buckets of 128 s: 1'700'000'600 / 128 = 13'281'254, which holds exps
+    // up to 13'281'255 x 128 = 1'700'000'640, kept 60 s more.
+    ASSERT_EQ(d.step.commands.size(), 3u);
     const auto& index = d.step.commands[0];
-    EXPECT_EQ(index[0], "ZADD");
-    EXPECT_EQ(index[1], "p:idx:cc:svc");
-    EXPECT_EQ(index[2], std::to_string(kNow + 600));
-    EXPECT_EQ(d.step.commands[1][0], "ZREMRANGEBYSCORE");
-    EXPECT_EQ(d.step.commands[2], (oauth::flow::Command{"EXPIRE", "p:idx:cc:svc", "600", "NX"}));
-    EXPECT_EQ(d.step.commands[3], (oauth::flow::Command{"EXPIRE", "p:idx:cc:svc", "600", "GT"}));
+    EXPECT_EQ(index[0], "SADD");
+    EXPECT_EQ(index[1], "p:idx:ccb:svc:128:13281254");
+    EXPECT_EQ(d.step.commands[1],
+              (oauth::flow::Command{"EXPIREAT", "p:idx:ccb:svc:128:13281254", "1700000700", "NX"}));
     const auto& set = d.last_command();
     ASSERT_EQ(set.size(), 5u);
     EXPECT_EQ(set[0], "SET");
     EXPECT_EQ(set[2], R"({"c":"svc"})");
     EXPECT_EQ(set[3], "EX");
     EXPECT_EQ(set[4], "600");
-    const std::string jti_in_index = index[3];
+    const std::string jti_in_index = index[2];
     const std::string session_key = set[1];
     d.reply_issue(text_reply(REDIS_REPLY_STATUS, "OK"));
     ASSERT_EQ(d.step.kind, Step::Kind::Respond);
@@ -109,7 +110,7 @@ TEST(ClientCredentials, AnIndexErrorIssuesNothingEither) {
     auto ok = text_reply(REDIS_REPLY_STATUS, "OK");
     auto boom = error("CLUSTERDOWN The cluster is down");
     auto one = integer(1);
-    d.reply({boom.get(), one.get(), one.get(), one.get(), ok.get()});
+    d.reply({boom.get(), one.get(), ok.get()});
     EXPECT_EQ(d.step.response.status, 503u);
     EXPECT_EQ(error_of(d), "temporarily_unavailable");
 }

@@ -19,7 +19,7 @@
 // jti "FID.R" and a refresh token is "FID.SECRET", so the key of either is
 // found from the token alone, in the family's slot. A client_credentials
 // token has no family (leaner sessions): its jti is one id without '.', its
-// key has no tag, and it is listed in its client's idx:cc index instead.
+// key has no tag, and it is listed in one of its client's idx:ccb buckets.
 //   P at:{FID}.R                STRING  access-token session of a family's token,
 //   P at:JTI                    STRING  ... or of a family-less (client_credentials)
 //                                       token; TTL = the token's life. oauth_require
@@ -45,10 +45,28 @@
 // written first, and an entry whose family is gone reads as nothing to revoke.
 //   P idx:client:{client_id}    ZSET    fid -> family exp: families of a client
 //   P idx:sub:{sub}             ZSET    fid -> family exp: families of a subject
-//   P idx:cc:{client_id}        ZSET    jti -> exp: family-less tokens of a client
-//                                       (all pruned of ended members on every add;
-//                                       `oauthctl session revoke --client/--sub`
-//                                       walks them, one family / token at a time)
+//   P idx:ccb:{client_id}:{W}:{N} SET   jti of the client's family-less tokens
+//                                       whose exp / W is N (W, the bucket width in
+//                                       seconds, a power of two, follows the token's
+//                                       life: store/index.h bucket_width). Never
+//                                       pruned: EXPIREAT (N + 1) x W + 60 s, so it
+//                                       ends whole after its last token. Issuing is
+//                                       SADD + EXPIREAT NX + the SET of at:JTI, three
+//                                       O(1) commands (a sorted set of every live
+//                                       token cost O(log n) and a prune per token).
+//                                       `session revoke --client` finds the buckets
+//                                       without SCAN and without a record of what was
+//                                       issued: for each width the buckets a live
+//                                       token can be in are a fixed window after now
+//                                       (store/index.h live_buckets, ~350 keys read
+//                                       in one round trip, most absent). The client
+//                                       id comes before W:N, which hold no ':', so the
+//                                       name reads from the right.
+//   P idx:cc:{client_id}        ZSET    jti -> exp: the same before the buckets;
+//                                       written no more, still read and deleted by
+//                                       revoke so tokens of an older version go too.
+// `oauthctl session revoke --client/--sub` walks these, one family / token at
+// a time (store/revoke_all.h).
 // (Above, {client_id} and {sub} are notation, not hash tags: index keys have
 // no braces, as before; only FID tags are literal braces.)
 //
@@ -95,6 +113,7 @@
 //                                       proof key's thumbprint, so one client cannot
 //                                       spend another's jti. A single-key command.
 #pragma once
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -140,6 +159,9 @@ public:
     std::string client_index(std::string_view client_id) const { return cat("idx:client:", client_id); }
     std::string sub_index(std::string_view sub) const { return cat("idx:sub:", sub); }
     std::string client_token_index(std::string_view client_id) const { return cat("idx:cc:", client_id); }
+    std::string client_token_bucket(std::string_view client_id, int64_t width, int64_t number) const {
+        return cat("idx:ccb:", client_id) + ":" + std::to_string(width) + ":" + std::to_string(number);
+    }
 
     std::string code(std::string_view hash) const { return cat("code:", hash); }
     std::string pending(std::string_view handle) const { return cat("authz:", handle); }

@@ -316,7 +316,7 @@ private:
             // The grants it holds end with it (RFC 7592 §2.3). The client goes
             // first, so no new token is issued to it while its indexes are
             // read (in the same round trip, after the DEL) and walked.
-            revoke_.emplace(keys_, store::RevokeAllOf::Client, id_);
+            revoke_.emplace(keys_, store::RevokeAllOf::Client, id_, request_.now);
             std::vector<flow::Command> cmds = {{"DEL", keys_.client(id_)}, {"SREM", keys_.clients(), id_}};
             for (auto& c : revoke_->reads()) cmds.push_back(std::move(c));
             return Step::redis(std::move(cmds));

@@ -98,14 +98,16 @@ AccessToken mint_into(Issued& out, const flow::ServerConfig& server, const Issue
     return at;
 }
 
-// A client_credentials token: no family; its session and its idx:cc entry.
+// A client_credentials token: no family; its session, listed first in its
+// client's bucket of its exp (store/index.h: no pruning, no sorted set).
 Issued issue_family_less(const flow::ServerConfig& server, const IssueRequest& req,
                          int64_t at_ttl) {
     Issued out;
     AccessToken at = mint_into(out, server, req, at_ttl);
     store::Keys keys(server.prefix);
-    store::index_add(out.commands, keys.client_token_index(req.client.id), at.jti, at.exp, req.now,
-                     at_ttl);
+    const store::TokenBucket b = store::bucket_of(at.exp, at_ttl);
+    store::bucket_add(out.commands, keys.client_token_bucket(req.client.id, b.width, b.number), at.jti,
+                      b.expire_at());
     out.commands.push_back({"SET", keys.access(at.jti), at.session, "EX", std::to_string(at_ttl)});
     return out;
 }

@@ -16,8 +16,8 @@
 // token (hashed) atomically, in the family's slot (store/keys.h); the
 // client/sub index entries are plain commands before it in the same round
 // trip (other slots). A client_credentials token (IssueRequest.family =
-// false) has no family: one SET of a compact session, after its idx:cc
-// entry. A token is answered only when every command succeeded, so one that
+// false) has no family: one SET of a compact session, after its entry in
+// its client's bucket (SADD, EXPIREAT NX: store/index.h). A token is answered only when every command succeeded, so one that
 // was not indexed never leaves the server.
 #pragma once
 #include <hiredis/hiredis.h>
