@@ -3,7 +3,8 @@
 #
 # oauth_require against a plain proxy location of the same nginx, in the same
 # run: one nginx worker, a keepalive upstream (a `return 200` server block of
-# that nginx), wrk on loopback, Redis on loopback. For each location:
+# that nginx), wrk on loopback, Redis on loopback; nginx and Redis pinned to
+# CPU 0, wrk to CPU 1 (taskset). For each location:
 # requests/s, p99 latency, and the ratio protected/plain. Then the worker's
 # RSS before and after a long run of protected requests (cache and leaks).
 #
@@ -21,6 +22,7 @@ SOAK=${BENCH_SOAK:-}
 # shellcheck source=scripts/bench-lib.sh
 . "$TOP/scripts/bench-lib.sh"
 bench_need
+bench_pin
 
 free_ports PORT UPORT RPORT
 ISSUER="http://127.0.0.1:$PORT"
@@ -53,9 +55,9 @@ expect_200 -H "Authorization: Bearer $ES_TOKEN" "http://127.0.0.1:$PORT/api/x"
 # run NAME SECONDS PATH [TOKEN] -> "rps p99_ms non2xx", wrk output in $WORK
 run() { bearer_run "$1" "$2" "http://127.0.0.1:$PORT$3" "${4:-}"; }
 
-echo "oauth_require benchmark: 1 nginx worker, wrk -t1 -c$CONNS," \
-     "$ROUNDS rounds of ${SECONDS_RUN}s per location, loopback," \
-     "keepalive upstream"
+echo "oauth_require benchmark: 1 nginx worker and Redis on CPU $SERVER_CPU," \
+     "wrk -t1 -c$CONNS on CPU $CLIENT_CPU, $ROUNDS rounds of ${SECONDS_RUN}s" \
+     "per location, loopback, keepalive upstream"
 echo "(warm-up runs first; figures are this machine's, not a test)"
 # Interleaved rounds (plain, RS256, ES256, plain, ...); medians per
 # location. The worker's CPU time per request (from /proc, user + system) is

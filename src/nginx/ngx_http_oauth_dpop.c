@@ -180,27 +180,11 @@ ngx_http_oauth_dpop_nonce_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 ngx_int_t
 ngx_http_oauth_dpop_nonce_header(ngx_http_request_t *r, oauth_str_t *nonce)
 {
-    ngx_table_elt_t  *h;
+    static oauth_str_t  name = { "DPoP-Nonce", sizeof("DPoP-Nonce") - 1 };
 
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
+    if (ngx_http_oauth_header_out(r, &name, nonce) == NULL) {
         return NGX_ERROR;
     }
-
-    h->value.data = ngx_pnalloc(r->pool, nonce->len);
-    if (h->value.data == NULL) {
-        h->hash = 0;
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(h->value.data, nonce->data, nonce->len);
-    h->value.len = nonce->len;
-    h->hash = 1;
-    ngx_str_set(&h->key, "DPoP-Nonce");
-    h->lowcase_key = (u_char *) "dpop-nonce";
-#if (nginx_version >= 1023000)
-    h->next = NULL;
-#endif
 
     return NGX_OK;
 }

@@ -635,13 +635,12 @@ ngx_http_oauth_copy(ngx_pool_t *pool, ngx_str_t *dst, const oauth_str_t *src)
 static ngx_int_t
 ngx_http_oauth_respond(ngx_http_request_t *r, oauth_step_t *step)
 {
-    u_char           *p;
-    ngx_buf_t        *b;
-    ngx_int_t         rc;
-    ngx_str_t         body;
-    ngx_uint_t        i;
-    ngx_chain_t       out;
-    ngx_table_elt_t  *h;
+    u_char       *p;
+    ngx_buf_t    *b;
+    ngx_int_t     rc;
+    ngx_str_t     body;
+    ngx_uint_t    i;
+    ngx_chain_t   out;
 
     r->headers_out.status = step->status;
 
@@ -664,36 +663,12 @@ ngx_http_oauth_respond(ngx_http_request_t *r, oauth_step_t *step)
     }
 
     for (i = 0; i < step->nheaders; i++) {
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        /* not sent until complete: an error page keeps the header list */
-        h->hash = 0;
-
-        if (ngx_http_oauth_copy(r->pool, &h->key, &step->headers[i].name)
-            != NGX_OK
-            || ngx_http_oauth_copy(r->pool, &h->value,
-                                   &step->headers[i].value)
-               != NGX_OK)
+        if (ngx_http_oauth_header_out(r, &step->headers[i].name,
+                                      &step->headers[i].value)
+            == NULL)
         {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
-
-        /* as nginx's own modules fill a header: filters and other
-         * modules may read the lowercased key, and nginx >= 1.23 chains
-         * headers of one name through "next" */
-        h->lowcase_key = ngx_pnalloc(r->pool, h->key.len ? h->key.len : 1);
-        if (h->lowcase_key == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        ngx_strlow(h->lowcase_key, h->key.data, h->key.len);
-#if (nginx_version >= 1023000)
-        h->next = NULL;
-#endif
-        h->hash = 1;
     }
 
     if (ngx_http_oauth_copy(r->pool, &body, &step->body) != NGX_OK) {

@@ -123,9 +123,12 @@ char *ngx_http_oauth_dpop_nonce_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 ngx_int_t ngx_http_oauth_dpop_nonce_header(ngx_http_request_t *r,
     oauth_str_t *nonce);
 
-/* ngx_http_oauth_header.c: request headers nginx does not index */
+/* ngx_http_oauth_header.c: request headers nginx does not index, and the
+ * response headers the module adds */
 ngx_uint_t ngx_http_oauth_header_in(ngx_http_request_t *r, ngx_str_t *name,
     ngx_str_t *first);
+ngx_table_elt_t *ngx_http_oauth_header_out(ngx_http_request_t *r,
+    const oauth_str_t *name, const oauth_str_t *value);
 
 
 #endif /* _NGX_HTTP_OAUTH_MODULE_H_INCLUDED_ */

@@ -158,6 +158,8 @@ struct ngx_http_oauth_redis_op_s {
 
 static ngx_int_t ngx_http_oauth_redis_option(ngx_conf_t *cf,
     ngx_http_oauth_redis_conf_t *rcf, ngx_str_t *value);
+static ngx_http_oauth_redis_worker_t *ngx_http_oauth_redis_worker_new(
+    ngx_pool_t *pool, ngx_http_oauth_redis_conf_t *rcf);
 static ngx_int_t ngx_http_oauth_redis_handshake(ngx_conf_t *cf,
     ngx_http_oauth_redis_conf_t *rcf, ngx_http_oauth_redis_worker_t *w);
 static ngx_http_oauth_redis_conn_t *ngx_http_oauth_redis_pick(
@@ -301,25 +303,10 @@ options:
      * fork(): every worker owns its connections without any init hook.
      */
 
-    w = ngx_pcalloc(cf->pool, sizeof(ngx_http_oauth_redis_worker_t));
+    w = ngx_http_oauth_redis_worker_new(cf->pool, rcf);
     if (w == NULL) {
         return NGX_CONF_ERROR;
     }
-
-    w->conns = ngx_pcalloc(cf->pool,
-                           rcf->keepalive
-                           * sizeof(ngx_http_oauth_redis_conn_t));
-    if (w->conns == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    for (i = 0; i < rcf->keepalive; i++) {
-        w->conns[i].worker = w;
-        ngx_queue_init(&w->conns[i].ops);
-    }
-
-    w->conf = rcf;
-    ngx_queue_init(&w->free_ops);
 
     if (ngx_http_oauth_redis_handshake(cf, rcf, w) != NGX_OK) {
         return NGX_CONF_ERROR;
@@ -452,6 +439,43 @@ invalid:
 #define NGX_HTTP_OAUTH_REDIS_PING  "*1\r\n$4\r\nPING\r\n"
 
 
+
+/*
+ * The worker state of one Redis server (the oauth_redis server, or a
+ * Cluster node): its keepalive connections, allocated at configuration time
+ * and copied into each worker by fork(), so that every worker owns its
+ * connections without any init hook.
+ */
+
+static ngx_http_oauth_redis_worker_t *
+ngx_http_oauth_redis_worker_new(ngx_pool_t *pool,
+    ngx_http_oauth_redis_conf_t *rcf)
+{
+    ngx_uint_t                      i;
+    ngx_http_oauth_redis_worker_t  *w;
+
+    w = ngx_pcalloc(pool, sizeof(ngx_http_oauth_redis_worker_t));
+    if (w == NULL) {
+        return NULL;
+    }
+
+    w->conns = ngx_pcalloc(pool,
+                           rcf->keepalive * sizeof(ngx_http_oauth_redis_conn_t));
+    if (w->conns == NULL) {
+        return NULL;
+    }
+
+    for (i = 0; i < rcf->keepalive; i++) {
+        w->conns[i].worker = w;
+        ngx_queue_init(&w->conns[i].ops);
+    }
+
+    w->conf = rcf;
+    ngx_queue_init(&w->free_ops);
+
+    return w;
+}
+
 static ngx_int_t
 ngx_http_oauth_redis_handshake(ngx_conf_t *cf,
     ngx_http_oauth_redis_conf_t *rcf, ngx_http_oauth_redis_worker_t *w)
@@ -553,6 +577,89 @@ ngx_http_oauth_redis_handshake(ngx_conf_t *cf,
 }
 
 
+/* The header says what it is for. */
+
+ngx_int_t
+ngx_http_oauth_redis_peer_connect(ngx_peer_connection_t *pc, ngx_addr_t *addr,
+    ngx_log_t *log, ngx_uint_t log_error)
+{
+    ngx_int_t  rc;
+
+    ngx_memzero(pc, sizeof(ngx_peer_connection_t));
+
+    pc->sockaddr = addr->sockaddr;
+    pc->socklen = addr->socklen;
+    pc->name = &addr->name;
+    pc->get = ngx_event_get_peer;
+    pc->log = log;
+    pc->log_error = log_error;
+    pc->tries = 1;
+
+    rc = ngx_event_connect_peer(pc);
+
+    if (rc == NGX_ERROR || rc == NGX_BUSY || rc == NGX_DECLINED) {
+        pc->connection = NULL;
+        return NGX_ERROR;
+    }
+
+    return rc;
+}
+
+
+/* The header says what it is for. */
+
+ngx_int_t
+ngx_http_oauth_redis_read_replies(ngx_connection_t *c, void *reader,
+    const char *closed, ngx_http_oauth_redis_reply_pt handler, void *data,
+    const char **error)
+{
+    u_char     buf[NGX_HTTP_OAUTH_REDIS_READ_SIZE];
+    void      *reply;
+    ssize_t    n;
+    ngx_int_t  rc;
+
+    while (c->read->ready) {
+        n = c->recv(c, buf, sizeof(buf));
+
+        if (n == NGX_AGAIN) {
+            break;
+        }
+
+        if (n == NGX_ERROR || n == 0) {
+            *error = n ? "receive failed" : closed;
+            return NGX_ERROR;
+        }
+
+        if (redisReaderFeed(reader, (char *) buf, n) != REDIS_OK) {
+            *error = "protocol error";
+            return NGX_ERROR;
+        }
+
+        for ( ;; ) {
+            reply = NULL;
+
+            if (redisReaderGetReply(reader, &reply) != REDIS_OK) {
+                *error = "protocol error";
+                return NGX_ERROR;
+            }
+
+            if (reply == NULL) {
+                break;
+            }
+
+            rc = handler(data, reply);
+            freeReplyObject(reply);
+
+            if (rc != NGX_OK) {
+                return NGX_DONE;
+            }
+        }
+    }
+
+    return NGX_OK;
+}
+
+
 /* A Cluster node's configuration (the header says why). */
 
 ngx_http_oauth_redis_conf_t *
@@ -560,16 +667,14 @@ ngx_http_oauth_redis_node_conf(ngx_pool_t *pool,
     ngx_http_oauth_redis_conf_t *tmpl, struct sockaddr *sockaddr,
     socklen_t socklen, ngx_str_t *name)
 {
-    ngx_uint_t                      i;
     ngx_addr_t                     *addr;
     ngx_http_oauth_redis_conf_t    *rcf;
     ngx_http_oauth_redis_worker_t  *w;
 
     rcf = ngx_pcalloc(pool, sizeof(ngx_http_oauth_redis_conf_t));
     addr = ngx_pcalloc(pool, sizeof(ngx_addr_t));
-    w = ngx_pcalloc(pool, sizeof(ngx_http_oauth_redis_worker_t));
 
-    if (rcf == NULL || addr == NULL || w == NULL) {
+    if (rcf == NULL || addr == NULL) {
         return NULL;
     }
 
@@ -590,19 +695,10 @@ ngx_http_oauth_redis_node_conf(ngx_pool_t *pool,
     rcf->name = *name;
     rcf->db = 0;
 
-    w->conns = ngx_pcalloc(pool,
-                           rcf->keepalive * sizeof(ngx_http_oauth_redis_conn_t));
-    if (w->conns == NULL) {
+    w = ngx_http_oauth_redis_worker_new(pool, rcf);
+    if (w == NULL) {
         return NULL;
     }
-
-    for (i = 0; i < rcf->keepalive; i++) {
-        w->conns[i].worker = w;
-        ngx_queue_init(&w->conns[i].ops);
-    }
-
-    w->conf = rcf;
-    ngx_queue_init(&w->free_ops);
 
     /* the same AUTH (no SELECT: a cluster has db 0 only) */
     w->handshake = tmpl->worker->handshake;
@@ -868,16 +964,7 @@ ngx_http_oauth_redis_connect(ngx_http_oauth_redis_conn_t *conn,
     }
 
     addr = &rcf->addrs[w->next_addr % rcf->naddrs];
-
     pc = &conn->peer;
-    ngx_memzero(pc, sizeof(ngx_peer_connection_t));
-
-    pc->sockaddr = addr->sockaddr;
-    pc->socklen = addr->socklen;
-    pc->name = &addr->name;
-    pc->get = ngx_event_get_peer;
-    pc->log = &conn->log;
-    pc->tries = 1;
 
     /*
      * A probe's failed connect is the outage going on, already logged and
@@ -886,7 +973,6 @@ ngx_http_oauth_redis_connect(ngx_http_oauth_redis_conn_t *conn,
      * Its log keeps only alert and worse until it is connected.
      */
 
-    pc->log_error = NGX_ERROR_ERR;
     level = conn->log.log_level;
 
     if (probe && level >= NGX_LOG_CRIT) {
@@ -911,16 +997,17 @@ ngx_http_oauth_redis_connect(ngx_http_oauth_redis_conn_t *conn,
 
 #endif
 
-    rc = ngx_event_connect_peer(pc);
+    rc = ngx_http_oauth_redis_peer_connect(pc, addr, &conn->log,
+                                           NGX_ERROR_ERR);
 
-    if (rc == NGX_ERROR || rc == NGX_BUSY || rc == NGX_DECLINED) {
+    if (rc == NGX_ERROR) {
         conn->log.log_level = level;
     }
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, &conn->log, 0,
                    "oauth redis: connect to %V: %i", pc->name, rc);
 
-    if (rc == NGX_ERROR || rc == NGX_BUSY || rc == NGX_DECLINED) {
+    if (rc == NGX_ERROR) {
         /* nginx closed the socket and logged why */
 
         /* another address, if the name has several, next time */

@@ -97,6 +97,32 @@ void ngx_http_oauth_redis_cancel(ngx_http_oauth_redis_op_t *op);
  * probe), the options and handshake of `tmpl`.  Allocated from `pool` (the
  * configuration's, or the cycle's in a worker).
  */
+/*
+ * Connects pc to addr for one of the module's own connections (the driver's,
+ * a sentinel's, the session cache's invalidation link), in nginx's way
+ * (ngx_event_connect_peer, one try, errors logged on log at log_error).
+ * NGX_OK or NGX_AGAIN: pc->connection is the connection; NGX_ERROR: nginx
+ * closed the socket and logged why, pc->connection is NULL.
+ */
+ngx_int_t ngx_http_oauth_redis_peer_connect(ngx_peer_connection_t *pc,
+    ngx_addr_t *addr, ngx_log_t *log, ngx_uint_t log_error);
+
+/*
+ * For the long-lived connections that read replies one at a time (a
+ * sentinel's, the session cache's invalidation link): reads what has arrived
+ * on c into the hiredis reader and hands each complete reply to
+ * handler(data, reply), which may close the connection and then returns
+ * anything but NGX_OK (the reply is freed after it returns).  NGX_OK:
+ * everything was read, re-arm the read event; NGX_DONE: the handler stopped
+ * it, touch c no more; NGX_ERROR: *error says why the connection failed
+ * (`closed` when the peer closed it).
+ */
+typedef ngx_int_t (*ngx_http_oauth_redis_reply_pt)(void *data, void *reply);
+
+ngx_int_t ngx_http_oauth_redis_read_replies(ngx_connection_t *c,
+    void *reader, const char *closed, ngx_http_oauth_redis_reply_pt handler,
+    void *data, const char **error);
+
 ngx_http_oauth_redis_conf_t *ngx_http_oauth_redis_node_conf(ngx_pool_t *pool,
     ngx_http_oauth_redis_conf_t *tmpl, struct sockaddr *sockaddr,
     socklen_t socklen, ngx_str_t *name);

@@ -36,7 +36,6 @@
 /* a sentinel's answer, at the least (oauth_redis timeout= may be tighter) */
 #define NGX_HTTP_OAUTH_SENTINEL_TIMEOUT     500
 
-#define NGX_HTTP_OAUTH_SENTINEL_READ_SIZE   4096
 
 
 typedef struct {
@@ -121,6 +120,7 @@ static ngx_int_t ngx_http_oauth_redis_sentinel_connect(
     ngx_str_t *out);
 static void ngx_http_oauth_redis_sentinel_write(ngx_event_t *wev);
 static void ngx_http_oauth_redis_sentinel_read(ngx_event_t *rev);
+static ngx_int_t ngx_http_oauth_redis_sentinel_got(void *data, void *reply);
 static void ngx_http_oauth_redis_sentinel_reply(
     ngx_http_oauth_redis_sentinel_conn_t *sc, redisReply *r);
 static void ngx_http_oauth_redis_sentinel_failed(
@@ -954,20 +954,9 @@ ngx_http_oauth_redis_sentinel_connect(ngx_http_oauth_redis_sentinel_conn_t *sc,
     sc->log.action = "connecting to a sentinel";
 
     pc = &sc->peer;
-    ngx_memzero(pc, sizeof(ngx_peer_connection_t));
 
-    pc->sockaddr = addr->sockaddr;
-    pc->socklen = addr->socklen;
-    pc->name = &addr->name;
-    pc->get = ngx_event_get_peer;
-    pc->log = &sc->log;
-    pc->log_error = NGX_ERROR_INFO;
-    pc->tries = 1;
-
-    rc = ngx_event_connect_peer(pc);
-
-    if (rc == NGX_ERROR || rc == NGX_BUSY || rc == NGX_DECLINED) {
-        pc->connection = NULL;
+    rc = ngx_http_oauth_redis_peer_connect(pc, addr, &sc->log, NGX_ERROR_INFO);
+    if (rc == NGX_ERROR) {
         return NGX_ERROR;
     }
 
@@ -1047,16 +1036,13 @@ ngx_http_oauth_redis_sentinel_write(ngx_event_t *wev)
 static void
 ngx_http_oauth_redis_sentinel_read(ngx_event_t *rev)
 {
-    u_char                                 buf[NGX_HTTP_OAUTH_SENTINEL_READ_SIZE];
-    void                                  *reply;
-    ssize_t                                n;
-    ngx_uint_t                             generation;
+    ngx_int_t                              rc;
+    const char                            *error;
     ngx_connection_t                      *c;
     ngx_http_oauth_redis_sentinel_conn_t  *sc;
 
     c = rev->data;
     sc = c->data;
-    generation = sc->generation;
 
     if (c->close) {
         /* a graceful shutdown closes the idle subscription */
@@ -1077,50 +1063,44 @@ ngx_http_oauth_redis_sentinel_read(ngx_event_t *rev)
         return;
     }
 
-    while (rev->ready) {
-        n = c->recv(c, buf, sizeof(buf));
+    rc = ngx_http_oauth_redis_read_replies(c, sc->reader,
+                                           "closed by the sentinel",
+                                           ngx_http_oauth_redis_sentinel_got,
+                                           sc, &error);
+    if (rc == NGX_ERROR) {
+        ngx_http_oauth_redis_sentinel_failed(sc, error);
+        return;
+    }
 
-        if (n == NGX_AGAIN) {
-            break;
-        }
-
-        if (n == NGX_ERROR || n == 0) {
-            ngx_http_oauth_redis_sentinel_failed(sc, n ? "receive failed"
-                                                 : "closed by the sentinel");
-            return;
-        }
-
-        if (redisReaderFeed(sc->reader, (char *) buf, n) != REDIS_OK) {
-            ngx_http_oauth_redis_sentinel_failed(sc, "protocol error");
-            return;
-        }
-
-        for ( ;; ) {
-            reply = NULL;
-
-            if (redisReaderGetReply(sc->reader, &reply) != REDIS_OK) {
-                ngx_http_oauth_redis_sentinel_failed(sc, "protocol error");
-                return;
-            }
-
-            if (reply == NULL) {
-                break;
-            }
-
-            ngx_http_oauth_redis_sentinel_reply(sc, reply);
-            freeReplyObject(reply);
-
-            if (sc->generation != generation || sc->peer.connection != c) {
-                /* closed (an answer, a failure), perhaps another opened
-                 * in the same nginx connection */
-                return;
-            }
-        }
+    if (rc == NGX_DONE) {
+        /* closed (an answer, a failure), perhaps another opened in the
+         * same nginx connection */
+        return;
     }
 
     if (ngx_handle_read_event(rev, 0) != NGX_OK) {
         ngx_http_oauth_redis_sentinel_failed(sc, "event error");
     }
+}
+
+
+/* A reply read on the connection: NGX_OK while the connection stays. */
+
+static ngx_int_t
+ngx_http_oauth_redis_sentinel_got(void *data, void *reply)
+{
+    ngx_http_oauth_redis_sentinel_conn_t *sc = data;
+
+    ngx_uint_t         generation;
+    ngx_connection_t  *c;
+
+    generation = sc->generation;
+    c = sc->peer.connection;
+
+    ngx_http_oauth_redis_sentinel_reply(sc, reply);
+
+    return (sc->generation == generation && sc->peer.connection == c)
+           ? NGX_OK : NGX_DONE;
 }
 
 

@@ -521,6 +521,10 @@ ngx_http_oauth_require_decide(ngx_http_request_t *r,
     ngx_uint_t        level;
     ngx_table_elt_t  *h;
 
+    static oauth_str_t  www_authenticate = {
+        "WWW-Authenticate", sizeof("WWW-Authenticate") - 1
+    };
+
     reason.data = (u_char *) res->log_reason.data;
     reason.len = res->log_reason.len;
 
@@ -558,35 +562,11 @@ ngx_http_oauth_require_decide(ngx_http_request_t *r,
     }
 
     if (res->www_authenticate.len) {
-        h = ngx_list_push(&r->headers_out.headers);
+        h = ngx_http_oauth_header_out(r, &www_authenticate,
+                                      &res->www_authenticate);
         if (h == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
-
-        /* not sent until complete: the error page keeps the header list */
-        h->hash = 0;
-
-        h->value.data = ngx_pnalloc(r->pool, res->www_authenticate.len);
-        if (h->value.data == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        ngx_memcpy(h->value.data, res->www_authenticate.data,
-                   res->www_authenticate.len);
-        h->value.len = res->www_authenticate.len;
-        h->hash = 1;
-        ngx_str_set(&h->key, "WWW-Authenticate");
-        h->lowcase_key = (u_char *) "www-authenticate";
-
-#if (nginx_version >= 1023000)
-        /*
-         * nginx >= 1.23 walks this list through h->next when another
-         * module grants access under "satisfy any"; ngx_list_push() leaves
-         * the member uninitialized (a worker crashed on it).  As auth_basic
-         * does, our header is the whole list.
-         */
-        h->next = NULL;
-#endif
 
         /* so that "satisfy any" can drop it when another module allows */
         r->headers_out.www_authenticate = h;

@@ -41,7 +41,6 @@
 #define NGX_HTTP_OAUTH_SESSION_CACHE_RETRY_MIN  50
 #define NGX_HTTP_OAUTH_SESSION_CACHE_RETRY_MAX  1000
 
-#define NGX_HTTP_OAUTH_SESSION_CACHE_READ_SIZE  16384
 
 
 typedef struct {
@@ -95,6 +94,7 @@ static void ngx_http_oauth_session_cache_retry_handler(ngx_event_t *ev);
 static void ngx_http_oauth_session_cache_heartbeat_handler(ngx_event_t *ev);
 static void ngx_http_oauth_session_cache_write_handler(ngx_event_t *wev);
 static void ngx_http_oauth_session_cache_read_handler(ngx_event_t *rev);
+static ngx_int_t ngx_http_oauth_session_cache_got(void *data, void *reply);
 static ngx_int_t ngx_http_oauth_session_cache_step(
     ngx_http_oauth_session_cache_main_conf_t *scf,
     oauth_session_cache_step_t *step);
@@ -516,21 +516,11 @@ ngx_http_oauth_session_cache_connect(
     }
 
     pc = &scf->peer;
-    ngx_memzero(pc, sizeof(ngx_peer_connection_t));
 
-    pc->sockaddr = addr->sockaddr;
-    pc->socklen = addr->socklen;
-    pc->name = &addr->name;
-    pc->get = ngx_event_get_peer;
-    pc->log = &scf->log;
-    pc->log_error = NGX_ERROR_ERR;
-    pc->tries = 1;
+    rc = ngx_http_oauth_redis_peer_connect(pc, addr, &scf->log, NGX_ERROR_ERR);
 
-    rc = ngx_event_connect_peer(pc);
-
-    if (rc == NGX_ERROR || rc == NGX_BUSY || rc == NGX_DECLINED) {
+    if (rc == NGX_ERROR) {
         /* nginx logged why; the data path has its own outage */
-        pc->connection = NULL;
         scf->next_addr++;
         ngx_http_oauth_session_cache_lost(scf, "cannot connect",
                                           ngx_http_oauth_session_cache_no_note);
@@ -650,12 +640,9 @@ ngx_http_oauth_session_cache_write_handler(ngx_event_t *wev)
 static void
 ngx_http_oauth_session_cache_read_handler(ngx_event_t *rev)
 {
-    u_char                                     buf[
-                                    NGX_HTTP_OAUTH_SESSION_CACHE_READ_SIZE];
-    void                                      *reply;
-    ssize_t                                    n;
+    ngx_int_t                                  rc;
+    const char                                *error;
     ngx_connection_t                          *c;
-    oauth_session_cache_step_t                 step;
     ngx_http_oauth_session_cache_main_conf_t  *scf;
 
     c = rev->data;
@@ -683,47 +670,18 @@ ngx_http_oauth_session_cache_read_handler(ngx_event_t *rev)
         return;
     }
 
-    while (rev->ready) {
-        n = c->recv(c, buf, sizeof(buf));
-
-        if (n == NGX_AGAIN) {
-            break;
-        }
-
-        if (n == NGX_ERROR || n == 0) {
-            ngx_http_oauth_session_cache_lost(scf, n == 0
-                                          ? "connection closed by the server"
-                                          : "receive failed",
+    rc = ngx_http_oauth_redis_read_replies(c, scf->reader,
+                                           "connection closed by the server",
+                                           ngx_http_oauth_session_cache_got,
+                                           scf, &error);
+    if (rc == NGX_ERROR) {
+        ngx_http_oauth_session_cache_lost(scf, error,
                                           ngx_http_oauth_session_cache_no_note);
-            return;
-        }
+        return;
+    }
 
-        if (redisReaderFeed(scf->reader, (char *) buf, n) != REDIS_OK) {
-            ngx_http_oauth_session_cache_lost(scf, "protocol error",
-                                              ngx_http_oauth_session_cache_no_note);
-            return;
-        }
-
-        for ( ;; ) {
-            reply = NULL;
-
-            if (redisReaderGetReply(scf->reader, &reply) != REDIS_OK) {
-                ngx_http_oauth_session_cache_lost(scf, "protocol error",
-                                                  ngx_http_oauth_session_cache_no_note);
-                return;
-            }
-
-            if (reply == NULL) {
-                break;
-            }
-
-            oauth_session_cache_link_reply(scf->cache, reply, &step);
-            freeReplyObject(reply);
-
-            if (ngx_http_oauth_session_cache_step(scf, &step) != NGX_OK) {
-                return;
-            }
-        }
+    if (rc == NGX_DONE) {
+        return;  /* the link was lost (closed) */
     }
 
     if (scf->ready && scf->pinging
@@ -743,6 +701,21 @@ ngx_http_oauth_session_cache_read_handler(ngx_event_t *rev)
         ngx_http_oauth_session_cache_lost(scf, "event error",
                                           ngx_http_oauth_session_cache_no_note);
     }
+}
+
+
+/* A reply read on the link: NGX_OK while the link stays. */
+
+static ngx_int_t
+ngx_http_oauth_session_cache_got(void *data, void *reply)
+{
+    ngx_http_oauth_session_cache_main_conf_t *scf = data;
+
+    oauth_session_cache_step_t  step;
+
+    oauth_session_cache_link_reply(scf->cache, reply, &step);
+
+    return ngx_http_oauth_session_cache_step(scf, &step);
 }
 
 
