@@ -14,6 +14,7 @@
 #include "abi/server_handle.h"
 #include "jose/key.h"
 #include "http/errors.h"
+#include "store/resp.h"
 #include "oauth_core.h"
 
 struct oauth_key_s {
@@ -43,25 +44,6 @@ void set_error(char* err, size_t errlen, const char* msg) noexcept {
     if (err && errlen) std::snprintf(err, errlen, "%s", msg);
 }
 
-// One RESP byte string for all the step's commands, through hiredis.
-std::string format_commands(const std::vector<oauth::flow::Command>& cmds) {
-    std::string out;
-    for (const auto& argv : cmds) {
-        std::vector<const char*> ptrs;
-        std::vector<size_t> lens;
-        for (const auto& a : argv) {
-            ptrs.push_back(a.data());
-            lens.push_back(a.size());
-        }
-        char* buf = nullptr;
-        int n = redisFormatCommandArgv(&buf, static_cast<int>(argv.size()), ptrs.data(), lens.data());
-        if (n < 0 || !buf) throw std::bad_alloc();
-        out.append(buf, static_cast<size_t>(n));
-        redisFreeCommand(buf);
-    }
-    return out;
-}
-
 // Publishes f->step through the C view, keeping the storage in f.
 void export_step(oauth_flow_s* f, oauth_step_t* out) {
     std::memset(out, 0, sizeof(*out));
@@ -75,7 +57,7 @@ void export_step(oauth_flow_s* f, oauth_step_t* out) {
     out->nevents = f->events.size();
     switch (s.kind) {
     case Step::Kind::Redis:
-        f->commands = format_commands(s.commands);
+        f->commands = oauth::store::resp(s.commands);
         out->kind = OAUTH_STEP_REDIS;
         out->redis_commands = view(f->commands);
         out->redis_count = s.commands.size();
