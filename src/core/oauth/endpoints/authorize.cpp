@@ -195,16 +195,9 @@ private:
             return error(Error::RequestUriNotSupported, "request_uri is not supported");
 
         // RFC 6749 §3.3: scope; none means the client's registered scopes.
-        std::string_view scope_text = form_.value("scope");
-        if (scope_text.empty()) {
-            p.scope = client.scope();
-        } else {
-            auto requested = scope::parse(scope_text);
-            if (!requested) return error(Error::InvalidScope, "malformed scope");
-            if (!scope::subset(*requested, client.scopes))
-                return error(Error::InvalidScope, "scope exceeds what the client may ask for");
-            p.scope = scope::join(*requested);
-        }
+        auto requested = scope::requested(form_.value("scope"), client.scopes);
+        if (!requested) return error(Error::InvalidScope, scope::refusal_text(requested.error()));
+        p.scope = scope::join(*requested);
 
         // RFC 8707 §2: the resources the token will be for.
         auto resources = resource::requested(form_.resources, server_);
