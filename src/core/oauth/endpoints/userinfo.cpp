@@ -39,13 +39,16 @@ using require::Reason;
 
 constexpr std::string_view kOpenid = "openid";
 
-// The error and a description fit for the client (the log gets the precise
-// reason_text(); a forger learns nothing about which check failed).
-std::pair<std::string_view, std::string_view> wire_error(unsigned status) {
-    switch (status) {
-    case 400: return {"invalid_request", "malformed Authorization header"};
-    case 403: return {"insufficient_scope", "the access token lacks the openid scope"};
-    default: return {"invalid_token", "the access token is invalid, expired or revoked"};
+// A description fit for the client of the challenge's error (the log gets
+// the precise reason_text(); a forger learns nothing about which check
+// failed).
+std::string_view body_description(Error error) {
+    switch (error) {
+    case Error::InvalidRequest: return "malformed Authorization header";
+    case Error::InsufficientScope: return "the access token lacks the openid scope";
+    case Error::InvalidDpopProof: return "the DPoP proof is invalid";
+    case Error::UseDpopNonce: return dpop::kResourceNonceDescription;
+    default: return "the access token is invalid, expired or revoked";
     }
 }
 
@@ -157,15 +160,10 @@ private:
             r = flow::internal_error();
         } else {
             r.status = ch.status;
-            if (reason != Reason::NoToken) {
+            if (ch.error) {
                 json::Json body(json_object());
-                auto [error, description] = wire_error(ch.status);
-                if (reason == Reason::InvalidDpopProof || reason == Reason::DpopReplayed)
-                    error = "invalid_dpop_proof", description = "the DPoP proof is invalid";
-                if (reason == Reason::UseDpopNonce)
-                    error = "use_dpop_nonce", description = dpop::kResourceNonceDescription;
-                json::set(body.get(), "error", error);
-                json::set(body.get(), "error_description", description);
+                json::set(body.get(), "error", error_code(*ch.error));
+                json::set(body.get(), "error_description", body_description(*ch.error));
                 r.content_type = "application/json";
                 r.body = json::dump(body.get());
             }
