@@ -25,7 +25,7 @@ flow::ServerConfig browser_server(std::string issuer = "https://as.example.com")
     return c;
 }
 
-std::string header(const flow::Response& r, std::string_view name) {
+std::string header(const http::Response& r, std::string_view name) {
     for (const auto& [n, v] : r.headers)
         if (n == name) return v;
     return {};

@@ -216,7 +216,7 @@ oauth_flow_t* oauth_flow_start(const oauth_server_t* server, oauth_endpoint_e en
         r.dpop_count = req->dpop_count;
         r.dpop_nonce_lifetime = req->dpop_nonce_lifetime;
         f->flow = oauth::flow::make_flow(endpoint, server->config, std::move(r));
-        if (!f->flow) return Step::respond(oauth::flow::internal_error(), "endpoint has no flow");
+        if (!f->flow) return Step::respond(oauth::internal_error(), "endpoint has no flow");
         return f->flow->start();
     });
     return f;
@@ -227,12 +227,12 @@ void oauth_flow_resume_redis(oauth_flow_t* f, const oauth_redis_reply_t* const* 
     if (!step) return;
     if (!f || (n && !replies)) return fail_step(step, "internal error: no flow or replies");
     run_step(f, step, [&]() -> Step {
-        if (!f->flow) return Step::respond(oauth::flow::internal_error());
+        if (!f->flow) return Step::respond(oauth::internal_error());
         // oauth_redis_reply_t is hiredis's redisReply (oauth_core.h): the
         // flows read the glue's replies in place.
         oauth::flow::Replies rs(replies, n);
         if (rs.size() != f->step.commands.size() || f->step.kind != Step::Kind::Redis)
-            return Step::respond(oauth::flow::internal_error(), "reply count mismatch");
+            return Step::respond(oauth::internal_error(), "reply count mismatch");
         return f->flow->on_redis(rs);
     });
 }
@@ -263,7 +263,7 @@ void oauth_flow_resume_offload(oauth_flow_t* f, oauth_step_t* step) noexcept {
     if (!step) return;
     if (!f) return fail_step(step, "internal error: no flow");
     run_step(f, step, [&]() -> Step {
-        if (!f->flow) return Step::respond(oauth::flow::internal_error());
+        if (!f->flow) return Step::respond(oauth::internal_error());
         return f->flow->on_offload();
     });
 }
@@ -273,7 +273,7 @@ void oauth_flow_resume_busy(oauth_flow_t* f, oauth_step_t* step) noexcept {
     if (!f) return fail_step(step, "internal error: no flow");
     run_step(f, step, [&]() -> Step {
         if (!f->flow || f->step.kind != Step::Kind::Offload)
-            return Step::respond(oauth::flow::internal_error());
+            return Step::respond(oauth::internal_error());
         return f->flow->on_busy();
     });
 }

@@ -8,7 +8,7 @@
 
 namespace oauth::authz {
 
-flow::Response error_redirect(const flow::ServerConfig& server, std::string_view redirect_uri,
+http::Response error_redirect(const flow::ServerConfig& server, std::string_view redirect_uri,
                               std::string_view state, Error e, std::string_view description,
                               unsigned status) {
     return html::redirect(with_query(redirect_uri, {{"error", error_code(e)},
@@ -18,7 +18,7 @@ flow::Response error_redirect(const flow::ServerConfig& server, std::string_view
                           status);
 }
 
-flow::Response code_redirect(const flow::ServerConfig& server, std::string_view redirect_uri,
+http::Response code_redirect(const flow::ServerConfig& server, std::string_view redirect_uri,
                              std::string_view code, std::string_view state, unsigned status) {
     return html::redirect(
         with_query(redirect_uri, {{"code", code}, {"state", state}, {"iss", server.issuer}}),
@@ -79,7 +79,7 @@ flow::Command remember_consent(const store::Keys& keys, std::string_view sub,
     return cmd;
 }
 
-flow::Response bad_request_page(std::string_view message) {
+http::Response bad_request_page(std::string_view message) {
     return html::error_page(400, "Sign-in request refused", message);
 }
 
@@ -127,7 +127,7 @@ std::unique_ptr<flow::Flow> refusing_flow(const flow::ServerConfig& server, flow
     return std::make_unique<RefusingFlow>(server, std::move(request), std::move(refusal));
 }
 
-flow::Response unavailable_page() {
+http::Response unavailable_page() {
     return html::error_page(503, "Temporarily unavailable",
                             "The sign-in service cannot answer right now. Try again in a moment.");
 }

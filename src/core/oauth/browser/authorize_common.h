@@ -21,12 +21,12 @@ namespace oauth::authz {
 
 // RFC 6749 §4.1.2.1 + RFC 9207: redirect_uri?error=..&error_description=..
 // &state=..&iss=.. (302 after a GET, 303 after a POST).
-flow::Response error_redirect(const flow::ServerConfig& server, std::string_view redirect_uri,
+http::Response error_redirect(const flow::ServerConfig& server, std::string_view redirect_uri,
                               std::string_view state, Error e, std::string_view description,
                               unsigned status);
 
 // RFC 6749 §4.1.2 + RFC 9207: redirect_uri?code=..&state=..&iss=..
-flow::Response code_redirect(const flow::ServerConfig& server, std::string_view redirect_uri,
+http::Response code_redirect(const flow::ServerConfig& server, std::string_view redirect_uri,
                              std::string_view code, std::string_view state, unsigned status);
 
 // The session may finish the request (OIDC Core §3.1.2.1): with prompt=login
@@ -53,13 +53,13 @@ flow::Command remember_consent(const store::Keys& keys, std::string_view sub,
 
 // The HTML 400 page for a request we cannot trust enough to redirect
 // (RFC 6749 §4.1.2.1: unknown client, bad redirect_uri) or cannot continue.
-flow::Response bad_request_page(std::string_view message);
+http::Response bad_request_page(std::string_view message);
 // The page when Redis cannot answer: 503.
-flow::Response unavailable_page();
+http::Response unavailable_page();
 
 // An answer given before any Redis work, with its reason for the log.
 struct Refusal {
-    flow::Response response;
+    http::Response response;
     std::string reason;
 };
 

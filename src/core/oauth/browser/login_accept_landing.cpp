@@ -96,7 +96,7 @@ private:
     std::string handle_, next_;
     std::optional<Pending> pending_;
     authz::Accepted accepted_;
-    flow::Response final_;
+    http::Response final_;
 };
 
 }  // namespace

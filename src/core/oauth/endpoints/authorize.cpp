@@ -108,13 +108,13 @@ public:
         }
         case Phase::Write: return Step::respond(std::move(final_), std::move(final_reason_));
         }
-        return Step::respond(flow::internal_error(), "bad phase");
+        return Step::respond(oauth::internal_error(), "bad phase");
     }
 
 private:
     enum class Phase { Fetch, Consent, Write };
 
-    Step page(flow::Response r, std::string reason) { return Step::respond(std::move(r), std::move(reason)); }
+    Step page(http::Response r, std::string reason) { return Step::respond(std::move(r), std::move(reason)); }
 
     Step error(Error e, std::string_view description) {
         return Step::respond(authz::error_redirect(server_, pending_->redirect_uri, pending_->state,
@@ -342,7 +342,7 @@ private:
     std::optional<std::string> sid_;
     std::optional<Pending> pending_;
     std::optional<sso::Session> session_;
-    flow::Response final_;
+    http::Response final_;
     std::string final_reason_;
 };
 

@@ -125,7 +125,7 @@ private:
     // The token is bound to the request and to the session approving it.
     std::string context() const { return handle_ + "\n" + sid_.value_or(""); }
 
-    flow::Response page() {
+    http::Response page() {
         csrf::Browser browser = csrf::browser(request_, server_);
         const Pending& p = *pending_;
         std::string body;
@@ -138,7 +138,7 @@ private:
         body += html::hidden_input("authz", handle_) + "\n";
         body += csrf::hidden_field(browser.secret, kPurpose, context()) + "\n";
         body += pages::decision_buttons() + "</form>";
-        flow::Response r = html::page(200, "Authorize " + p.client_name, "consent", body);
+        http::Response r = html::page(200, "Authorize " + p.client_name, "consent", body);
         csrf::attach(r, browser);
         return r;
     }
@@ -152,7 +152,7 @@ private:
     std::optional<std::string> sid_;
     std::optional<Pending> pending_;
     std::optional<sso::Session> session_;
-    flow::Response final_;
+    http::Response final_;
     flow::Event final_event_;
     std::string final_reason_;
 };

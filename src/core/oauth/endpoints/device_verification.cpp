@@ -94,13 +94,13 @@ public:
         case State::Client: return with_client(replies[0]);
         case State::Cas: return cas_replied(replies[0]);
         }
-        return respond(flow::internal_error(), "device: unexpected state");
+        return respond(oauth::internal_error(), "device: unexpected state");
     }
 
 private:
     enum class State { Session, Login, Lookup, Record, Client, Cas };
 
-    Step respond(flow::Response r, std::string reason) {
+    Step respond(http::Response r, std::string reason) {
         return Step::respond(std::move(r), std::move(reason));
     }
 
@@ -150,7 +150,7 @@ private:
     }
 
     Step too_many() {
-        flow::Response r = html::error_page(
+        http::Response r = html::error_page(
             429, "Too many attempts",
             "Too many wrong codes were entered. Wait 10 minutes, then try again.");
         r.header("Retry-After", std::to_string(device::kWrongCodeWindow));
@@ -246,7 +246,7 @@ private:
         return pages::form_open(server_, request_, OAUTH_EP_DEVICE_VERIFICATION);
     }
 
-    flow::Response entry_page(unsigned status, std::string_view prefill, std::string_view error) {
+    http::Response entry_page(unsigned status, std::string_view prefill, std::string_view error) {
         csrf::Browser browser = csrf::browser(request_, server_);
         std::string body;
         body += pages::alert(error);
@@ -261,12 +261,12 @@ private:
                 "placeholder=\"BCDF-GHJK\" required autofocus>\n";
         body += "<div class=\"oauth-actions\"><button type=\"submit\" class=\"oauth-continue\">"
                 "Continue</button></div>\n</form>";
-        flow::Response r = html::page(status, "Connect a device", "device", body);
+        http::Response r = html::page(status, "Connect a device", "device", body);
         csrf::attach(r, browser);
         return r;
     }
 
-    flow::Response confirm_page(const store::Client& client) {
+    http::Response confirm_page(const store::Client& client) {
         csrf::Browser browser = csrf::browser(request_, server_);
         std::string shown = device::display_user_code(*code_);
         std::string name = client.name.empty() ? client.id : client.name;
@@ -282,12 +282,12 @@ private:
         body += html::hidden_input("user_code", shown) + "\n";
         body += csrf::hidden_field(browser.secret, kDecisionPurpose, decision_context(*code_)) + "\n";
         body += pages::decision_buttons() + "</form>";
-        flow::Response r = html::page(200, "Connect " + name, "device", body);
+        http::Response r = html::page(200, "Connect " + name, "device", body);
         csrf::attach(r, browser);
         return r;
     }
 
-    flow::Response done_page() const {
+    http::Response done_page() const {
         std::string body = approve_
             ? "<p class=\"oauth-done\" role=\"status\">Your device is connected. You can close "
               "this page and go back to your device.</p>"

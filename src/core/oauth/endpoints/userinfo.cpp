@@ -60,7 +60,7 @@ public:
     Step start() override {
         // OIDC Core §5.3: GET or POST.
         if (request_.method != "GET" && request_.method != "POST") {
-            flow::Response r = error_response(Error::InvalidRequest, "use GET or POST");
+            http::Response r = error_response(Error::InvalidRequest, "use GET or POST");
             r.status = 405;
             r.header("Allow", "GET, POST");
             return Step::respond(std::move(r), "userinfo: method not allowed");
@@ -141,7 +141,7 @@ private:
         json::set(body.get(), "sub", claims_->sub);
         json::Json released = id_token::released_claims(source.get(), claims_->scope, username);
         json::update_missing(body.get(), released.get());
-        flow::Response r = flow::json_response(200, json::dump(body.get()));
+        http::Response r = http::json_response(200, json::dump(body.get()));
         r.header("Cache-Control", "no-store");
         add_nonce(r);
         return Step::respond(std::move(r));
@@ -153,11 +153,11 @@ private:
         const std::string_view scopes[] = {kOpenid};
         require::Challenge ch = dpop_ ? require::dpop_challenge_for(reason, request_.realm, scopes)
                                       : require::challenge_for(reason, request_.realm, scopes);
-        flow::Response r;
+        http::Response r;
         if (ch.status == 503) {
             r = error_response(Error::TemporarilyUnavailable, "the session store is unavailable");
         } else if (ch.status == 500) {
-            r = flow::internal_error();
+            r = oauth::internal_error();
         } else {
             r.status = ch.status;
             if (ch.error) {
@@ -179,7 +179,7 @@ private:
     }
 
     // RFC 9449 §9: oauth_dpop_nonce's DPoP-Nonce, when there is one to send.
-    void add_nonce(flow::Response& r) const {
+    void add_nonce(http::Response& r) const {
         if (!nonce_.empty()) r.header(std::string(dpop::kNonceHeader), nonce_);
     }
 

@@ -42,11 +42,11 @@ std::vector<std::string_view> served_grants(const flow::ServerConfig& server) {
 }
 
 flow::Step Grant::on_redis(flow::Replies) {
-    return flow::Step::respond(no_cache(flow::internal_error()), "unexpected redis step");
+    return flow::Step::respond(no_cache(oauth::internal_error()), "unexpected redis step");
 }
 
 flow::Step Grant::on_offload() {
-    return flow::Step::respond(no_cache(flow::internal_error()), "unexpected offload step");
+    return flow::Step::respond(no_cache(oauth::internal_error()), "unexpected offload step");
 }
 
 flow::Step Grant::on_busy() {
