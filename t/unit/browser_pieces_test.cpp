@@ -6,7 +6,7 @@
 
 #include "http/cookies.h"
 #include "http/html.h"
-#include "oauth/browser/authorize_common.h"
+#include "oauth/browser/consent_memory.h"
 #include "oauth/browser/code.h"
 #include "oauth/browser/csrf.h"
 #include "oauth/browser/pending.h"

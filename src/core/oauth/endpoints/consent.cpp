@@ -12,7 +12,10 @@
 
 #include "http/form.h"
 #include "http/html.h"
-#include "oauth/browser/authorize_common.h"
+#include "oauth/browser/consent_memory.h"
+#include "oauth/browser/page_flow.h"
+#include "oauth/browser/pending_checks.h"
+#include "oauth/browser/redirects.h"
 #include "oauth/browser/csrf.h"
 #include "oauth/endpoints/endpoints.h"
 #include "oauth/browser/page_parts.h"

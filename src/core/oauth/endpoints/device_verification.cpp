@@ -22,9 +22,10 @@
 // limit. The README ("Device authorization grant") has the arithmetic.
 #include <optional>
 
+#include "http/errors.h"
 #include "http/form.h"
 #include "http/html.h"
-#include "oauth/browser/authorize_common.h"
+#include "oauth/browser/page_flow.h"
 #include "oauth/browser/csrf.h"
 #include "oauth/browser/device_pages.h"
 #include "oauth/device/record.h"

@@ -13,9 +13,11 @@
 //                                 pending request continues (pending.h).
 #include <optional>
 
+#include "http/errors.h"
 #include "http/form.h"
 #include "http/html.h"
-#include "oauth/browser/authorize_common.h"
+#include "oauth/browser/page_flow.h"
+#include "oauth/browser/pending.h"
 #include "oauth/browser/csrf.h"
 #include "oauth/endpoints/endpoints.h"
 #include "oauth/browser/page_parts.h"

@@ -19,7 +19,7 @@
 #include <array>
 #include <optional>
 
-#include "oauth/browser/authorize_common.h"
+#include "oauth/browser/pending.h"
 #include "oauth/tokens/bearer_access.h"
 #include "oauth/endpoints/endpoints.h"
 #include "require/challenge.h"

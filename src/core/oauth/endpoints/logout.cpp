@@ -22,7 +22,7 @@
 
 #include "http/form.h"
 #include "http/html.h"
-#include "oauth/browser/authorize_common.h"
+#include "oauth/browser/page_flow.h"
 #include "oauth/browser/csrf.h"
 #include "oauth/endpoints/endpoints.h"
 #include "oauth/tokens/id_token.h"
