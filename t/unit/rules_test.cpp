@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "flow/server.h"
+#include "json/json.h"
+#include "oauth/browser/code.h"
 #include "oauth/grants/grant.h"
 #include "oauth/scopes/scope_string.h"
 #include "store/records.h"
@@ -62,4 +64,32 @@ TEST(RequestedScope, RefusesMoreThanAllowedAndMalformed) {
     auto bad = scope::requested("read \"x", {"read"});
     ASSERT_FALSE(bad);
     EXPECT_EQ(scope::refusal_text(bad.error()), "malformed scope");
+}
+
+// The code record's one field table (store/fields.h): what serialize writes,
+// parse_code reads back; a member of the wrong kind makes it malformed.
+TEST(FieldTable, CodeRecordRoundTripsAndRefusesWrongKinds) {
+    authz::CodeRecord c;
+    c.client_id = "app";
+    c.redirect_uri = "https://app.example/cb";
+    c.scope = "openid";
+    c.sub = "u1";
+    c.auth_time = 1'700'000'000;
+    c.iat = 1'700'000'001;
+    c.claims = json::parse_object(R"({"email":"a@example.com"})");
+    std::string text = authz::serialize(c);
+    EXPECT_EQ(text.find("\"resource\""), std::string::npos);  // written only when set
+    auto back = authz::parse_code(text);
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->client_id, "app");
+    EXPECT_EQ(back->redirect_uri, c.redirect_uri);
+    EXPECT_EQ(back->auth_time, c.auth_time);
+    EXPECT_EQ(back->iat, c.iat);
+    EXPECT_EQ(json::dump(back->claims.get()), json::dump(c.claims.get()));
+    EXPECT_FALSE(authz::parse_code(R"({"client_id":7})"));
+    EXPECT_FALSE(authz::parse_code(R"({"iat":-1})"));
+    EXPECT_FALSE(authz::parse_code(R"({"claims":[]})"));
+    auto empty = authz::parse_code("{}");
+    ASSERT_TRUE(empty);
+    EXPECT_TRUE(json_is_object(empty->claims.get()));
 }
