@@ -13,6 +13,7 @@
 #include "jose/key.h"
 #include "jose/keygen.h"
 #include "json/json.h"
+#include "oauth/grants/grant.h"
 #include "oauth/tokens/issue.h"
 #include "oauth/scopes/scope_string.h"
 #include "oauth/users/user_claims.h"
@@ -72,12 +73,10 @@ int64_t revoke_all(Redis& redis, const Keys& keys, oauth::store::RevokeAllOf of,
 
 // SPEC §6: short grant names; device_code is RFC 8628's URN. The wire names
 // themselves are accepted too.
+// --grant-types takes each grant_type value, or its short alias (device_code).
 std::string grant_wire_name(const std::string& g) {
-    using namespace oauth::store;
-    for (std::string_view known : {kGrantAuthorizationCode, kGrantRefreshToken,
-                                   kGrantClientCredentials, kGrantPassword, kGrantDeviceCode})
-        if (g == known) return g;
-    if (g == "device_code") return std::string(kGrantDeviceCode);
+    for (const auto& grant : oauth::token::grant_types())
+        if (g == grant.name || (!grant.alias.empty() && g == grant.alias)) return std::string(grant.name);
     throw Usage("unknown grant type: " + g);
 }
 

@@ -6,7 +6,7 @@
 
 #include "http/cookies.h"
 #include "http/html.h"
-#include "oauth/browser/authorize_common.h"
+#include "oauth/browser/consent_memory.h"
 #include "oauth/browser/code.h"
 #include "oauth/browser/csrf.h"
 #include "oauth/browser/pending.h"
@@ -25,7 +25,7 @@ flow::ServerConfig browser_server(std::string issuer = "https://as.example.com")
     return c;
 }
 
-std::string header(const flow::Response& r, std::string_view name) {
+std::string header(const http::Response& r, std::string_view name) {
     for (const auto& [n, v] : r.headers)
         if (n == name) return v;
     return {};

@@ -9,7 +9,7 @@
 
 #include "jose/jws.h"
 #include "oauth/device/poll.h"
-#include "oauth/device/store.h"
+#include "oauth/device/user_code_limit.h"
 #include "oauth/grants/grant.h"
 #include "store/cas.h"
 #include "store/scripts.h"

@@ -5,7 +5,7 @@
 #include <map>
 #include <set>
 
-#include "oauth/device/store.h"
+#include "oauth/device/user_code_limit.h"
 #include "oauth/device/user_code.h"
 #include "token_helpers.h"
 

@@ -60,7 +60,7 @@ flow::Request request(std::string method) {
     return r;
 }
 
-std::string header(const flow::Response& r, std::string_view name) {
+std::string header(const http::Response& r, std::string_view name) {
     for (const auto& [n, v] : r.headers)
         if (n == name) return v;
     return "<absent>";

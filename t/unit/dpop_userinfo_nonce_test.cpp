@@ -47,7 +47,7 @@ struct UserinfoNonce : ::testing::Test {
         flow_ = endpoints::make_userinfo(server, std::move(req));
         return flow_->start();
     }
-    static std::string header(const flow::Response& r, std::string_view name) {
+    static std::string header(const http::Response& r, std::string_view name) {
         for (const auto& [k, v] : r.headers)
             if (k == name) return v;
         return "<none>";

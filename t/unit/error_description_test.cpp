@@ -2,7 +2,7 @@
 // %x5D-7E. Some descriptions quote what the request sent (a duplicated
 // parameter's name): every byte outside the set is replaced where the
 // description is written, in JSON bodies and in error redirects alike.
-#include "oauth/browser/authorize_common.h"
+#include "oauth/browser/redirects.h"
 #include "http/errors.h"
 #include "token_helpers.h"
 

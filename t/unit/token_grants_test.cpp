@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "oauth/users/login_limit.h"
+#include "oauth/users/password_check.h"
 #include "oauth/scopes/scope_string.h"
 #include "store/scripts.h"
 #include "token_helpers.h"
@@ -298,6 +299,20 @@ TEST(PasswordLimit, OversizedFieldsAreWrongWithoutCountOrKdf) {
     Driver d = authenticated(confidential("app", "s", {"password"}),
                              "grant_type=password&username=alice&password=" + std::string(1025, 'x'));
     EXPECT_EQ(error_of(d), "invalid_grant");
+}
+
+// The login page's caps (password::kMaxUsername, kMaxPassword): beyond them
+// invalid_grant at once, no lookup, no count, no KDF; at them, a lookup.
+TEST(PasswordLimit, OversizedUsernameIsWrongBeforeAnyLookup) {
+    auto c = confidential("app", "s", {"password"});
+    Driver over = authenticated(c, "grant_type=password&password=x&username=" +
+                                       std::string(oauth::password::kMaxUsername + 1, 'a'));
+    EXPECT_EQ(over.step.kind, Step::Kind::Respond);
+    EXPECT_EQ(over.step.response.status, 400u);
+    EXPECT_EQ(error_of(over), "invalid_grant");
+    Driver at = authenticated(c, "grant_type=password&username=" + std::string(oauth::password::kMaxUsername, 'a') +
+                                     "&password=" + std::string(oauth::password::kMaxPassword, 'x'));
+    EXPECT_EQ(at.step.kind, Step::Kind::Redis);
 }
 
 TEST(PasswordLimit, BusyGivesTheReservationBackAndAnswers503) {

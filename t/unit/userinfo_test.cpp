@@ -32,7 +32,7 @@ struct Userinfo : ::testing::Test {
         return make_userinfo(server, std::move(req));
     }
 
-    static std::string header(const flow::Response& resp, std::string_view name) {
+    static std::string header(const http::Response& resp, std::string_view name) {
         for (const auto& [k, v] : resp.headers)
             if (k == name) return v;
         return "";

@@ -14,6 +14,7 @@
 #include "abi/server_handle.h"
 #include "jose/key.h"
 #include "http/errors.h"
+#include "store/resp.h"
 #include "oauth_core.h"
 
 struct oauth_key_s {
@@ -43,25 +44,6 @@ void set_error(char* err, size_t errlen, const char* msg) noexcept {
     if (err && errlen) std::snprintf(err, errlen, "%s", msg);
 }
 
-// One RESP byte string for all the step's commands, through hiredis.
-std::string format_commands(const std::vector<oauth::flow::Command>& cmds) {
-    std::string out;
-    for (const auto& argv : cmds) {
-        std::vector<const char*> ptrs;
-        std::vector<size_t> lens;
-        for (const auto& a : argv) {
-            ptrs.push_back(a.data());
-            lens.push_back(a.size());
-        }
-        char* buf = nullptr;
-        int n = redisFormatCommandArgv(&buf, static_cast<int>(argv.size()), ptrs.data(), lens.data());
-        if (n < 0 || !buf) throw std::bad_alloc();
-        out.append(buf, static_cast<size_t>(n));
-        redisFreeCommand(buf);
-    }
-    return out;
-}
-
 // Publishes f->step through the C view, keeping the storage in f.
 void export_step(oauth_flow_s* f, oauth_step_t* out) {
     std::memset(out, 0, sizeof(*out));
@@ -75,7 +57,7 @@ void export_step(oauth_flow_s* f, oauth_step_t* out) {
     out->nevents = f->events.size();
     switch (s.kind) {
     case Step::Kind::Redis:
-        f->commands = format_commands(s.commands);
+        f->commands = oauth::store::resp(s.commands);
         out->kind = OAUTH_STEP_REDIS;
         out->redis_commands = view(f->commands);
         out->redis_count = s.commands.size();
@@ -234,7 +216,7 @@ oauth_flow_t* oauth_flow_start(const oauth_server_t* server, oauth_endpoint_e en
         r.dpop_count = req->dpop_count;
         r.dpop_nonce_lifetime = req->dpop_nonce_lifetime;
         f->flow = oauth::flow::make_flow(endpoint, server->config, std::move(r));
-        if (!f->flow) return Step::respond(oauth::flow::internal_error(), "endpoint has no flow");
+        if (!f->flow) return Step::respond(oauth::internal_error(), "endpoint has no flow");
         return f->flow->start();
     });
     return f;
@@ -245,12 +227,12 @@ void oauth_flow_resume_redis(oauth_flow_t* f, const oauth_redis_reply_t* const* 
     if (!step) return;
     if (!f || (n && !replies)) return fail_step(step, "internal error: no flow or replies");
     run_step(f, step, [&]() -> Step {
-        if (!f->flow) return Step::respond(oauth::flow::internal_error());
+        if (!f->flow) return Step::respond(oauth::internal_error());
         // oauth_redis_reply_t is hiredis's redisReply (oauth_core.h): the
         // flows read the glue's replies in place.
         oauth::flow::Replies rs(replies, n);
         if (rs.size() != f->step.commands.size() || f->step.kind != Step::Kind::Redis)
-            return Step::respond(oauth::flow::internal_error(), "reply count mismatch");
+            return Step::respond(oauth::internal_error(), "reply count mismatch");
         return f->flow->on_redis(rs);
     });
 }
@@ -281,7 +263,7 @@ void oauth_flow_resume_offload(oauth_flow_t* f, oauth_step_t* step) noexcept {
     if (!step) return;
     if (!f) return fail_step(step, "internal error: no flow");
     run_step(f, step, [&]() -> Step {
-        if (!f->flow) return Step::respond(oauth::flow::internal_error());
+        if (!f->flow) return Step::respond(oauth::internal_error());
         return f->flow->on_offload();
     });
 }
@@ -291,7 +273,7 @@ void oauth_flow_resume_busy(oauth_flow_t* f, oauth_step_t* step) noexcept {
     if (!f) return fail_step(step, "internal error: no flow");
     run_step(f, step, [&]() -> Step {
         if (!f->flow || f->step.kind != Step::Kind::Offload)
-            return Step::respond(oauth::flow::internal_error());
+            return Step::respond(oauth::internal_error());
         return f->flow->on_busy();
     });
 }

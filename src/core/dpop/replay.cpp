@@ -1,9 +1,8 @@
 #include "dpop/replay.h"
 
-#include <new>
-
 #include "store/keys.h"
 #include "store/reply.h"
+#include "store/resp.h"
 
 namespace oauth::dpop {
 
@@ -13,18 +12,8 @@ std::vector<std::string> replay_argv(std::string_view prefix, const Proof& proof
 }
 
 std::string replay_command(std::string_view prefix, const Proof& proof, int64_t leeway) {
-    auto args = replay_argv(prefix, proof, leeway);
-    const char* argv[6];
-    size_t lens[6];
-    for (size_t i = 0; i < 6; i++) {
-        argv[i] = args[i].data();
-        lens[i] = args[i].size();
-    }
-    char* buf = nullptr;
-    int n = redisFormatCommandArgv(&buf, 6, argv, lens);
-    if (n < 0 || !buf) throw std::bad_alloc();
-    std::string out(buf, static_cast<size_t>(n));
-    redisFreeCommand(buf);
+    std::string out;
+    store::append_resp(out, std::span<const std::string>(replay_argv(prefix, proof, leeway)));
     return out;
 }
 

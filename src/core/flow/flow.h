@@ -13,6 +13,7 @@
 
 #include "flow/event.h"
 #include "flow/server.h"
+#include "http/response.h"
 
 namespace oauth::flow {
 
@@ -44,25 +45,13 @@ struct Request {
     int64_t dpop_nonce_lifetime = 0;
 };
 
-struct Response {
-    unsigned status = 200;
-    std::string content_type;
-    std::vector<std::pair<std::string, std::string>> headers;
-    std::string body;
-
-    Response& header(std::string name, std::string value) {
-        headers.emplace_back(std::move(name), std::move(value));
-        return *this;
-    }
-};
-
 using Command = std::vector<std::string>;  // one Redis command's argv
 
 struct Step {
     enum class Kind { Respond, Redis, Offload };
     Kind kind = Kind::Respond;
     std::vector<Command> commands;  // Kind::Redis
-    Response response;              // Kind::Respond
+    http::Response response;        // Kind::Respond
     std::string log_reason;         // why, for the info log; never a secret
     std::vector<Event> events;      // what happened, for metrics and audit
 
@@ -71,7 +60,7 @@ struct Step {
         return *this;
     }
 
-    static Step respond(Response r, std::string reason = {}) {
+    static Step respond(http::Response r, std::string reason = {}) {
         Step s;
         s.response = std::move(r);
         s.log_reason = std::move(reason);
@@ -123,8 +112,5 @@ protected:
 std::unique_ptr<Flow> make_flow(oauth_endpoint_e endpoint, const ServerConfig& server,
                                 Request request);
 
-// Responses shared by every endpoint.
-Response json_response(unsigned status, std::string body);
-Response internal_error();
 
 }  // namespace oauth::flow

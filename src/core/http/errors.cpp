@@ -58,14 +58,16 @@ std::string description_text(std::string_view description) {
 std::string_view error_code(Error e) { return kTable[static_cast<size_t>(e)].code; }
 unsigned error_status(Error e) { return kTable[static_cast<size_t>(e)].status; }
 
-flow::Response error_response(Error e, std::string_view description) {
+http::Response error_response(Error e, std::string_view description) {
     json::Json body(json_object());
     json::set(body.get(), "error", error_code(e));
     if (!description.empty())
         json::set(body.get(), "error_description", description_text(description));
-    flow::Response r = flow::json_response(error_status(e), json::dump(body.get()));
+    http::Response r = http::json_response(error_status(e), json::dump(body.get()));
     r.header("Cache-Control", "no-store");
     return r;
 }
+
+http::Response internal_error() { return error_response(Error::ServerError, "internal error"); }
 
 }  // namespace oauth

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "flow/flow.h"
+#include "http/response.h"
 
 namespace oauth {
 
@@ -49,6 +49,8 @@ unsigned error_status(Error e);
 
 // {"error":...,"error_description":...} with the table's status,
 // Content-Type application/json and Cache-Control no-store.
-flow::Response error_response(Error e, std::string_view description);
+http::Response error_response(Error e, std::string_view description);
+// 500 server_error, shared by every endpoint.
+http::Response internal_error();
 
 }  // namespace oauth

@@ -48,7 +48,7 @@ std::string escape(std::string_view text) {
     return out;
 }
 
-void add_security_headers(flow::Response& r) {
+void add_security_headers(http::Response& r) {
     // RFC 9700 §4.16 (clickjacking): both the legacy header and CSP.
     r.header("X-Frame-Options", "DENY");
     r.header("Content-Security-Policy", csp());
@@ -59,9 +59,9 @@ void add_security_headers(flow::Response& r) {
     r.header("Referrer-Policy", "no-referrer");
 }
 
-flow::Response page(unsigned status, std::string_view title, std::string_view kind,
+http::Response page(unsigned status, std::string_view title, std::string_view kind,
                     std::string_view body_html) {
-    flow::Response r;
+    http::Response r;
     r.status = status;
     r.content_type = "text/html; charset=utf-8";
     std::string t = escape(title);
@@ -83,13 +83,13 @@ flow::Response page(unsigned status, std::string_view title, std::string_view ki
     return r;
 }
 
-flow::Response error_page(unsigned status, std::string_view title, std::string_view message) {
+http::Response error_page(unsigned status, std::string_view title, std::string_view message) {
     std::string body = "<p class=\"oauth-error\" role=\"alert\">" + escape(message) + "</p>";
     return page(status, title, "error", body);
 }
 
-flow::Response redirect(std::string_view location, unsigned status) {
-    flow::Response r;
+http::Response redirect(std::string_view location, unsigned status) {
+    http::Response r;
     r.status = status;
     r.header("Location", std::string(location));
     add_security_headers(r);

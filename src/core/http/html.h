@@ -30,18 +30,18 @@ std::string escape(std::string_view text);
 // A whole page: title and kind are escaped here; body_html is trusted markup
 // the caller built with escape(). kind names the page for CSS
 // (class "oauth-page--{kind}"): login, consent, device, error, ...
-flow::Response page(unsigned status, std::string_view title, std::string_view kind,
+http::Response page(unsigned status, std::string_view title, std::string_view kind,
                     std::string_view body_html);
 
 // An error page: <h1>title</h1><p class="oauth-error">message</p> (both escaped).
-flow::Response error_page(unsigned status, std::string_view title, std::string_view message);
+http::Response error_page(unsigned status, std::string_view title, std::string_view message);
 
 // The three headers of SPEC §4.3 plus the CSP details above; page() adds them.
-void add_security_headers(flow::Response& r);
+void add_security_headers(http::Response& r);
 
 // A redirect (302 after a GET, 303 after a POST: RFC 9700 §4.11 forbids 307
 // for credentials) with Location and Cache-Control: no-store; empty body.
-flow::Response redirect(std::string_view location, unsigned status = 303);
+http::Response redirect(std::string_view location, unsigned status = 303);
 
 // Form pieces, escaped: <input type="hidden" name=.. value=..>.
 std::string hidden_input(std::string_view name, std::string_view value);

@@ -37,9 +37,11 @@ std::string quoted_string(std::string_view s) {
 
 Challenge challenge_for(Reason r, std::string_view realm, std::span<const std::string_view> scopes) {
     std::string head = "Bearer realm=" + quoted_string(realm);
-    auto with_error = [&](std::string_view error) {
-        return head + ", error=\"" + std::string(error) + "\", error_description=" +
-               quoted_string(description(r));
+    auto with_error = [&](unsigned status, Error error, std::string_view more = {}) {
+        return Challenge{status,
+                         head + ", error=\"" + std::string(error_code(error)) + "\", error_description=" +
+                             quoted_string(description(r)) + std::string(more),
+                         error};
     };
     switch (r) {
     case Reason::Ok:
@@ -48,21 +50,21 @@ Challenge challenge_for(Reason r, std::string_view realm, std::span<const std::s
         // RFC 6750 §3.1: no error attribute when the request had no credentials.
         return {401, head};
     case Reason::MalformedHeader:
-        return {400, with_error("invalid_request")};
+        return with_error(400, Error::InvalidRequest);
     case Reason::InsufficientScope: {
         std::string scope;
         for (auto s : scopes) {
             if (!scope.empty()) scope.push_back(' ');
             scope.append(s);
         }
-        return {403, with_error("insufficient_scope") + ", scope=" + quoted_string(scope)};
+        return with_error(403, Error::InsufficientScope, ", scope=" + quoted_string(scope));
     }
     case Reason::StoreUnavailable:
         return {503, {}};  // fail closed (SPEC §5)
     case Reason::Internal:
         return {500, {}};
     default:
-        return {401, with_error("invalid_token")};
+        return with_error(401, Error::InvalidToken);
     }
 }
 

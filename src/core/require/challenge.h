@@ -1,10 +1,12 @@
 // A refusal as HTTP (RFC 6750 §3): the status and the WWW-Authenticate
 // challenge. This is the only place where a Reason becomes a status code.
 #pragma once
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 
+#include "http/errors.h"
 #include "require/reason.h"
 
 namespace oauth::require {
@@ -12,6 +14,9 @@ namespace oauth::require {
 struct Challenge {
     unsigned status = 0;
     std::string www_authenticate;  // empty: no header (503, 500)
+    // The challenge's error attribute (RFC 6750 §3.1, RFC 9449 §7.1), which
+    // a body that repeats it (userinfo) names too; none without credentials.
+    std::optional<Error> error;
 };
 
 // realm: the oauth_realm; scopes: what the location requires, announced with

@@ -47,16 +47,17 @@ bool dpop_challenge_wanted(Scheme scheme, DpopMode mode, const Claims* claims) {
 
 Challenge dpop_challenge_for(Reason r, std::string_view realm, std::span<const std::string_view> scopes) {
     std::string algs = ", algs=\"" + std::string(dpop::kAlgs) + "\"";
+    auto dpop_error = [&](Error error, std::string_view description) {
+        return Challenge{401,
+                         "DPoP realm=" + quoted_string(realm) + ", error=\"" + std::string(error_code(error)) +
+                             "\", error_description=" + quoted_string(description) + algs,
+                         error};
+    };
     // RFC 9449 §9: the resource server's nonce request, next to a DPoP-Nonce.
-    if (r == Reason::UseDpopNonce)
-        return {401, "DPoP realm=" + quoted_string(realm) + ", error=\"use_dpop_nonce\", error_description=" +
-                         quoted_string(dpop::kResourceNonceDescription) + algs};
+    if (r == Reason::UseDpopNonce) return dpop_error(Error::UseDpopNonce, dpop::kResourceNonceDescription);
     if (r == Reason::InvalidDpopProof || r == Reason::DpopReplayed)
-        return {401, "DPoP realm=" + quoted_string(realm) +
-                         ", error=\"invalid_dpop_proof\", error_description=" +
-                         quoted_string(r == Reason::DpopReplayed ? "the DPoP proof was used before"
-                                                                 : "the DPoP proof is invalid") +
-                         algs};
+        return dpop_error(Error::InvalidDpopProof, r == Reason::DpopReplayed ? "the DPoP proof was used before"
+                                                                             : "the DPoP proof is invalid");
     Challenge ch = challenge_for(r, realm, scopes);
     // The Bearer challenge's parameters, in the DPoP scheme (RFC 9449 §7.1).
     static constexpr std::string_view kBearer = "Bearer ";

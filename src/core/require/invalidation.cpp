@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "store/reply.h"
+#include "store/resp.h"
 
 namespace oauth::require {
 
@@ -12,22 +13,6 @@ namespace {
 
 constexpr std::string_view kChannel = "__redis__:invalidate";
 constexpr std::string_view kPing = "*1\r\n$4\r\nPING\r\n";
-
-void append_command(std::string& out, std::vector<std::string_view> args) {
-    std::vector<const char*> argv;
-    std::vector<size_t> lens;
-    for (auto a : args) {
-        argv.push_back(a.data());
-        lens.push_back(a.size());
-    }
-    char* buf = nullptr;
-    int n = redisFormatCommandArgv(&buf, static_cast<int>(argv.size()), argv.data(), lens.data());
-    if (n < 0 || !buf) throw std::bad_alloc();
-    out.append(buf, static_cast<size_t>(n));
-    // AUTH carries the password: leave no copy on the heap
-    std::memset(buf, 0, static_cast<size_t>(n));
-    redisFreeCommand(buf);
-}
 
 bool is_string(const redisReply* r, std::string_view s) {
     auto v = store::as_string(r);
@@ -60,14 +45,14 @@ InvalidationLink::InvalidationLink(std::shared_ptr<SessionCache> cache, std::str
     : cache_(std::move(cache)), keys_layout_(std::move(prefix)) {
     if (!password.empty()) {
         if (username.empty())
-            append_command(hello_, {"AUTH", password});
+            store::append_resp(hello_, {"AUTH", password});
         else
-            append_command(hello_, {"AUTH", username, password});
+            store::append_resp(hello_, {"AUTH", username, password});
         auth_ = true;
         std::memset(password.data(), 0, password.size());
     }
-    append_command(hello_, {"CLIENT", "ID"});
-    append_command(hello_, {"INFO", "server"});
+    store::append_resp(hello_, {"CLIENT", "ID"});
+    store::append_resp(hello_, {"INFO", "server"});
 }
 
 InvalidationLink::~InvalidationLink() {
@@ -133,8 +118,8 @@ InvalidationLink::Step InvalidationLink::hello(const redisReply* r) {
     track_.clear();
     std::string id = std::to_string(client_id_);
     std::string prefix = keys_layout_.prefix() + "at:";
-    append_command(track_, {"CLIENT", "TRACKING", "on", "REDIRECT", id, "BCAST", "PREFIX", prefix});
-    append_command(track_, {"SUBSCRIBE", kChannel});
+    store::append_resp(track_, {"CLIENT", "TRACKING", "on", "REDIRECT", id, "BCAST", "PREFIX", prefix});
+    store::append_resp(track_, {"SUBSCRIBE", kChannel});
     state_ = State::Tracking;
     step_replies_ = 0;
     return Step{Step::Send, track_, note_};

@@ -1,21 +1,15 @@
 #include "require/session.h"
 
-#include <new>
-
 #include "store/keys.h"
 #include "store/reply.h"
+#include "store/resp.h"
 
 namespace oauth::require {
 
 std::string session_command(std::string_view prefix, std::string_view jti) {
     std::string key = store::Keys(std::string(prefix)).access(jti);
-    const char* argv[] = {"EXISTS", key.data()};
-    size_t lens[] = {6, key.size()};
-    char* buf = nullptr;
-    int n = redisFormatCommandArgv(&buf, 2, argv, lens);
-    if (n < 0 || !buf) throw std::bad_alloc();
-    std::string out(buf, static_cast<size_t>(n));
-    redisFreeCommand(buf);
+    std::string out;
+    store::append_resp(out, {"EXISTS", key});
     return out;
 }
 

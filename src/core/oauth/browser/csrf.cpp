@@ -40,7 +40,7 @@ Browser browser(const flow::Request& request, const flow::ServerConfig& server) 
     return b;
 }
 
-void attach(flow::Response& r, const Browser& b) {
+void attach(http::Response& r, const Browser& b) {
     if (b.set_cookie) r.header("Set-Cookie", *b.set_cookie);
 }
 
@@ -65,7 +65,7 @@ bool check(const flow::Request& request, const flow::ServerConfig& server, const
     return util::constant_time_equal(*field, token(*secret, purpose, context));
 }
 
-flow::Response forbidden() {
+http::Response forbidden() {
     return html::error_page(403, "Request refused",
                             "This form has expired or was not sent by this browser. "
                             "Go back to the application and start again.");

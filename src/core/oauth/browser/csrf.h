@@ -45,7 +45,7 @@ struct Browser {
 // The browser's secret from its cookie, or a fresh one to be set.
 Browser browser(const flow::Request& request, const flow::ServerConfig& server);
 // Adds the Set-Cookie header when the secret is new.
-void attach(flow::Response& r, const Browser& b);
+void attach(http::Response& r, const Browser& b);
 
 std::string token(std::string_view secret, std::string_view purpose, std::string_view context);
 // <input type="hidden" name="csrf" value="...">
@@ -57,7 +57,7 @@ bool check(const flow::Request& request, const flow::ServerConfig& server, const
            std::string_view purpose, std::string_view context);
 
 // 403 HTML page (with the security headers).
-flow::Response forbidden();
+http::Response forbidden();
 
 // sha256hex of the browser's CSRF secret: what a pending request stores to be
 // bound to the browser that started it; "" when the request has no cookie.

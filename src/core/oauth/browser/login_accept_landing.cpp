@@ -3,7 +3,8 @@
 #include <optional>
 
 #include "http/html.h"
-#include "oauth/browser/authorize_common.h"
+#include "oauth/browser/page_flow.h"
+#include "oauth/browser/pending_checks.h"
 #include "store/cas.h"
 #include "store/keys.h"
 #include "store/reply.h"
@@ -96,7 +97,7 @@ private:
     std::string handle_, next_;
     std::optional<Pending> pending_;
     authz::Accepted accepted_;
-    flow::Response final_;
+    http::Response final_;
 };
 
 }  // namespace

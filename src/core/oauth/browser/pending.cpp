@@ -188,11 +188,11 @@ std::string login_url(const flow::ServerConfig& server, std::string_view handle,
     return with_query(server.login_url, {{"login_challenge", handle}, {"login_hint", login_hint}});
 }
 
-flow::Response no_continuation_page() {
+http::Response no_continuation_page() {
     return html::error_page(500, "Sign-in unavailable", "The page to continue to is not configured.");
 }
 
-flow::Response no_login_page() {
+http::Response no_login_page() {
     return html::error_page(500, "Sign-in unavailable", "No login page is configured on this server.");
 }
 

@@ -101,8 +101,8 @@ std::string continue_url(const flow::ServerConfig& server, std::string_view hand
 std::string login_url(const flow::ServerConfig& server, std::string_view handle,
                       std::string_view login_hint = {});
 // The 500 pages when continue_url() or login_url() is "".
-flow::Response no_continuation_page();
-flow::Response no_login_page();
+http::Response no_continuation_page();
+http::Response no_login_page();
 
 // Appends "k=v&..." (form-encoded, empty values skipped) to a URL that may
 // already have a query.

@@ -85,7 +85,7 @@ std::string clear_cookie(const flow::ServerConfig& server);
 // be empty); it is bounded and form-encoded, never trusted as a URL.
 struct LoginRedirect {
     std::vector<flow::Command> commands;
-    flow::Response response;
+    http::Response response;
 };
 LoginRedirect send_to_login_for_device(const flow::ServerConfig& server,
                                        const flow::Request& request, std::string_view user_code);

@@ -15,7 +15,7 @@ namespace oauth::client_auth {
 
 namespace {
 
-flow::Response invalid_request(std::string_view description) {
+http::Response invalid_request(std::string_view description) {
     return error_response(Error::InvalidRequest, description);
 }
 
@@ -90,14 +90,14 @@ void secret_cache_add(std::string_view id, std::string_view secret, std::string_
     cache().insert(std::move(d));
 }
 
-flow::Response invalid_client(Method tried, std::string_view description) {
-    flow::Response r = error_response(Error::InvalidClient, description);
+http::Response invalid_client(Method tried, std::string_view description) {
+    http::Response r = error_response(Error::InvalidClient, description);
     if (tried == Method::Basic)
         r.header("WWW-Authenticate", "Basic realm=\"" + std::string(kBasicRealm) + "\"");
     return r;
 }
 
-std::expected<Presented, flow::Response> presented_client(const flow::Request& request,
+std::expected<Presented, http::Response> presented_client(const flow::Request& request,
                                                           const http::Form& form) {
     const std::string* body_id = form.get("client_id");
     const std::string* body_secret = form.get("client_secret");

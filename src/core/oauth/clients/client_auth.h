@@ -35,12 +35,12 @@ struct Presented {
 // What the request presents. Errors: two methods, or a client_id in the body
 // differing from Basic's -> invalid_request 400; no client at all, or a
 // malformed Basic header -> invalid_client 401.
-std::expected<Presented, flow::Response> presented_client(const flow::Request& request,
+std::expected<Presented, http::Response> presented_client(const flow::Request& request,
                                                           const http::Form& form);
 
 // invalid_client, 401, with WWW-Authenticate: Basic when Basic was tried
 // (RFC 6749 §5.2).
-flow::Response invalid_client(Method tried, std::string_view description);
+http::Response invalid_client(Method tried, std::string_view description);
 
 // The realm of the Basic challenge at the AS endpoints.
 inline constexpr std::string_view kBasicRealm = "oauth";
@@ -59,7 +59,7 @@ public:
 
     const store::Client& client() const { return *client_; }
     const Presented& presented() const { return presented_; }
-    const flow::Response& error() const { return error_; }
+    const http::Response& error() const { return error_; }
     // Why it failed, for the info log (never the secret).
     const std::string& reason() const { return reason_; }
 
@@ -68,7 +68,7 @@ private:
     Presented presented_;
     std::shared_ptr<const store::Client> client_;
     std::optional<bool> verified_;
-    flow::Response error_;
+    http::Response error_;
     std::string reason_;
 };
 

@@ -12,7 +12,7 @@ ClientAuthenticatedFlow::ClientAuthenticatedFlow(const flow::ServerConfig& serve
                                                  flow::Request request, std::string name)
     : RedisFlow(server, std::move(request)), keys_(server.prefix), name_(std::move(name)) {}
 
-std::expected<http::Form, flow::Response> ClientAuthenticatedFlow::read_form() const {
+std::expected<http::Form, http::Response> ClientAuthenticatedFlow::read_form() const {
     return form_request::parse(request_);
 }
 

@@ -26,7 +26,7 @@ public:
 protected:
     // The body (oauth/form_request.h); an endpoint whose parameters may all
     // be absent overrides it.
-    virtual std::expected<http::Form, flow::Response> read_form() const;
+    virtual std::expected<http::Form, http::Response> read_form() const;
     // The endpoint's checks of form_ that come before client authentication;
     // a Step answers, nullopt goes on.
     virtual std::optional<flow::Step> check_form() { return std::nullopt; }

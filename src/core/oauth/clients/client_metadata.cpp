@@ -7,6 +7,7 @@
 #include "oauth/scopes/scope_string.h"
 #include "oauth/scopes/known_scopes.h"
 #include "require/claims.h"
+#include "store/records.h"
 
 namespace oauth::registration {
 
@@ -102,6 +103,12 @@ bool valid_redirect_uri(std::string_view uri) {
     return u->scheme == "https" || loopback_host(u->host);
 }
 
+std::vector<std::string_view> registrable_grants(bool authenticated) {
+    std::vector<std::string_view> out{store::kGrantAuthorizationCode, store::kGrantRefreshToken};
+    if (authenticated) out.push_back(store::kGrantClientCredentials);
+    return out;
+}
+
 std::vector<std::string> registrable_scopes(const flow::ServerConfig& server) {
     std::vector<std::string> out;
     for (std::string_view s : supported_scopes()) out.emplace_back(s);
@@ -131,19 +138,19 @@ std::expected<Metadata, Refusal> validate(const json_t* body, const flow::Server
     // grant_types: RFC 7591 §2 default authorization_code.
     auto grants = strings(body, "grant_types", Error::InvalidClientMetadata);
     if (!grants) return std::unexpected(grants.error());
-    m.grant_types = grants->value_or(std::vector<std::string>{"authorization_code"});
+    m.grant_types = grants->value_or(std::vector<std::string>{std::string(store::kGrantAuthorizationCode)});
     if (m.grant_types.empty()) return bad_metadata("grant_types is empty");
+    const std::vector<std::string_view> grant_types = registrable_grants(true);
     for (const auto& g : m.grant_types) {
-        if (g == "authorization_code" || g == "refresh_token") continue;
-        if (g == "client_credentials") {
+        if (std::ranges::find(grant_types, g) == grant_types.end())
+            return bad_metadata("grant type not available to registered clients: " + g);
+        if (g == store::kGrantClientCredentials) {
             if (!authenticated)
                 return bad_metadata("client_credentials needs a registration with an initial access token");
             if (m.is_public()) return bad_metadata("client_credentials needs a confidential client");
-            continue;
         }
-        return bad_metadata("grant type not available to registered clients: " + g);
     }
-    bool code_flow = has(m.grant_types, "authorization_code");
+    bool code_flow = has(m.grant_types, store::kGrantAuthorizationCode);
 
     // response_types: RFC 7591 §2.1, consistent with grant_types.
     auto responses = strings(body, "response_types", Error::InvalidClientMetadata);

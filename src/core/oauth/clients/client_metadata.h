@@ -65,4 +65,8 @@ bool valid_redirect_uri(std::string_view uri);
 // every oauth_resource.
 std::vector<std::string> registrable_scopes(const flow::ServerConfig& server);
 
+// The grant types a registration may ask for: authorization_code and
+// refresh_token; client_credentials too when it is `authenticated`.
+std::vector<std::string_view> registrable_grants(bool authenticated);
+
 }  // namespace oauth::registration

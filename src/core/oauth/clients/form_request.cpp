@@ -8,7 +8,7 @@ namespace oauth::form_request {
 
 namespace {
 
-flow::Response invalid(std::string_view description) {
+http::Response invalid(std::string_view description) {
     return token::no_cache(error_response(Error::InvalidRequest, description));
 }
 
@@ -18,7 +18,7 @@ bool is_form_content_type(std::string_view ct) {
     return util::is_media_type(ct, "application/x-www-form-urlencoded");
 }
 
-std::expected<http::Form, flow::Response> parse(const flow::Request& request) {
+std::expected<http::Form, http::Response> parse(const flow::Request& request) {
     if (request.method != "POST") return std::unexpected(invalid("the method must be POST"));
     if (request.body_too_large) return std::unexpected(invalid("the request body is too large"));
     if (!is_form_content_type(request.content_type))

@@ -16,6 +16,6 @@ bool is_form_content_type(std::string_view content_type);
 // The parsed body, or an invalid_request answer (no-store, Pragma no-cache)
 // for another method, a body past the glue's limit, another Content-Type, a
 // broken escape or a parameter sent twice.
-std::expected<http::Form, flow::Response> parse(const flow::Request& request);
+std::expected<http::Form, http::Response> parse(const flow::Request& request);
 
 }  // namespace oauth::form_request

@@ -20,7 +20,10 @@
 #include "dpop/binding.h"
 #include "http/form.h"
 #include "http/html.h"
-#include "oauth/browser/authorize_common.h"
+#include "oauth/browser/consent_memory.h"
+#include "oauth/browser/page_flow.h"
+#include "oauth/browser/pending_checks.h"
+#include "oauth/browser/redirects.h"
 #include "oauth/browser/csrf.h"
 #include "oauth/endpoints/endpoints.h"
 #include "oauth/tokens/id_token.h"
@@ -108,13 +111,13 @@ public:
         }
         case Phase::Write: return Step::respond(std::move(final_), std::move(final_reason_));
         }
-        return Step::respond(flow::internal_error(), "bad phase");
+        return Step::respond(oauth::internal_error(), "bad phase");
     }
 
 private:
     enum class Phase { Fetch, Consent, Write };
 
-    Step page(flow::Response r, std::string reason) { return Step::respond(std::move(r), std::move(reason)); }
+    Step page(http::Response r, std::string reason) { return Step::respond(std::move(r), std::move(reason)); }
 
     Step error(Error e, std::string_view description) {
         return Step::respond(authz::error_redirect(server_, pending_->redirect_uri, pending_->state,
@@ -195,16 +198,9 @@ private:
             return error(Error::RequestUriNotSupported, "request_uri is not supported");
 
         // RFC 6749 §3.3: scope; none means the client's registered scopes.
-        std::string_view scope_text = form_.value("scope");
-        if (scope_text.empty()) {
-            p.scope = client.scope();
-        } else {
-            auto requested = scope::parse(scope_text);
-            if (!requested) return error(Error::InvalidScope, "malformed scope");
-            if (!scope::subset(*requested, client.scopes))
-                return error(Error::InvalidScope, "scope exceeds what the client may ask for");
-            p.scope = scope::join(*requested);
-        }
+        auto requested = scope::requested(form_.value("scope"), client.scopes);
+        if (!requested) return error(Error::InvalidScope, scope::refusal_text(requested.error()));
+        p.scope = scope::join(*requested);
 
         // RFC 8707 §2: the resources the token will be for.
         auto resources = resource::requested(form_.resources, server_);
@@ -349,7 +345,7 @@ private:
     std::optional<std::string> sid_;
     std::optional<Pending> pending_;
     std::optional<sso::Session> session_;
-    flow::Response final_;
+    http::Response final_;
     std::string final_reason_;
 };
 

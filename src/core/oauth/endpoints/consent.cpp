@@ -12,7 +12,10 @@
 
 #include "http/form.h"
 #include "http/html.h"
-#include "oauth/browser/authorize_common.h"
+#include "oauth/browser/consent_memory.h"
+#include "oauth/browser/page_flow.h"
+#include "oauth/browser/pending_checks.h"
+#include "oauth/browser/redirects.h"
 #include "oauth/browser/csrf.h"
 #include "oauth/endpoints/endpoints.h"
 #include "oauth/browser/page_parts.h"
@@ -125,7 +128,7 @@ private:
     // The token is bound to the request and to the session approving it.
     std::string context() const { return handle_ + "\n" + sid_.value_or(""); }
 
-    flow::Response page() {
+    http::Response page() {
         csrf::Browser browser = csrf::browser(request_, server_);
         const Pending& p = *pending_;
         std::string body;
@@ -138,7 +141,7 @@ private:
         body += html::hidden_input("authz", handle_) + "\n";
         body += csrf::hidden_field(browser.secret, kPurpose, context()) + "\n";
         body += pages::decision_buttons() + "</form>";
-        flow::Response r = html::page(200, "Authorize " + p.client_name, "consent", body);
+        http::Response r = html::page(200, "Authorize " + p.client_name, "consent", body);
         csrf::attach(r, browser);
         return r;
     }
@@ -152,7 +155,7 @@ private:
     std::optional<std::string> sid_;
     std::optional<Pending> pending_;
     std::optional<sso::Session> session_;
-    flow::Response final_;
+    http::Response final_;
     flow::Event final_event_;
     std::string final_reason_;
 };

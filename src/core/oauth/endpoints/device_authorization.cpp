@@ -34,7 +34,7 @@ public:
         : ClientAuthenticatedFlow(server, std::move(request), "device authorization") {}
 
 private:
-    std::expected<http::Form, flow::Response> read_form() const override {
+    std::expected<http::Form, http::Response> read_form() const override {
         // Every parameter may be absent here (Basic carries the client, scope
         // defaults): an empty POST without a Content-Type is an empty form.
         bool empty_post = request_.method == "POST" && request_.body.empty() &&

@@ -16,18 +16,20 @@
 // Guessing (RFC 8628 §5.1): every well-formed code that matches no live
 // request counts against the signed-in user (P devtry:{sub}, a fixed
 // window), counted in the same atomic step that checks the limit and looks
-// the code up (device_store.h, USER_CODE_TRY); past the limit the page
+// the code up (device/user_code_limit.h, USER_CODE_TRY); past the limit the page
 // answers 429 before looking anything up.
 // Both POSTs count, so the confirmation step cannot be used to skip the
 // limit. The README ("Device authorization grant") has the arithmetic.
 #include <optional>
 
+#include "http/errors.h"
 #include "http/form.h"
 #include "http/html.h"
-#include "oauth/browser/authorize_common.h"
+#include "oauth/browser/page_flow.h"
 #include "oauth/browser/csrf.h"
+#include "oauth/browser/device_pages.h"
 #include "oauth/device/record.h"
-#include "oauth/device/store.h"
+#include "oauth/device/user_code_limit.h"
 #include "oauth/endpoints/endpoints.h"
 #include "oauth/browser/page_parts.h"
 #include "oauth/browser/sso.h"
@@ -45,8 +47,6 @@ namespace {
 using flow::Replies;
 using flow::Step;
 
-constexpr std::string_view kEntryPurpose = "device";
-constexpr std::string_view kDecisionPurpose = "device-decision";
 // A record the page rewrites while polls rewrite it too (last_poll): the
 // decision is re-applied to the newer value a few times.
 constexpr int kCasAttempts = 3;
@@ -72,9 +72,9 @@ public:
             approve_ = d == "approve";
             code_ = device::normalise_user_code(typed_);
             // RFC 9700 §4.7: before anything else happens.
-            bool ok = deciding_ ? csrf::check(request_, server_, form_, kDecisionPurpose,
+            bool ok = deciding_ ? csrf::check(request_, server_, form_, pages::kDeviceDecisionPurpose,
                                               decision_context(code_.value_or("")))
-                                : csrf::check(request_, server_, form_, kEntryPurpose, entry_context());
+                                : csrf::check(request_, server_, form_, pages::kDeviceEntryPurpose, entry_context());
             if (!ok) return respond(csrf::forbidden(), "device: csrf check failed");
         }
         if (!sid_) return to_login();
@@ -94,13 +94,13 @@ public:
         case State::Client: return with_client(replies[0]);
         case State::Cas: return cas_replied(replies[0]);
         }
-        return respond(flow::internal_error(), "device: unexpected state");
+        return respond(oauth::internal_error(), "device: unexpected state");
     }
 
 private:
     enum class State { Session, Login, Lookup, Record, Client, Cas };
 
-    Step respond(flow::Response r, std::string reason) {
+    Step respond(http::Response r, std::string reason) {
         return Step::respond(std::move(r), std::move(reason));
     }
 
@@ -133,7 +133,7 @@ private:
     }
 
     // RFC 8628 §5.1: the limit holds before any lookup answers: the try was
-    // counted in an atomic step before its lookup is read (device_store.h).
+    // counted in an atomic step before its lookup is read (device/user_code_limit.h).
     Step looked_up(const redisReply* count, const redisReply* lookup) {
         device::UserCodeTry t = device::read_user_code_try(count, lookup);
         switch (t.result) {
@@ -149,13 +149,7 @@ private:
         return Step::redis({{"GET", keys_.device_code(hash_)}, device::user_code_give_back(keys_, session_->sub)});
     }
 
-    Step too_many() {
-        flow::Response r = html::error_page(
-            429, "Too many attempts",
-            "Too many wrong codes were entered. Wait 10 minutes, then try again.");
-        r.header("Retry-After", std::to_string(device::kWrongCodeWindow));
-        return respond(std::move(r), "device: wrong-code limit reached");
-    }
+    Step too_many() { return respond(pages::device_too_many_page(), "device: wrong-code limit reached"); }
 
     Step wrong_code() {
         return respond(entry_page(400, typed_,
@@ -202,7 +196,7 @@ private:
         std::optional<store::Client> client;
         if (auto text = store::as_string(reply)) client = store::parse_client(*text);
         if (!client) return finished("This code is not valid.", "device: client is gone");
-        return respond(confirm_page(*client), {});
+        return respond(pages::device_confirm_page(visitor(), decision_context(*code_), *client, *code_, record_->scope), {});
     }
 
     // Approve: the record carries who approved, when they signed in and
@@ -227,7 +221,7 @@ private:
         store::CasReply cas = store::read_cas(reply);
         switch (cas.result) {
         case store::CasResult::Ok:
-            return respond(done_page(), approve_ ? "device: approved" : "device: denied")
+            return respond(pages::device_done_page(approve_), approve_ ? "device: approved" : "device: denied")
                 .event({.kind = approve_ ? OAUTH_EVENT_DEVICE_APPROVED : OAUTH_EVENT_DEVICE_DENIED,
                         .client = record_->client_id, .sub = session_->sub});
         case store::CasResult::Gone:
@@ -242,58 +236,10 @@ private:
         return respond(authz::unavailable_page(), "device: unexpected CAS reply");
     }
 
-    std::string form_open() const {
-        return pages::form_open(server_, request_, OAUTH_EP_DEVICE_VERIFICATION);
-    }
+    pages::DeviceVisitor visitor() const { return {server_, request_, *session_}; }
 
-    flow::Response entry_page(unsigned status, std::string_view prefill, std::string_view error) {
-        csrf::Browser browser = csrf::browser(request_, server_);
-        std::string body;
-        body += pages::alert(error);
-        body += "<p class=\"oauth-intro\">Enter the code shown on your device.</p>\n";
-        body += pages::signed_in_as(*session_);
-        body += form_open();
-        body += csrf::hidden_field(browser.secret, kEntryPurpose, entry_context()) + "\n";
-        body += "<label for=\"user_code\">Code</label>\n"
-                "<input type=\"text\" id=\"user_code\" name=\"user_code\" value=\"" +
-                html::escape(prefill) +
-                "\" autocomplete=\"off\" autocapitalize=\"characters\" spellcheck=\"false\" "
-                "placeholder=\"BCDF-GHJK\" required autofocus>\n";
-        body += "<div class=\"oauth-actions\"><button type=\"submit\" class=\"oauth-continue\">"
-                "Continue</button></div>\n</form>";
-        flow::Response r = html::page(status, "Connect a device", "device", body);
-        csrf::attach(r, browser);
-        return r;
-    }
-
-    flow::Response confirm_page(const store::Client& client) {
-        csrf::Browser browser = csrf::browser(request_, server_);
-        std::string shown = device::display_user_code(*code_);
-        std::string name = client.name.empty() ? client.id : client.name;
-        std::string body;
-        body += "<p class=\"oauth-intro\"><strong class=\"oauth-client\">" + html::escape(name) +
-                "</strong> (<code class=\"oauth-client-id\">" + html::escape(client.id) +
-                "</code>) asks for access to your account from a device.</p>\n";
-        body += "<p>Check that your device shows the code <strong class=\"oauth-user-code\">" +
-                html::escape(shown) + "</strong>.</p>\n";
-        body += pages::signed_in_as(*session_);
-        body += pages::scope_list(record_->scope);
-        body += form_open();
-        body += html::hidden_input("user_code", shown) + "\n";
-        body += csrf::hidden_field(browser.secret, kDecisionPurpose, decision_context(*code_)) + "\n";
-        body += pages::decision_buttons() + "</form>";
-        flow::Response r = html::page(200, "Connect " + name, "device", body);
-        csrf::attach(r, browser);
-        return r;
-    }
-
-    flow::Response done_page() const {
-        std::string body = approve_
-            ? "<p class=\"oauth-done\" role=\"status\">Your device is connected. You can close "
-              "this page and go back to your device.</p>"
-            : "<p class=\"oauth-done\" role=\"status\">The request was denied. Your device "
-              "will not be connected.</p>";
-        return html::page(200, approve_ ? "Device connected" : "Request denied", "device", body);
+    http::Response entry_page(unsigned status, std::string_view prefill, std::string_view error) const {
+        return pages::device_entry_page(visitor(), entry_context(), status, prefill, error);
     }
 
     http::Form form_;

@@ -12,6 +12,7 @@
 #include "oauth/clients/client_metadata.h"
 #include "oauth/endpoints/endpoints.h"
 #include "oauth/endpoints/published.h"
+#include "oauth/grants/grant.h"
 #include "oauth/scopes/known_scopes.h"
 
 namespace oauth::endpoints {
@@ -49,20 +50,6 @@ void set_array(json_t* doc, const char* member, std::span<const std::string_view
     json::set_new(doc, member, strings(values));
 }
 
-std::vector<std::string_view> grant_types(const ServerConfig& s) {
-    std::vector<std::string_view> grants;
-    if (s.has_endpoint(OAUTH_EP_AUTHORIZE) && s.has_endpoint(OAUTH_EP_TOKEN))
-        grants.push_back("authorization_code");
-    if (s.has_endpoint(OAUTH_EP_TOKEN)) {
-        grants.push_back("refresh_token");
-        grants.push_back("client_credentials");
-        grants.push_back("password");
-    }
-    if (s.has_endpoint(OAUTH_EP_DEVICE_AUTHORIZATION) && s.has_endpoint(OAUTH_EP_TOKEN))
-        grants.push_back("urn:ietf:params:oauth:grant-type:device_code");  // RFC 8628 §3.4
-    return grants;
-}
-
 // The signing key's algorithm first (it signs every ID token), then those
 // of the keys still published for verification, each once.
 std::vector<std::string_view> signing_algs(const ServerConfig& s) {
@@ -81,9 +68,8 @@ void add_registration(json_t* d, const ServerConfig& s) {
     json_t* r = json_object();
     json::set_new(d, "registration", r);
     json::set(r, "mode", s.registration.open ? "open" : "token");
-    std::vector<std::string_view> grants{"authorization_code"sv, "refresh_token"sv};
-    if (!s.registration.open) grants.push_back("client_credentials"sv);
-    set_array(r, "grant_types_supported", grants);
+    // Mode token: every registration is authenticated.
+    set_array(r, "grant_types_supported", registration::registrable_grants(!s.registration.open));
     set_array(r, "response_types_supported", std::array{"code"sv});
     set_array(r, "token_endpoint_auth_methods_supported",
               std::array{"none"sv, "client_secret_basic"sv, "client_secret_post"sv});
@@ -107,7 +93,7 @@ std::string document(const ServerConfig& s) {
 
     set_array(d, "response_types_supported", std::array{"code"sv});
     set_array(d, "response_modes_supported", std::array{"query"sv});
-    set_array(d, "grant_types_supported", grant_types(s));
+    set_array(d, "grant_types_supported", token::served_grants(s));
     // RFC 7636 §4.2: plain is refused, so only S256 is advertised.
     set_array(d, "code_challenge_methods_supported", std::array{"S256"sv});
     set_array(d, "token_endpoint_auth_methods_supported",

@@ -13,9 +13,11 @@
 //                                 pending request continues (pending.h).
 #include <optional>
 
+#include "http/errors.h"
 #include "http/form.h"
 #include "http/html.h"
-#include "oauth/browser/authorize_common.h"
+#include "oauth/browser/page_flow.h"
+#include "oauth/browser/pending.h"
 #include "oauth/browser/csrf.h"
 #include "oauth/endpoints/endpoints.h"
 #include "oauth/browser/page_parts.h"
@@ -79,7 +81,7 @@ private:
                 .event({.kind = OAUTH_EVENT_LOGIN_SUCCEEDED, .client = pending_->client_id,
                         .sub = check_->user().sub, .username = username_});
         }
-        return Step::respond(flow::internal_error(), "login: unexpected step");
+        return Step::respond(oauth::internal_error(), "login: unexpected step");
     }
 
     Step pending_read(const redisReply* reply) {
@@ -103,7 +105,7 @@ private:
             return Step::respond(authz::unavailable_page(), "redis error");
         case password::Check::Next::Limited: {
             std::string wait = std::to_string(check_->retry_after());
-            flow::Response r = form_page(429, "Too many failed sign-in attempts. Wait " + wait +
+            http::Response r = form_page(429, "Too many failed sign-in attempts. Wait " + wait +
                                                   " seconds, then try again.");
             r.header("Retry-After", wait);
             return Step::respond(std::move(r), "login: login limit reached")
@@ -114,13 +116,13 @@ private:
         case password::Check::Next::Redis:
             return Step::redis(check_->pending());
         }
-        return Step::respond(flow::internal_error(), "login: unexpected verdict");
+        return Step::respond(oauth::internal_error(), "login: unexpected verdict");
     }
 
     void offload() override { check_->run(); }
 
     Step offloaded() override {
-        if (!check_->verified()) return Step::respond(flow::internal_error(), "password check did not run");
+        if (!check_->verified()) return Step::respond(oauth::internal_error(), "password check did not run");
         if (!*check_->verified())
             return Step::respond(form_page(200, kWrong),
                                  check_->known_user() ? "login: wrong password" : "login: unknown user")
@@ -137,7 +139,7 @@ private:
     }
 
     Step busy_page() {
-        flow::Response r = html::error_page(503, "Try again",
+        http::Response r = html::error_page(503, "Try again",
                                             "The sign-in service is busy. Wait a moment, then "
                                             "go back and try again.");
         r.header("Retry-After", "1");
@@ -172,7 +174,7 @@ private:
     enum class Phase { Pending, Lookup, Release, Busy, Write };
     static constexpr std::string_view kWrong = "Wrong username or password.";
 
-    flow::Response form_page(unsigned status, std::string_view message) {
+    http::Response form_page(unsigned status, std::string_view message) {
         csrf::Browser browser = csrf::browser(request_, server_);
         std::string body;
         if (pending_->kind == Pending::Kind::Authorize)
@@ -193,7 +195,7 @@ private:
                 "autocomplete=\"current-password\" required>\n";
         body += "<div class=\"oauth-actions\"><button type=\"submit\">Sign in</button></div>\n"
                 "</form>";
-        flow::Response r = html::page(status, "Sign in", "login", body);
+        http::Response r = html::page(status, "Sign in", "login", body);
         csrf::attach(r, browser);
         return r;
     }
@@ -205,7 +207,7 @@ private:
     std::string handle_, username_;
     std::optional<Pending> pending_;
     std::optional<password::Check> check_;
-    flow::Response final_;
+    http::Response final_;
 };
 
 }  // namespace

@@ -19,7 +19,7 @@
 #include <array>
 #include <optional>
 
-#include "oauth/browser/authorize_common.h"
+#include "oauth/browser/pending.h"
 #include "oauth/tokens/bearer_access.h"
 #include "oauth/endpoints/endpoints.h"
 #include "require/challenge.h"
@@ -116,7 +116,7 @@ public:
         json::Json out(json_object());
         json::set(out.get(), "redirect_to",
                   authz::with_query(landing, {{"login_challenge", handle_}, {"login_verifier", verifier}}));
-        final_ = flow::json_response(200, json::dump(out.get()));
+        final_ = http::json_response(200, json::dump(out.get()));
         final_.header("Cache-Control", "no-store");
         written_ = true;
         return Step::redis({authz::store(store::Keys(server_.prefix), handle_, *p)});
@@ -138,7 +138,7 @@ private:
     std::string jti_, handle_;
     authz::Accepted accepted_;
     bool written_ = false;
-    flow::Response final_;
+    http::Response final_;
 };
 
 }  // namespace

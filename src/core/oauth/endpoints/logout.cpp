@@ -22,7 +22,7 @@
 
 #include "http/form.h"
 #include "http/html.h"
-#include "oauth/browser/authorize_common.h"
+#include "oauth/browser/page_flow.h"
 #include "oauth/browser/csrf.h"
 #include "oauth/endpoints/endpoints.h"
 #include "oauth/tokens/id_token.h"
@@ -114,7 +114,7 @@ private:
     // The session is gone (or there was none): clear the cookie, then back
     // to the client or the signed-out page.
     Step finish() {
-        flow::Response r =
+        http::Response r =
             redirect_uri_.empty()
                 ? html::page(200, "Signed out", "logout",
                              "<p class=\"oauth-intro\">You are signed out.</p>")
@@ -123,7 +123,7 @@ private:
         return Step::respond(std::move(r), ended_ ? "logout: signed out" : "logout: no session");
     }
 
-    flow::Response confirm_page(const sso::Session& session) {
+    http::Response confirm_page(const sso::Session& session) {
         csrf::Browser browser = csrf::browser(request_, server_);
         std::string body = pages::signed_in_as(session);
         body += "<p class=\"oauth-intro\">Sign out?</p>\n";
@@ -136,7 +136,7 @@ private:
             if (!value.empty()) body += html::hidden_input(name, value) + "\n";
         body += "<div class=\"oauth-actions\"><button type=\"submit\">Sign out</button></div>\n"
                 "</form>";
-        flow::Response r = html::page(200, "Sign out", "logout", body);
+        http::Response r = html::page(200, "Sign out", "logout", body);
         csrf::attach(r, browser);
         return r;
     }

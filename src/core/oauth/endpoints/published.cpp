@@ -4,16 +4,16 @@
 
 namespace oauth::published {
 
-std::optional<flow::Response> refuse_method(const flow::Request& request) {
+std::optional<http::Response> refuse_method(const flow::Request& request) {
     if (request.method == "GET" || request.method == "HEAD") return std::nullopt;
-    flow::Response r = error_response(Error::InvalidRequest, "method not allowed");
+    http::Response r = error_response(Error::InvalidRequest, "method not allowed");
     r.status = 405;
     r.header("Allow", "GET, HEAD");
     return r;
 }
 
-flow::Response document(std::string body) {
-    flow::Response r = flow::json_response(200, std::move(body));
+http::Response document(std::string body) {
+    http::Response r = http::json_response(200, std::move(body));
     r.header("Cache-Control", "public, max-age=300");
     return r;
 }

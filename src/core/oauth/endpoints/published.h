@@ -9,10 +9,10 @@
 namespace oauth::published {
 
 // 405 with Allow: GET, HEAD (RFC 9110 §15.5.6) unless the method is GET or HEAD.
-std::optional<flow::Response> refuse_method(const flow::Request& request);
+std::optional<http::Response> refuse_method(const flow::Request& request);
 
 // 200, application/json, Cache-Control: public, max-age=300 — short enough
 // that a key rotation or a new endpoint reaches clients within minutes.
-flow::Response document(std::string body);
+http::Response document(std::string body);
 
 }  // namespace oauth::published

@@ -54,7 +54,7 @@ constexpr std::string_view kScope = "oauth:register";
 constexpr size_t kMaxClientId = 64;
 
 // RFC 7591 §3.2: no-store on every answer (they carry secrets).
-Step answer(flow::Response r, std::string reason) {
+Step answer(http::Response r, std::string reason) {
     return Step::respond(token::no_cache(std::move(r)), "registration: " + std::move(reason));
 }
 
@@ -69,7 +69,7 @@ Step unavailable() {
 // RFC 7592 §2: a bad, missing or foreign registration access token (and an
 // unknown client, §2.1) is 401 invalid_token with a Bearer challenge.
 Step bad_registration_token(std::string_view realm, std::string reason) {
-    flow::Response r = error_response(Error::InvalidToken, "the registration access token is not valid");
+    http::Response r = error_response(Error::InvalidToken, "the registration access token is not valid");
     r.header("WWW-Authenticate", "Bearer realm=\"" + std::string(realm) + "\", error=\"invalid_token\"");
     return answer(std::move(r), std::move(reason));
 }
@@ -99,7 +99,7 @@ private:
             return begin_manage(path.substr(base.size() + 1));
         if (!base.empty() && base.back() == '/' && path.size() > base.size() && path.starts_with(base))
             return begin_manage(path.substr(base.size()));
-        flow::Response r = error_response(Error::InvalidRequest, "no such registration");
+        http::Response r = error_response(Error::InvalidRequest, "no such registration");
         r.status = 404;
         return answer(std::move(r), "unknown path");
     }
@@ -113,20 +113,20 @@ private:
         case Phase::Rewrite: return rewritten(replies[0]);
         case Phase::Delete: return deleted(replies);
         case Phase::RevokeGrants: {
-            flow::Response r;
+            http::Response r;
             r.status = 204;  // RFC 7592 §2.3
             return answer(std::move(r), "client deleted")
                 .event({.kind = OAUTH_EVENT_REGISTRATION_DELETED, .client = id_});
         }
         }
-        return Step::respond(flow::internal_error(), "registration: bad phase");
+        return Step::respond(oauth::internal_error(), "registration: bad phase");
     }
 
     // ---- RFC 7591 §3.1: registration ----
 
     Step begin_register() {
         if (request_.method != "POST") {
-            flow::Response r = error_response(Error::InvalidRequest, "use POST");
+            http::Response r = error_response(Error::InvalidRequest, "use POST");
             r.status = 405;
             r.header("Allow", "POST");
             return answer(std::move(r), "method");
@@ -141,7 +141,7 @@ private:
             authenticated_ = true;
         }
         if (request_.body_too_large) {
-            flow::Response r = error_response(Error::InvalidClientMetadata, "the request body is too large");
+            http::Response r = error_response(Error::InvalidClientMetadata, "the request body is too large");
             r.status = 413;
             return answer(std::move(r), "body too large");
         }
@@ -180,7 +180,7 @@ private:
             auto verdict = login_limit::Attempt::parse(replies[i]);
             if (!verdict) return unavailable();
             if (!verdict->allowed) {
-                flow::Response r = error_response(Error::TemporarilyUnavailable,
+                http::Response r = error_response(Error::TemporarilyUnavailable,
                                                   "too many registrations from this address, retry later");
                 r.status = 429;
                 r.header("Retry-After", std::to_string(verdict->retry_after));
@@ -217,7 +217,7 @@ private:
                 return refuse(Error::InvalidClientMetadata, "client_secret is not this client's secret");
             return rewrite();
         }
-        if (secret_hash_.empty()) return Step::respond(flow::internal_error(), "registration: no secret hash");
+        if (secret_hash_.empty()) return Step::respond(oauth::internal_error(), "registration: no secret hash");
         client_.secret_hash = secret_hash_;
         return store_new();
     }
@@ -231,14 +231,14 @@ private:
     }
 
     Step stored(flow::Replies replies) {
-        if (!store::as_string(replies[0])) return Step::respond(flow::internal_error(), "registration: id taken");
+        if (!store::as_string(replies[0])) return Step::respond(oauth::internal_error(), "registration: id taken");
         json::Json doc = information();
         json::set(doc.get(), "client_id_issued_at", client_.issued_at);
         if (!secret_.empty()) {
             json::set(doc.get(), "client_secret", secret_);
             json::set(doc.get(), "client_secret_expires_at", int64_t{0});  // RFC 7591 §3.2.1: never
         }
-        return answer(flow::json_response(201, json::dump(doc.get())), "client registered")
+        return answer(http::json_response(201, json::dump(doc.get())), "client registered")
             .event({.kind = OAUTH_EVENT_REGISTRATION_CREATED, .client = client_.id});
     }
 
@@ -276,7 +276,7 @@ private:
 
     Step begin_manage(std::string_view id) {
         if (request_.method != "GET" && request_.method != "PUT" && request_.method != "DELETE") {
-            flow::Response r = error_response(Error::InvalidRequest, "use GET, PUT or DELETE");
+            http::Response r = error_response(Error::InvalidRequest, "use GET, PUT or DELETE");
             r.status = 405;
             r.header("Allow", "GET, PUT, DELETE");
             return answer(std::move(r), "method");
@@ -290,7 +290,7 @@ private:
             return Step::respond(bearer::denial(bearer.reason, request_.realm, kScope),
                                  "registration: malformed Authorization");
         if (bearer.reason != Reason::Ok) {
-            flow::Response r = error_response(Error::InvalidToken, "a registration access token is required");
+            http::Response r = error_response(Error::InvalidToken, "a registration access token is required");
             r.header("WWW-Authenticate", "Bearer realm=\"" + request_.realm + "\"");
             return answer(std::move(r), "no registration access token");
         }
@@ -323,7 +323,7 @@ private:
         }
         if (request_.method == "PUT") {
             if (request_.body_too_large) {
-                flow::Response r = error_response(Error::InvalidClientMetadata, "the request body is too large");
+                http::Response r = error_response(Error::InvalidClientMetadata, "the request body is too large");
                 r.status = 413;
                 return answer(std::move(r), "body too large");
             }
@@ -376,7 +376,7 @@ private:
         if (cas.result != store::CasResult::Ok)
             return bad_registration_token(request_.realm, "client changed or deleted meanwhile");
         json::Json doc = information();
-        return answer(flow::json_response(200, json::dump(doc.get())),
+        return answer(http::json_response(200, json::dump(doc.get())),
                       request_.method == "PUT" ? "client updated" : "client read");
     }
 

@@ -35,7 +35,7 @@ public:
             return flow::Step::respond(std::move(*refused), "resource metadata: method not allowed");
         const flow::Resource* r = pick(server_, request_.path);
         if (!r) {
-            flow::Response resp = error_response(Error::InvalidRequest, "no protected resource here");
+            http::Response resp = error_response(Error::InvalidRequest, "no protected resource here");
             resp.status = 404;
             return flow::Step::respond(std::move(resp), "resource metadata: unknown resource");
         }

@@ -23,7 +23,7 @@ namespace {
 using flow::Step;
 
 Step revoked(std::string reason) {
-    flow::Response r;
+    http::Response r;
     r.status = 200;
     return Step::respond(token::no_cache(std::move(r)), std::move(reason));
 }

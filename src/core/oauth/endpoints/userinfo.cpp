@@ -39,13 +39,16 @@ using require::Reason;
 
 constexpr std::string_view kOpenid = "openid";
 
-// The error and a description fit for the client (the log gets the precise
-// reason_text(); a forger learns nothing about which check failed).
-std::pair<std::string_view, std::string_view> wire_error(unsigned status) {
-    switch (status) {
-    case 400: return {"invalid_request", "malformed Authorization header"};
-    case 403: return {"insufficient_scope", "the access token lacks the openid scope"};
-    default: return {"invalid_token", "the access token is invalid, expired or revoked"};
+// A description fit for the client of the challenge's error (the log gets
+// the precise reason_text(); a forger learns nothing about which check
+// failed).
+std::string_view body_description(Error error) {
+    switch (error) {
+    case Error::InvalidRequest: return "malformed Authorization header";
+    case Error::InsufficientScope: return "the access token lacks the openid scope";
+    case Error::InvalidDpopProof: return "the DPoP proof is invalid";
+    case Error::UseDpopNonce: return dpop::kResourceNonceDescription;
+    default: return "the access token is invalid, expired or revoked";
     }
 }
 
@@ -57,7 +60,7 @@ public:
     Step start() override {
         // OIDC Core §5.3: GET or POST.
         if (request_.method != "GET" && request_.method != "POST") {
-            flow::Response r = error_response(Error::InvalidRequest, "use GET or POST");
+            http::Response r = error_response(Error::InvalidRequest, "use GET or POST");
             r.status = 405;
             r.header("Allow", "GET, POST");
             return Step::respond(std::move(r), "userinfo: method not allowed");
@@ -138,7 +141,7 @@ private:
         json::set(body.get(), "sub", claims_->sub);
         json::Json released = id_token::released_claims(source.get(), claims_->scope, username);
         json::update_missing(body.get(), released.get());
-        flow::Response r = flow::json_response(200, json::dump(body.get()));
+        http::Response r = http::json_response(200, json::dump(body.get()));
         r.header("Cache-Control", "no-store");
         add_nonce(r);
         return Step::respond(std::move(r));
@@ -150,22 +153,17 @@ private:
         const std::string_view scopes[] = {kOpenid};
         require::Challenge ch = dpop_ ? require::dpop_challenge_for(reason, request_.realm, scopes)
                                       : require::challenge_for(reason, request_.realm, scopes);
-        flow::Response r;
+        http::Response r;
         if (ch.status == 503) {
             r = error_response(Error::TemporarilyUnavailable, "the session store is unavailable");
         } else if (ch.status == 500) {
-            r = flow::internal_error();
+            r = oauth::internal_error();
         } else {
             r.status = ch.status;
-            if (reason != Reason::NoToken) {
+            if (ch.error) {
                 json::Json body(json_object());
-                auto [error, description] = wire_error(ch.status);
-                if (reason == Reason::InvalidDpopProof || reason == Reason::DpopReplayed)
-                    error = "invalid_dpop_proof", description = "the DPoP proof is invalid";
-                if (reason == Reason::UseDpopNonce)
-                    error = "use_dpop_nonce", description = dpop::kResourceNonceDescription;
-                json::set(body.get(), "error", error);
-                json::set(body.get(), "error_description", description);
+                json::set(body.get(), "error", error_code(*ch.error));
+                json::set(body.get(), "error_description", body_description(*ch.error));
                 r.content_type = "application/json";
                 r.body = json::dump(body.get());
             }
@@ -181,7 +179,7 @@ private:
     }
 
     // RFC 9449 §9: oauth_dpop_nonce's DPoP-Nonce, when there is one to send.
-    void add_nonce(flow::Response& r) const {
+    void add_nonce(http::Response& r) const {
         if (!nonce_.empty()) r.header(std::string(dpop::kNonceHeader), nonce_);
     }
 

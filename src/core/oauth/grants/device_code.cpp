@@ -9,7 +9,7 @@
 #include <optional>
 
 #include "oauth/device/poll.h"
-#include "oauth/device/store.h"
+#include "oauth/device/user_code_limit.h"
 #include "oauth/grants/grant.h"
 #include "oauth/tokens/issue.h"
 #include "oauth/grants/user_tokens.h"

@@ -6,12 +6,47 @@
 
 namespace oauth::token {
 
+// RFC 6749 §4.1, §4.3, §4.4, §6; RFC 8628 §3.4: each grant in its own file.
+std::unique_ptr<Grant> make_authorization_code_grant(const GrantContext& ctx);
+std::unique_ptr<Grant> make_client_credentials_grant(const GrantContext& ctx);
+std::unique_ptr<Grant> make_password_grant(const GrantContext& ctx);
+std::unique_ptr<Grant> make_refresh_token_grant(const GrantContext& ctx);
+std::unique_ptr<Grant> make_device_code_grant(const GrantContext& ctx);
+
+namespace {
+
+constexpr GrantType kGrants[] = {
+    {store::kGrantAuthorizationCode, {}, OAUTH_EP_AUTHORIZE, make_authorization_code_grant},
+    {store::kGrantRefreshToken, {}, OAUTH_EP_TOKEN, make_refresh_token_grant},
+    {store::kGrantClientCredentials, {}, OAUTH_EP_TOKEN, make_client_credentials_grant},
+    {store::kGrantPassword, {}, OAUTH_EP_TOKEN, make_password_grant},
+    {store::kGrantDeviceCode, "device_code", OAUTH_EP_DEVICE_AUTHORIZATION, make_device_code_grant},
+};
+
+}  // namespace
+
+std::span<const GrantType> grant_types() { return kGrants; }
+
+GrantFactory find_grant(std::string_view grant_type) {
+    for (const GrantType& g : kGrants)
+        if (g.name == grant_type) return g.factory;
+    return nullptr;
+}
+
+std::vector<std::string_view> served_grants(const flow::ServerConfig& server) {
+    std::vector<std::string_view> out;
+    if (!server.has_endpoint(OAUTH_EP_TOKEN)) return out;
+    for (const GrantType& g : kGrants)
+        if (server.has_endpoint(g.starts_at)) out.push_back(g.name);
+    return out;
+}
+
 flow::Step Grant::on_redis(flow::Replies) {
-    return flow::Step::respond(no_cache(flow::internal_error()), "unexpected redis step");
+    return flow::Step::respond(no_cache(oauth::internal_error()), "unexpected redis step");
 }
 
 flow::Step Grant::on_offload() {
-    return flow::Step::respond(no_cache(flow::internal_error()), "unexpected offload step");
+    return flow::Step::respond(no_cache(oauth::internal_error()), "unexpected offload step");
 }
 
 flow::Step Grant::on_busy() {
@@ -33,13 +68,9 @@ flow::Step store_error() {
 
 std::expected<std::vector<std::string>, flow::Step> requested_scope(
     const http::Form& form, const std::vector<std::string>& allowed) {
-    const std::string* asked = form.get("scope");
-    if (!asked || asked->empty()) return allowed;
-    auto parsed = scope::parse(*asked);
-    if (!parsed) return std::unexpected(fail(Error::InvalidScope, "malformed scope"));
-    if (!scope::subset(*parsed, allowed))
-        return std::unexpected(fail(Error::InvalidScope, "scope exceeds what the client may ask for"));
-    return *parsed;
+    auto granted = scope::requested(form.value("scope"), allowed);
+    if (!granted) return std::unexpected(fail(Error::InvalidScope, scope::refusal_text(granted.error())));
+    return *granted;
 }
 
 std::expected<std::vector<std::string>, flow::Step> requested_resources(

@@ -1,18 +1,20 @@
 // Grant types of the token endpoint (RFC 6749 §4, §6; RFC 8628 §3.4). The
 // token flow (oauth/token.cpp, a ClientAuthenticatedFlow) parses the request,
 // authenticates the client, checks that the client may use the grant type,
-// then hands over to a Grant found by name in oauth/grant_table.cpp. A Grant
+// then hands over to a Grant found by name in the grant table (grant.cpp). A Grant
 // is a small state machine with the Flow protocol; its Redis steps may call
 // Lua scripts (NOSCRIPT is handled by the token flow, a store::RedisFlow).
 //
 // Adding a grant type (authorization_code, device_code):
 //   1. implement `std::unique_ptr<Grant> make_xxx_grant(const GrantContext&)`
 //      in its own file (class derived from Grant);
-//   2. add its declaration and one table row in oauth/grant_table.cpp.
+//   2. add its declaration and one row in the grant table (grant.cpp):
+//      the token endpoint, discovery and oauthctl all read that table.
 // Then mint with oauth/issue.h and answer with token::token_response().
 #pragma once
 #include <expected>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,10 +64,24 @@ protected:
 
 using GrantFactory = std::unique_ptr<Grant> (*)(const GrantContext&);
 
+// One row per supported grant type: the one list the token endpoint
+// (find_grant), discovery (grant_types_supported) and oauthctl
+// (--grant-types) read.
+struct GrantType {
+    std::string_view name;   // the grant_type value (store::kGrant*)
+    std::string_view alias;  // oauthctl's short name for a long URN, or ""
+    // Served when the server block has the token endpoint and this one too
+    // (the authorization or device endpoint that starts the grant).
+    oauth_endpoint_e starts_at;
+    GrantFactory factory;
+};
+// In the order discovery publishes them.
+std::span<const GrantType> grant_types();
+
 // The factory for a grant_type value; nullptr when unsupported.
 GrantFactory find_grant(std::string_view grant_type);
-// Every supported grant_type value (for discovery's grant_types_supported).
-std::vector<std::string_view> supported_grants();
+// The grant types a server block serves (discovery's grant_types_supported).
+std::vector<std::string_view> served_grants(const flow::ServerConfig& server);
 
 // An error answer of the token endpoint (no-store, Pragma), with a log reason.
 flow::Step fail(Error e, std::string_view description, std::string reason = {});

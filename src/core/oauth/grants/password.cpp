@@ -62,7 +62,7 @@ public:
 
     flow::Step on_offload() override {
         if (!check_->verified())
-            return flow::Step::respond(no_cache(flow::internal_error()), "password check did not run");
+            return flow::Step::respond(no_cache(oauth::internal_error()), "password check did not run");
         // RFC 6749 §5.2: invalid_grant for bad resource owner credentials.
         if (!*check_->verified()) return wrong(check_->known_user() ? "wrong password" : "unknown user");
         phase_ = Phase::Release;

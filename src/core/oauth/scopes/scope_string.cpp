@@ -46,4 +46,17 @@ bool subset(const std::vector<std::string>& requested, const std::vector<std::st
                        [&](const std::string& s) { return contains(allowed, s); });
 }
 
+std::string_view refusal_text(Refusal r) {
+    return r == Refusal::Malformed ? "malformed scope" : "scope exceeds what the client may ask for";
+}
+
+std::expected<std::vector<std::string>, Refusal> requested(std::string_view asked,
+                                                           const std::vector<std::string>& allowed) {
+    if (asked.empty()) return allowed;
+    auto parsed = parse(asked);
+    if (!parsed) return std::unexpected(Refusal::Malformed);
+    if (!subset(*parsed, allowed)) return std::unexpected(Refusal::Exceeds);
+    return *parsed;
+}
+
 }  // namespace oauth::scope

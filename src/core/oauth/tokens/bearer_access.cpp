@@ -74,7 +74,7 @@ std::expected<Access, Refusal> access_with_dpop(const flow::Request& request,
     return check(request, server, scope, true);
 }
 
-flow::Response denial(Reason r, std::string_view realm, std::string_view scope) {
+http::Response denial(Reason r, std::string_view realm, std::string_view scope) {
     const std::string_view scopes[] = {scope};
     auto ch = require::challenge_for(r, realm, scopes);
     Error e = Error::InvalidToken;
@@ -82,7 +82,7 @@ flow::Response denial(Reason r, std::string_view realm, std::string_view scope) 
     else if (ch.status == 403) e = Error::InsufficientScope;
     else if (ch.status == 503) e = Error::TemporarilyUnavailable;
     else if (ch.status == 500) e = Error::ServerError;
-    flow::Response resp = error_response(e, r == Reason::NoToken ? "a Bearer token is required"
+    http::Response resp = error_response(e, r == Reason::NoToken ? "a Bearer token is required"
                                                                  : std::string_view(require::reason_text(r)));
     resp.status = ch.status;
     if (!ch.www_authenticate.empty()) resp.header("WWW-Authenticate", ch.www_authenticate);

@@ -26,7 +26,7 @@ std::expected<require::ClaimsPtr, require::Reason> access_claims(const flow::Req
 // RFC 6750 §3 as a JSON answer: the status and challenge oauth_require would
 // give for `r` (scope announced with insufficient_scope), with an RFC 6749
 // §5.2 body.
-flow::Response denial(require::Reason r, std::string_view realm, std::string_view scope);
+http::Response denial(require::Reason r, std::string_view realm, std::string_view scope);
 // The same, accepting a DPoP-bound token in the DPoP scheme with its proof
 // (RFC 9449 §7.1, htu the issuer's origin and the request path). The
 // proof's jti is the caller's to spend (dpop/replay.h) in its Redis step.

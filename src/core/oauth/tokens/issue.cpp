@@ -180,7 +180,7 @@ json::Json Issued::response() const {
     return body;
 }
 
-flow::Response no_cache(flow::Response r) {
+http::Response no_cache(http::Response r) {
     bool has_cc = false;
     for (const auto& [name, value] : r.headers) has_cc = has_cc || name == "Cache-Control";
     if (!has_cc) r.header("Cache-Control", "no-store");
@@ -188,8 +188,8 @@ flow::Response no_cache(flow::Response r) {
     return r;
 }
 
-flow::Response token_response(const json_t* body) {
-    return no_cache(flow::json_response(200, json::dump(body)));
+http::Response token_response(const json_t* body) {
+    return no_cache(http::json_response(200, json::dump(body)));
 }
 
 flow::Step finish_issue(const Issued& issued, flow::Replies replies) {

@@ -107,13 +107,13 @@ struct RefreshToken {
 RefreshToken mint_refresh_token(std::string_view family_id, int64_t now);
 
 // 200 with the body, Cache-Control: no-store and Pragma: no-cache (RFC 6749 §5.1).
-flow::Response token_response(const json_t* body);
+http::Response token_response(const json_t* body);
 // The answer once Issued::commands replied: the token response, or 503 when
 // Redis answered an error (nothing usable was issued: the client never
 // receives the token, whatever part of it was written).
 flow::Step finish_issue(const Issued& issued, flow::Replies replies);
 
 // Adds Pragma: no-cache to any response of the token endpoints.
-flow::Response no_cache(flow::Response r);
+http::Response no_cache(http::Response r);
 
 }  // namespace oauth::token

@@ -1,4 +1,5 @@
-// What the device flow asks Redis (keys: store/keys.h, P dc: and P uc:).
+// The verification page's wrong-code limit (RFC 8628 §5.1): what it asks
+// Redis (keys: store/keys.h, P devtry:, and the P uc: lookup it rides with).
 #pragma once
 #include <cstdint>
 #include <string>

@@ -1,4 +1,4 @@
-#include "oauth/device/store.h"
+#include "oauth/device/user_code_limit.h"
 
 #include "store/cas.h"
 #include "store/reply.h"

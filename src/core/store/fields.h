@@ -1,0 +1,101 @@
+// A stored JSON record's members as one table per record: each member's
+// name, kind and place in the struct, so that the writer and the reader of
+// a record cannot drift apart (one adds a member the other forgets, or reads
+// it more leniently than the other writes it).
+//
+// Reading is strict and the same for every record that uses a table: a
+// member may be absent (the struct keeps its default; an object becomes {}),
+// but one that is there must have its kind (a string, an integer within its
+// Range, an object), or the record is malformed (bounds.h: treated as absent,
+// so every flow fails closed on it).
+#pragma once
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "json/json.h"
+#include "store/bounds.h"
+
+namespace oauth::store {
+
+template <class R>
+struct Field {
+    enum class Kind {
+        String,        // always written
+        StringIfSet,   // written only when not empty
+        Integer,       // within `range`; absent reads as 0
+        Object,        // a JSON object; written as {} when null
+    };
+    const char* name;
+    Kind kind;
+    std::string R::*text = nullptr;
+    int64_t R::*integer = nullptr;
+    json::Json R::*object = nullptr;
+    Range range{0, 0};
+};
+
+template <class R>
+constexpr Field<R> string_field(const char* name, std::string R::*m) {
+    return {name, Field<R>::Kind::String, m};
+}
+template <class R>
+constexpr Field<R> optional_string_field(const char* name, std::string R::*m) {
+    return {name, Field<R>::Kind::StringIfSet, m};
+}
+template <class R>
+constexpr Field<R> integer_field(const char* name, int64_t R::*m, Range range) {
+    return {name, Field<R>::Kind::Integer, nullptr, m, nullptr, range};
+}
+template <class R>
+constexpr Field<R> object_field(const char* name, json::Json R::*m) {
+    return {name, Field<R>::Kind::Object, nullptr, nullptr, m};
+}
+
+// Writes r's members into o, in the table's order.
+template <class R>
+void write_fields(json_t* o, const R& r, std::span<const Field<R>> fields) {
+    using K = typename Field<R>::Kind;
+    for (const Field<R>& f : fields) {
+        switch (f.kind) {
+        case K::StringIfSet:
+            if ((r.*f.text).empty()) break;
+            [[fallthrough]];
+        case K::String: json::set(o, f.name, r.*f.text); break;
+        case K::Integer: json::set(o, f.name, r.*f.integer); break;
+        case K::Object:
+            if (r.*f.object) json::set_copy(o, f.name, (r.*f.object).get());
+            else json::set_new(o, f.name, json_object());
+            break;
+        }
+    }
+}
+
+// Reads the table's members of o into r; false when one is malformed.
+template <class R>
+bool read_fields(const json_t* o, R& r, std::span<const Field<R>> fields) {
+    using K = typename Field<R>::Kind;
+    for (const Field<R>& f : fields) {
+        json_t* v = json_object_get(o, f.name);
+        switch (f.kind) {
+        case K::String:
+        case K::StringIfSet:
+            if (!v) break;
+            if (!json_is_string(v)) return false;
+            (r.*f.text).assign(json_string_value(v), json_string_length(v));
+            break;
+        case K::Integer: {
+            auto n = member_or(o, f.name, f.range, 0);
+            if (!n) return false;
+            r.*f.integer = *n;
+            break;
+        }
+        case K::Object:
+            if (v && !json_is_object(v)) return false;
+            r.*f.object = v ? json::share(v) : json::Json(json_object());
+            break;
+        }
+    }
+    return true;
+}
+
+}  // namespace oauth::store
