@@ -34,20 +34,11 @@ ISSUER="http://bench.example"  # one issuer: one token works on both
 new_key ES256
 start_redis "$RPORT"
 
-conf() {  # NAME MODULE PORT UPSTREAM_PORT: $WORK/NAME/nginx.conf
-    local dir="$WORK/$1"
-    mkdir -p "$dir"
-    { WORK=$dir MODULE=$2 nginx_conf_head; cat <<CONF
-    oauth_redis 127.0.0.1:$RPORT keepalive=4;
-    oauth_issuer $ISSUER;
-    oauth_signing_key $WORK/es256.pem kid=es;
-$(proxy_site "$3" "$4" 'proxy_set_header X-User $oauth_sub;')
-}
-CONF
-    } >"$dir/nginx.conf"
-}
-conf a "$A_MODULE" "$A_PORT" "$A_UPORT"
-conf b "$B_MODULE" "$B_PORT" "$B_UPORT"
+for inst in "a:$A_MODULE:$A_PORT:$A_UPORT" "b:$B_MODULE:$B_PORT:$B_UPORT"; do
+    IFS=: read -r name module port uport <<<"$inst"
+    site_conf -p "$WORK/$name" -m "$module" "$port" "$uport" \
+        'proxy_set_header X-User $oauth_sub;' "" "es256.pem kid=es"
+done
 start_nginx -p "$WORK/a" "$A_PORT"
 A_WORKER=$WORKER
 start_nginx -p "$WORK/b" "$B_PORT"

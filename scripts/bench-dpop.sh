@@ -34,14 +34,7 @@ ISSUER="http://127.0.0.1:$PORT"
 new_key ES256
 start_redis "$RPORT"
 
-{ nginx_conf_head; cat <<EOF
-    oauth_redis 127.0.0.1:$RPORT keepalive=4;
-    oauth_issuer $ISSUER;
-    oauth_signing_key $WORK/es256.pem kid=es;
-$(proxy_site "$PORT" "$UPORT" 'proxy_set_header X-User $oauth_sub;')
-}
-EOF
-} >"$WORK/nginx.conf"
+site_conf "$PORT" "$UPORT" 'proxy_set_header X-User $oauth_sub;' "" "es256.pem kid=es"
 
 start_nginx "$PORT"
 

@@ -150,6 +150,32 @@ CONF
     printf '        %s\n    }\n' "$more"
 }
 
+# site_conf [-p DIR] [-m MODULE] PORT UPSTREAM_PORT API MORE KEY...: the
+# nginx.conf in DIR (default $WORK) of one nginx loading MODULE (default
+# $MODULE): oauth_redis on $RPORT, oauth_issuer $ISSUER, a signing key per
+# KEY ("FILE kid=K", FILE in $WORK), and proxy_site PORT UPSTREAM_PORT API MORE
+site_conf() {
+    local dir=$WORK module=$MODULE key
+    while :; do
+        case $1 in
+            -p) dir=$2; shift 2 ;;
+            -m) module=$2; shift 2 ;;
+            *) break ;;
+        esac
+    done
+    local port=$1 uport=$2 api=$3 more=$4
+    shift 4
+    mkdir -p "$dir"
+    {
+        WORK=$dir MODULE=$module nginx_conf_head
+        echo "    oauth_redis 127.0.0.1:$RPORT keepalive=4;"
+        echo "    oauth_issuer $ISSUER;"
+        for key in "$@"; do echo "    oauth_signing_key $WORK/$key;"; done
+        proxy_site "$port" "$uport" "$api" "$more"
+        echo "}"
+    } >"$dir/nginx.conf"
+}
+
 # start_nginx [-p DIR] PORT...: nginx with DIR/nginx.conf (default $WORK;
 # on the server CPU once pinned: taskset execs nginx, so the pid is the
 # master's), waits for each port. NGINX_PID: the master; WORKER: its worker.

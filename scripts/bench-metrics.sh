@@ -30,22 +30,10 @@ ISSUER="http://bench.example"
 new_key ES256
 start_redis "$RPORT"
 
-# conf NAME PORT UPSTREAM_PORT EXTRA: $WORK/NAME/nginx.conf; each instance
-# has its own `return 200` upstream, served by its own worker
-conf() {
-    local dir="$WORK/$1"
-    mkdir -p "$dir"
-    { WORK=$dir nginx_conf_head; cat <<EOF
-    oauth_redis 127.0.0.1:$RPORT keepalive=4;
-    oauth_issuer $ISSUER;
-    oauth_signing_key $WORK/es256.pem kid=es;
-$(proxy_site "$2" "$3" "" "$4")
-}
-EOF
-    } >"$dir/nginx.conf"
-}
-conf off "$OFF_PORT" "$OFF_UPORT" ""
-conf on "$ON_PORT" "$ON_UPORT" "location = /metrics { oauth_metrics; }"
+# each instance has its own `return 200` upstream, served by its own worker
+site_conf -p "$WORK/off" "$OFF_PORT" "$OFF_UPORT" "" "" "es256.pem kid=es"
+site_conf -p "$WORK/on" "$ON_PORT" "$ON_UPORT" "" "location = /metrics { oauth_metrics; }" \
+    "es256.pem kid=es"
 
 start_nginx -p "$WORK/off" "$OFF_PORT"
 OFF_WORKER=$WORKER

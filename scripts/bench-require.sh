@@ -30,15 +30,8 @@ new_key RS256
 new_key ES256
 start_redis "$RPORT"
 
-{ nginx_conf_head; cat <<EOF
-    oauth_redis 127.0.0.1:$RPORT keepalive=4;
-    oauth_issuer $ISSUER;
-    oauth_signing_key $WORK/rs256.pem kid=rs;
-    oauth_signing_key $WORK/es256.pem kid=es;
-$(proxy_site "$PORT" "$UPORT" 'proxy_set_header X-User $oauth_sub;')
-}
-EOF
-} >"$WORK/nginx.conf"
+site_conf "$PORT" "$UPORT" 'proxy_set_header X-User $oauth_sub;' "" \
+    "rs256.pem kid=rs" "es256.pem kid=es"
 
 start_nginx "$PORT"
 

@@ -86,11 +86,23 @@ TEST(ClientAuth, UnknownClientIs401WithBasicChallenge) {
     ASSERT_EQ(d.step.kind, Step::Kind::Redis);
     EXPECT_EQ(d.command(), (oauth::flow::Command{"GET", "p:client:ghost"}));
     d.reply(nil());
+    // the same KDF as a known client's wrong secret, so timing does not tell
+    // which client ids exist
+    ASSERT_EQ(d.step.kind, Step::Kind::Offload);
+    d.offload();
     ASSERT_EQ(d.step.kind, Step::Kind::Respond);
     EXPECT_EQ(d.step.response.status, 401u);
     EXPECT_EQ(error_of(d), "invalid_client");
     EXPECT_EQ(d.header("WWW-Authenticate"), "Basic realm=\"oauth\"");
     expect_no_cache(d);
+}
+
+TEST(ClientAuth, UnknownClientWithoutSecretFailsAtOnce) {
+    Driver d(token_flow(post("grant_type=client_credentials&client_id=ghost")));
+    d.reply(nil());
+    ASSERT_EQ(d.step.kind, Step::Kind::Respond);  // nothing to verify
+    EXPECT_EQ(d.step.response.status, 401u);
+    EXPECT_EQ(error_of(d), "invalid_client");
 }
 
 TEST(ClientAuth, WrongSecretRunsOffloadThenFails) {

@@ -56,6 +56,13 @@ struct Fixture : token_test::GrantTest {
         c.iat = kNow - 5;
         return c;
     }
+    // The same code issued without PKCE (no code_challenge).
+    authz::CodeRecord record_without_pkce() const {
+        authz::CodeRecord c = record();
+        c.code_challenge.clear();
+        c.code_challenge_method.clear();
+        return c;
+    }
 
     std::unique_ptr<Grant> grant() { return make_grant(make_authorization_code_grant); }
 
@@ -194,22 +201,16 @@ TEST_F(Fixture, PkceMissingVerifier) {
 
 TEST_F(Fixture, PkceVerifierWithoutChallenge) {
     client.is_public = false;  // only confidential clients get codes without PKCE
-    auto c = record();
-    c.code_challenge.clear();
-    c.code_challenge_method.clear();
     auto g = grant();
-    flow::Step s = exchange(*g, consumed(c));
+    flow::Step s = exchange(*g, consumed(record_without_pkce()));
     EXPECT_EQ(error_of(s), "invalid_grant");
     EXPECT_NE(s.log_reason.find("without code_challenge"), std::string::npos);
 }
 
 TEST_F(Fixture, PublicClientCodeWithoutPkceIsRefused) {
     form.params.erase("code_verifier");
-    auto c = record();
-    c.code_challenge.clear();
-    c.code_challenge_method.clear();
     auto g = grant();
-    flow::Step s = exchange(*g, consumed(c));
+    flow::Step s = exchange(*g, consumed(record_without_pkce()));
     EXPECT_EQ(error_of(s), "invalid_grant");
 }
 

@@ -377,22 +377,28 @@ protected:
         auto k = jose::Key::load_file(pem_path, "k1");
         return "Bearer " + sign(**k, claims.get());
     }
-    // One request: check, and when Redis is asked, the EXISTS answers `alive`.
-    oauth_require_result_t request(const std::string& header, int64_t now, int alive = 1,
-                                   bool* asked = nullptr) {
+    // The check of a request with this Authorization header and the cache.
+    oauth_require_t* check(const std::string& header, int64_t now, oauth_require_result_t* res) {
         oauth_str_t h{header.data(), header.size()};
         oauth_require_request_t req{};
         req.authorization = &h;
         req.session_cache = sc;
+        return oauth_require_check_request(server, rule, &req, now, res);
+    }
+    // The EXISTS of a check answered `alive`.
+    static void exists(oauth_require_t* handle, int alive, oauth_require_result_t* res) {
+        redisReply one{};
+        one.type = REDIS_REPLY_INTEGER;
+        one.integer = alive;
+        resume_one(handle, &one, res);
+    }
+    // One request: check, and when Redis is asked, the EXISTS answers `alive`.
+    oauth_require_result_t request(const std::string& header, int64_t now, int alive = 1,
+                                   bool* asked = nullptr) {
         oauth_require_result_t res;
-        oauth_require_t* handle = oauth_require_check_request(server, rule, &req, now, &res);
+        oauth_require_t* handle = check(header, now, &res);
         if (asked) *asked = res.verdict == OAUTH_REQUIRE_REDIS;
-        if (res.verdict == OAUTH_REQUIRE_REDIS) {
-            redisReply one{};
-            one.type = REDIS_REPLY_INTEGER;
-            one.integer = alive;
-            resume_one(handle, &one, &res);
-        }
+        if (res.verdict == OAUTH_REQUIRE_REDIS) exists(handle, alive, &res);
         oauth_require_free(handle);
         return res;
     }
@@ -464,22 +470,14 @@ TEST_F(RequireWithSessionCache, ExpiredIsRefusedEvenWhenRemembered) {
 
 TEST_F(RequireWithSessionCache, InvalidatedWhileInFlight) {
     ready();
-    std::string t = token(good_claims());
-    oauth_str_t h{t.data(), t.size()};
-    oauth_require_request_t req{};
-    req.authorization = &h;
-    req.session_cache = sc;
     oauth_require_result_t res;
-    oauth_require_t* handle = oauth_require_check_request(server, rule, &req, kNow, &res);
+    oauth_require_t* handle = check(token(good_claims()), kNow, &res);
     ASSERT_EQ(res.verdict, OAUTH_REQUIRE_REDIS);
     EXPECT_EQ(res.session_cache, 2);
     // the revocation's invalidation overtakes the EXISTS's "alive"
     oauth_session_cache_step_t s;
     oauth_session_cache_link_reply(sc, r.parse(message({"px:at:jti-0001"})), &s);
-    redisReply one{};
-    one.type = REDIS_REPLY_INTEGER;
-    one.integer = 1;
-    resume_one(handle, &one, &res);
+    exists(handle, 1, &res);
     EXPECT_EQ(res.verdict, OAUTH_REQUIRE_ALLOW);  // this request was fine
     oauth_require_free(handle);
     EXPECT_EQ(oauth_session_cache_size(sc), 0u);  // but nothing is remembered

@@ -10,8 +10,10 @@
 // so every flow fails closed on it).
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "json/json.h"
 #include "store/bounds.h"
@@ -24,6 +26,7 @@ struct Field {
         String,        // always written
         StringIfSet,   // written only when not empty
         Integer,       // within `range`; absent reads as 0
+        RequiredInteger,  // within `range`, and must be there
         Object,        // a JSON object; written as {} when null
     };
     const char* name;
@@ -47,6 +50,10 @@ constexpr Field<R> integer_field(const char* name, int64_t R::*m, Range range) {
     return {name, Field<R>::Kind::Integer, nullptr, m, nullptr, range};
 }
 template <class R>
+constexpr Field<R> required_integer_field(const char* name, int64_t R::*m, Range range) {
+    return {name, Field<R>::Kind::RequiredInteger, nullptr, m, nullptr, range};
+}
+template <class R>
 constexpr Field<R> object_field(const char* name, json::Json R::*m) {
     return {name, Field<R>::Kind::Object, nullptr, nullptr, m};
 }
@@ -61,7 +68,8 @@ void write_fields(json_t* o, const R& r, std::span<const Field<R>> fields) {
             if ((r.*f.text).empty()) break;
             [[fallthrough]];
         case K::String: json::set(o, f.name, r.*f.text); break;
-        case K::Integer: json::set(o, f.name, r.*f.integer); break;
+        case K::Integer:
+        case K::RequiredInteger: json::set(o, f.name, r.*f.integer); break;
         case K::Object:
             if (r.*f.object) json::set_copy(o, f.name, (r.*f.object).get());
             else json::set_new(o, f.name, json_object());
@@ -83,6 +91,9 @@ bool read_fields(const json_t* o, R& r, std::span<const Field<R>> fields) {
             if (!json_is_string(v)) return false;
             (r.*f.text).assign(json_string_value(v), json_string_length(v));
             break;
+        case K::RequiredInteger:
+            if (!v) return false;
+            [[fallthrough]];
         case K::Integer: {
             auto n = member_or(o, f.name, f.range, 0);
             if (!n) return false;
@@ -96,6 +107,24 @@ bool read_fields(const json_t* o, R& r, std::span<const Field<R>> fields) {
         }
     }
     return true;
+}
+
+// A record's JSON text, written from its table.
+template <class R>
+std::string serialize_fields(const R& r, std::span<const Field<R>> fields) {
+    json::Json o(json_object());
+    write_fields(o.get(), r, fields);
+    return json::dump(o.get());
+}
+
+// A record read from its JSON text by its table (claims nest: depth 32);
+// nullopt when the text is not an object or a member is malformed.
+template <class R>
+std::optional<R> parse_fields(std::string_view text, std::span<const Field<R>> fields) {
+    json::Json o = json::parse_object(text, 32);
+    R r;
+    if (!o || !read_fields(o.get(), r, fields)) return std::nullopt;
+    return r;
 }
 
 }  // namespace oauth::store

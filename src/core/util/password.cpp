@@ -83,4 +83,14 @@ bool verify_secret(std::string_view secret, std::string_view encoded) {
     return constant_time_equal(*dk, *expected);
 }
 
+const std::string& unmatchable_hash(ScryptCost cost) {
+    if (cost.ln == kClientSecretCost.ln && cost.r == kClientSecretCost.r &&
+        cost.p == kClientSecretCost.p) {
+        static const std::string client_secret = hash_secret(random_bytes(32), kClientSecretCost);
+        return client_secret;
+    }
+    static const std::string password = hash_secret(random_bytes(32), kPasswordCost);
+    return password;
+}
+
 }  // namespace oauth::util

@@ -32,4 +32,11 @@ std::string hash_secret(std::string_view secret, ScryptCost cost = kPasswordCost
 // allocate gigabytes).
 bool verify_secret(std::string_view secret, std::string_view encoded);
 
+// What an unknown account (a user, a client) is verified against, so that
+// it costs the same KDF as a known one: the hash, at that cost, of a random
+// secret that is forgotten at once, so it matches nothing anyone can send.
+// kPasswordCost or kClientSecretCost; made on first use (on the thread that
+// verifies).
+const std::string& unmatchable_hash(ScryptCost cost);
+
 }  // namespace oauth::util

@@ -31,17 +31,11 @@ const F kCodeFields[] = {
 }  // namespace
 
 std::string serialize(const CodeRecord& c) {
-    json::Json o(json_object());
-    store::write_fields<CodeRecord>(o.get(), c, kCodeFields);
-    return json::dump(o.get());
+    return store::serialize_fields<CodeRecord>(c, kCodeFields);
 }
 
 std::optional<CodeRecord> parse_code(std::string_view text) {
-    json::Json o = json::parse_object(text, 32);
-    if (!o) return std::nullopt;
-    CodeRecord c;
-    if (!store::read_fields<CodeRecord>(o.get(), c, kCodeFields)) return std::nullopt;
-    return c;
+    return store::parse_fields<CodeRecord>(text, kCodeFields);
 }
 
 MintedCode mint_code(const flow::ServerConfig& server, const CodeRecord& record) {

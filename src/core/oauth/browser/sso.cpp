@@ -5,6 +5,7 @@
 #include "oauth/browser/csrf.h"
 #include "oauth/browser/pending.h"
 #include "store/bounds.h"
+#include "store/fields.h"
 #include "store/reply.h"
 #include "util/crypto.h"
 #include "util/encoding.h"
@@ -36,29 +37,28 @@ std::string clean_user_code(std::string_view code) {
 
 }  // namespace
 
+namespace {
+
+// The session record's one table (store/fields.h), in the order it is
+// written; sub (not empty) and auth_time must be there.
+using F = store::Field<Session>;
+const F kSessionFields[] = {
+    store::string_field("sub", &Session::sub),
+    store::string_field("username", &Session::username),
+    store::required_integer_field("auth_time", &Session::auth_time, store::kInstant),
+    store::object_field("claims", &Session::claims),
+};
+
+}  // namespace
+
 std::string serialize(const Session& s) {
-    json::Json o(json_object());
-    json::set(o.get(), "sub", s.sub);
-    json::set(o.get(), "username", s.username);
-    json::set(o.get(), "auth_time", s.auth_time);
-    if (s.claims) json::set_copy(o.get(), "claims", s.claims.get());
-    else json::set_new(o.get(), "claims", json_object());
-    return json::dump(o.get());
+    return store::serialize_fields<Session>(s, kSessionFields);
 }
 
 std::optional<Session> parse(std::string_view text, std::string_view sid) {
-    json::Json o = json::parse_object(text, 32);
-    if (!o) return std::nullopt;
-    auto sub = json::get_string(o.get(), "sub");
-    auto auth_time = store::member(o.get(), "auth_time", store::kInstant);
-    if (!sub || sub->empty() || !auth_time) return std::nullopt;
-    Session s;
-    s.sid = std::string(sid);
-    s.sub = std::string(*sub);
-    s.username = std::string(json::get_string(o.get(), "username").value_or(""));
-    s.auth_time = *auth_time;
-    json_t* claims = json_object_get(o.get(), "claims");
-    s.claims = json_is_object(claims) ? json::share(claims) : json::Json(json_object());
+    auto s = store::parse_fields<Session>(text, kSessionFields);
+    if (!s || s->sub.empty()) return std::nullopt;
+    s->sid = std::string(sid);
     return s;
 }
 

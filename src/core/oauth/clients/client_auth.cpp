@@ -146,7 +146,14 @@ Outcome ClientAuth::on_reply(const redisReply* reply) {
         return Outcome::Failed;
     }
     auto text = store::as_string(reply);
-    if (!text) return fail("unknown client");
+    if (!text) {
+        // An unknown client costs what a known one with a wrong secret
+        // costs (the KDF, on the pool), so that timing does not tell which
+        // client ids exist; without a secret there is nothing to verify.
+        if (presented_.method == Method::None) return fail("unknown client");
+        unknown_ = true;
+        return Outcome::Offload;
+    }
     client_ = parse_client_cached(*text);
     if (!client_) return fail("unreadable client record");
     if (client_->is_public) {
@@ -161,10 +168,16 @@ Outcome ClientAuth::on_reply(const redisReply* reply) {
 }
 
 void ClientAuth::offload() {
+    if (unknown_) {
+        util::verify_secret(presented_.secret, util::unmatchable_hash(util::kClientSecretCost));
+        verified_ = false;
+        return;
+    }
     verified_ = client_ && util::verify_secret(presented_.secret, client_->secret_hash);
 }
 
 Outcome ClientAuth::on_offload() {
+    if (unknown_) return fail("unknown client");
     if (!verified_) return fail("secret verification did not run");
     if (!*verified_) return fail("wrong client secret");
     secret_cache_add(client_->id, presented_.secret, client_->secret_hash);

@@ -122,21 +122,13 @@ std::string document(const ServerConfig& s) {
     return json::dump(d);
 }
 
-class DiscoveryFlow final : public Flow {
-public:
-    using Flow::Flow;
-
-    flow::Step start() override {
-        if (auto refused = published::refuse_method(request_))
-            return flow::Step::respond(std::move(*refused), "discovery: method not allowed");
-        return flow::Step::respond(published::document(document(server_)));
-    }
-};
-
 }  // namespace
 
 std::unique_ptr<Flow> make_discovery(const ServerConfig& server, Request request) {
-    return std::make_unique<DiscoveryFlow>(server, std::move(request));
+    return published::document_flow(server, std::move(request), "discovery",
+                                    [](const ServerConfig& s, const Request&) -> published::Answer {
+                                        return document(s);
+                                    });
 }
 
 }  // namespace oauth::endpoints

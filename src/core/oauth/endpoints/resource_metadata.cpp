@@ -26,42 +26,35 @@ const flow::Resource* pick(const ServerConfig& server, std::string_view path) {
     return nullptr;
 }
 
-class ResourceMetadataFlow final : public Flow {
-public:
-    using Flow::Flow;
-
-    flow::Step start() override {
-        if (auto refused = published::refuse_method(request_))
-            return flow::Step::respond(std::move(*refused), "resource metadata: method not allowed");
-        const flow::Resource* r = pick(server_, request_.path);
-        if (!r) {
-            http::Response resp = error_response(Error::InvalidRequest, "no protected resource here");
-            resp.status = 404;
-            return flow::Step::respond(std::move(resp), "resource metadata: unknown resource");
-        }
-        json::Json doc(json_object());
-        json::set(doc.get(), "resource", r->uri);
-        json_t* servers = json_array();
-        json::append(servers, server_.issuer);
-        json::set_new(doc.get(), "authorization_servers", servers);
-        if (!r->scopes.empty()) {
-            json_t* scopes = json_array();
-            for (const auto& s : r->scopes) json::append(scopes, s);
-            json::set_new(doc.get(), "scopes_supported", scopes);
-        }
-        json_t* methods = json_array();
-        json::append(methods, "header");  // RFC 6750 §2.1 only
-        json::set_new(doc.get(), "bearer_methods_supported", methods);
-        if (server_.has_endpoint(OAUTH_EP_JWKS))
-            json::set(doc.get(), "jwks_uri", server_.endpoint_url(OAUTH_EP_JWKS));
-        return flow::Step::respond(published::document(json::dump(doc.get())));
+published::Answer metadata(const ServerConfig& server, const Request& request) {
+    const flow::Resource* r = pick(server, request.path);
+    if (!r) {
+        http::Response resp = error_response(Error::InvalidRequest, "no protected resource here");
+        resp.status = 404;
+        return published::Refusal{std::move(resp), "resource metadata: unknown resource"};
     }
-};
+    json::Json doc(json_object());
+    json::set(doc.get(), "resource", r->uri);
+    json_t* servers = json_array();
+    json::append(servers, server.issuer);
+    json::set_new(doc.get(), "authorization_servers", servers);
+    if (!r->scopes.empty()) {
+        json_t* scopes = json_array();
+        for (const auto& s : r->scopes) json::append(scopes, s);
+        json::set_new(doc.get(), "scopes_supported", scopes);
+    }
+    json_t* methods = json_array();
+    json::append(methods, "header");  // RFC 6750 §2.1 only
+    json::set_new(doc.get(), "bearer_methods_supported", methods);
+    if (server.has_endpoint(OAUTH_EP_JWKS))
+        json::set(doc.get(), "jwks_uri", server.endpoint_url(OAUTH_EP_JWKS));
+    return json::dump(doc.get());
+}
 
 }  // namespace
 
 std::unique_ptr<Flow> make_resource_metadata(const ServerConfig& server, Request request) {
-    return std::make_unique<ResourceMetadataFlow>(server, std::move(request));
+    return published::document_flow(server, std::move(request), "resource metadata", metadata);
 }
 
 }  // namespace oauth::endpoints

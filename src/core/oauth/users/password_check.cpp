@@ -6,17 +6,6 @@
 
 namespace oauth::password {
 
-namespace {
-
-// Verified against when the user does not exist; its secret is random and
-// forgotten, so it matches nothing anyone can send.
-const std::string& dummy_hash() {
-    static const std::string h = util::hash_secret(util::random_bytes(32), util::kPasswordCost);
-    return h;
-}
-
-}  // namespace
-
 Check::Check(const flow::ServerConfig& server, const store::Keys& keys, std::string username,
              std::string password, std::string_view client_address)
     : username_(std::move(username)),
@@ -75,7 +64,7 @@ Check::Next Check::looked_up(flow::Replies replies) {
 }
 
 void Check::run() {
-    bool ok = util::verify_secret(password_, user_ ? user_->password_hash : dummy_hash());
+    bool ok = util::verify_secret(password_, user_ ? user_->password_hash : util::unmatchable_hash(util::kPasswordCost));
     verified_ = ok && user_.has_value();
 }
 
