@@ -44,50 +44,17 @@ A_WORKER=$WORKER
 start_nginx -p "$WORK/b" "$B_PORT"
 B_WORKER=$WORKER
 
-read -r JTI TOKEN < <(mint_token "$WORK/es256.pem" es ES256 "$ISSUER")
-store_session "$JTI" "$RPORT"
-for port in "$A_PORT" "$B_PORT"; do
-    expect_200 -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$port/api/x"
-done
+site_token "$A_PORT" "$B_PORT"
 
 echo "A: $A_MODULE"
 echo "B: $B_MODULE"
 echo "two nginx (1 worker each) and Redis on CPU $SERVER_CPU, wrk -t1 -c$CONNS on" \
      "CPU $CLIENT_CPU, $ROUNDS rounds of ${SECONDS_RUN}s"
-for port in "$A_PORT" "$B_PORT"; do
-    bearer_run warm 2 "http://127.0.0.1:$port/api/x" "$TOKEN" >/dev/null
-done
-: >"$WORK/results.txt"
-for round in $(seq "$ROUNDS"); do
-    for inst in "a:$A_PORT:$A_WORKER" "b:$B_PORT:$B_WORKER"; do
-        IFS=: read -r name port WORKER <<<"$inst"
-        measure "$round" "$name-plain" bearer_run "$name-plain" "$SECONDS_RUN" \
-            "http://127.0.0.1:$port/plain/x"
-        measure "$round" "$name-api" bearer_run "$name-api" "$SECONDS_RUN" \
-            "http://127.0.0.1:$port/api/x" "$TOKEN"
-    done
-done
+instance_rounds "$TOKEN" "A:$A_PORT:$A_WORKER" "B:$B_PORT:$B_WORKER"
 
 bench_py "$WORK/results.txt" "$HZ" <<'PY'
 import sys
-from bench_rounds import bad, load, med, runs
-rounds = load(sys.argv[1], sys.argv[2])
-print(f"\n{'':<4} {'plain req/s':>11} {'protected':>10} {'ratio':>6} {'us CPU/req':>11}"
-      f" {'+us over plain':>15} {'non-2xx':>8}")
-ratio = {}
-for inst in ("a", "b"):
-    ratio[inst] = [r[inst + "-api"].rps / r[inst + "-plain"].rps for r in rounds.values()]
-    extra = med(r[inst + "-api"].worker_us - r[inst + "-plain"].worker_us for r in rounds.values())
-    print(f"{inst.upper():<4} {med(x.rps for x in runs(rounds, inst + '-plain')):>11.0f}"
-          f" {med(x.rps for x in runs(rounds, inst + '-api')):>10.0f}"
-          f" {med(ratio[inst]):>6.3f}"
-          f" {med(x.worker_us for x in runs(rounds, inst + '-api')):>11.1f}"
-          f" {extra:>15.1f} {bad(rounds, inst + '-api'):>8}")
-paired = [b / a for a, b in zip(ratio["a"], ratio["b"])]
-print(f"B/A of protected/plain, median of {len(paired)} paired rounds: {med(paired):.3f}"
-      f" (rounds: {', '.join(f'{p:.3f}' for p in paired)})")
-print("(ratio: protected req/s over plain req/s of the same instance and round; us CPU/req:"
-      " the worker's user+system time per protected request; +us over plain: median"
-      " per-round difference of the worker's CPU per request, protected minus plain)")
+from bench_rounds import instances_report, load
+instances_report(load(sys.argv[1], sys.argv[2]), [("A", "A"), ("B", "B")], "A", "B")
 PY
 fatal_log_check "$WORK/a/logs/error.log" "$WORK/b/logs/error.log"

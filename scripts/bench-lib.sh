@@ -287,24 +287,60 @@ measure() {
         "$(wrk_requests "$name")${MEASURE_COUNTER:+ $((c1 - c0))}" >>"$WORK/results.txt"
 }
 
-# interleaved_rounds PORT NAME:PATH[:TOKEN]...: a 2 s warm-up of each
-# location, then $ROUNDS rounds of a measured $SECONDS_RUN s bearer_run of
-# each in turn, so that a noisy neighbour hits every location alike; the rows
-# in a fresh $WORK/results.txt
-interleaved_rounds() {
-    local port=$1 loc name path tok round
-    shift
-    for loc in "$@"; do
-        IFS=: read -r name path tok <<<"$loc"
+# rounds_of NAME:PORT:PATH:TOKEN:WORKER...: a 2 s warm-up of each entry (a
+# location of an nginx, TOKEN empty for none), then $ROUNDS rounds of a
+# measured $SECONDS_RUN s bearer_run of each in turn, the CPU of that entry's
+# WORKER, so that a noisy neighbour hits every entry alike; the rows in a
+# fresh $WORK/results.txt
+rounds_of() {
+    local entry name port path tok round
+    for entry in "$@"; do
+        IFS=: read -r name port path tok _ <<<"$entry"
         bearer_run warm 2 "http://127.0.0.1:$port$path" "$tok" >/dev/null
     done
     : >"$WORK/results.txt"
     for round in $(seq "$ROUNDS"); do
-        for loc in "$@"; do
-            IFS=: read -r name path tok <<<"$loc"
+        for entry in "$@"; do
+            IFS=: read -r name port path tok WORKER <<<"$entry"
             measure "$round" "$name" bearer_run "$name" "$SECONDS_RUN" \
                 "http://127.0.0.1:$port$path" "$tok"
         done
+    done
+}
+
+# interleaved_rounds PORT NAME:PATH[:TOKEN]...: rounds_of the locations of
+# the nginx on PORT (its worker $WORKER)
+interleaved_rounds() {
+    local port=$1 loc name path tok entries=()
+    shift
+    for loc in "$@"; do
+        IFS=: read -r name path tok <<<"$loc"
+        entries+=("$name:$port:$path:$tok:$WORKER")
+    done
+    rounds_of "${entries[@]}"
+}
+
+# instance_rounds TOKEN NAME:PORT:WORKER...: rounds_of the /plain/x and
+# /api/x (with the token) of nginx instances serving one site (proxy_site):
+# rows NAME-plain and NAME-api, summed up by bench_rounds.instances_report
+instance_rounds() {
+    local token=$1 inst name port worker entries=()
+    shift
+    for inst in "$@"; do
+        IFS=: read -r name port worker <<<"$inst"
+        entries+=("$name-plain:$port:/plain/x::$worker" "$name-api:$port:/api/x:$token:$worker")
+    done
+    rounds_of "${entries[@]}"
+}
+
+# site_token PORT...: TOKEN, an ES256 token (es256.pem kid=es, $ISSUER) with
+# its session in Redis ($RPORT); exits unless /api/x of each port takes it
+site_token() {
+    local port jti
+    read -r jti TOKEN < <(mint_token "$WORK/es256.pem" es ES256 "$ISSUER")
+    store_session "$jti" "$RPORT"
+    for port in "$@"; do
+        expect_200 -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$port/api/x"
     done
 }
 

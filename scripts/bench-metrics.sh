@@ -40,34 +40,12 @@ OFF_WORKER=$WORKER
 start_nginx -p "$WORK/on" "$ON_PORT"
 ON_WORKER=$WORKER
 
-read -r JTI TOKEN < <(mint_token "$WORK/es256.pem" es ES256 "$ISSUER")
-store_session "$JTI" "$RPORT"
-
-for port in "$OFF_PORT" "$ON_PORT"; do
-    for path in /plain/x /api/x; do
-        expect_200 -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$port$path"
-    done
-done
-
-run() {  # run NAME PORT PATH -> "rps p99_ms non2xx"
-    wrk_run "$1" "$SECONDS_RUN" "http://127.0.0.1:$2$3" -H "Authorization: Bearer $TOKEN"
-}
+site_token "$OFF_PORT" "$ON_PORT"
 
 echo "oauth_metrics benchmark: two nginx (1 worker each, CPU 0), with and" \
      "without an oauth_metrics location; wrk -t1 -c$CONNS on CPU 1;" \
      "$ROUNDS rounds of ${SECONDS_RUN}s"
-run warm "$OFF_PORT" /api/x >/dev/null
-run warm "$ON_PORT" /api/x >/dev/null
-: >"$WORK/results.txt"
-for round in $(seq "$ROUNDS"); do
-    for pair in "off:$OFF_PORT:$OFF_WORKER" "on:$ON_PORT:$ON_WORKER"; do
-        IFS=: read -r name port WORKER <<<"$pair"
-        for loc in plain:/plain/x api:/api/x; do
-            IFS=: read -r lname path <<<"$loc"
-            measure "$round" "$name-$lname" run "$name-$lname" "$port" "$path"
-        done
-    done
-done
+instance_rounds "$TOKEN" "off:$OFF_PORT:$OFF_WORKER" "on:$ON_PORT:$ON_WORKER"
 
 echo "oauth_require_total{result=\"ok\"} of the instance with metrics:" \
      "$(curl -s "http://127.0.0.1:$ON_PORT/metrics" |
@@ -75,20 +53,8 @@ echo "oauth_require_total{result=\"ok\"} of the instance with metrics:" \
 
 bench_py "$WORK/results.txt" "$HZ" <<'EOF'
 import sys
-from bench_rounds import load, med, runs
-rounds = load(sys.argv[1], sys.argv[2])
-print(f"\n{'instance':<24} {'plain req/s':>11} {'protected':>10} {'ratio':>6} {'us CPU/req':>11}")
-ratios = {}
-for inst, label in (("off", "without oauth_metrics"), ("on", "with oauth_metrics")):
-    ratios[inst] = [r[inst + "-api"].rps / r[inst + "-plain"].rps for r in rounds.values()]
-    print(f"{label:<24} {med(x.rps for x in runs(rounds, inst + '-plain')):>11.0f}"
-          f" {med(x.rps for x in runs(rounds, inst + '-api')):>10.0f}"
-          f" {med(ratios[inst]):>6.3f}"
-          f" {med(x.worker_us for x in runs(rounds, inst + '-api')):>11.1f}")
-paired = [a / b for a, b in zip(ratios["on"], ratios["off"])]
-print(f"paired (with / without) protected/plain ratio: median {med(paired):.3f}"
-      f" (rounds: {', '.join(f'{p:.3f}' for p in paired)})")
-print("(ratio: protected req/s over plain req/s of the same instance and round;"
-      " us CPU/req: the worker's user+system time per protected request)")
+from bench_rounds import instances_report, load
+instances_report(load(sys.argv[1], sys.argv[2]),
+                 [("off", "without oauth_metrics"), ("on", "with oauth_metrics")], "off", "on")
 EOF
 fatal_log_check "$WORK/off/logs/error.log" "$WORK/on/logs/error.log"

@@ -54,3 +54,30 @@ def cpu_total(rounds, name, which="worker"):
 
 def bad(rounds, name):
     return sum(r.bad for r in runs(rounds, name))
+
+
+def instances_report(rounds, instances, base, other):
+    """The report of two instances of one site (bench-lib's
+    instance_rounds: rows NAME-plain and NAME-api): per instance (name,
+    label) its plain and protected req/s, their ratio, the worker's CPU per
+    protected request and its excess over plain; then the median over rounds
+    of other's protected/plain over base's (paired)."""
+    print(f"\n{'instance':<24} {'plain req/s':>11} {'protected':>10} {'ratio':>6}"
+          f" {'us CPU/req':>11} {'+us over plain':>15} {'non-2xx':>8}")
+    ratio = {}
+    for name, label in instances:
+        ratio[name] = [r[name + "-api"].rps / r[name + "-plain"].rps for r in rounds.values()]
+        extra = med(r[name + "-api"].worker_us - r[name + "-plain"].worker_us
+                    for r in rounds.values())
+        print(f"{label:<24} {med(x.rps for x in runs(rounds, name + '-plain')):>11.0f}"
+              f" {med(x.rps for x in runs(rounds, name + '-api')):>10.0f}"
+              f" {med(ratio[name]):>6.3f}"
+              f" {med(x.worker_us for x in runs(rounds, name + '-api')):>11.1f}"
+              f" {extra:>15.1f} {bad(rounds, name + '-api'):>8}")
+    pairs = [o / b for b, o in zip(ratio[base], ratio[other])]
+    print(f"{other} / {base} of protected/plain, median of {len(pairs)} paired rounds:"
+          f" {med(pairs):.3f} (rounds: {', '.join(f'{p:.3f}' for p in pairs)})")
+    print("(ratio: protected req/s over plain req/s of the same instance and round;"
+          " us CPU/req: the worker's user+system time per protected request; +us over"
+          " plain: median per-round difference of the worker's CPU per request,"
+          " protected minus plain)")

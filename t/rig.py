@@ -328,10 +328,20 @@ location = /oauth2/logout {{ oauth_logout; }}
 """
 
 
+def oauth_head(port, redis_address, keys, redis_options=""):
+    """The http{} lines a test configuration starts with: its Redis, the
+    issuer on that port, and one oauth_signing_key per key file."""
+    key_lines = "\n".join(f"oauth_signing_key {k};" for k in keys)
+    return f"""
+oauth_redis {redis_address} {redis_options};
+oauth_issuer http://127.0.0.1:{port};
+{key_lines}
+"""
+
+
 def standard_http(port, redis_address, keys, upstream_port=None,
                   http_extra="", server_extra="", redis_options=""):
     """A typical deployment: every endpoint, /api/ protected, /plain/ not."""
-    key_lines = "\n".join(f"oauth_signing_key {k};" for k in keys)
     proxy = ""
     if upstream_port:
         proxy = f"""
@@ -344,10 +354,7 @@ def standard_http(port, redis_address, keys, upstream_port=None,
         }}
         location /plain/ {{ proxy_pass http://127.0.0.1:{upstream_port}; }}
         """
-    return f"""
-oauth_redis {redis_address} {redis_options};
-oauth_issuer http://127.0.0.1:{port};
-{key_lines}
+    return oauth_head(port, redis_address, keys, redis_options) + f"""
 {http_extra}
 server {{
     listen 127.0.0.1:{port};

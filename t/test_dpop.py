@@ -16,10 +16,7 @@ TOKEN = "/oauth2/token"
 
 def conf(port, redis_address, key, upstream_port, origin=""):
     up = f"http://127.0.0.1:{upstream_port}"
-    return f"""
-oauth_redis {redis_address};
-oauth_issuer http://127.0.0.1:{port};
-oauth_signing_key {key};
+    return rig.oauth_head(port, redis_address, [key]) + f"""
 server {{
     listen 127.0.0.1:{{port}};
     {origin}

@@ -13,10 +13,7 @@ BILLING = "https://billing.example.com"
 
 def two_servers(port, port2, port3, redis_address, key, upstream_port):
     up = f"http://127.0.0.1:{upstream_port}"
-    return f"""
-oauth_redis {redis_address};
-oauth_issuer http://127.0.0.1:{port};
-oauth_signing_key {key};
+    return rig.oauth_head(port, redis_address, [key]) + f"""
 server {{
     listen 127.0.0.1:{port};
     oauth_audience {ORDERS};

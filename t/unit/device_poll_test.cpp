@@ -20,6 +20,14 @@ Record pending(int64_t last_poll = 0, int64_t interval = 5) {
     return r;
 }
 
+// The record a poll wrote back; a default one (and a failure) when it wrote
+// none or an unreadable one.
+Record written(const Poll& p) {
+    auto r = parse_record(p.updated);
+    EXPECT_TRUE(r) << "the poll wrote no record back";
+    return r ? std::move(*r) : Record{};
+}
+
 Record approved() {
     Record r = pending();
     r.status = Status::Approved;
@@ -44,11 +52,10 @@ TEST(DevicePoll, FirstPollIsPendingAndRecordsTheTime) {
     Poll p = decide_poll(serialize(pending()), "tv", 1001);
     EXPECT_EQ(p.outcome, PollOutcome::Pending);
     EXPECT_EQ(poll_error(p.outcome), Error::AuthorizationPending);
-    auto updated = parse_record(p.updated);
-    ASSERT_TRUE(updated);
-    EXPECT_EQ(updated->last_poll, 1001);
-    EXPECT_EQ(updated->interval, 5);
-    EXPECT_EQ(updated->status, Status::Pending);
+    Record updated = written(p);
+    EXPECT_EQ(updated.last_poll, 1001);
+    EXPECT_EQ(updated.interval, 5);
+    EXPECT_EQ(updated.status, Status::Pending);
 }
 
 TEST(DevicePoll, PollAfterTheIntervalIsPending) {
@@ -61,10 +68,9 @@ TEST(DevicePoll, PollTooSoonIsSlowDownAndTheIntervalGrowsByFive) {
     Poll p = decide_poll(serialize(pending(1100, 5)), "tv", 1104);
     EXPECT_EQ(p.outcome, PollOutcome::SlowDown);
     EXPECT_EQ(poll_error(p.outcome), Error::SlowDown);
-    auto updated = parse_record(p.updated);
-    ASSERT_TRUE(updated);
-    EXPECT_EQ(updated->interval, 10);
-    EXPECT_EQ(updated->last_poll, 1104);
+    Record updated = written(p);
+    EXPECT_EQ(updated.interval, 10);
+    EXPECT_EQ(updated.last_poll, 1104);
     // The grown interval holds for later polls: 9 s later is still too soon.
     Poll again = decide_poll(p.updated, "tv", 1113);
     EXPECT_EQ(again.outcome, PollOutcome::SlowDown);

@@ -23,11 +23,13 @@ namespace oauth::store {
 template <class R>
 struct Field {
     enum class Kind {
-        String,        // always written
-        StringIfSet,   // written only when not empty
-        Integer,       // within `range`; absent reads as 0
+        String,           // always written
+        RequiredString,   // always written, and must be there
+        StringIfSet,      // written only when not empty
+        Integer,          // within `range`; absent reads as `absent`
         RequiredInteger,  // within `range`, and must be there
-        Object,        // a JSON object; written as {} when null
+        Bool,             // true or false; absent reads as false
+        Object,           // a JSON object; written as {} when null
     };
     const char* name;
     Kind kind;
@@ -35,6 +37,8 @@ struct Field {
     int64_t R::*integer = nullptr;
     json::Json R::*object = nullptr;
     Range range{0, 0};
+    int64_t absent = 0;
+    bool R::*flag = nullptr;
 };
 
 template <class R>
@@ -42,12 +46,21 @@ constexpr Field<R> string_field(const char* name, std::string R::*m) {
     return {name, Field<R>::Kind::String, m};
 }
 template <class R>
+constexpr Field<R> required_string_field(const char* name, std::string R::*m) {
+    return {name, Field<R>::Kind::RequiredString, m};
+}
+template <class R>
 constexpr Field<R> optional_string_field(const char* name, std::string R::*m) {
     return {name, Field<R>::Kind::StringIfSet, m};
 }
 template <class R>
-constexpr Field<R> integer_field(const char* name, int64_t R::*m, Range range) {
-    return {name, Field<R>::Kind::Integer, nullptr, m, nullptr, range};
+constexpr Field<R> integer_field(const char* name, int64_t R::*m, Range range,
+                                 int64_t absent = 0) {
+    return {name, Field<R>::Kind::Integer, nullptr, m, nullptr, range, absent};
+}
+template <class R>
+constexpr Field<R> bool_field(const char* name, bool R::*m) {
+    return {name, Field<R>::Kind::Bool, nullptr, nullptr, nullptr, Range{0, 0}, 0, m};
 }
 template <class R>
 constexpr Field<R> required_integer_field(const char* name, int64_t R::*m, Range range) {
@@ -67,9 +80,11 @@ void write_fields(json_t* o, const R& r, std::span<const Field<R>> fields) {
         case K::StringIfSet:
             if ((r.*f.text).empty()) break;
             [[fallthrough]];
-        case K::String: json::set(o, f.name, r.*f.text); break;
+        case K::String:
+        case K::RequiredString: json::set(o, f.name, r.*f.text); break;
         case K::Integer:
         case K::RequiredInteger: json::set(o, f.name, r.*f.integer); break;
+        case K::Bool: json::set_new(o, f.name, json_boolean(r.*f.flag)); break;
         case K::Object:
             if (r.*f.object) json::set_copy(o, f.name, (r.*f.object).get());
             else json::set_new(o, f.name, json_object());
@@ -85,6 +100,9 @@ bool read_fields(const json_t* o, R& r, std::span<const Field<R>> fields) {
     for (const Field<R>& f : fields) {
         json_t* v = json_object_get(o, f.name);
         switch (f.kind) {
+        case K::RequiredString:
+            if (!v) return false;
+            [[fallthrough]];
         case K::String:
         case K::StringIfSet:
             if (!v) break;
@@ -95,11 +113,15 @@ bool read_fields(const json_t* o, R& r, std::span<const Field<R>> fields) {
             if (!v) return false;
             [[fallthrough]];
         case K::Integer: {
-            auto n = member_or(o, f.name, f.range, 0);
+            auto n = member_or(o, f.name, f.range, f.absent);
             if (!n) return false;
             r.*f.integer = *n;
             break;
         }
+        case K::Bool:
+            if (v && !json_is_boolean(v)) return false;
+            r.*f.flag = v && json_is_true(v);
+            break;
         case K::Object:
             if (v && !json_is_object(v)) return false;
             r.*f.object = v ? json::share(v) : json::Json(json_object());

@@ -1,6 +1,7 @@
 #include "store/records.h"
 
 #include "store/bounds.h"
+#include "util/words.h"
 
 #include <algorithm>
 
@@ -29,17 +30,7 @@ std::optional<std::vector<std::string>> get_strings(const json_t* obj, const cha
     return out;
 }
 
-std::vector<std::string> split_spaces(std::string_view s) {
-    std::vector<std::string> out;
-    size_t pos = 0;
-    while (pos < s.size()) {
-        size_t sp = s.find(' ', pos);
-        if (sp == std::string_view::npos) sp = s.size();
-        if (sp > pos) out.emplace_back(s.substr(pos, sp - pos));
-        pos = sp + 1;
-    }
-    return out;
-}
+
 
 std::string str(const json_t* obj, const char* key) {
     auto v = json::get_string(obj, key);
@@ -137,7 +128,7 @@ std::optional<Client> parse_client(std::string_view text) {
         if (!logout_uris) return std::nullopt;
         c.post_logout_redirect_uris = std::move(*logout_uris);
     }
-    c.scopes = split_spaces(str(o.get(), "scope"));
+    c.scopes = util::word_strings(str(o.get(), "scope"));
     auto consent = consent_from_name(str(o.get(), "consent"));
     c.consent = consent.value_or(Consent::Once);
     if (json_is_true(json_object_get(o.get(), "dynamic"))) {

@@ -1,6 +1,7 @@
 #include "oauth/device/record.h"
 
 #include "store/bounds.h"
+#include "store/fields.h"
 #include "util/crypto.h"
 #include "util/encoding.h"
 
@@ -26,50 +27,41 @@ std::optional<Status> status_from_name(std::string_view name) {
 
 }  // namespace
 
+namespace {
+
+// The record's one table (store/fields.h), in the order it is written; the
+// status goes beside it (a name for an enum).
+using F = store::Field<Record>;
+const F kRecordFields[] = {
+    store::required_string_field("client_id", &Record::client_id),
+    store::required_string_field("scope", &Record::scope),
+    store::string_field("sub", &Record::sub),
+    store::string_field("username", &Record::username),
+    store::integer_field("auth_time", &Record::auth_time, store::kInstant),
+    store::object_field("claims", &Record::claims),
+    store::required_integer_field("interval", &Record::interval, store::kPollInterval),
+    store::required_integer_field("last_poll", &Record::last_poll, store::kInstant),
+    store::required_integer_field("iat", &Record::iat, store::kInstant),
+    store::required_integer_field("exp", &Record::exp, store::kInstant),
+};
+
+}  // namespace
+
 std::string serialize(const Record& r) {
     json::Json o(json_object());
-    json::set(o.get(), "client_id", r.client_id);
-    json::set(o.get(), "scope", r.scope);
+    store::write_fields<Record>(o.get(), r, kRecordFields);
     json::set(o.get(), "status", status_name(r.status));
-    json::set(o.get(), "sub", r.sub);
-    json::set(o.get(), "username", r.username);
-    json::set(o.get(), "auth_time", r.auth_time);
-    json::set_new(o.get(), "claims",
-                        r.claims ? json_incref(r.claims.get()) : json_object());
-    json::set(o.get(), "interval", r.interval);
-    json::set(o.get(), "last_poll", r.last_poll);
-    json::set(o.get(), "iat", r.iat);
-    json::set(o.get(), "exp", r.exp);
     return json::dump(o.get());
 }
 
 std::optional<Record> parse_record(std::string_view text) {
     json::Json o = json::parse_object(text);
-    if (!o) return std::nullopt;
-    auto client_id = json::get_string(o.get(), "client_id");
-    auto scope = json::get_string(o.get(), "scope");
-    auto status = status_from_name(json::get_string(o.get(), "status").value_or(""));
-    auto interval = store::member(o.get(), "interval", store::kPollInterval);
-    auto last_poll = store::member(o.get(), "last_poll", store::kInstant);
-    auto iat = store::member(o.get(), "iat", store::kInstant);
-    auto exp = store::member(o.get(), "exp", store::kInstant);
-    auto auth_time = store::member_or(o.get(), "auth_time", store::kInstant, 0);
-    if (!client_id || client_id->empty() || !scope || !status || !interval || !last_poll ||
-        !iat || !exp || !auth_time)
-        return std::nullopt;
     Record r;
-    r.client_id = *client_id;
-    r.scope = *scope;
+    if (!o || !store::read_fields<Record>(o.get(), r, kRecordFields) || r.client_id.empty())
+        return std::nullopt;
+    auto status = status_from_name(json::get_string(o.get(), "status").value_or(""));
+    if (!status) return std::nullopt;
     r.status = *status;
-    r.sub = json::get_string(o.get(), "sub").value_or("");
-    r.username = json::get_string(o.get(), "username").value_or("");
-    r.auth_time = *auth_time;
-    json_t* claims = json_object_get(o.get(), "claims");
-    r.claims = json_is_object(claims) ? json::share(claims) : json::take(json_object());
-    r.interval = *interval;
-    r.last_poll = *last_poll;
-    r.iat = *iat;
-    r.exp = *exp;
     // An approval without a subject cannot be turned into tokens.
     if (r.status == Status::Approved && r.sub.empty()) return std::nullopt;
     return r;

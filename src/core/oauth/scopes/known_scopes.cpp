@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "util/words.h"
+
 namespace oauth {
 
 namespace {
@@ -75,16 +77,7 @@ std::span<const std::string_view> claims_of_scope(std::string_view scope) {
 }
 
 std::vector<std::string_view> claims_for_scopes(std::string_view scope) {
-    // RFC 6749 §3.3: scope tokens are separated by single spaces; tolerate runs.
-    std::vector<std::string_view> tokens;
-    size_t pos = 0;
-    while (pos < scope.size()) {
-        size_t end = scope.find(' ', pos);
-        if (end == std::string_view::npos) end = scope.size();
-        if (end > pos) tokens.push_back(scope.substr(pos, end - pos));
-        pos = end + 1;
-    }
-    return collect(tokens);
+    return collect(util::words(scope));
 }
 
 std::vector<std::string_view> claims_for_scopes(std::span<const std::string> scopes) {

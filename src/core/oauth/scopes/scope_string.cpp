@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "util/words.h"
+
 namespace oauth::scope {
 
 namespace {
@@ -14,13 +16,7 @@ bool scope_char(unsigned char c) {
 
 std::optional<std::vector<std::string>> parse(std::string_view text) {
     std::vector<std::string> out;
-    size_t pos = 0;
-    while (pos < text.size()) {
-        size_t sp = text.find(' ', pos);
-        if (sp == std::string_view::npos) sp = text.size();
-        std::string_view tok = text.substr(pos, sp - pos);
-        pos = sp + 1;
-        if (tok.empty()) continue;
+    for (std::string_view tok : util::words(text)) {
         if (!std::all_of(tok.begin(), tok.end(), [](char c) { return scope_char(c); }))
             return std::nullopt;
         if (!contains(out, tok)) out.emplace_back(tok);
@@ -28,14 +24,7 @@ std::optional<std::vector<std::string>> parse(std::string_view text) {
     return out;
 }
 
-std::string join(const std::vector<std::string>& scopes) {
-    std::string out;
-    for (const auto& s : scopes) {
-        if (!out.empty()) out.push_back(' ');
-        out += s;
-    }
-    return out;
-}
+std::string join(const std::vector<std::string>& scopes) { return util::join_words(scopes); }
 
 bool contains(const std::vector<std::string>& scopes, std::string_view s) {
     return std::find(scopes.begin(), scopes.end(), s) != scopes.end();

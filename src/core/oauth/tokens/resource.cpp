@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "require/claims.h"
+#include "util/words.h"
 
 namespace oauth::resource {
 
@@ -61,26 +62,9 @@ std::vector<std::string> audience(const flow::ServerConfig& server, const std::v
     return resources;
 }
 
-std::string join(const std::vector<std::string>& resources) {
-    std::string out;
-    for (const auto& r : resources) {
-        if (!out.empty()) out.push_back(' ');
-        out += r;
-    }
-    return out;
-}
+std::string join(const std::vector<std::string>& resources) { return util::join_words(resources); }
 
-std::vector<std::string> split(std::string_view text) {
-    std::vector<std::string> out;
-    size_t pos = 0;
-    while (pos < text.size()) {
-        size_t sp = text.find(' ', pos);
-        if (sp == std::string_view::npos) sp = text.size();
-        if (sp > pos) out.emplace_back(text.substr(pos, sp - pos));
-        pos = sp + 1;
-    }
-    return out;
-}
+std::vector<std::string> split(std::string_view text) { return util::word_strings(text); }
 
 std::string metadata_path(std::string_view resource) {
     auto [origin, rest] = split_origin(resource);
