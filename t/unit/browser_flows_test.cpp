@@ -382,6 +382,17 @@ TEST(BrowserLogin, PostWithoutCsrfIsRefusedBeforeAnyWork) {
 }
 
 // A login POST with a valid CSRF field, for alice (password "right").
+token_test::ReplyPtr reserve_reply(long long allowed, long long ms) {
+    auto p = std::make_unique<token_test::Reply>();
+    p->r.type = REDIS_REPLY_ARRAY;
+    p->kids.push_back(token_test::integer(allowed));
+    p->kids.push_back(token_test::integer(ms));
+    for (auto& k : p->kids) p->ptrs.push_back(&k->r);
+    p->r.elements = p->ptrs.size();
+    p->r.element = p->ptrs.data();
+    return p;
+}
+
 struct LoginPost {
     std::string handle = authz::new_handle();
     std::string secret = util::random_token(32);
@@ -411,18 +422,16 @@ struct LoginPost {
         d.reply(str(authz::serialize(pending)));
         return d;
     }
+    // Posted, and the user record read with the user name's counter
+    // answered by `user_counter`: next is the address's counter.
+    Driver post_counted(std::string password, const token_test::ReplyPtr& user_counter) {
+        Driver d = post_password(std::move(password));
+        auto record = str(store::serialize(user));
+        d.reply({record.get(), user_counter.get()});
+        return d;
+    }
 };
 
-token_test::ReplyPtr reserve_reply(long long allowed, long long ms) {
-    auto p = std::make_unique<token_test::Reply>();
-    p->r.type = REDIS_REPLY_ARRAY;
-    p->kids.push_back(token_test::integer(allowed));
-    p->kids.push_back(token_test::integer(ms));
-    for (auto& k : p->kids) p->ptrs.push_back(&k->r);
-    p->r.elements = p->ptrs.size();
-    p->r.element = p->ptrs.data();
-    return p;
-}
 
 TEST(BrowserLogin, WrongPasswordShowsTheFormAgainAndRightOneSignsIn) {
     LoginPost login;
@@ -474,10 +483,8 @@ TEST(BrowserLogin, WrongPasswordShowsTheFormAgainAndRightOneSignsIn) {
 
 TEST(BrowserLogin, LimitedIs429WithTheWaitAndNoKdfEvenForTheRightPassword) {
     LoginPost login;
-    Driver d = login.post_password("right");
-    auto user = str(store::serialize(login.user));
     auto limited = reserve_reply(0, 30'000);
-    d.reply({user.get(), limited.get()});
+    Driver d = login.post_counted("right", limited);
     expect_html_page(d, 429);  // answered: no offload, no scrypt, no address counted
     EXPECT_EQ(d.header("Retry-After"), "30");
     EXPECT_NE(d.step.response.body.find("Too many failed sign-in attempts. Wait 30 seconds"),
@@ -487,10 +494,8 @@ TEST(BrowserLogin, LimitedIs429WithTheWaitAndNoKdfEvenForTheRightPassword) {
 
 TEST(BrowserLogin, BusyGivesTheReservationBackAndIsA503Page) {
     LoginPost login;
-    Driver d = login.post_password("right");
-    auto user = str(store::serialize(login.user));
     auto counted = reserve_reply(1, 0);
-    d.reply({user.get(), counted.get()});
+    Driver d = login.post_counted("right", counted);
     d.reply(counted);
     ASSERT_EQ(d.step.kind, flow::Step::Kind::Offload);
     d.step = d.flow->on_busy();
@@ -506,10 +511,8 @@ TEST(BrowserLogin, BusyGivesTheReservationBackAndIsA503Page) {
 // before the 429 (a refused attempt counts nothing), and no KDF runs.
 TEST(BrowserLogin, AddressLimitedGivesTheUserReservationBack) {
     LoginPost login;
-    Driver d = login.post_password("right");
-    auto user = str(store::serialize(login.user));
     auto counted = reserve_reply(1, 0);
-    d.reply({user.get(), counted.get()});
+    Driver d = login.post_counted("right", counted);
     auto limited = reserve_reply(0, 12'000);
     d.reply(limited);
     ASSERT_EQ(d.step.kind, flow::Step::Kind::Redis);

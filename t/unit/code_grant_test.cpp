@@ -100,9 +100,7 @@ TEST_F(Fixture, MissingCodeIsInvalidRequest) {
     form.params.erase("code");
     auto g = grant();
     flow::Step s = g->start();
-    EXPECT_EQ(s.kind, flow::Step::Kind::Respond);
-    EXPECT_EQ(s.response.status, 400u);
-    EXPECT_EQ(error_of(s), "invalid_request");
+    expect_error(s, 400, "invalid_request");
 }
 
 TEST_F(Fixture, UnknownOrExpiredCodeIsInvalidGrant) {

@@ -86,9 +86,7 @@ struct DeviceGrant : token_test::GrantTest {
 TEST_F(DeviceGrant, MissingDeviceCodeIsInvalidRequest) {
     form.params.erase("device_code");
     flow::Step s = grant()->start();
-    EXPECT_EQ(s.kind, flow::Step::Kind::Respond);
-    EXPECT_EQ(s.response.status, 400u);
-    EXPECT_EQ(error_of(s), "invalid_request");
+    expect_error(s, 400, "invalid_request");
 }
 
 TEST_F(DeviceGrant, GarbageIsInvalidGrantWithoutAskingRedis) {
@@ -170,9 +168,7 @@ TEST_F(DeviceGrant, DeniedIsAccessDenied) {
     rec.status = device::Status::Denied;
     auto g = grant();
     flow::Step s = read(*g, r.str(device::serialize(rec)));
-    EXPECT_EQ(s.kind, flow::Step::Kind::Respond);
-    EXPECT_EQ(s.response.status, 400u);
-    EXPECT_EQ(error_of(s), "access_denied");
+    expect_error(s, 400, "access_denied");
 }
 
 TEST_F(DeviceGrant, AnotherClientsCodeIsInvalidGrantAndUntouched) {

@@ -349,14 +349,21 @@ TEST(PasswordLimit, VerdictParsing) {
     EXPECT_FALSE(Attempt::parse(nullptr));
 }
 
-TEST(PasswordLimit, NoAddressOrAddressCountingOffCountsTheUserAlone) {
+// The counters of one attempt by alice, on its own.
+struct PasswordLimitCounters : ::testing::Test {
     oauth::flow::ServerConfig s = server();
-    oauth::store::Keys keys("p:");
-    oauth::login_limit::Attempt no_address(s.login_limit, keys, "alice", "");
+    oauth::store::Keys keys{"p:"};
+    oauth::login_limit::Attempt attempt(std::string_view address) const {
+        return oauth::login_limit::Attempt(s.login_limit, keys, "alice", address);
+    }
+};
+
+TEST_F(PasswordLimitCounters, NoAddressOrAddressCountingOffCountsTheUserAlone) {
+    auto no_address = attempt("");
     EXPECT_EQ(no_address.counters(), 1u);
     EXPECT_EQ(no_address.reserve(0)[2], "1");
     s.login_limit.per_address = 0;
-    oauth::login_limit::Attempt off(s.login_limit, keys, "alice", "192.0.2.7");
+    auto off = attempt("192.0.2.7");
     EXPECT_EQ(off.counters(), 1u);
     EXPECT_EQ(off.release(1).size(), 1u);
     EXPECT_EQ(off.release(1)[0][2], "1");
@@ -364,10 +371,8 @@ TEST(PasswordLimit, NoAddressOrAddressCountingOffCountsTheUserAlone) {
 
 // Two counters, two one-key scripts (one slot each on a Cluster): the
 // user's then the address's, each its own limit; given back one by one.
-TEST(PasswordLimit, EachCounterIsAOneKeyScript) {
-    oauth::flow::ServerConfig s = server();
-    oauth::store::Keys keys("p:");
-    oauth::login_limit::Attempt a(s.login_limit, keys, "alice", "192.0.2.7");
+TEST_F(PasswordLimitCounters, EachCounterIsAOneKeyScript) {
+    auto a = attempt("192.0.2.7");
     ASSERT_EQ(a.counters(), 2u);
     EXPECT_EQ(a.reserve(0)[2], "1");
     EXPECT_EQ(a.reserve(0)[3], keys.login_failures_user("alice"));

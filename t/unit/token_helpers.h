@@ -178,6 +178,12 @@ struct GrantTest : ::testing::Test {
         auto e = body ? oauth::json::get_string(body.get(), "error") : std::nullopt;
         return e ? std::string(*e) : "";
     }
+    // A response step with this status and OAuth error.
+    static void expect_error(const Step& s, unsigned status, std::string_view error) {
+        EXPECT_EQ(s.kind, Step::Kind::Respond);
+        EXPECT_EQ(s.response.status, status);
+        EXPECT_EQ(error_of(s), error);
+    }
 
 private:
     std::optional<oauth::token::GrantContext> ctx_;
