@@ -1,6 +1,7 @@
 #include "store/records.h"
 
 #include "store/bounds.h"
+#include "store/fields.h"
 #include "util/words.h"
 
 #include <algorithm>
@@ -145,28 +146,24 @@ std::optional<Client> parse_client(std::string_view text) {
     return c;
 }
 
-std::string serialize(const User& u) {
-    json::Json o(json_object());
-    json::set(o.get(), "sub", u.sub);
-    json::set(o.get(), "username", u.username);
-    json::set(o.get(), "password_hash", u.password_hash);
-    if (u.claims) json::set_copy(o.get(), "claims", u.claims.get());
-    else json::set_new(o.get(), "claims", json_object());
-    return json::dump(o.get());
-}
+namespace {
+
+// The user record's one table (fields.h): sub (not empty) and username must
+// be there.
+const Field<User> kUserFields[] = {
+    required_string_field("sub", &User::sub),
+    required_string_field("username", &User::username),
+    string_field("password_hash", &User::password_hash),
+    object_field("claims", &User::claims),
+};
+
+}  // namespace
+
+std::string serialize(const User& u) { return serialize_fields<User>(u, kUserFields); }
 
 std::optional<User> parse_user(std::string_view text) {
-    json::Json o = json::parse_object(text);
-    if (!o) return std::nullopt;
-    User u;
-    auto sub = json::get_string(o.get(), "sub");
-    auto name = json::get_string(o.get(), "username");
-    if (!sub || sub->empty() || !name) return std::nullopt;
-    u.sub = *sub;
-    u.username = *name;
-    u.password_hash = str(o.get(), "password_hash");
-    json_t* claims = json_object_get(o.get(), "claims");
-    u.claims = json_is_object(claims) ? json::share(claims) : json::Json(json_object());
+    auto u = parse_fields<User>(text, kUserFields);
+    if (!u || u->sub.empty()) return std::nullopt;
     return u;
 }
 
