@@ -71,9 +71,8 @@ int64_t revoke_all(Redis& redis, const Keys& keys, oauth::store::RevokeAllOf of,
     return oauth::store::RevokeAll::families_revoked(writes, as_replies(written));
 }
 
-// SPEC §6: short grant names; device_code is RFC 8628's URN. The wire names
-// themselves are accepted too.
-// --grant-types takes each grant_type value, or its short alias (device_code).
+// SPEC §6: --grant-types takes each grant_type value of the grant table, or
+// its short alias (device_code for RFC 8628's URN).
 std::string grant_wire_name(const std::string& g) {
     for (const auto& grant : oauth::token::grant_types())
         if (g == grant.name || (!grant.alias.empty() && g == grant.alias)) return std::string(grant.name);

@@ -298,11 +298,6 @@ options:
         return NGX_CONF_ERROR;
     }
 
-    /*
-     * The worker state is allocated here and copied into each worker by
-     * fork(): every worker owns its connections without any init hook.
-     */
-
     w = ngx_http_oauth_redis_worker_new(cf->pool, rcf);
     if (w == NULL) {
         return NGX_CONF_ERROR;
@@ -439,7 +434,6 @@ invalid:
 #define NGX_HTTP_OAUTH_REDIS_PING  "*1\r\n$4\r\nPING\r\n"
 
 
-
 /*
  * The worker state of one Redis server (the oauth_redis server, or a
  * Cluster node): its keepalive connections, allocated at configuration time
@@ -475,6 +469,7 @@ ngx_http_oauth_redis_worker_new(ngx_pool_t *pool,
 
     return w;
 }
+
 
 static ngx_int_t
 ngx_http_oauth_redis_handshake(ngx_conf_t *cf,

@@ -92,12 +92,6 @@ ngx_http_oauth_redis_op_t *ngx_http_oauth_redis_run(
 void ngx_http_oauth_redis_cancel(ngx_http_oauth_redis_op_t *op);
 
 /*
- * For ngx_http_oauth_redis_cluster.c: a one-server configuration for a
- * Cluster node, with its own pool of connections (its own outage and
- * probe), the options and handshake of `tmpl`.  Allocated from `pool` (the
- * configuration's, or the cycle's in a worker).
- */
-/*
  * Connects pc to addr for one of the module's own connections (the driver's,
  * a sentinel's, the session cache's invalidation link), in nginx's way
  * (ngx_event_connect_peer, one try, errors logged on log at log_error).
@@ -123,6 +117,12 @@ ngx_int_t ngx_http_oauth_redis_read_replies(ngx_connection_t *c,
     void *reader, const char *closed, ngx_http_oauth_redis_reply_pt handler,
     void *data, const char **error);
 
+/*
+ * For ngx_http_oauth_redis_cluster.c: a one-server configuration for a
+ * Cluster node, with its own pool of connections (its own outage and
+ * probe), the options and handshake of `tmpl`.  Allocated from `pool` (the
+ * configuration's, or the cycle's in a worker).
+ */
 ngx_http_oauth_redis_conf_t *ngx_http_oauth_redis_node_conf(ngx_pool_t *pool,
     ngx_http_oauth_redis_conf_t *tmpl, struct sockaddr *sockaddr,
     socklen_t socklen, ngx_str_t *name);

@@ -37,7 +37,6 @@
 #define NGX_HTTP_OAUTH_SENTINEL_TIMEOUT     500
 
 
-
 typedef struct {
     ngx_http_oauth_redis_sentinel_t  *sentinel;
     ngx_peer_connection_t             peer;

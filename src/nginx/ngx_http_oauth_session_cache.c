@@ -42,7 +42,6 @@
 #define NGX_HTTP_OAUTH_SESSION_CACHE_RETRY_MAX  1000
 
 
-
 typedef struct {
     ngx_flag_t                     enable;
     ngx_uint_t                     size;

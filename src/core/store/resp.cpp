@@ -34,15 +34,16 @@ void append_argv(std::string& out, std::span<const Arg> argv) {
     char* buf = nullptr;
     int n = redisFormatCommandArgv(&buf, static_cast<int>(argv.size()), ptrs, lens);
     if (n < 0 || !buf) throw std::bad_alloc();
-    try {
-        out.append(buf, static_cast<size_t>(n));
-    } catch (...) {
-        std::memset(buf, 0, static_cast<size_t>(n));
-        redisFreeCommand(buf);
-        throw;
-    }
-    std::memset(buf, 0, static_cast<size_t>(n));
-    redisFreeCommand(buf);
+    // Wiped and freed however append() ends.
+    struct Wipe {
+        char* buf;
+        size_t n;
+        ~Wipe() {
+            std::memset(buf, 0, n);
+            redisFreeCommand(buf);
+        }
+    } wipe{buf, static_cast<size_t>(n)};
+    out.append(buf, wipe.n);
 }
 
 }  // namespace

@@ -84,8 +84,7 @@ bool verify_secret(std::string_view secret, std::string_view encoded) {
 }
 
 const std::string& unmatchable_hash(ScryptCost cost) {
-    if (cost.ln == kClientSecretCost.ln && cost.r == kClientSecretCost.r &&
-        cost.p == kClientSecretCost.p) {
+    if (cost == kClientSecretCost) {
         static const std::string client_secret = hash_secret(random_bytes(32), kClientSecretCost);
         return client_secret;
     }

@@ -19,6 +19,7 @@ struct ScryptCost {
     int ln;  // log2(N)
     int r;
     int p;
+    bool operator==(const ScryptCost&) const = default;
 };
 
 inline constexpr ScryptCost kPasswordCost{15, 8, 1};

@@ -151,8 +151,7 @@ Outcome ClientAuth::on_reply(const redisReply* reply) {
         // costs (the KDF, on the pool), so that timing does not tell which
         // client ids exist; without a secret there is nothing to verify.
         if (presented_.method == Method::None) return fail("unknown client");
-        unknown_ = true;
-        return Outcome::Offload;
+        return Outcome::Offload;  // client_ stays null
     }
     client_ = parse_client_cached(*text);
     if (!client_) return fail("unreadable client record");
@@ -168,18 +167,14 @@ Outcome ClientAuth::on_reply(const redisReply* reply) {
 }
 
 void ClientAuth::offload() {
-    if (unknown_) {
-        util::verify_secret(presented_.secret, util::unmatchable_hash(util::kClientSecretCost));
-        verified_ = false;
-        return;
-    }
-    verified_ = client_ && util::verify_secret(presented_.secret, client_->secret_hash);
+    const std::string& hash =
+        client_ ? client_->secret_hash : util::unmatchable_hash(util::kClientSecretCost);
+    verified_ = util::verify_secret(presented_.secret, hash) && client_;
 }
 
 Outcome ClientAuth::on_offload() {
-    if (unknown_) return fail("unknown client");
     if (!verified_) return fail("secret verification did not run");
-    if (!*verified_) return fail("wrong client secret");
+    if (!*verified_) return fail(client_ ? "wrong client secret" : "unknown client");
     secret_cache_add(client_->id, presented_.secret, client_->secret_hash);
     return Outcome::Done;
 }

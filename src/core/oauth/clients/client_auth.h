@@ -68,7 +68,6 @@ private:
     Presented presented_;
     std::shared_ptr<const store::Client> client_;
     std::optional<bool> verified_;
-    bool unknown_ = false;  // no such client: the KDF runs against nothing
     http::Response error_;
     std::string reason_;
 };

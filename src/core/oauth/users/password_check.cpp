@@ -64,7 +64,8 @@ Check::Next Check::looked_up(flow::Replies replies) {
 }
 
 void Check::run() {
-    bool ok = util::verify_secret(password_, user_ ? user_->password_hash : util::unmatchable_hash(util::kPasswordCost));
+    const std::string& hash = user_ ? user_->password_hash : util::unmatchable_hash(util::kPasswordCost);
+    bool ok = util::verify_secret(password_, hash);
     verified_ = ok && user_.has_value();
 }
 
