@@ -234,11 +234,13 @@ def test_a_stopped_master_fails_closed_and_the_others_serve(fresh, make):
         body = t.split(".")[1]
         return _json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))["jti"]
 
-    dead = fresh.nodes[1]
-    # the client's record must stay readable for the token endpoint
-    client_node = next(n for n in fresh.nodes if "oauth:client:svc" in n.keys())
-    if client_node is dead:
-        dead = fresh.nodes[2]
+    # The client's record must stay readable for the token endpoint, and its
+    # current index bucket (idx:ccb:svc:W:N, one key per client and time
+    # bucket) writable, or every token of the client fails closed: the dead
+    # master is one that holds neither.
+    needed = {n.port for n in fresh.nodes
+              if "oauth:client:svc" in n.keys() or n.keys("oauth:idx:ccb:svc:*")}
+    dead = next(n for n in fresh.nodes[1:] + fresh.nodes[:1] if n.port not in needed)
     on_dead = [t for t in tokens if where[jti(t)] is dead]
     alive = [t for t in tokens if where[jti(t)] is not dead]
     assert on_dead and alive
